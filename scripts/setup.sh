@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# One-time (idempotent) set-up for a fresh clone: Node dependencies, the Python reference-model
+# toolchain (optional: the bundled tiny model needs no Python), and the real speech recordings used
+# for calibration and tests. Non-interactive; safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export ONNXRUNTIME_NODE_INSTALL=skip   # onnxruntime-node would try to fetch CUDA binaries; the CPU build is bundled
+
+say() { printf '[setup] %s\n' "$*"; }
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing Node dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+if [ "${EMOVOICE_SKIP_PYTHON:-0}" != 1 ] && command -v python3 >/dev/null; then
+  if ! python3 -c 'import torch, onnx, onnxruntime, yaml, scipy' 2>/dev/null; then
+    say "installing the Python reference-model toolchain (torch==2.13.0 CPU, onnx, onnxruntime)"
+    python3 -m pip install --quiet -r reference/requirements.txt \
+      || say "WARNING: Python packages did not install; Python tests and re-export will be skipped"
+  fi
+fi
+
+if [ -x calibration/fetch-speech.sh ] || [ -f calibration/fetch-speech.sh ]; then
+  bash calibration/fetch-speech.sh || say "WARNING: real speech recordings could not be installed; tests that need them will say so"
+fi
+say "done"
