@@ -1,0 +1,68 @@
+// Verification: run every module on every PyTorch reference case through a runner and compare each
+// output with what PyTorch computed. Running is here; judging is compare/ (pure); printing is cli/.
+import { basename } from 'node:path';
+import { compareOutputs, type CompareResult, type OutputKind, type Tolerances } from '../compare/compare.ts';
+import type { Runner } from '../runtime/runner.ts';
+import type { TensorMap } from '../tensor/tensor.ts';
+
+export interface VerifyCase {
+  module: string;
+  case: string;
+  file: string;
+  /** Inputs and expected outputs, split by the model manifest's input/output names. */
+  inputs: TensorMap;
+  expected: TensorMap;
+}
+
+export interface CaseResult {
+  module: string;
+  case: string;
+  pass: boolean;
+  ms: number;
+  outputs: CompareResult[];
+  error?: string;
+}
+
+/** Default tolerances by precision (overridden by the profile's `tolerances:`). */
+export const DEFAULT_TOLERANCES: Record<string, Tolerances> = {
+  fp32: { rel_l2: 1e-4, cosine_min: 0.99999 },
+  fp16: { rel_l2: 1e-2, cosine_min: 0.9995, snr_db_min: 30, mcd_db_max: 0.5 },
+  bf16: { rel_l2: 3e-2, cosine_min: 0.999, snr_db_min: 25, mcd_db_max: 1.0 },
+  int8: { rel_l2: 0.1, cosine_min: 0.99, snr_db_min: 15, lsd_db_max: 3, mcd_db_max: 2.0 },
+};
+
+export function kindOf(name: string): OutputKind {
+  if (name === 'waveform') return 'waveform';
+  if (name === 'mel') return 'mel';
+  return 'generic';
+}
+
+/** Split a reference npz into inputs and expected outputs by name. Pure. */
+export function splitCase(all: TensorMap, inputNames: string[], outputNames: string[]): { inputs: TensorMap; expected: TensorMap } {
+  const pick = (names: string[]) => Object.fromEntries(names.filter((n) => all[n]).map((n) => [n, all[n]!]));
+  return { inputs: pick(inputNames), expected: pick(outputNames) };
+}
+
+export async function verifyCase(runner: Runner, c: VerifyCase, tolerances: Tolerances): Promise<CaseResult> {
+  const t0 = performance.now();
+  try {
+    const outputs = await runner.infer(c.inputs, Object.keys(c.expected));
+    const ms = performance.now() - t0;
+    const kinds = Object.fromEntries(Object.keys(c.expected).map((n) => [n, kindOf(n)]));
+    const results = compareOutputs(outputs, c.expected, { tolerances, kinds });
+    return { module: c.module, case: c.case, pass: results.every((r) => r.pass), ms, outputs: results };
+  } catch (e) {
+    return {
+      module: c.module,
+      case: c.case,
+      pass: false,
+      ms: performance.now() - t0,
+      outputs: [],
+      error: e instanceof Error ? e.message.split('\n')[0] : String(e),
+    };
+  }
+}
+
+export function caseName(file: string): string {
+  return basename(file).replace(/\.npz$/, '');
+}
