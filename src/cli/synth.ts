@@ -1,0 +1,132 @@
+// `emovoice synth "text" --ref voice.wav`: end-to-end test audio with per-stage latency.
+import type { Command } from 'commander';
+import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseWav, encodeWav } from '../audio/wav.ts';
+import { UserError } from '../core/errors.ts';
+import { sha256Text } from '../core/files.ts';
+import { loadModelManifest } from '../model/manifest.ts';
+import { loadProfile } from '../profile/load.ts';
+import { findTrtexec } from '../trtexec/find.ts';
+import { splitSentences, textToPhonemes } from '../text/frontend.ts';
+import { Pipeline, type ReferenceAudio, type SynthResult } from '../synth/pipeline.ts';
+import { makeRunners, synthModel } from '../synth/model.ts';
+import { CONFIGS_DIR, log } from './common.ts';
+
+interface Opts {
+  ref: string;
+  emotion?: string;
+  emotionRef?: string;
+  out: string;
+  profile: string;
+  backend?: 'ort' | 'trt';
+  json?: boolean;
+  timeoutMs?: string;
+}
+
+async function loadRef(path: string): Promise<ReferenceAudio> {
+  const bytes = await readFile(path).catch(() => {
+    throw new UserError('cannot read the reference recording', { place: { file: path }, hint: 'check the path' });
+  });
+  const wav = parseWav(bytes, path);
+  return { samples: wav.samples, sampleRate: wav.sampleRate, hash: sha256Text(bytes), file: path };
+}
+
+export function register(program: Command): void {
+  program
+    .command('synth')
+    .description('synthesize speech end to end (frontend → style → text → acoustic → vocoder) with per-stage latency')
+    .argument('<text>', 'text to speak (English, Mandarin or mixed)')
+    .requiredOption('--ref <wav>', 'reference recording of the target voice (3–10 s)')
+    .option('--emotion <label>', 'emotion label from the model manifest')
+    .option('--emotion-ref <wav>', 'take the emotion from another recording')
+    .option('--out <wav>', 'output WAV', 'out/synth.wav')
+    .option('--profile <name|path>', 'build profile (backend, limits, engines)', 'cpu')
+    .option('--backend <ort|trt>', 'override the profile backend')
+    .option('--timeout-ms <ms>', 'per-stage timeout before falling back to the CPU backend')
+    .option('--json', 'print a JSON report')
+    .action(async (text: string, opts: Opts) => {
+      if (opts.emotion && opts.emotionRef) {
+        throw new UserError('give either --emotion or --emotion-ref, not both');
+      }
+      const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR });
+      const p = loaded.profile;
+      const manifest = await loadModelManifest(p.model);
+      const backend = opts.backend ?? (p.backend as 'ort' | 'trt');
+      if (backend !== 'ort' && backend !== 'trt') throw new UserError(`unknown backend "${backend}"`, { hint: 'use ort or trt' });
+      const serving = p.serving ?? {};
+      const model = await synthModel(manifest, { maxTextLen: serving.max_text_len });
+      const fallbacks: string[] = [];
+      const runners = makeRunners(manifest, backend, {
+        engineDir: p.output,
+        trtexec: backend === 'trt' ? await findTrtexec() : null,
+        timeoutMs: opts.timeoutMs ? Number(opts.timeoutMs) : serving.timeout_ms,
+        onFallback: (e) => {
+          fallbacks.push(`${e.runner}: ${e.reason}`);
+          log(`warning: ${e.runner} failed at ${e.stage} (${e.reason}); falling back to the CPU backend`);
+        },
+      });
+      const pipeline = new Pipeline(model, runners);
+      try {
+        await Promise.all(Object.values(runners).map((r) => r.load()));
+        const reference = await loadRef(opts.ref);
+        const emotionReference = opts.emotionRef ? await loadRef(opts.emotionRef) : undefined;
+        const chunks = splitSentences(text, model.maxTextLen, manifest.symbols);
+        const results: SynthResult[] = [];
+        const warnings: string[] = [];
+        if (chunks.length > 1) warnings.push(`text split into ${chunks.length} sentences to stay within ${model.maxTextLen} phonemes`);
+        for (const chunk of chunks) {
+          const ph = textToPhonemes(chunk, { symbols: manifest.symbols });
+          warnings.push(...ph.warnings);
+          results.push(await pipeline.synthesize({ phonemeIds: ph.ids, reference, emotion: opts.emotion, emotionReference }));
+        }
+        const total = results.reduce((a, r) => a + r.waveform.length, 0);
+        const wave = new Float32Array(total);
+        let off = 0;
+        for (const r of results) {
+          wave.set(r.waveform, off);
+          off += r.waveform.length;
+        }
+        const out = resolve(opts.out);
+        await mkdir(dirname(out), { recursive: true });
+        await writeFile(out, encodeWav(wave, model.sampleRate, { format: 'pcm16' }));
+        for (const r of results) warnings.push(...r.warnings);
+        const stages = new Map<string, number>();
+        for (const r of results) for (const s of r.stages) stages.set(s.stage, (stages.get(s.stage) ?? 0) + s.ms);
+        const totalMs = results.reduce((a, r) => a + r.totalMs, 0);
+        const audioSeconds = total / model.sampleRate;
+        const report = {
+          out,
+          backend,
+          sampleRate: model.sampleRate,
+          audioSeconds,
+          totalMs,
+          rtf: totalMs / 1000 / audioSeconds,
+          sentences: results.length,
+          phonemes: results.reduce((a, r) => a + r.phonemes, 0),
+          frames: results.reduce((a, r) => a + r.frames, 0),
+          stages: [...stages].map(([stage, ms]) => ({ stage, ms })),
+          speakerCacheHit: results.some((r) => r.cacheHit),
+          fallbacks,
+          warnings,
+        };
+        if (opts.json) {
+          process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+        } else {
+          for (const w of warnings) log(`warning: ${w}`);
+          const rows = report.stages.map((s) => `  ${s.stage.padEnd(24)} ${s.ms.toFixed(1).padStart(9)} ms`);
+          process.stdout.write(
+            [
+              `wrote ${out} (${audioSeconds.toFixed(2)} s at ${model.sampleRate} Hz, backend ${backend}${fallbacks.length ? ', with CPU fallback' : ''})`,
+              'stage                        latency',
+              ...rows,
+              `  ${'total'.padEnd(24)} ${totalMs.toFixed(1).padStart(9)} ms`,
+              `real-time factor ${report.rtf.toFixed(3)} (${(1 / report.rtf).toFixed(1)}× faster than real time)`,
+            ].join('\n') + '\n',
+          );
+        }
+      } finally {
+        await Promise.all(Object.values(runners).map((r) => r.close()));
+      }
+    });
+}

@@ -1,0 +1,73 @@
+// Adapter: the model manifest + emotions.npz → the plain SynthModel the pipeline needs, and runners
+// for each module on the chosen backend (ort: ONNX files; trt: engines, with ort as the fallback).
+import { join } from 'node:path';
+import { melConfigFromManifest } from '../audio/mel.ts';
+import { UserError } from '../core/errors.ts';
+import type { ModelManifest } from '../model/manifest.ts';
+import { FallbackRunner, type FallbackEvent } from '../runtime/fallback.ts';
+import { OrtRunner } from '../runtime/ort.ts';
+import type { IoInfo, Runner } from '../runtime/runner.ts';
+import { TrtexecRunner } from '../runtime/trt.ts';
+import { readNpz } from '../tensor/io.ts';
+import { MODULES, type ModuleName, type SynthModel } from './pipeline.ts';
+
+export async function synthModel(m: ModelManifest, limits: { maxTextLen?: number; maxMelLen?: number } = {}): Promise<SynthModel> {
+  const emotions: Record<string, Float32Array> = {};
+  if (m.emotions?.file) {
+    const npz = await readNpz(m.emotions.file);
+    for (const label of m.emotions.labels) {
+      const t = npz[label];
+      if (!t) {
+        throw new UserError(`emotion "${label}" has no vector in ${m.emotions.file}`, {
+          place: { file: m.path, path: 'emotions.labels' },
+          hint: 're-export the model or remove the label',
+        });
+      }
+      emotions[label] = t.data as Float32Array;
+    }
+  }
+  return {
+    sampleRate: m.audio.sample_rate,
+    mel: melConfigFromManifest(m.audio, m.path),
+    refSeconds: m.audio.ref_seconds ?? { min: 3, max: 10 },
+    lengthRegulator: m.lengthRegulator,
+    emotions,
+    maxTextLen: limits.maxTextLen ?? m.limits.text_len ?? 256,
+    maxMelLen: limits.maxMelLen ?? m.limits.mel_len ?? 4096,
+  };
+}
+
+function io(spec: Record<string, { dtype: string; dims: (number | string)[] }>): IoInfo[] {
+  return Object.entries(spec).map(([name, s]) => ({ name, dtype: s.dtype, dims: s.dims }));
+}
+
+export function makeRunners(
+  m: ModelManifest,
+  backend: 'ort' | 'trt',
+  opts: { engineDir?: string; trtexec?: string | null; timeoutMs?: number; onFallback?: (e: FallbackEvent) => void } = {},
+): Record<ModuleName, Runner> {
+  const out = {} as Record<ModuleName, Runner>;
+  for (const name of MODULES) {
+    const mod = m.modules[name];
+    if (!mod) {
+      throw new UserError(`the model manifest has no module "${name}"`, {
+        place: { file: m.path, path: `modules.${name}` },
+        hint: `a model needs: ${MODULES.join(', ')}`,
+      });
+    }
+    const ort = new OrtRunner(mod.file);
+    if (backend === 'ort') {
+      out[name] = ort;
+    } else {
+      const trt = new TrtexecRunner({
+        exe: opts.trtexec ?? null,
+        engine: join(opts.engineDir ?? '.', `${name}.engine`),
+        inputs: io(mod.inputs),
+        outputs: io(mod.outputs),
+        timeoutMs: opts.timeoutMs,
+      });
+      out[name] = new FallbackRunner(trt, ort, { timeoutMs: opts.timeoutMs, onFallback: opts.onFallback });
+    }
+  }
+  return out;
+}
