@@ -1,0 +1,110 @@
+// `emovoice verify --profile p`: every module on every PyTorch reference case, compared per output.
+import type { Command } from 'commander';
+import { readdir, writeFile, mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { formatJUnit, formatNumber } from '../compare/report.ts';
+import type { Tolerances } from '../compare/compare.ts';
+import { UserError } from '../core/errors.ts';
+import { loadModelManifest } from '../model/manifest.ts';
+import { loadProfile } from '../profile/load.ts';
+import { readNpz } from '../tensor/io.ts';
+import { findTrtexec } from '../trtexec/find.ts';
+import { makeRunners } from '../synth/model.ts';
+import { MODULES, type ModuleName } from '../synth/pipeline.ts';
+import { DEFAULT_TOLERANCES, caseName, splitCase, verifyCase, type CaseResult } from '../verify/verify.ts';
+import { CONFIGS_DIR, log } from './common.ts';
+
+interface Opts {
+  profile: string;
+  backend?: 'ort' | 'trt';
+  json?: boolean;
+  junit?: string;
+  module?: string[];
+}
+
+export function register(program: Command): void {
+  program
+    .command('verify')
+    .description('run every module on the PyTorch reference cases and compare (max/mean abs, rel L2, cosine, SNR, LSD, MCD)')
+    .option('--profile <name|path>', 'build profile', 'cpu')
+    .option('--backend <ort|trt>', 'override the profile backend')
+    .option('--module <name...>', 'only these modules')
+    .option('--json', 'print a JSON report')
+    .option('--junit <file>', 'write a JUnit XML report')
+    .action(async (opts: Opts) => {
+      const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR });
+      const p = loaded.profile;
+      const manifest = await loadModelManifest(p.model);
+      const backend = opts.backend ?? (p.backend as 'ort' | 'trt');
+      const runners = makeRunners(manifest, backend, {
+        engineDir: p.output,
+        trtexec: backend === 'trt' ? await findTrtexec() : null,
+        onFallback: (e) => log(`warning: ${e.runner} failed (${e.reason}); this module was verified on the CPU backend instead`),
+      });
+      const modules = (opts.module ?? [...MODULES]) as ModuleName[];
+      for (const m of modules) {
+        if (!MODULES.includes(m)) throw new UserError(`unknown module "${m}"`, { hint: `use one of: ${MODULES.join(', ')}` });
+      }
+      const results: CaseResult[] = [];
+      const t0 = performance.now();
+      try {
+        for (const name of modules) {
+          const mod = manifest.modules[name]!;
+          const precision = backend === 'ort' ? 'fp32' : (p.modules?.[name]?.precision ?? p.defaults?.precision ?? 'fp32');
+          const tolerances: Tolerances = { ...DEFAULT_TOLERANCES[precision], ...(p.tolerances?.[precision] ?? {}) };
+          const dir = join(manifest.references.dir, name);
+          const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.npz')).sort();
+          if (!files.length) {
+            throw new UserError(`no reference cases for ${name}`, {
+              place: { file: dir },
+              hint: 're-export the model with its references (emovoice export)',
+            });
+          }
+          await runners[name].load();
+          for (const f of files) {
+            const all = await readNpz(join(dir, f));
+            const { inputs, expected } = splitCase(all, Object.keys(mod.inputs), Object.keys(mod.outputs));
+            const r = await verifyCase(runners[name], { module: name, case: caseName(f), file: join(dir, f), inputs, expected }, tolerances);
+            results.push(r);
+            if (!opts.json) printCase(r);
+          }
+        }
+      } finally {
+        await Promise.all(Object.values(runners).map((r) => r.close()));
+      }
+      const failed = results.filter((r) => !r.pass);
+      if (opts.junit) {
+        await mkdir(dirname(opts.junit), { recursive: true });
+        const flat = results.flatMap((r) =>
+          r.outputs.length
+            ? r.outputs.map((o) => ({ ...o, name: `${r.module}/${r.case}/${o.name}` }))
+            : [{ name: `${r.module}/${r.case}`, kind: 'generic' as const, pass: false, failed: ['missing' as const], detail: r.error, reference: { dtype: 'float32' as const, shape: [] }, tolerances: {} }],
+        );
+        await writeFile(opts.junit, formatJUnit(flat, { suite: `emovoice verify ${p.name} (${backend})`, timeSec: (performance.now() - t0) / 1000 }));
+      }
+      if (opts.json) {
+        process.stdout.write(JSON.stringify({ profile: p.name, backend, pass: failed.length === 0, cases: results }, null, 2) + '\n');
+      } else {
+        process.stdout.write(`\n${results.length - failed.length}/${results.length} cases passed (${backend}, profile ${p.name})\n`);
+      }
+      if (failed.length) process.exitCode = 1;
+    });
+}
+
+function printCase(r: CaseResult): void {
+  const head = `${r.pass ? 'PASS' : 'FAIL'}  ${`${r.module}/${r.case}`.padEnd(28)} ${r.ms.toFixed(1).padStart(8)} ms`;
+  if (r.error) {
+    process.stdout.write(`${head}  error: ${r.error}\n`);
+    return;
+  }
+  process.stdout.write(`${head}\n`);
+  for (const o of r.outputs) {
+    const m = o.metrics;
+    const extra = m
+      ? `max_abs ${formatNumber(m.max_abs)}  rel_l2 ${formatNumber(m.rel_l2)}  cos ${formatNumber(m.cosine)}  snr ${formatNumber(m.snr_db)} dB` +
+        (m.lsd_db !== undefined ? `  lsd ${formatNumber(m.lsd_db)} dB` : '') +
+        (m.mcd_db !== undefined ? `  mcd ${formatNumber(m.mcd_db)} dB` : '')
+      : (o.detail ?? '');
+    process.stdout.write(`      ${o.pass ? ' ' : '✗'} ${o.name.padEnd(20)} ${extra}${o.failed.length ? `  failed: ${o.failed.join(',')}` : ''}\n`);
+  }
+}
