@@ -1,0 +1,28 @@
+// Profile + model manifest → one ModuleBuildSpec per module (defaults merged, paths absolute).
+// Pure. The planner turns these into trtexec argv.
+import type { ModelManifest } from '../model/manifest.ts';
+import type { LoadedProfile } from '../profile/load.ts';
+import type { ModuleBuildSpec } from './plan.ts';
+
+export function moduleSpecs(loaded: LoadedProfile, manifest: ModelManifest): ModuleBuildSpec[] {
+  const p = loaded.profile;
+  const d = p.defaults ?? {};
+  return Object.entries(manifest.modules).map(([name, mod]) => {
+    const m = p.modules?.[name] ?? {};
+    const precision = (m.precision ?? d.precision ?? 'fp32') as ModuleBuildSpec['precision'];
+    return {
+      module: name,
+      onnx: m.onnx ?? mod.file,
+      precision,
+      layerFallback: (m.layer_fallback ?? null) as ModuleBuildSpec['layerFallback'],
+      layerPrecisions: m.layer_precisions ?? {},
+      calibrationCache: m.calibration?.cache ?? null,
+      qdqModel: m.calibration?.qdq_model ?? null,
+      shapes: m.shapes ?? {},
+      workspaceMiB: m.workspace_mib ?? d.workspace_mib,
+      builderOptimizationLevel: m.builder_optimization_level ?? d.builder_optimization_level,
+      timingCache: m.timing_cache ?? d.timing_cache ?? null,
+      extraArgs: m.extra_args ?? [],
+    };
+  });
+}

@@ -1,0 +1,157 @@
+// `emovoice build --profile p`: validate, plan, and run trtexec once per module.
+import type { Command } from 'commander';
+import ora from 'ora';
+import { UserError, UserErrors } from '../core/errors.ts';
+import { executePlan, type BuildEvent } from '../build/execute.ts';
+import { displayCommand, planBuild } from '../build/plan.ts';
+import { moduleSpecs } from '../build/spec.ts';
+import type { Dialect } from '../build/types.ts';
+import { loadModelManifest } from '../model/manifest.ts';
+import { readOnnxModel } from '../model/onnx.ts';
+import { loadProfile } from '../profile/load.ts';
+import { validateProfile } from '../profile/validate.ts';
+import { queryGpus } from '../system/nvidia-smi.ts';
+import { findTrtexec } from '../trtexec/find.ts';
+import { detectTensorRt, dialectFor } from '../trtexec/version.ts';
+import { CONFIGS_DIR, collect, log, timestamp } from './common.ts';
+
+interface Opts {
+  profile: string;
+  module?: string[];
+  dryRun?: boolean;
+  force?: boolean;
+  json?: boolean;
+  set?: string[];
+  trtVersion?: string;
+  timeout?: string;
+  verbose?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('build')
+    .description('build one TensorRT engine per module with trtexec, from a YAML build profile')
+    .requiredOption('--profile <name|path>', 'profile name in configs/ or a path to a YAML file')
+    .option('--module <name...>', 'build only these modules')
+    .option('--dry-run', 'print the trtexec commands and exit (works without TensorRT)')
+    .option('--force', 'rebuild even when the build key is unchanged')
+    .option('--json', 'print a JSON report on stdout (logs go to stderr)')
+    .option('--set <key=value>', 'override a profile value, e.g. modules.vocoder.precision=fp16 (repeatable)', collect)
+    .option('--trt-version <x.y>', 'TensorRT dialect for --dry-run without trtexec (default 10.x)')
+    .option('--timeout <seconds>', 'stop a module build that runs longer than this', '3600')
+    .option('--verbose', 'pass --verbose to trtexec')
+    .action(async (opts: Opts) => {
+      const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
+      const p = loaded.profile;
+      if (p.backend === 'ort') {
+        throw new UserError(`profile ${p.name} uses the ort backend, which needs no engine build`, {
+          place: { file: loaded.file, path: 'backend' },
+          hint: 'run `emovoice verify --profile ' + p.name + '` or pick a trt profile (a10g-fp16, h100-fp16, ...)',
+        });
+      }
+      const manifest = await loadModelManifest(p.model);
+      const infos: Record<string, Awaited<ReturnType<typeof readOnnxModel>>> = {};
+      for (const [name, mod] of Object.entries(manifest.modules)) infos[name] = await readOnnxModel(p.modules?.[name]?.onnx ?? mod.file);
+
+      const exe = await findTrtexec();
+      let version: string;
+      let dialect: Dialect;
+      if (exe) {
+        ({ version, dialect } = await detectTensorRt(exe));
+      } else if (opts.dryRun) {
+        version = opts.trtVersion ?? '10.0';
+        dialect = dialectFor(version);
+      } else {
+        throw new UserError('trtexec was not found, so no engine can be built', {
+          hint: 'install TensorRT and put trtexec on PATH or set TRTEXEC=/path/to/trtexec; `--dry-run` prints the commands without it',
+          exitCode: 3,
+        });
+      }
+      const problems = validateProfile(loaded, manifest, infos, { tensorrtVersion: version });
+      if (problems.length) throw new UserErrors(problems);
+
+      let specs = moduleSpecs(loaded, manifest);
+      if (opts.module?.length) {
+        for (const m of opts.module) {
+          if (!specs.some((s) => s.module === m)) {
+            throw new UserError(`unknown module "${m}"`, { hint: `modules of this model: ${specs.map((s) => s.module).join(', ')}` });
+          }
+        }
+        specs = specs.filter((s) => opts.module!.includes(s.module));
+      }
+      const plan = planBuild({
+        profile: { name: p.name, path: loaded.file, sha256: loaded.sha256 },
+        outputDir: p.output,
+        modules: specs,
+        tensorrt: { version, dialect, exe },
+        verbose: opts.verbose,
+      });
+
+      if (opts.dryRun) {
+        const exeName = exe ?? 'trtexec';
+        const commands = plan.modules.map((m) => ({
+          module: m.module,
+          engine: m.engine,
+          argv: [exeName, ...m.argv.map((a) => a.replace(m.partialEngine, m.engine))],
+        }));
+        if (opts.json) {
+          process.stdout.write(JSON.stringify({ profile: p.name, tensorrt: { version, dialect, found: !!exe }, commands }, null, 2) + '\n');
+        } else {
+          if (!exe) log(`# trtexec not found: showing the TensorRT ${version} (${dialect}) dialect`);
+          for (const c of commands) {
+            process.stdout.write(`# ${c.module} → ${c.engine}\n${displayCommand(c.argv[0]!, c.argv.slice(1), process.cwd())}\n`);
+          }
+        }
+        return;
+      }
+
+      const gpus = await queryGpus();
+      const gpu = gpus?.[0] ?? null;
+      if (gpu && p.target?.compute_capability && gpu.computeCapability && gpu.computeCapability !== String(p.target.compute_capability)) {
+        log(`warning: profile ${p.name} targets compute capability ${p.target.compute_capability}, this GPU (${gpu.name}) is ${gpu.computeCapability}; engines are not portable across them`);
+      }
+      const controller = new AbortController();
+      const onSigint = () => {
+        log('\ninterrupted: stopping trtexec; existing engines are left untouched');
+        controller.abort();
+      };
+      process.once('SIGINT', onSigint);
+      process.once('SIGTERM', onSigint);
+      const tty = process.stderr.isTTY && !process.env.CI && !opts.json;
+      const spinner = tty ? ora({ stream: process.stderr }) : null;
+      const onEvent = (e: BuildEvent) => {
+        if (e.kind === 'start') {
+          if (spinner) spinner.start(`building ${e.module}`);
+          else log(`[${timestamp()}] ${e.module}: building`);
+        } else if (e.kind === 'line') {
+          if (spinner) spinner.text = `building ${e.module}: ${e.line.slice(0, 80)}`;
+        } else if (e.kind === 'skip') {
+          log(`[${timestamp()}] ${e.module}: up to date (${e.reason}); --force rebuilds`);
+        } else if (e.kind === 'done') {
+          const msg = `${e.module}: built ${e.record.engine?.path} (${((e.record.engine?.bytes ?? 0) / 1048576).toFixed(1)} MiB, ${e.record.wallSeconds.toFixed(1)} s)`;
+          if (spinner) spinner.succeed(msg);
+          else log(`[${timestamp()}] ${msg}`);
+        } else if (e.kind === 'fail') {
+          const msg = `${e.module}: FAILED: ${e.reason} (log: ${e.log})`;
+          if (spinner) spinner.fail(msg);
+          else log(`[${timestamp()}] ${msg}`);
+        }
+      };
+      try {
+        const result = await executePlan(plan, {
+          force: opts.force,
+          timeoutMs: Number(opts.timeout) * 1000,
+          signal: controller.signal,
+          gpu,
+          onEvent,
+        });
+        if (opts.json) process.stdout.write(JSON.stringify({ ...result, manifestPath: plan.manifestPath }, null, 2) + '\n');
+        else log(`build manifest: ${plan.manifestPath}`);
+        if (result.interrupted) process.exitCode = 130;
+        else if (result.failed.length) process.exitCode = 3;
+      } finally {
+        process.off('SIGINT', onSigint);
+        process.off('SIGTERM', onSigint);
+      }
+    });
+}
