@@ -152,7 +152,7 @@ async function buildOne(m: PlannedModule, exe: string, opts: ExecuteOptions): Pr
   await mkdir(dirname(m.engine), { recursive: true });
   await rm(m.partialEngine, { force: true });
   const partialLog = `${m.log}.partial`;
-  const failedLog = m.log.replace(/\.log$/, '') + '.failed.log';
+  const failedLog = m.log.replace(/(\.build)?\.log$/, '.failed.log');
   opts.onEvent?.({ kind: 'start', module: m.module, argv: m.argv });
   let run;
   try {

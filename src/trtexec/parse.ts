@@ -1,0 +1,186 @@
+// Read a trtexec log (TensorRT 8.x / 10.x) into a summary. Pure. Line formats follow
+// samples/common/sampleReporting.cpp, sampleEngines.cpp, sampleDevice.{h,cpp} and logging.h of
+// NVIDIA/TensorRT (checked @v8.6.1 and @v10.3.0):
+//   &&&& RUNNING|PASSED|FAILED TensorRT.trtexec [TensorRT v100300] # <command line>
+//   [I] Throughput: 1234.5 qps
+//   [I] Latency: min = a ms, max = b ms, mean = c ms, median = d ms, percentile(90%) = e ms, ...
+//   [I] GPU Compute Time: min = ...
+//   [I] Total Host Walltime: 3.0012 s
+//   [I] Engine built in 12.3 sec.        [I] Created engine with size: 1.5 MiB
+//   [I] Selected Device: NVIDIA A100       [I] Compute Capability: 8.0
+//   [I] [TRT] [MemUsageChange] ...: CPU +1, GPU +2, now: CPU 3, GPU 4 (MiB)
+// Tolerates CRLF, ANSI colours, "[03/24/2024-10:21:33] " timestamps and older logs that print
+// only percentile(99%).
+import { parseVersionBanner } from './version.ts';
+
+export interface TimingStats {
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  median: number | null;
+  p90: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+export interface TrtexecSummary {
+  tensorrtVersion: string | null;
+  status: 'passed' | 'failed' | 'unknown';
+  buildSeconds: number | null;
+  throughputQps: number | null;
+  latencyMs: TimingStats;
+  gpuComputeMs: TimingStats;
+  hostWalltimeS?: number | null;
+  errors: string[];
+  warnings: number;
+  engineBytes?: number | null;
+  gpuName: string | null;
+  computeCapability: string | null;
+  peakGpuMiB: number | null;
+  commandLine: string | null;
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
+const TIMESTAMP = /^\[\d{2}\/\d{2}\/\d{4}-\d{2}:\d{2}:\d{2}\]\s*/;
+const SEVERITY = /^\[([VIWEF])\]\s?/;
+const NUM = '([-+]?\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?)';
+
+function emptyStats(): TimingStats {
+  return { min: null, max: null, mean: null, median: null, p90: null, p95: null, p99: null };
+}
+
+function parseStats(body: string): TimingStats {
+  const s = emptyStats();
+  const re = new RegExp(`(min|max|mean|median|percentile\\((\\d+(?:\\.\\d+)?)%\\))\\s*=\\s*${NUM}\\s*ms`, 'g');
+  for (const m of body.matchAll(re)) {
+    const v = Number(m[3]);
+    if (m[2] !== undefined) {
+      const p = Number(m[2]);
+      if (p === 90) s.p90 = v;
+      else if (p === 95) s.p95 = v;
+      else if (p === 99) s.p99 = v;
+    } else {
+      s[m[1] as 'min' | 'max' | 'mean' | 'median'] = v;
+    }
+  }
+  return s;
+}
+
+/** Strip colours, CR, timestamp; return severity letter (or null) and the message. */
+export function splitLogLine(raw: string): { severity: string | null; message: string } {
+  let line = raw.replace(ANSI, '').replace(/\r$/, '');
+  line = line.replace(TIMESTAMP, '');
+  const sev = SEVERITY.exec(line);
+  if (sev) return { severity: sev[1]!, message: line.slice(sev[0].length) };
+  return { severity: null, message: line };
+}
+
+export function parseTrtexecLog(text: string): TrtexecSummary {
+  const s: TrtexecSummary = {
+    tensorrtVersion: null,
+    status: 'unknown',
+    buildSeconds: null,
+    throughputQps: null,
+    latencyMs: emptyStats(),
+    gpuComputeMs: emptyStats(),
+    hostWalltimeS: null,
+    errors: [],
+    warnings: 0,
+    engineBytes: null,
+    gpuName: null,
+    computeCapability: null,
+    peakGpuMiB: null,
+    commandLine: null,
+  };
+  // Older trtexec (7.x–8.2) prints multi-line blocks: "Host Latency" / "min: 1.6 ms (end to end …)" /
+  // … / "percentile: 1.67 ms at 99% (…)" / "throughput: N qps" / "walltime: N s".
+  let block: 'latency' | 'gpu' | 'other' | null = null;
+  for (const raw of text.split('\n')) {
+    const { severity, message } = splitLogLine(raw);
+    const msg = message.trim();
+    if (!msg) continue;
+    if (/^Host Latency$/.test(msg)) {
+      block = 'latency';
+      continue;
+    }
+    if (/^GPU Compute(?: Time)?$/.test(msg)) {
+      block = 'gpu';
+      continue;
+    }
+    if (/^(Enqueue Time|H2D Latency|D2H Latency)$/.test(msg)) {
+      block = 'other';
+      continue;
+    }
+    if (block && severity !== 'E' && severity !== 'W') {
+      const b = new RegExp(`^(min|max|mean|median):\\s*${NUM}\\s*ms`).exec(msg);
+      const pc = new RegExp(`^percentile:\\s*${NUM}\\s*ms at (\\d+)%`).exec(msg);
+      const target = block === 'latency' ? s.latencyMs : block === 'gpu' ? s.gpuComputeMs : null;
+      if (b) {
+        if (target) target[b[1] as 'min' | 'max' | 'mean' | 'median'] = Number(b[2]);
+        continue;
+      }
+      if (pc) {
+        const p = Number(pc[2]);
+        if (target && (p === 90 || p === 95 || p === 99)) target[`p${p}` as 'p90' | 'p95' | 'p99'] = Number(pc[1]);
+        continue;
+      }
+      let t: RegExpExecArray | null;
+      if ((t = new RegExp(`^throughput:\\s*${NUM}\\s*qps`).exec(msg))) {
+        if (s.throughputQps === null) s.throughputQps = Number(t[1]);
+        continue;
+      }
+      if ((t = new RegExp(`^walltime:\\s*${NUM}\\s*s\\b`).exec(msg))) {
+        if (s.hostWalltimeS == null) s.hostWalltimeS = Number(t[1]);
+        continue;
+      }
+      block = null;
+    }
+
+    const amp = /^&&&& (RUNNING|PASSED|FAILED)\b[^#]*(?:#\s*(.*))?$/.exec(msg);
+    if (amp) {
+      const v = parseVersionBanner(msg);
+      if (v) s.tensorrtVersion = v;
+      if (amp[1] === 'PASSED') s.status = 'passed';
+      if (amp[1] === 'FAILED') s.status = 'failed';
+      if (amp[2] && !s.commandLine) s.commandLine = amp[2].trim();
+      continue;
+    }
+    if (severity === 'E' || severity === 'F') {
+      s.errors.push(msg);
+      continue;
+    }
+    if (severity === 'W') {
+      s.warnings++;
+      continue;
+    }
+    let m: RegExpExecArray | null;
+    if (!s.tensorrtVersion && (m = /^TensorRT version:\s*(\d+\.\d+\.\d+)/.exec(msg))) {
+      s.tensorrtVersion = m[1]!;
+    } else if ((m = new RegExp(`^Engine built in ${NUM} sec`).exec(msg))) {
+      s.buildSeconds = Number(m[1]);
+    } else if ((m = new RegExp(`^Created engine with size:\\s*${NUM}\\s*MiB`).exec(msg))) {
+      s.engineBytes = Math.round(Number(m[1]) * 1024 * 1024);
+    } else if ((m = new RegExp(`^Throughput:\\s*${NUM}\\s*qps`).exec(msg))) {
+      s.throughputQps = Number(m[1]);
+    } else if (/^Latency:/.test(msg)) {
+      s.latencyMs = parseStats(msg);
+    } else if (/^GPU Compute Time:/.test(msg)) {
+      s.gpuComputeMs = parseStats(msg);
+    } else if ((m = new RegExp(`^Total Host Walltime:\\s*${NUM}\\s*s\\b`).exec(msg))) {
+      s.hostWalltimeS = Number(m[1]);
+    } else if ((m = /^Selected Device:\s*(.+)$/.exec(msg))) {
+      s.gpuName = m[1]!.trim();
+    } else if ((m = /^Compute Capability:\s*(\d+\.\d+)/.exec(msg))) {
+      s.computeCapability = m[1]!;
+    }
+    if (msg.includes('[MemUsageChange]')) {
+      const g = new RegExp(`now:.*?GPU\\s+${NUM}\\b`).exec(msg);
+      if (g) {
+        const v = Number(g[1]);
+        if (s.peakGpuMiB === null || v > s.peakGpuMiB) s.peakGpuMiB = v;
+      }
+    }
+  }
+  return s;
+}

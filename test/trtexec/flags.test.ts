@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/core/errors.ts';
+import { buildArgv, perfArgv, type BuildFlags } from '../../src/trtexec/flags.ts';
+
+const base: BuildFlags = {
+  onnx: 'models/tiny/vocoder.onnx',
+  saveEngine: 'out/.vocoder.engine.partial',
+  shapes: [
+    { name: 'a', min: [1, 16], opt: [1, 64], max: [1, 256] },
+    { name: 'b', min: [1, 80, 32], opt: [1, 80, 200], max: [1, 80, 1000] },
+  ],
+  precision: 'fp16',
+  workspaceMiB: 2048,
+  builderOptimizationLevel: 3,
+  timingCache: 'cache/timing.bin',
+  verbose: true,
+};
+
+describe('buildArgv', () => {
+  it('trt10 golden argv', () => {
+    expect(buildArgv(base, 'trt10')).toEqual([
+      '--onnx=models/tiny/vocoder.onnx',
+      '--saveEngine=out/.vocoder.engine.partial',
+      '--minShapes=a:1x16,b:1x80x32',
+      '--optShapes=a:1x64,b:1x80x200',
+      '--maxShapes=a:1x256,b:1x80x1000',
+      '--fp16',
+      '--memPoolSize=workspace:2048M',
+      '--builderOptimizationLevel=3',
+      '--timingCacheFile=cache/timing.bin',
+      '--skipInference',
+      '--verbose',
+    ]);
+  });
+
+  it('trt8.6 golden argv: workspace without unit suffix, --skipInference (exists in 8.6.1)', () => {
+    expect(buildArgv(base, 'trt8.6')).toEqual([
+      '--onnx=models/tiny/vocoder.onnx',
+      '--saveEngine=out/.vocoder.engine.partial',
+      '--minShapes=a:1x16,b:1x80x32',
+      '--optShapes=a:1x64,b:1x80x200',
+      '--maxShapes=a:1x256,b:1x80x1000',
+      '--fp16',
+      '--memPoolSize=workspace:2048',
+      '--builderOptimizationLevel=3',
+      '--timingCacheFile=cache/timing.bin',
+      '--skipInference',
+      '--verbose',
+    ]);
+  });
+
+  it('int8 with fp16 fallback, calibration cache and layer precisions', () => {
+    const argv = buildArgv(
+      {
+        onnx: 'm.onnx',
+        saveEngine: 'e.plan',
+        shapes: [],
+        precision: 'int8',
+        fp16Fallback: true,
+        calibCache: 'calib.cache',
+        layerPrecisions: [
+          { layer: 'l1', precision: 'fp16' },
+          { layer: 'l2', precision: 'fp16' },
+        ],
+        extraArgs: ['--noTF32'],
+      },
+      'trt8.6',
+    );
+    expect(argv).toEqual([
+      '--onnx=m.onnx',
+      '--saveEngine=e.plan',
+      '--int8',
+      '--fp16',
+      '--calib=calib.cache',
+      '--precisionConstraints=obey',
+      '--layerPrecisions=l1:fp16,l2:fp16',
+      '--skipInference',
+      '--noTF32',
+    ]);
+  });
+
+  it('fp32 adds no precision flag; empty layerPrecisions adds nothing', () => {
+    const argv = buildArgv({ onnx: 'm.onnx', saveEngine: 'e', shapes: [], precision: 'fp32', layerPrecisions: [] }, 'trt10');
+    expect(argv).toEqual(['--onnx=m.onnx', '--saveEngine=e', '--skipInference']);
+  });
+
+  it('bf16 and stronglyTyped are trt10 only', () => {
+    const bf16: BuildFlags = { onnx: 'm.onnx', saveEngine: 'e', shapes: [], precision: 'bf16' };
+    expect(buildArgv(bf16, 'trt10')).toContain('--bf16');
+    expect(() => buildArgv(bf16, 'trt8.6')).toThrow(UserError);
+    const st: BuildFlags = { onnx: 'm.onnx', saveEngine: 'e', shapes: [], precision: 'fp32', stronglyTyped: true };
+    expect(buildArgv(st, 'trt10')).toContain('--stronglyTyped');
+    expect(() => buildArgv(st, 'trt8.6')).toThrow(UserError);
+  });
+
+  it('rejects a non-integer workspace', () => {
+    expect(() => buildArgv({ ...base, workspaceMiB: 1.5 }, 'trt10')).toThrow(UserError);
+  });
+});
+
+describe('perfArgv', () => {
+  it('golden argv', () => {
+    expect(
+      perfArgv({
+        loadEngine: 'out/vocoder.engine',
+        shapes: [{ name: 'mel', dims: [1, 80, 200] }],
+        warmUpMs: 500,
+        durationS: 10,
+        iterations: 100,
+        useCudaGraph: true,
+        streams: 2,
+        noDataTransfers: true,
+        exportTimes: 'times.json',
+      }),
+    ).toEqual([
+      '--loadEngine=out/vocoder.engine',
+      '--shapes=mel:1x80x200',
+      '--warmUp=500',
+      '--duration=10',
+      '--iterations=100',
+      '--useCudaGraph',
+      '--infStreams=2',
+      '--noDataTransfers',
+      '--exportTimes=times.json',
+    ]);
+  });
+});

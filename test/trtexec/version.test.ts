@@ -1,0 +1,69 @@
+import { mkdtemp, writeFile, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/core/errors.ts';
+import { findTrtexec } from '../../src/trtexec/find.ts';
+import { decodeTrtVersionNumber, detectTensorRt, dialectFor, parseVersionBanner } from '../../src/trtexec/version.ts';
+
+const FAKE = resolve('test/fixtures/bin/fake-trtexec');
+
+describe('parseVersionBanner', () => {
+  it('reads 10.x and 8.x banners', () => {
+    expect(parseVersionBanner('&&&& RUNNING TensorRT.trtexec [TensorRT v100300] # trtexec --help')).toBe('10.3.0');
+    expect(parseVersionBanner('&&&& RUNNING TensorRT.trtexec [TensorRT v8601] # trtexec')).toBe('8.6.1');
+    expect(parseVersionBanner('&&&& RUNNING TensorRT.trtexec [TensorRT v101303] [b9] # ./trtexec')).toBe('10.13.3');
+    expect(parseVersionBanner('[03/28/2024-07:10:12] [I] TensorRT version: 8.6.3')).toBe('8.6.3');
+    expect(parseVersionBanner('no banner here')).toBeNull();
+    expect(decodeTrtVersionNumber(8200)).toBe('8.2.0');
+  });
+});
+
+describe('dialectFor', () => {
+  it('maps versions to dialects', () => {
+    expect(dialectFor('10.3.0')).toBe('trt10');
+    expect(dialectFor('10.0')).toBe('trt10');
+    expect(dialectFor('8.6.1')).toBe('trt8.6');
+    expect(dialectFor('8.6')).toBe('trt8.6');
+    expect(() => dialectFor('8.5.3')).toThrow(UserError);
+    expect(() => dialectFor('7.2.1')).toThrow(UserError);
+  });
+});
+
+describe('detectTensorRt', () => {
+  it('runs --help and parses the banner (stand-in)', async () => {
+    process.env.FAKE_TRTEXEC_MODE = 'help';
+    process.env.FAKE_TRTEXEC_BANNER = '&&&& RUNNING TensorRT.trtexec [TensorRT v8601] # trtexec --help';
+    try {
+      expect(await detectTensorRt(FAKE)).toEqual({ version: '8.6.1', dialect: 'trt8.6' });
+    } finally {
+      delete process.env.FAKE_TRTEXEC_MODE;
+      delete process.env.FAKE_TRTEXEC_BANNER;
+    }
+  });
+  it('missing executable → UserError', async () => {
+    await expect(detectTensorRt('/nonexistent/trtexec')).rejects.toBeInstanceOf(UserError);
+  });
+});
+
+describe('findTrtexec', () => {
+  it('TRTEXEC set but missing → UserError naming TRTEXEC', async () => {
+    const err = await findTrtexec({ TRTEXEC: '/nonexistent/trtexec', PATH: '' }).catch((e) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toContain('TRTEXEC');
+    expect(err.hint).toBeTruthy();
+  });
+  it('TRTEXEC set and present → that path', async () => {
+    expect(await findTrtexec({ TRTEXEC: FAKE, PATH: '' })).toBe(FAKE);
+  });
+  it('searches PATH', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'emovoice-find-'));
+    await writeFile(join(dir, 'trtexec'), '#!/bin/sh\n');
+    await chmod(join(dir, 'trtexec'), 0o755);
+    expect(await findTrtexec({ PATH: `/nonexistent:${dir}` })).toBe(join(dir, 'trtexec'));
+  });
+  it('nothing found → null (unless the container default exists)', async () => {
+    const r = await findTrtexec({ PATH: '/nonexistent' });
+    expect(r === null || r === '/usr/src/tensorrt/bin/trtexec').toBe(true);
+  });
+});
