@@ -21,7 +21,14 @@ if [ "${EMOVOICE_SKIP_PYTHON:-0}" != 1 ] && command -v python3 >/dev/null; then
   fi
 fi
 
-if [ -x calibration/fetch-speech.sh ] || [ -f calibration/fetch-speech.sh ]; then
+if [ -f calibration/fetch-speech.sh ]; then
   bash calibration/fetch-speech.sh || say "WARNING: real speech recordings could not be installed; tests that need them will say so"
+elif [ ! -d /usr/share/sounds/alsa ] && command -v apt-get >/dev/null; then
+  say "installing real speech recordings (Debian alsa-utils)"
+  { apt-get install -y -q alsa-utils || { apt-get update -q && apt-get install -y -q alsa-utils; }; } >/dev/null 2>&1 \
+    || say "WARNING: alsa-utils could not be installed; tests that need real speech will say so"
+fi
+if [ ! -f data/ref-alsa.wav ] && [ -d /usr/share/sounds/alsa ]; then
+  npx --no-install tsx scripts/make-reference.ts data/ref-alsa.wav || say "WARNING: could not build data/ref-alsa.wav"
 fi
 say "done"
