@@ -44,8 +44,8 @@ export class OrtRunner implements Runner {
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: providers,
       graphOptimizationLevel: this.options.optimization ?? 'all',
-      intraOpNumThreads: this.options.intraOpThreads,
     };
+    if (this.options.intraOpThreads) sessionOptions.intraOpNumThreads = this.options.intraOpThreads;
     try {
       if (this.options.modelBytes) {
         this.session = await ort.InferenceSession.create(this.options.modelBytes, sessionOptions);
