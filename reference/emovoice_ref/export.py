@@ -1,0 +1,212 @@
+"""Export the reference model: one ONNX file per module (opset 17, dynamic lengths), the model
+manifest, emotions.npz and PyTorch fp32 reference outputs (refs/). Each export is checked with
+onnx.checker and against PyTorch under ONNX Runtime (fails above 1e-4 relative L2).
+
+    python -m emovoice_ref.export --config tiny --out ../models/tiny [--seed 1234] [--no-refs]
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+import yaml
+
+from .audio import log_mel, real_voice
+from .config import CONFIGS, ModelConfig
+from .model import build_modules, emotion_table
+from .pipeline import run_pipeline
+from .symbols import SYMBOLS, SYMBOL_TO_ID
+
+EMOTIONS = ["neutral", "happy", "sad", "angry", "surprise"]
+HELLO_TEXT = "Hello world, 你好世界"
+HELLO_PHONEMES = ["<sil>", "HH", "AH0", "L", "OW1", "<sp>", "W", "ER1", "L", "D", "<sil>",
+                  "n", "i2", "h", "ao3", "<sp>", "sh", "iii4", "j", "ie4", "<sil>"]
+
+
+def io_spec(c: ModelConfig):
+    """name → (inputs, outputs); each tensor: name, dtype, dims, meaning."""
+    H, S, E, M = c.hidden, c.spk_dim, c.emo_dim, c.n_mels
+    spk = ("speaker_embedding", "float32", ["batch", S], "speaker embedding from the style encoder")
+    emo = ("emotion_embedding", "float32", ["batch", E], "emotion/style embedding (style encoder or emotions.npz)")
+    return {
+        "text_encoder": ([("phoneme_ids", "int32", ["batch", "text_len"], "phoneme symbol ids, 0 = pad")],
+                         [("text_hidden", "float32", ["batch", "text_len", H], "encoder hidden states")]),
+        "style_encoder": ([("ref_mel", "float32", ["batch", "ref_frames", M], "log-mel of 3-10 s reference audio")],
+                          [spk, emo]),
+        "acoustic_encoder": ([("text_hidden", "float32", ["batch", "text_len", H], "text encoder output"), spk, emo],
+                             [("log_durations", "float32", ["batch", "text_len"], "log(1 + frames) per phoneme"),
+                              ("pitch", "float32", ["batch", "text_len"], "normalised pitch per phoneme"),
+                              ("energy", "float32", ["batch", "text_len"], "normalised energy per phoneme"),
+                              ("adapted_hidden", "float32", ["batch", "text_len", H], "hidden + pitch/energy embeddings")]),
+        "acoustic_decoder": ([("frame_hidden", "float32", ["batch", "mel_len", H], "adapted_hidden repeated by duration (host)"), spk, emo],
+                             [("mel", "float32", ["batch", M, "mel_len"], "log-mel spectrogram")]),
+        "vocoder": ([("mel", "float32", ["batch", M, "mel_len"], "log-mel spectrogram")],
+                    [("waveform", "float32", ["batch", 1, "samples"], f"audio at {c.sample_rate} Hz, samples = mel_len x {c.hop}")]),
+    }
+
+
+def dynamic_axes(spec):
+    axes = {}
+    for inputs, outputs in [spec]:
+        pass
+    return axes
+
+
+def export_module(name, mod, c, out_dir, sample_inputs):
+    inputs, outputs = io_spec(c)[name]
+    axes = {}
+    for t in inputs + outputs:
+        axes[t[0]] = {i: d for i, d in enumerate(t[2]) if isinstance(d, str)}
+    path = os.path.join(out_dir, f"{name}.onnx")
+    torch.onnx.export(mod, tuple(torch.from_numpy(sample_inputs[t[0]]) for t in inputs), path,
+                      input_names=[t[0] for t in inputs], output_names=[t[0] for t in outputs],
+                      dynamic_axes=axes, opset_version=17, dynamo=False, do_constant_folding=True)
+    onnx.checker.check_model(onnx.load(path), full_check=True)
+    return path
+
+
+def rel_l2(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-30))
+
+
+@torch.no_grad()
+def torch_outputs(mod, name, c, feeds):
+    inputs, outputs = io_spec(c)[name]
+    res = mod(*[torch.from_numpy(feeds[t[0]]) for t in inputs])
+    if not isinstance(res, tuple):
+        res = (res,)
+    return {t[0]: r.numpy() for t, r in zip(outputs, res)}
+
+
+def make_cases(c: ModelConfig, mods, seed: int):
+    """Reference inputs per module: short, typical, max (at the manifest limits); real speech for audio inputs."""
+    rng = np.random.default_rng(seed)
+    lim = c.limits
+    voice, sources = real_voice(c)
+    ref_mel_full = log_mel(voice, c).T[None]  # [1, frames, n_mels]
+    ids = lambda n: rng.integers(4, len(SYMBOLS), size=(1, n)).astype(np.int32)
+    cases = {m: {} for m in io_spec(c)}
+    for label, n_text, ref_frames, n_mel in [("short", 4, 188, 16), ("typical", 40, min(ref_mel_full.shape[1], 400), 200),
+                                             ("max", lim["text_len"], lim["ref_frames"], lim["mel_len"])]:
+        f = {"phoneme_ids": ids(n_text)}
+        rm = ref_mel_full[:, :ref_frames]
+        if rm.shape[1] < ref_frames:  # max case: repeat the real recording's frames to reach the limit
+            reps = int(np.ceil(ref_frames / rm.shape[1]))
+            rm = np.concatenate([ref_mel_full] * reps, axis=1)[:, :ref_frames]
+        f["ref_mel"] = np.ascontiguousarray(rm, dtype=np.float32)
+        cases["text_encoder"][label] = {"phoneme_ids": f["phoneme_ids"]}
+        cases["style_encoder"][label] = {"ref_mel": f["ref_mel"]}
+        th = torch_outputs(mods["text_encoder"], "text_encoder", c, f)["text_hidden"]
+        se = torch_outputs(mods["style_encoder"], "style_encoder", c, f)
+        cases["acoustic_encoder"][label] = {"text_hidden": th, **se}
+        fh = rng.standard_normal((1, n_mel, c.hidden)).astype(np.float32) * 0.5
+        cases["acoustic_decoder"][label] = {"frame_hidden": fh, **se}
+        if label == "typical":  # the vocoder's typical case is the log-mel of real speech
+            mel = log_mel(voice, c)[None][:, :, :n_mel]
+        else:
+            mel = torch_outputs(mods["acoustic_decoder"], "acoustic_decoder", c, cases["acoustic_decoder"][label])["mel"]
+        cases["vocoder"][label] = {"mel": np.ascontiguousarray(mel, dtype=np.float32)}
+    return cases, voice, sources
+
+
+def check_ort(path, name, c, feeds, expected, tol=1e-4):
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    got = sess.run(None, {k: feeds[k] for k in [t[0] for t in io_spec(c)[name][0]]})
+    rows = []
+    for (oname, *_), g in zip(io_spec(c)[name][1], got):
+        e = expected[oname]
+        r = rel_l2(g, e)
+        rows.append((oname, float(np.abs(g - e).max()), r))
+        if not r <= tol:
+            raise SystemExit(f"error: {path}: ONNX Runtime differs from PyTorch on {oname}: rel L2 {r:.3g} > {tol}")
+    return rows
+
+
+def write_manifest(c, seed, out_dir, ref_cases):
+    spec = io_spec(c)
+    modules = {}
+    for name, (ins, outs) in spec.items():
+        modules[name] = {
+            "file": f"{name}.onnx",
+            "inputs": {t[0]: {"dtype": t[1], "dims": t[2], "meaning": t[3]} for t in ins},
+            "outputs": {t[0]: {"dtype": t[1], "dims": t[2], "meaning": t[3]} for t in outs},
+        }
+    m = {
+        "format": "emovoice-model-manifest/1",
+        "name": f"emovoice-ref-{c.name}",
+        "config": c.name,
+        "seed": seed,
+        "audio": {
+            "sample_rate": c.sample_rate,
+            "mel": {"n_fft": c.n_fft, "hop": c.hop, "win_length": c.win_length, "n_mels": c.n_mels, "fmin": c.fmin,
+                    "fmax": c.fmax, "log_base": "e", "clamp_min": c.clamp_min, "pad": "reflect", "center": False,
+                    "window": "hann", "mel_scale": "slaney", "norm": "slaney"},
+            "ref_seconds": {"min": 3, "max": 10},
+        },
+        "length_regulator": {"max_frames_per_phoneme": 50, "duration_rounding": "round", "min_frames": 1},
+        "symbols": SYMBOLS,
+        "emotions": {"labels": EMOTIONS, "file": "emotions.npz"},
+        "modules": modules,
+        "references": {"dir": "refs", "cases": ref_cases},
+        "limits": dict(c.limits),
+    }
+    with open(os.path.join(out_dir, "manifest.yaml"), "w", encoding="utf-8") as f:
+        f.write("# Written by emovoice_ref.export; see docs/model-manifest.md\n")
+        yaml.safe_dump(m, f, sort_keys=False, allow_unicode=True, default_flow_style=None, width=120)
+
+
+def export(config: str, out_dir: str, seed: int = 1234, refs: bool = True, quiet: bool = False):
+    c = CONFIGS[config]
+    os.makedirs(out_dir, exist_ok=True)
+    mods = build_modules(c, seed)
+    log = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))
+    cases, voice, sources = make_cases(c, mods, seed)
+    table, ref_cases = [], []
+    for name, mod in mods.items():
+        path = export_module(name, mod, c, out_dir, cases[name]["typical"])
+        for label, feeds in cases[name].items():
+            expected = torch_outputs(mod, name, c, feeds)
+            for oname, mx, r in check_ort(path, name, c, feeds, expected):
+                table.append((name, label, oname, mx, r))
+            if refs:
+                os.makedirs(os.path.join(out_dir, "refs", name), exist_ok=True)
+                np.savez_compressed(os.path.join(out_dir, "refs", name, f"{label}.npz"), **feeds, **expected)
+                ref_cases.append(f"{name}/{label}")
+        log(f"exported {path} ({os.path.getsize(path) / 1e6:.2f} MB, {sum(p.numel() for p in mod.parameters()):,} params)")
+    emotions = emotion_table(c, seed, EMOTIONS)
+    np.savez(os.path.join(out_dir, "emotions.npz"), **emotions)
+    if refs:
+        ids = np.array([[SYMBOL_TO_ID[s] for s in HELLO_PHONEMES]], dtype=np.int32)
+        ref_mel = log_mel(voice, c).T[None].copy()
+        e2e = run_pipeline(mods, ids, ref_mel, emotion=emotions["neutral"])
+        e2e["wav_ref"] = voice
+        os.makedirs(os.path.join(out_dir, "refs", "e2e"), exist_ok=True)
+        np.savez_compressed(os.path.join(out_dir, "refs", "e2e", "hello.npz"), **e2e)
+        with open(os.path.join(out_dir, "refs", "e2e", "hello.json"), "w", encoding="utf-8") as f:
+            json.dump({"text": HELLO_TEXT, "phonemes": HELLO_PHONEMES, "reference_wavs": sources, "emotion": "neutral",
+                       "reference_seconds": round(len(voice) / c.sample_rate, 3)}, f, ensure_ascii=False, indent=2)
+        ref_cases.append("e2e/hello")
+    write_manifest(c, seed, out_dir, ref_cases)
+    log(f"{'module':18} {'case':8} {'output':18} {'max abs':>10} {'rel L2':>10}")
+    for name, label, oname, mx, r in table:
+        log(f"{name:18} {label:8} {oname:18} {mx:10.2e} {r:10.2e}")
+    return table
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", choices=sorted(CONFIGS), default="tiny")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--no-refs", action="store_true", help="skip reference outputs (faster, e.g. for base timing)")
+    a = ap.parse_args(argv)
+    export(a.config, a.out, a.seed, refs=not a.no_refs)
+
+
+if __name__ == "__main__":
+    main()
