@@ -1,40 +1,52 @@
 // trtexec argument vectors, per TensorRT dialect. Pure: no process, no file system.
+// It must never invent a flag: every flag below was read in NVIDIA/TensorRT
+// samples/common/sampleOptions.cpp (the getAndDelOption calls and the printed help) at the tags named.
+// Sources: https://github.com/NVIDIA/TensorRT/blob/<tag>/samples/common/sampleOptions.cpp, tags v8.6.1,
+// v10.0.0, v10.3.0, v10.13.3, v11.0, v11.1 (v11.x only to know what 11 removed; see version.ts).
 //
-// Every flag below was checked against NVIDIA/TensorRT samples/common/sampleOptions.cpp at the tags
-// named (getAndDelOption calls and the printed help):
-//
-// | purpose              | trt10 (checked @v10.0.0, @v10.3.0)   | trt8.6 (checked @v8.6.1)                    |
-// |----------------------|--------------------------------------|---------------------------------------------|
-// | model                | --onnx=<f>                           | --onnx=<f>                                  |
-// | output engine        | --saveEngine=<f>                     | --saveEngine=<f>                            |
-// | dynamic shapes       | --minShapes/--optShapes/--maxShapes  | same                                        |
-// |                      |   =in:1x16,in2:1x80x32               |                                             |
-// | fp16 / int8          | --fp16 / --int8 (+--fp16 fallback)   | same                                        |
-// | bf16                 | --bf16                               | absent → UserError                          |
-// | strongly typed       | --stronglyTyped                      | absent → UserError                          |
-// | int8 calib cache     | --calib=<f>                          | --calib=<f>                                 |
-// | workspace            | --memPoolSize=workspace:<N>M         | --memPoolSize=workspace:<N> (value in MiB,  |
-// |                      |   (base-2 unit suffixes, 10.x only)  |   no unit suffixes; --workspace=N is        |
-// |                      |                                      |   deprecated in 8.6 and removed in 10.0)    |
-// | opt level            | --builderOptimizationLevel=N         | --builderOptimizationLevel=N                |
-// | timing cache         | --timingCacheFile=<f>                | --timingCacheFile=<f>                       |
-// | layer precisions     | --precisionConstraints=obey          | same                                        |
-// |                      |   --layerPrecisions=l1:fp16,l2:fp16  |                                             |
-// | build only           | --skipInference                      | --skipInference (8.6 already has it;        |
-// |                      |   (--buildOnly removed in 10.0)      |   --buildOnly is a deprecated alias there)  |
-// | verbose              | --verbose                            | --verbose                                   |
-// | perf: engine         | --loadEngine=<f>                     | same                                        |
-// | perf: shapes         | --shapes=in:1x16                     | same                                        |
-// | perf: timing         | --warmUp=ms --duration=s             | same                                        |
-// |                      |   --iterations=N                     |                                             |
-// | perf: cuda graph     | --useCudaGraph                       | same                                        |
-// | perf: streams        | --infStreams=N (--streams is a       | --infStreams=N (same deprecation in 8.6.1)  |
-// |                      |   deprecated alias that warns)       |                                             |
-// | perf: no H2D/D2H     | --noDataTransfers                    | same                                        |
-// | perf: export times   | --exportTimes=<f>                    | same                                        |
+// | purpose               | trt10 (10.0 … 10.x)                     | trt8.6 (8.6.x)                              |
+// |-----------------------|------------------------------------------|---------------------------------------------|
+// | model / output        | --onnx=<f> --saveEngine=<f>              | same                                        |
+// | dynamic shapes        | --minShapes/--optShapes/--maxShapes=     | same; the name is everything before the     |
+// |                       |   in:1x16,in2:1x80x32                    |   last ':' (so "a:0" names work), ',' splits|
+// | fp16 / int8           | --fp16 / --int8 (int8 + --fp16 fallback) | same                                        |
+// | bf16                  | --bf16 (added in 10.0.0)                 | absent → UserError                          |
+// | best                  | --best (int8+fp16; 10.x also bf16 on     | --best (int8+fp16)                          |
+// |                       |   Ampere+ from 10.13.3); not with        |                                             |
+// |                       |   --stronglyTyped (10.13.3 rejects it)   |                                             |
+// | TF32 off              | --noTF32                                 | same                                        |
+// | strongly typed        | --stronglyTyped (added in 10.0.0)        | absent → UserError                          |
+// | int8 calib cache      | --calib=<f>                              | same                                        |
+// | per-layer precision   | --precisionConstraints=obey|prefer       | same (values fp32|fp16|int8; no bf16)       |
+// |                       |   --layerPrecisions=l1:fp16,l2:bf16      |                                             |
+// | workspace             | --memPoolSize=workspace:<N>M (10.0.0     | --memPoolSize=workspace:<N> (N in MiB; no   |
+// |                       |   added B/K/M/G suffixes, default MiB);  |   unit suffixes in 8.6.1's parser, which is |
+// |                       |   --workspace removed in 10.0.0          |   std::stod); --workspace= is deprecated    |
+// |                       |                                          |   in 8.6.1 (warns), so never used           |
+// | opt level             | --builderOptimizationLevel=N (0…5)       | same (added in 8.6)                         |
+// | timing cache          | --timingCacheFile=<f>                    | same                                        |
+// | version compatible    | --versionCompatible                      | same                                        |
+// | hardware compat.      | --hardwareCompatibilityLevel=none|ampere+| same ("sameComputeCapability" only from    |
+// |                       |                                          |   10.10, absent at v10.8.0: not modelled)   |
+// | build only            | --skipInference (--buildOnly removed in  | --skipInference (--buildOnly is a           |
+// |                       |   10.0.0)                                |   deprecated alias that warns in 8.6.1)     |
+// | verbose               | --verbose                                | same                                        |
+// | perf: engine, shapes  | --loadEngine=<f> --shapes=in:1x16        | same                                        |
+// | perf: inputs          | --loadInputs=in:file ('in':c:\f when the | same                                        |
+// |                       |   path has a ':')                        |                                             |
+// | perf: timing          | --warmUp=<ms> --duration=<s>             | same                                        |
+// |                       |   --iterations=N                         |                                             |
+// | perf: cuda graph etc. | --useCudaGraph --noDataTransfers         | same                                        |
+// |                       |   --separateProfileRun                   |                                             |
+// | perf: streams         | --infStreams=N (--streams= is a          | --infStreams=N (--streams already warns     |
+// |                       |   deprecated alias that warns)           |   "deprecated" in 8.6.1)                    |
+// | perf: exports         | --exportTimes= --exportOutput=           | same                                        |
+// |                       |   --exportProfile=                       |                                             |
 import { UserError } from '../core/errors.ts';
 
 export type Dialect = 'trt10' | 'trt8.6';
+
+export type Precision = 'fp32' | 'fp16' | 'bf16' | 'int8';
 
 export interface ShapeRange {
   name: string;
@@ -47,15 +59,25 @@ export interface BuildFlags {
   onnx: string;
   saveEngine: string;
   shapes: ShapeRange[];
-  precision: 'fp32' | 'fp16' | 'bf16' | 'int8';
+  precision: Precision;
   /** int8 only: let layers fall back to fp16 (adds --fp16). */
   fp16Fallback?: boolean;
+  /** --best: let TensorRT pick among all precisions (implies int8 + fp16). Not with stronglyTyped. */
+  best?: boolean;
+  /** --noTF32: keep fp32 layers in true fp32. */
+  noTF32?: boolean;
   workspaceMiB?: number;
   builderOptimizationLevel?: number;
   timingCache?: string;
   calibCache?: string;
   layerPrecisions?: { layer: string; precision: string }[];
+  /** How strictly layerPrecisions apply; default "obey" when layerPrecisions are given. */
+  precisionConstraints?: 'obey' | 'prefer';
   stronglyTyped?: boolean;
+  versionCompatible?: boolean;
+  hardwareCompatibilityLevel?: 'none' | 'ampere+';
+  /** Default true: build and save the engine, no benchmark (--skipInference). */
+  skipInference?: boolean;
   verbose?: boolean;
   extraArgs?: string[];
 }
@@ -63,27 +85,69 @@ export interface BuildFlags {
 export interface PerfFlags {
   loadEngine: string;
   shapes?: { name: string; dims: number[] }[];
+  loadInputs?: { name: string; file: string }[];
   warmUpMs?: number;
   durationS?: number;
   iterations?: number;
   useCudaGraph?: boolean;
   streams?: number;
   noDataTransfers?: boolean;
+  separateProfileRun?: boolean;
   exportTimes?: string;
+  exportOutput?: string;
+  exportProfile?: string;
   verbose?: boolean;
   extraArgs?: string[];
 }
 
-const dims = (d: number[]): string => d.join('x');
+const LAYER_PRECISIONS: Record<Dialect, readonly string[]> = {
+  trt10: ['fp32', 'fp16', 'bf16', 'int8'],
+  'trt8.6': ['fp32', 'fp16', 'int8'],
+};
 
-function shapeList(shapes: ShapeRange[], pick: 'min' | 'opt' | 'max'): string {
-  return shapes.map((s) => `${s.name}:${dims(s[pick])}`).join(',');
+function fail(message: string, path: string, hint: string): never {
+  throw new UserError(message, { place: { path }, hint });
 }
 
-function checkInt(name: string, v: number, min: number): void {
-  if (!Number.isInteger(v) || v < min) {
-    throw new UserError(`${name} must be an integer ≥ ${min}, got ${v}`, { hint: `fix ${name} in the build profile` });
+function checkInt(name: string, v: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isInteger(v) || v < min || v > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in ${min}…${max}`;
+    fail(`${name} must be an integer ${range}, got ${v}`, name, `fix ${name} in the build profile`);
   }
+}
+
+function checkNumber(name: string, v: number, min: number): void {
+  if (!Number.isFinite(v) || v < min) fail(`${name} must be a number ≥ ${min}, got ${v}`, name, `fix ${name}`);
+}
+
+/** trtexec splits list values on ',' with no escape: a name or path holding one cannot be passed. */
+function checkListItem(what: string, value: string): void {
+  if (value === '' || value.includes(',')) {
+    fail(`${what} "${value}" is empty or contains ",", which trtexec cannot take in a list`, what, 'rename it without commas');
+  }
+}
+
+function dims(name: string, d: number[]): string {
+  if (d.length === 0) fail(`shape of "${name}" has no dimensions`, `shapes.${name}`, 'give at least one dimension');
+  for (const x of d) {
+    if (!Number.isInteger(x) || x < 0) {
+      fail(`shape of "${name}" has an invalid dimension ${x}`, `shapes.${name}`, 'use non-negative integers');
+    }
+  }
+  return d.join('x');
+}
+
+function shapeList(shapes: ShapeRange[], pick: 'min' | 'opt' | 'max'): string {
+  return shapes
+    .map((s) => {
+      checkListItem('input name', s.name);
+      return `${s.name}:${dims(s.name, s[pick])}`;
+    })
+    .join(',');
+}
+
+function trt10Only(what: string, flag: string, dialect: Dialect, hint: string): void {
+  if (dialect !== 'trt10') fail(`${what} needs TensorRT 10 or newer (trtexec 8.6 has no ${flag})`, what, hint);
 }
 
 /** trtexec arguments (no executable) that build one engine from ONNX. */
@@ -101,11 +165,7 @@ export function buildArgv(opts: BuildFlags, dialect: Dialect): string[] {
       argv.push('--fp16');
       break;
     case 'bf16':
-      if (dialect !== 'trt10') {
-        throw new UserError('bf16 needs TensorRT 10 or newer (trtexec 8.6 has no --bf16)', {
-          hint: 'use precision fp16, or build with TensorRT 10.x',
-        });
-      }
+      trt10Only('bf16', '--bf16', dialect, 'use precision fp16, or build with TensorRT 10.x');
       argv.push('--bf16');
       break;
     case 'int8':
@@ -113,12 +173,19 @@ export function buildArgv(opts: BuildFlags, dialect: Dialect): string[] {
       if (opts.fp16Fallback) argv.push('--fp16');
       break;
   }
+  if (opts.best) argv.push('--best');
+  if (opts.noTF32) argv.push('--noTF32');
   if (opts.calibCache) argv.push(`--calib=${opts.calibCache}`);
   if (opts.stronglyTyped) {
-    if (dialect !== 'trt10') {
-      throw new UserError('strongly typed networks need TensorRT 10 or newer (trtexec 8.6 has no --stronglyTyped)', {
-        hint: 'drop stronglyTyped, or build with TensorRT 10.x',
-      });
+    trt10Only('stronglyTyped', '--stronglyTyped', dialect, 'drop stronglyTyped, or build with TensorRT 10.x');
+    // A strongly typed network takes its types from the ONNX model; trtexec disables and warns about
+    // --fp16/--int8/--bf16 and (10.13.3) rejects --best. Refuse rather than silently ignore.
+    if (opts.precision !== 'fp32' || opts.best || opts.layerPrecisions?.length) {
+      fail(
+        'stronglyTyped takes precisions from the ONNX model; precision, best and layerPrecisions do not apply',
+        'stronglyTyped',
+        'set precision: fp32 with no best/layerPrecisions, or drop stronglyTyped',
+      );
     }
     argv.push('--stronglyTyped');
   }
@@ -127,34 +194,69 @@ export function buildArgv(opts: BuildFlags, dialect: Dialect): string[] {
     argv.push(dialect === 'trt10' ? `--memPoolSize=workspace:${opts.workspaceMiB}M` : `--memPoolSize=workspace:${opts.workspaceMiB}`);
   }
   if (opts.builderOptimizationLevel !== undefined) {
-    checkInt('builderOptimizationLevel', opts.builderOptimizationLevel, 0);
+    checkInt('builderOptimizationLevel', opts.builderOptimizationLevel, 0, 5);
     argv.push(`--builderOptimizationLevel=${opts.builderOptimizationLevel}`);
   }
   if (opts.timingCache) argv.push(`--timingCacheFile=${opts.timingCache}`);
   if (opts.layerPrecisions?.length) {
-    argv.push('--precisionConstraints=obey');
+    const allowed = LAYER_PRECISIONS[dialect];
+    for (const l of opts.layerPrecisions) {
+      checkListItem('layer name', l.layer);
+      if (!allowed.includes(l.precision)) {
+        fail(`layer "${l.layer}": precision "${l.precision}" is not one of ${allowed.join(', ')} for ${dialect}`, `layerPrecisions.${l.layer}`, `use one of ${allowed.join(', ')}`);
+      }
+    }
+    argv.push(`--precisionConstraints=${opts.precisionConstraints ?? 'obey'}`);
     argv.push(`--layerPrecisions=${opts.layerPrecisions.map((l) => `${l.layer}:${l.precision}`).join(',')}`);
   }
-  argv.push('--skipInference');
+  if (opts.versionCompatible) argv.push('--versionCompatible');
+  if (opts.hardwareCompatibilityLevel && opts.hardwareCompatibilityLevel !== 'none') {
+    argv.push(`--hardwareCompatibilityLevel=${opts.hardwareCompatibilityLevel}`);
+  }
+  if (opts.skipInference !== false) argv.push('--skipInference');
   if (opts.verbose) argv.push('--verbose');
   if (opts.extraArgs?.length) argv.push(...opts.extraArgs);
   return argv;
 }
 
-/** trtexec arguments (no executable) for a benchmark run of a built engine. */
+/** One --loadInputs item: name:file, or 'name':file when the path holds a ':' (e.g. C:\data). */
+function loadInputItem(name: string, file: string): string {
+  checkListItem('input name', name);
+  checkListItem('input file', file);
+  if (!file.includes(':')) return `${name}:${file}`;
+  if (name.includes("'")) fail(`input name "${name}" contains a quote and its file a ':'`, 'loadInputs', 'rename the file');
+  return `'${name}':${file}`;
+}
+
+/** trtexec arguments (no executable) for a benchmark run of a built engine. Same in both dialects. */
 export function perfArgv(opts: PerfFlags, _dialect: Dialect = 'trt10'): string[] {
   const argv = [`--loadEngine=${opts.loadEngine}`];
-  if (opts.shapes?.length) argv.push(`--shapes=${opts.shapes.map((s) => `${s.name}:${dims(s.dims)}`).join(',')}`);
-  if (opts.warmUpMs !== undefined) argv.push(`--warmUp=${opts.warmUpMs}`);
-  if (opts.durationS !== undefined) argv.push(`--duration=${opts.durationS}`);
-  if (opts.iterations !== undefined) argv.push(`--iterations=${opts.iterations}`);
+  if (opts.shapes?.length) {
+    argv.push(`--shapes=${opts.shapes.map((s) => (checkListItem('input name', s.name), `${s.name}:${dims(s.name, s.dims)}`)).join(',')}`);
+  }
+  if (opts.loadInputs?.length) argv.push(`--loadInputs=${opts.loadInputs.map((i) => loadInputItem(i.name, i.file)).join(',')}`);
+  if (opts.warmUpMs !== undefined) {
+    checkNumber('warmUpMs', opts.warmUpMs, 0);
+    argv.push(`--warmUp=${opts.warmUpMs}`);
+  }
+  if (opts.durationS !== undefined) {
+    checkNumber('durationS', opts.durationS, 0);
+    argv.push(`--duration=${opts.durationS}`);
+  }
+  if (opts.iterations !== undefined) {
+    checkInt('iterations', opts.iterations, 1);
+    argv.push(`--iterations=${opts.iterations}`);
+  }
   if (opts.useCudaGraph) argv.push('--useCudaGraph');
   if (opts.streams !== undefined) {
     checkInt('streams', opts.streams, 1);
     argv.push(`--infStreams=${opts.streams}`);
   }
   if (opts.noDataTransfers) argv.push('--noDataTransfers');
+  if (opts.separateProfileRun) argv.push('--separateProfileRun');
   if (opts.exportTimes) argv.push(`--exportTimes=${opts.exportTimes}`);
+  if (opts.exportOutput) argv.push(`--exportOutput=${opts.exportOutput}`);
+  if (opts.exportProfile) argv.push(`--exportProfile=${opts.exportProfile}`);
   if (opts.verbose) argv.push('--verbose');
   if (opts.extraArgs?.length) argv.push(...opts.extraArgs);
   return argv;

@@ -1,16 +1,20 @@
-// Read a trtexec log (TensorRT 8.x / 10.x) into a summary. Pure. Line formats follow
-// samples/common/sampleReporting.cpp, sampleEngines.cpp, sampleDevice.{h,cpp} and logging.h of
-// NVIDIA/TensorRT (checked @v8.6.1 and @v10.3.0):
-//   &&&& RUNNING|PASSED|FAILED TensorRT.trtexec [TensorRT v100300] # <command line>
+// Read a trtexec log (TensorRT 7.x–10.x) into a summary. Pure: text in, summary out; it never decides
+// whether an engine is good (the build executor does). Line formats follow NVIDIA/TensorRT
+// samples/common/{sampleReporting,sampleEngines,sampleDevice,logging}.h/.cpp and samples/trtexec/trtexec.cpp
+// (read at 7.2.1, 8.4.1, v8.6.1, v10.3.0, v10.13.3):
+//   &&&& RUNNING|PASSED|FAILED TensorRT.trtexec [TensorRT v100300] [b26] # <command line>   ([bN] from 10.13)
+//   [I] TensorRT version: 8.6.1
+//   [I] Engine built in 12.3 sec.                       trtexec.cpp in 8.6.1, sampleEngines.cpp in 10.x
+//   [I] Created engine with size: 1.5 MiB               10.x only; 8.x: "[I] [TRT] Loaded engine size: 2 MiB"
 //   [I] Throughput: 1234.5 qps
 //   [I] Latency: min = a ms, max = b ms, mean = c ms, median = d ms, percentile(90%) = e ms, ...
-//   [I] GPU Compute Time: min = ...
-//   [I] Total Host Walltime: 3.0012 s
-//   [I] Engine built in 12.3 sec.        [I] Created engine with size: 1.5 MiB
-//   [I] Selected Device: NVIDIA A100       [I] Compute Capability: 8.0
+//        (8.0–8.4 print one percentile, 99% by default; 8.5+ print 90, 95, 99)
+//   [I] GPU Compute Time: min = ...                      [I] Total Host Walltime: 3.0012 s
+//   [I] Selected Device: NVIDIA A100                    [I] Compute Capability: 8.0
 //   [I] [TRT] [MemUsageChange] ...: CPU +1, GPU +2, now: CPU 3, GPU 4 (MiB)
-// Tolerates CRLF, ANSI colours, "[03/24/2024-10:21:33] " timestamps and older logs that print
-// only percentile(99%).
+// 7.x prints a multi-line block instead ("Host Latency" / "min: 1.6 ms (end to end …)" / … /
+// "percentile: 1.67 ms at 99% (…)" / "throughput: N qps" / "walltime: N s").
+// Tolerates CRLF, ANSI colours, "[03/24/2024-10:21:33] " timestamps, and quoted logs with "#" comments.
 import { parseVersionBanner } from './version.ts';
 
 export interface TimingStats {
@@ -33,10 +37,12 @@ export interface TrtexecSummary {
   hostWalltimeS?: number | null;
   errors: string[];
   warnings: number;
+  /** From "Created engine with size: X MiB" (10.x), else TRT's "Loaded engine size: X MiB"; X is rounded in the log. */
   engineBytes?: number | null;
   gpuName: string | null;
   computeCapability: string | null;
-  peakGpuMiB: number | null;
+  /** Largest "now: CPU a, GPU b (MiB)" GPU figure of the [MemUsageChange] lines (device-wide, as TRT reports it). */
+  peakGpuMemoryMiB: number | null;
   commandLine: string | null;
 }
 
@@ -68,12 +74,13 @@ function parseStats(body: string): TimingStats {
 }
 
 /** Strip colours, CR, timestamp; return severity letter (or null) and the message. */
-export function splitLogLine(raw: string): { severity: string | null; message: string } {
+export function splitLogLine(raw: string): { severity: string | null; message: string; stamped: boolean } {
   let line = raw.replace(ANSI, '').replace(/\r$/, '');
+  const stamped = TIMESTAMP.test(line);
   line = line.replace(TIMESTAMP, '');
   const sev = SEVERITY.exec(line);
-  if (sev) return { severity: sev[1]!, message: line.slice(sev[0].length) };
-  return { severity: null, message: line };
+  if (sev) return { severity: sev[1]!, message: line.slice(sev[0].length), stamped };
+  return { severity: null, message: line, stamped };
 }
 
 export function parseTrtexecLog(text: string): TrtexecSummary {
@@ -90,16 +97,24 @@ export function parseTrtexecLog(text: string): TrtexecSummary {
     engineBytes: null,
     gpuName: null,
     computeCapability: null,
-    peakGpuMiB: null,
+    peakGpuMemoryMiB: null,
     commandLine: null,
   };
-  // Older trtexec (7.x–8.2) prints multi-line blocks: "Host Latency" / "min: 1.6 ms (end to end …)" /
-  // … / "percentile: 1.67 ms at 99% (…)" / "throughput: N qps" / "walltime: N s".
+  // 7.x multi-line blocks (see the top of this file).
   let block: 'latency' | 'gpu' | 'other' | null = null;
+  // A multi-line [E] message (e.g. the ONNX parser's "[8] Assertion failed: …") continues on lines
+  // with neither timestamp nor severity; they are joined onto the error they belong to.
+  let lastWasError = false;
+  let createdSize = false;
   for (const raw of text.split('\n')) {
-    const { severity, message } = splitLogLine(raw);
+    const { severity, message, stamped } = splitLogLine(raw);
     const msg = message.trim();
     if (!msg) continue;
+    if (lastWasError && !stamped && severity === null && !msg.startsWith('&&&&') && !msg.startsWith('#')) {
+      s.errors[s.errors.length - 1] += ` ${msg}`;
+      continue;
+    }
+    lastWasError = false;
     if (/^Host Latency$/.test(msg)) {
       block = 'latency';
       continue;
@@ -148,6 +163,7 @@ export function parseTrtexecLog(text: string): TrtexecSummary {
     }
     if (severity === 'E' || severity === 'F') {
       s.errors.push(msg);
+      lastWasError = true;
       continue;
     }
     if (severity === 'W') {
@@ -160,6 +176,9 @@ export function parseTrtexecLog(text: string): TrtexecSummary {
     } else if ((m = new RegExp(`^Engine built in ${NUM} sec`).exec(msg))) {
       s.buildSeconds = Number(m[1]);
     } else if ((m = new RegExp(`^Created engine with size:\\s*${NUM}\\s*MiB`).exec(msg))) {
+      s.engineBytes = Math.round(Number(m[1]) * 1024 * 1024);
+      createdSize = true;
+    } else if (!createdSize && (m = new RegExp(`^\\[TRT\\] Loaded engine size:\\s*${NUM}\\s*MiB`).exec(msg))) {
       s.engineBytes = Math.round(Number(m[1]) * 1024 * 1024);
     } else if ((m = new RegExp(`^Throughput:\\s*${NUM}\\s*qps`).exec(msg))) {
       s.throughputQps = Number(m[1]);
@@ -178,7 +197,7 @@ export function parseTrtexecLog(text: string): TrtexecSummary {
       const g = new RegExp(`now:.*?GPU\\s+${NUM}\\b`).exec(msg);
       if (g) {
         const v = Number(g[1]);
-        if (s.peakGpuMiB === null || v > s.peakGpuMiB) s.peakGpuMiB = v;
+        if (s.peakGpuMemoryMiB === null || v > s.peakGpuMemoryMiB) s.peakGpuMemoryMiB = v;
       }
     }
   }

@@ -1,8 +1,14 @@
-// TensorRT version from trtexec's banner. trtexec prints
-//   &&&& RUNNING TensorRT.trtexec [TensorRT v100300] # trtexec ...
-// where the number is NV_TENSORRT_VERSION: MAJOR*10000 + MINOR*100 + PATCH for 10.x,
-// MAJOR*1000 + MINOR*100 + PATCH for 8.x (samples/common/logging.h), and 8.x/10.x logs also carry
+// TensorRT version from trtexec's banner, and the argv dialect that version takes. trtexec prints the
+// banner before it parses any option, also for --help (samples/trtexec/trtexec.cpp main(): reportTestStart,
+// then parseHelp; v8.6.1 and v10.3.0), so `trtexec --help` identifies it without building anything:
+//   &&&& RUNNING TensorRT.trtexec [TensorRT v100300] # trtexec --help
+//   &&&& RUNNING TensorRT.trtexec [TensorRT v101303] [b9] # ...        (10.13+ append the build number)
+// The number is NV_TENSORRT_VERSION: MAJOR*10000 + MINOR*100 + PATCH from 10.0 (include/NvInferRuntimeBase.h
+// @v10.3.0), MAJOR*1000 + MINOR*100 + PATCH in 8.x (kNV_TENSORRT_VERSION_IMPL @v8.6.1). Logs also carry
 //   [I] TensorRT version: 8.6.1
+// Dialects: 8.6 → trt8.6; 10.x → trt10. Older, 9.x (LLM-only releases) and 11+ are refused: 11.0 dropped
+// --fp16/--bf16/--best/--precisionConstraints/--layerPrecisions from trtexec (sampleOptions.cpp @v11.0), which
+// our build argv relies on.
 import { execa } from 'execa';
 import { UserError } from '../core/errors.ts';
 import type { Dialect } from './flags.ts';
@@ -24,10 +30,11 @@ export function dialectFor(version: string): Dialect {
   const m = /^(\d+)(?:\.(\d+))?/.exec(version.trim());
   const major = m ? Number(m[1]) : NaN;
   const minor = m?.[2] !== undefined ? Number(m[2]) : 0;
-  if (major >= 10) return 'trt10';
+  if (major === 10) return 'trt10';
   if (major === 8 && minor === 6) return 'trt8.6';
-  throw new UserError(`TensorRT ${version} is not supported`, {
-    hint: 'use TensorRT 8.6.x or 10.x',
+  const why = major >= 11 ? ' (its trtexec no longer takes --fp16/--int8 builder flags)' : '';
+  throw new UserError(`TensorRT ${version} is not supported${why}`, {
+    hint: 'use TensorRT 8.6.x or 10.x (set TRTEXEC= to that trtexec)',
     exitCode: 3,
   });
 }

@@ -1,0 +1,224 @@
+// Build profiles: YAML files in configs/ (or anywhere), with `extends:` chains and --set overrides.
+// Every value remembers the file:line:col it came from, and paths are resolved against the file
+// that set them. Schema checking happens here (ajv); checks against the model are in validate.ts.
+import Ajv from 'ajv';
+import { readFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { UserError, UserErrors, type Place } from '../core/errors.ts';
+import { sha256Text } from '../core/files.ts';
+import { readYaml, type YamlSource } from '../core/yaml.ts';
+
+export interface ShapeRange {
+  min: number[];
+  opt: number[];
+  max: number[];
+}
+
+export interface ModuleProfile {
+  onnx?: string;
+  precision?: 'fp32' | 'fp16' | 'bf16' | 'int8';
+  layer_fallback?: 'fp16' | 'fp32';
+  layer_precisions?: Record<string, string>;
+  calibration?: { cache?: string; qdq_model?: string };
+  shapes?: Record<string, ShapeRange>;
+  workspace_mib?: number;
+  builder_optimization_level?: number;
+  timing_cache?: string;
+  extra_args?: string[];
+}
+
+export interface Profile {
+  name: string;
+  abstract?: boolean;
+  description?: string;
+  backend: 'trt' | 'ort';
+  /** Absolute path of the model manifest. */
+  model: string;
+  /** Absolute output folder. */
+  output: string;
+  target?: { gpu?: string; compute_capability?: string };
+  tensorrt?: { min_version?: string };
+  defaults?: { precision?: ModuleProfile['precision']; workspace_mib?: number; builder_optimization_level?: number; timing_cache?: string };
+  modules?: Record<string, ModuleProfile>;
+  tolerances?: Record<string, Record<string, number>>;
+  serving?: { max_text_len?: number; timeout_ms?: number; batching_window_ms?: number; max_batch?: number };
+}
+
+export interface LoadedProfile {
+  profile: Profile;
+  file: string;
+  sha256: string;
+  /** file:line:col of a key path, in the file of the extends chain that set it. */
+  locate(path: (string | number)[]): Place;
+}
+
+const SCHEMA_PATH = resolve(dirname(new URL(import.meta.url).pathname), '../../configs/profile.schema.json');
+let validateSchema: ReturnType<Ajv['compile']> | null = null;
+function schema() {
+  if (!validateSchema) {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    validateSchema = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
+  }
+  return validateSchema;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const PATH_KEYS: (string | number)[][] = [['model'], ['output'], ['defaults', 'timing_cache']];
+const MODULE_PATH_KEYS = [['onnx'], ['calibration', 'cache'], ['calibration', 'qdq_model'], ['timing_cache']];
+
+function resolvePaths(data: any, baseDir: string): void {
+  const fix = (obj: any, keys: (string | number)[]) => {
+    let o = obj;
+    for (const k of keys.slice(0, -1)) o = o?.[k];
+    const last = keys[keys.length - 1]!;
+    if (o && typeof o[last] === 'string' && !isAbsolute(o[last])) o[last] = resolve(baseDir, o[last]);
+  };
+  for (const k of PATH_KEYS) fix(data, k);
+  for (const m of Object.values(data?.modules ?? {})) for (const k of MODULE_PATH_KEYS) fix(m, k);
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge: objects merge, everything else (lists included) replaces. Records who set each leaf. */
+function merge(base: any, over: any, origin: Map<string, YamlSource | null>, src: YamlSource | null, prefix: string[] = []): any {
+  if (!isObj(base) || !isObj(over)) {
+    origin.set(prefix.join('.'), src);
+    return over;
+  }
+  const out: any = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    out[k] = k in base && isObj(base[k]) && isObj(v) ? merge(base[k], v, origin, src, [...prefix, k]) : v;
+    if (!(isObj(v) && isObj(base[k]))) markAll(v, origin, src, [...prefix, k]);
+  }
+  return out;
+}
+
+function markAll(v: unknown, origin: Map<string, YamlSource | null>, src: YamlSource | null, prefix: string[]): void {
+  origin.set(prefix.join('.'), src);
+  if (isObj(v)) for (const [k, x] of Object.entries(v)) markAll(x, origin, src, [...prefix, k]);
+}
+
+export function profilePath(nameOrPath: string, configsDir: string): string {
+  if (/[\\/]|\.ya?ml$/.test(nameOrPath)) return resolve(nameOrPath);
+  const p = join(configsDir, `${nameOrPath}.yaml`);
+  return p;
+}
+
+/** Parse "a.b.c=value": the value is YAML (numbers, lists, booleans), so --set x.max=[1,80,2048] works. */
+export function parseOverride(s: string): { path: string[]; value: unknown } {
+  const i = s.indexOf('=');
+  if (i <= 0) throw new UserError(`--set ${s}: expected key.path=value`, { hint: 'e.g. --set modules.vocoder.precision=fp16' });
+  const raw = s.slice(i + 1);
+  let value: unknown = raw;
+  if (/^(-?\d+(\.\d+)?([eE][-+]?\d+)?|true|false|\[.*\])$/.test(raw)) {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw;
+    }
+  }
+  return { path: s.slice(0, i).split('.'), value };
+}
+
+export async function loadProfile(nameOrPath: string, opts: { configsDir: string; overrides?: string[] }): Promise<LoadedProfile> {
+  const file = profilePath(nameOrPath, opts.configsDir);
+  if (!existsSync(file)) {
+    const known = existsSync(opts.configsDir) ? (await import('node:fs')).readdirSync(opts.configsDir).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')) : [];
+    throw new UserError(`profile "${nameOrPath}" not found`, { place: { file }, hint: `use one of: ${known.join(', ')} or a path to a YAML file` });
+  }
+  const chain: YamlSource[] = [];
+  const seen = new Set<string>();
+  let cur = file;
+  for (;;) {
+    if (seen.has(cur)) {
+      throw new UserError(`extends cycle: ${[...seen, cur].map((f) => basename(f)).join(' → ')}`, {
+        place: chain[chain.length - 1]!.locate(['extends']),
+        hint: 'remove one of the extends links',
+      });
+    }
+    seen.add(cur);
+    const src = await readYaml(cur);
+    if (!isObj(src.data)) throw new UserError('a profile must be a YAML mapping', { place: { file: cur, line: 1, column: 1 }, hint: 'start with name: and backend:' });
+    chain.push(src);
+    const ext = (src.data as any).extends;
+    if (ext === undefined) break;
+    if (typeof ext !== 'string') throw new UserError('extends must be a profile name or path', { place: src.locate(['extends']) });
+    const next = /[\\/]|\.ya?ml$/.test(ext) ? resolve(dirname(cur), ext) : join(dirname(cur), `${ext}.yaml`);
+    if (!existsSync(next)) throw new UserError(`extends: profile "${ext}" not found`, { place: src.locate(['extends']), hint: `expected ${next}` });
+    cur = next;
+  }
+  const origin = new Map<string, YamlSource | null>();
+  let data: any = {};
+  const errors: UserError[] = [];
+  for (const src of [...chain].reverse()) {
+    const d = structuredClone(src.data) as any;
+    resolvePaths(d, dirname(src.file));
+    // schema per file, so unknown keys point at the file that has them
+    const v = schema();
+    if (!v(d)) {
+      for (const e of v.errors ?? []) {
+        const path = e.instancePath.split('/').filter(Boolean);
+        let msg = e.message ?? 'invalid';
+        let keyPath = path;
+        if (e.keyword === 'additionalProperties') {
+          const extra = (e.params as any).additionalProperty;
+          keyPath = [...path, extra];
+          msg = `unknown key "${extra}"`;
+        } else if (e.keyword === 'enum') {
+          msg = `must be one of ${(e.params as any).allowedValues.join(', ')}`;
+        } else if (e.keyword === 'propertyNames') {
+          keyPath = [...path, (e.params as any).propertyName];
+          msg = `unknown module "${(e.params as any).propertyName}"`;
+        }
+        if (e.keyword === 'enum' && e.instancePath.includes('propertyName')) continue;
+        errors.push(new UserError(msg, { place: src.locate(keyPath), hint: hintFor(e.keyword, keyPath) }));
+      }
+    }
+    delete d.extends;
+    data = merge(data, d, origin, src);
+  }
+  for (const o of opts.overrides ?? []) {
+    const { path, value } = parseOverride(o);
+    let obj = data;
+    for (const k of path.slice(0, -1)) obj = obj[k] = isObj(obj[k]) ? obj[k] : {};
+    obj[path[path.length - 1]!] = value;
+    origin.set(path.join('.'), null);
+    if (['model', 'output'].includes(path.join('.')) || /(onnx|cache|qdq_model|timing_cache)$/.test(path.join('.'))) resolvePaths(data, process.cwd());
+  }
+  if (opts.overrides?.length) {
+    const v = schema();
+    if (!v(data)) {
+      for (const e of v.errors ?? []) {
+        errors.push(new UserError(`after --set: ${e.instancePath || '/'} ${e.message}`, { place: { file: '--set', path: e.instancePath.split('/').filter(Boolean).join('.') } }));
+      }
+    }
+  }
+  if (errors.length) throw errors.length === 1 ? errors[0]! : new UserErrors(errors);
+  data.name ??= basename(file).replace(/\.ya?ml$/, '');
+  data.backend ??= 'trt';
+  const root = chain[0]!;
+  if (!data.model) errors.push(new UserError('no model: set model: to a model manifest', { place: root.locate([]), hint: 'model: ../models/tiny/manifest.yaml' }));
+  if (!data.output) data.output = resolve(dirname(file), '../out', data.name);
+  if (errors.length) throw errors[0]!;
+  const locate = (path: (string | number)[]): Place => {
+    for (let n = path.length; n >= 0; n--) {
+      const key = path.slice(0, n).join('.');
+      if (origin.has(key)) {
+        const src = origin.get(key);
+        return src ? src.locate(path) : { file: '--set', path: path.join('.') };
+      }
+    }
+    return root.locate(path);
+  };
+  return { profile: data as Profile, file, sha256: sha256Text(chain.map((c) => c.text).join('\n---\n') + JSON.stringify(opts.overrides ?? [])), locate };
+}
+
+function hintFor(keyword: string, path: (string | number)[]): string {
+  if (keyword === 'additionalProperties') return 'remove it or check its spelling (configs/profile.schema.json lists every key)';
+  if (keyword === 'required') return 'add the missing key';
+  if (keyword === 'type') return `fix the value of ${path.join('.')}`;
+  return `see configs/profile.schema.json for ${path.join('.') || 'the profile'}`;
+}

@@ -1,0 +1,98 @@
+// Checks a loaded profile against the model it builds: every dynamic input has a shape, ranks and
+// static dims match the ONNX model, min ≤ opt ≤ max, max within the manifest's limits, int8 has a
+// calibration cache or QDQ model, bf16 has a TensorRT that knows it. Pure: takes the ONNX infos as
+// data and returns every problem at once (one UserError each, with its place and a fix).
+import { existsSync } from 'node:fs';
+import { UserError } from '../core/errors.ts';
+import type { ModelManifest } from '../model/manifest.ts';
+import type { OnnxInfo } from '../model/onnx.ts';
+import type { LoadedProfile } from './load.ts';
+
+function versionAtLeast(v: string, min: string): boolean {
+  const a = v.split('.').map(Number);
+  const b = min.split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  }
+  return true;
+}
+
+export function validateProfile(
+  loaded: LoadedProfile,
+  manifest: ModelManifest,
+  infos: Record<string, OnnxInfo>,
+  opts: { tensorrtVersion?: string; fileExists?: (p: string) => boolean } = {},
+): UserError[] {
+  const p = loaded.profile;
+  const exists = opts.fileExists ?? existsSync;
+  const errs: UserError[] = [];
+  const err = (path: (string | number)[], msg: string, hint: string) => errs.push(new UserError(msg, { place: loaded.locate(path), hint }));
+  const trt = p.backend === 'trt';
+
+  if (trt && opts.tensorrtVersion && p.tensorrt?.min_version && !versionAtLeast(opts.tensorrtVersion, p.tensorrt.min_version)) {
+    err(['tensorrt', 'min_version'], `needs TensorRT ≥ ${p.tensorrt.min_version}, found ${opts.tensorrtVersion}`, 'install a newer TensorRT or lower min_version');
+  }
+  for (const name of Object.keys(p.modules ?? {})) {
+    if (!manifest.modules[name]) err(['modules', name], `the model has no module "${name}"`, `modules of ${manifest.path}: ${Object.keys(manifest.modules).join(', ')}`);
+  }
+  for (const [name, mod] of Object.entries(manifest.modules)) {
+    const mp = p.modules?.[name] ?? {};
+    const info = infos[name];
+    const precision = mp.precision ?? p.defaults?.precision ?? 'fp32';
+    if (trt && precision === 'int8' && !mp.calibration?.cache && !mp.calibration?.qdq_model) {
+      err(['modules', name, 'precision'], `${name}: int8 needs a calibration cache or a QDQ model`, `run \`emovoice calibrate ${name}\` and set modules.${name}.calibration.cache`);
+    }
+    for (const key of ['cache', 'qdq_model'] as const) {
+      const f = mp.calibration?.[key];
+      if (trt && precision === 'int8' && f && !exists(f)) {
+        err(['modules', name, 'calibration', key], `${name}: calibration ${key === 'cache' ? 'cache' : 'QDQ model'} not found: ${f}`, `run \`emovoice calibrate ${name}\` first`);
+      }
+    }
+    if (trt && precision === 'bf16' && opts.tensorrtVersion && !versionAtLeast(opts.tensorrtVersion, '9.0')) {
+      err(['modules', name, 'precision'], `${name}: bf16 needs TensorRT 9 or newer (found ${opts.tensorrtVersion})`, 'use fp16');
+    }
+    if (!info) continue;
+    const shapes = mp.shapes ?? {};
+    for (const sname of Object.keys(shapes)) {
+      if (!info.inputs.some((i) => i.name === sname)) {
+        err(['modules', name, 'shapes', sname], `${name} has no input "${sname}"`, `inputs of ${info.path}: ${info.inputs.map((i) => i.name).join(', ')}`);
+      }
+    }
+    for (const input of info.inputs) {
+      const dynamic = input.dims.some((d) => typeof d !== 'number');
+      const r = shapes[input.name];
+      if (!r) {
+        if (dynamic && trt) {
+          err(['modules', name, 'shapes'], `${name}.${input.name} has dynamic dims [${input.dims.join(', ')}] but no shape range`, `add modules.${name}.shapes.${input.name}: { min: [...], opt: [...], max: [...] }`);
+        }
+        continue;
+      }
+      const base = ['modules', name, 'shapes', input.name];
+      for (const k of ['min', 'opt', 'max'] as const) {
+        if (r[k].length !== input.dims.length) {
+          err([...base, k], `${name}.${input.name}.${k} has rank ${r[k].length}, the model input has rank ${input.dims.length} [${input.dims.join(', ')}]`, `give ${input.dims.length} dims`);
+          continue;
+        }
+        input.dims.forEach((d, i) => {
+          if (typeof d === 'number' && r[k][i] !== d) {
+            err([...base, k], `${name}.${input.name}.${k}[${i}] is ${r[k][i]}, the model fixes this dim to ${d}`, `set it to ${d}`);
+          }
+        });
+      }
+      if (r.min.length === r.opt.length && r.opt.length === r.max.length) {
+        for (let i = 0; i < r.min.length; i++) {
+          if (!(r.min[i]! <= r.opt[i]! && r.opt[i]! <= r.max[i]!)) {
+            err(base, `${name}.${input.name}: need min ≤ opt ≤ max in dim ${i}, got ${r.min[i]} / ${r.opt[i]} / ${r.max[i]}`, 'reorder the shapes');
+          }
+          const sym = input.dims[i];
+          const limit = typeof sym === 'string' ? manifest.limits[sym] : undefined;
+          if (limit !== undefined && r.max[i]! > limit) {
+            err([...base, 'max'], `${name}.${input.name}.max[${i}] = ${r.max[i]} exceeds the model's ${sym} limit of ${limit}`, `lower it to ≤ ${limit} (manifest limits)`);
+          }
+        }
+      }
+    }
+    void mod;
+  }
+  return errs;
+}
