@@ -80,7 +80,7 @@ def torch_outputs(mod, name, c, feeds):
     res = mod(*[torch.from_numpy(feeds[t[0]]) for t in inputs])
     if not isinstance(res, tuple):
         res = (res,)
-    return {t[0]: r.numpy() for t, r in zip(outputs, res)}
+    return {t[0]: np.ascontiguousarray(r.numpy()) for t, r in zip(outputs, res)}
 
 
 def make_cases(c: ModelConfig, mods, seed: int):
@@ -185,6 +185,7 @@ def export(config: str, out_dir: str, seed: int = 1234, refs: bool = True, quiet
         ref_mel = log_mel(voice, c).T[None].copy()
         e2e = run_pipeline(mods, ids, ref_mel, emotion=emotions["neutral"])
         e2e["wav_ref"] = voice
+        e2e = {k: np.ascontiguousarray(v) for k, v in e2e.items()}
         os.makedirs(os.path.join(out_dir, "refs", "e2e"), exist_ok=True)
         np.savez_compressed(os.path.join(out_dir, "refs", "e2e", "hello.npz"), **e2e)
         with open(os.path.join(out_dir, "refs", "e2e", "hello.json"), "w", encoding="utf-8") as f:
