@@ -2,7 +2,7 @@
 // from a folder of WAVs given by --data. parseSpeechManifest() is pure; loadSpeech() is the adapter that
 // reads files (decoding with src/audio, resampling to the model's rate). It never synthesizes audio and
 // never mixes splits: held-out recordings are for checking INT8 accuracy, not for choosing ranges.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { UserError, UserErrors } from '../core/errors.ts';
@@ -155,12 +155,7 @@ export interface LoadSpeechOptions {
 export async function* loadSpeech(opts: LoadSpeechOptions): AsyncGenerator<SpeechClip> {
   const read = opts.readWav ?? readWav;
   const split = opts.split ?? 'calibration';
-  let isDir = false;
-  try {
-    isDir = (await readdir(opts.source)).length >= 0;
-  } catch {
-    isDir = false;
-  }
+  const isDir = (await stat(opts.source).catch(() => undefined))?.isDirectory() ?? false;
   let budget = opts.maxSeconds ?? Infinity;
   const emit = async (file: string, meta: Partial<SpeechClip> & { id: string }): Promise<SpeechClip> => {
     const w = await read(file);

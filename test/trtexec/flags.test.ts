@@ -93,8 +93,60 @@ describe('buildArgv', () => {
     expect(() => buildArgv(st, 'trt8.6')).toThrow(UserError);
   });
 
-  it('rejects a non-integer workspace', () => {
+  it('rejects a non-integer workspace and an optimization level outside 0…5', () => {
     expect(() => buildArgv({ ...base, workspaceMiB: 1.5 }, 'trt10')).toThrow(UserError);
+    expect(() => buildArgv({ ...base, builderOptimizationLevel: 6 }, 'trt10')).toThrow(UserError);
+  });
+
+  it('best, noTF32, prefer constraints, version/hardware compatibility, inference kept', () => {
+    const argv = buildArgv(
+      {
+        onnx: 'm.onnx',
+        saveEngine: 'e',
+        shapes: [],
+        precision: 'fp16',
+        best: true,
+        noTF32: true,
+        layerPrecisions: [{ layer: '/dec/Softmax', precision: 'fp32' }],
+        precisionConstraints: 'prefer',
+        versionCompatible: true,
+        hardwareCompatibilityLevel: 'ampere+',
+        skipInference: false,
+      },
+      'trt8.6',
+    );
+    expect(argv).toEqual([
+      '--onnx=m.onnx',
+      '--saveEngine=e',
+      '--fp16',
+      '--best',
+      '--noTF32',
+      '--precisionConstraints=prefer',
+      '--layerPrecisions=/dec/Softmax:fp32',
+      '--versionCompatible',
+      '--hardwareCompatibilityLevel=ampere+',
+    ]);
+    expect(buildArgv({ onnx: 'm', saveEngine: 'e', shapes: [], precision: 'fp32', hardwareCompatibilityLevel: 'none' }, 'trt10')).toEqual([
+      '--onnx=m',
+      '--saveEngine=e',
+      '--skipInference',
+    ]);
+  });
+
+  it('layer precision bf16 only on trt10; names with "," refused; ":" in a tensor name kept', () => {
+    const lp = (precision: string): BuildFlags => ({ onnx: 'm', saveEngine: 'e', shapes: [], precision: 'fp16', layerPrecisions: [{ layer: 'l', precision }] });
+    expect(buildArgv(lp('bf16'), 'trt10')).toContain('--layerPrecisions=l:bf16');
+    expect(() => buildArgv(lp('bf16'), 'trt8.6')).toThrow(UserError);
+    expect(() => buildArgv(lp('half'), 'trt10')).toThrow(UserError);
+    const shapes = (name: string): BuildFlags => ({ onnx: 'm', saveEngine: 'e', precision: 'fp32', shapes: [{ name, min: [1], opt: [2], max: [3] }] });
+    expect(() => buildArgv(shapes('a,b'), 'trt10')).toThrow(UserError);
+    expect(buildArgv(shapes('input:0'), 'trt10')).toContain('--minShapes=input:0:1'); // trtexec splits on the last ':'
+    expect(() => buildArgv({ ...shapes('x'), shapes: [{ name: 'x', min: [], opt: [1], max: [1] }] }, 'trt10')).toThrow(UserError);
+  });
+
+  it('stronglyTyped refuses precision flags it would ignore', () => {
+    expect(() => buildArgv({ onnx: 'm', saveEngine: 'e', shapes: [], precision: 'fp16', stronglyTyped: true }, 'trt10')).toThrow(/stronglyTyped/);
+    expect(() => buildArgv({ onnx: 'm', saveEngine: 'e', shapes: [], precision: 'fp32', best: true, stronglyTyped: true }, 'trt10')).toThrow(UserError);
   });
 });
 
@@ -123,5 +175,28 @@ describe('perfArgv', () => {
       '--noDataTransfers',
       '--exportTimes=times.json',
     ]);
+  });
+
+  it('inputs from files, profiling exports, separate profile run', () => {
+    expect(
+      perfArgv({
+        loadEngine: 'e',
+        loadInputs: [
+          { name: 'mel', file: 'in/mel.bin' },
+          { name: 'spk', file: 'C:\\data\\spk.bin' },
+        ],
+        separateProfileRun: true,
+        exportOutput: 'out.json',
+        exportProfile: 'profile.json',
+      }, 'trt8.6'),
+    ).toEqual([
+      '--loadEngine=e',
+      "--loadInputs=mel:in/mel.bin,'spk':C:\\data\\spk.bin",
+      '--separateProfileRun',
+      '--exportOutput=out.json',
+      '--exportProfile=profile.json',
+    ]);
+    expect(() => perfArgv({ loadEngine: 'e', loadInputs: [{ name: 'a', file: 'x,y.bin' }] })).toThrow(UserError);
+    expect(() => perfArgv({ loadEngine: 'e', iterations: 0 })).toThrow(UserError);
   });
 });

@@ -1,20 +1,31 @@
+// The parser on real trtexec logs quoted in public issue threads (test/fixtures/trtexec, each with its
+// source on line 1). Expected values are the numbers printed in those logs.
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseTrtexecLog } from '../../src/trtexec/parse.ts';
+import { parseTrtexecLog, type TimingStats } from '../../src/trtexec/parse.ts';
 
 const DIR = 'test/fixtures/trtexec';
 const read = (f: string) => readFileSync(`${DIR}/${f}`, 'utf8');
+const NONE: TimingStats = { min: null, max: null, mean: null, median: null, p90: null, p95: null, p99: null };
 
 describe('fixtures', () => {
-  it('every fixture names its public source', () => {
-    const files = readdirSync(DIR).filter((f) => f.endsWith('.log'));
-    expect(files.length).toBeGreaterThanOrEqual(4);
-    for (const f of files) expect(read(f).split('\n')[0]).toMatch(/^# source: https:\/\/github\.com\/\S+ \(quoted log; trimmed where marked\)$/);
+  const files = readdirSync(DIR).filter((f) => f.endsWith('.log'));
+  it('6–10 real logs, each naming its public source on line 1', () => {
+    expect(files.length).toBeGreaterThanOrEqual(6);
+    expect(files.length).toBeLessThanOrEqual(10);
+    for (const f of files) {
+      expect(read(f).split('\n')[0], f).toMatch(
+        /^# source: https:\/\/github\.com\/([\w.-]+\/[\w.-]+)\/(?:issues|pull)\/(\d+) \(\1#\2, quoted log, trimmed only where marked\)$/,
+      );
+    }
+  });
+  it('every fixture parses without throwing', () => {
+    for (const f of files) expect(() => parseTrtexecLog(read(f))).not.toThrow();
   });
 });
 
 describe('parseTrtexecLog on real logs', () => {
-  it('NVIDIA/TensorRT#4177: full performance summary', () => {
+  it('NVIDIA/TensorRT#4177 (10.x): full performance summary, 90/95/99 percentiles', () => {
     const s = parseTrtexecLog(read('trt10-perf-summary-4177.log'));
     expect(s.throughputQps).toBe(130.298);
     expect(s.latencyMs).toEqual({ min: 5.38672, max: 13.3664, mean: 7.60628, median: 7.16092, p90: 10.2996, p95: 10.8698, p99: 12.9675 });
@@ -24,7 +35,63 @@ describe('parseTrtexecLog on real logs', () => {
     expect(s.status).toBe('unknown'); // the quoted part has no &&&& line
   });
 
-  it('NVIDIA/TensorRT#4036: 10.2 banner and command line', () => {
+  it('OE4T/meta-tegra#952 (8.4.0): percentile(99%) only, PASSED', () => {
+    const s = parseTrtexecLog(read('trt8.4-perf-p99-only-metategra952.log'));
+    expect(s.tensorrtVersion).toBe('8.4.0');
+    expect(s.status).toBe('passed');
+    expect(s.commandLine).toBe('trtexec --loadEngine=mnist16.trt --batch=16');
+    expect(s.throughputQps).toBe(41087.7);
+    expect(s.latencyMs).toEqual({ min: 0.387207, max: 0.447357, mean: 0.402238, median: 0.401947, p90: null, p95: null, p99: 0.420288 });
+    expect(s.gpuComputeMs).toEqual({ min: 0.375977, max: 0.403564, mean: 0.388221, median: 0.388443, p90: null, p95: null, p99: 0.393188 });
+    expect(s.hostWalltimeS).toBe(3.00119);
+  });
+
+  it('NVIDIA/TensorRT#2054: 7.x-style multi-line Host Latency block (99% only)', () => {
+    const s = parseTrtexecLog(read('trt7-format-host-latency-2054.log'));
+    expect(s.latencyMs).toEqual({ min: 1.64058, max: 6.2915, mean: 1.66069, median: 1.65601, p90: null, p95: null, p99: 1.67065 });
+    expect(s.gpuComputeMs).toEqual(NONE); // the GPU Compute block is not in the quote
+    expect(s.throughputQps).toBe(0);
+    expect(s.hostWalltimeS).toBe(3.00461);
+  });
+
+  it('NVIDIA/TensorRT#2664: failing int8 build, Error[2] lines, one warning', () => {
+    const s = parseTrtexecLog(read('trt8-int8-build-failure-2664.log'));
+    expect(s.errors).toEqual([
+      'Error[2]: [pointWiseV2Builder.cpp::toExpr::325] Error Code 2: Internal Error (Assertion outScales.size() == 1 failed. )',
+      'Error[2]: [builder.cpp::buildSerializedNetwork::636] Error Code 2: Internal Error (Assertion engine != nullptr failed. )',
+      'Engine could not be created from network',
+      'Building engine failed',
+      'Failed to create engine from model or file.',
+      'Engine set up failed',
+    ]);
+    expect(s.warnings).toBe(1);
+    expect(s.tensorrtVersion).toBeNull();
+    expect(s.buildSeconds).toBeNull();
+  });
+
+  it('stable-diffusion-webui-tensorrt#54 (8.6.1): parser failure; the "[8] Assertion…" line joins its [E] line', () => {
+    const s = parseTrtexecLog(read('trt8.6.1-parse-failure-sdwebui54.log'));
+    expect(s.errors).toEqual([
+      '[TRT] ModelImporter.cpp:729: --- End node ---',
+      '[TRT] ModelImporter.cpp:732: ERROR: builtin_op_importers.cpp:5428 In function importFallbackPluginImporter: [8] Assertion failed: creator && "Plugin not found, are the plugin name, version, and namespace correct?"',
+      'Failed to parse onnx file',
+      'Parsing model failed',
+      'Failed to create engine from model or file.',
+      'Engine set up failed',
+    ]);
+    expect(s.throughputQps).toBeNull();
+    expect(s.latencyMs).toEqual(NONE);
+  });
+
+  it('NVIDIA/TensorRT#3747 (8.6.3): device information and peak GPU memory', () => {
+    const s = parseTrtexecLog(read('trt8.6.3-device-3747.log'));
+    expect(s.tensorrtVersion).toBe('8.6.3');
+    expect(s.gpuName).toBe('NVIDIA GeForce RTX 2080');
+    expect(s.computeCapability).toBe('7.5');
+    expect(s.peakGpuMemoryMiB).toBe(597);
+  });
+
+  it('NVIDIA/TensorRT#4036 (10.2): banner and a Windows command line', () => {
     const s = parseTrtexecLog(read('trt10.2-banner-4036.log'));
     expect(s.tensorrtVersion).toBe('10.2.0');
     expect(s.commandLine).toBe(
@@ -33,44 +100,39 @@ describe('parseTrtexecLog on real logs', () => {
     expect(s.status).toBe('unknown');
   });
 
-  it('NVIDIA/TensorRT#4587: 10.13 banner with build tag, one warning', () => {
+  it('NVIDIA/TensorRT#4587 (10.13.3): banner with build tag [b9], one warning', () => {
     const s = parseTrtexecLog(read('trt10.13-banner-4587.log'));
     expect(s.tensorrtVersion).toBe('10.13.3');
     expect(s.commandLine).toBe('./trtexec --onnx=ISTD_NS.onnx --saveEngine=ISTD_N.trt --iterations=10 --precisionConstraints=obey');
     expect(s.warnings).toBe(1);
   });
 
-  it('NVIDIA/TensorRT#3747: 8.6.3 device info and memory', () => {
-    const s = parseTrtexecLog(read('trt8.6.3-device-3747.log'));
-    expect(s.tensorrtVersion).toBe('8.6.3');
-    expect(s.gpuName).toBe('NVIDIA GeForce RTX 2080');
-    expect(s.computeCapability).toBe('7.5');
-    expect(s.peakGpuMiB).toBe(597);
+  it('QwenAudio/CosyVoice#901 (10.0.1): TTS flow-decoder build, version and memory', () => {
+    const s = parseTrtexecLog(read('trt10.0.1-tts-flow-cosyvoice901.log'));
+    expect(s.tensorrtVersion).toBe('10.0.1');
+    expect(s.commandLine).toBe(
+      'trtexec --onnx=pretrained_models/CosyVoice2-0.5B/flow.decoder.estimator.fp32.onnx --saveEngine=pretrained_models/CosyVoice2-0.5B/flow.decoder.estimator.fp32.4090.plan',
+    );
+    expect(s.peakGpuMemoryMiB).toBe(13162);
+    expect(s.errors).toEqual([]);
+    expect(s.throughputQps).toBeNull(); // the per-10-runs trace is not the summary
   });
 
-  it('stable-diffusion-webui-tensorrt#54: 8.6.1 parse failure [E] lines', () => {
-    const s = parseTrtexecLog(read('trt8.6.1-parse-failure-sdwebui54.log'));
-    expect(s.errors).toEqual([
-      '[TRT] ModelImporter.cpp:729: --- End node ---',
-      '[TRT] ModelImporter.cpp:732: ERROR: builtin_op_importers.cpp:5428 In function importFallbackPluginImporter:',
-      'Failed to parse onnx file',
-      'Parsing model failed',
-      'Failed to create engine from model or file.',
-      'Engine set up failed',
-    ]);
-    expect(s.throughputQps).toBeNull();
-  });
-
-  it('NVIDIA/TensorRT#2054: older multi-line Host Latency block (99th percentile only)', () => {
-    const s = parseTrtexecLog(read('trt8-old-host-latency-2054.log'));
-    expect(s.latencyMs).toEqual({ min: 1.64058, max: 6.2915, mean: 1.66069, median: 1.65601, p90: null, p95: null, p99: 1.67065 });
-    expect(s.throughputQps).toBe(0);
-    expect(s.hostWalltimeS).toBe(3.00461);
+  it('OE4T/meta-tegra#2243 (10.16.2 on Orin): --skipInference build, two [W] lines, device', () => {
+    const s = parseTrtexecLog(read('trt10.16.2-skipinference-metategra2243.log'));
+    expect(s.tensorrtVersion).toBe('10.16.2');
+    expect(s.commandLine).toBe(
+      '/usr/src/tensorrt/bin/trtexec --onnx=/videos/tinyyolov2-8.onnx --saveEngine=/tmp/yolo.engine --optShapes=image:1x3x416x416 --skipInference',
+    );
+    expect(s.warnings).toBe(2);
+    expect(s.gpuName).toBe('Orin');
+    expect(s.computeCapability).toBe('8.7');
+    expect(s.peakGpuMemoryMiB).toBe(1957);
   });
 });
 
-describe('parseTrtexecLog robustness', () => {
-  it('CRLF, ANSI colours, PASSED/FAILED, build time, engine size', () => {
+describe('parseTrtexecLog robustness (synthetic lines in the formats of sampleEngines.cpp / trtexec.cpp)', () => {
+  it('CRLF, ANSI colours, PASSED, build time, engine size', () => {
     const log = [
       '&&&& RUNNING TensorRT.trtexec [TensorRT v100300] # trtexec --onnx=a.onnx',
       '\x1b[32m[03/24/2024-10:21:33] [I] Engine built in 12.5 sec.\x1b[0m',
@@ -88,7 +150,20 @@ describe('parseTrtexecLog robustness', () => {
     expect(s.warnings).toBe(1);
     expect(s.commandLine).toBe('trtexec --onnx=a.onnx');
     expect(s.latencyMs).toEqual({ min: 1, max: 3, mean: 2, median: 2, p90: null, p95: null, p99: 3 });
-    expect(parseTrtexecLog('&&&& FAILED TensorRT.trtexec [TensorRT v8601] # trtexec').status).toBe('failed');
+  });
+
+  it('8.6: engine size from "[TRT] Loaded engine size"; FAILED banner; empty text', () => {
+    const s = parseTrtexecLog(
+      ['[06/18/2023-17:01:42] [I] [TRT] Loaded engine size: 3 MiB', '&&&& FAILED TensorRT.trtexec [TensorRT v8601] # trtexec'].join('\n'),
+    );
+    expect(s.engineBytes).toBe(3 * 1024 * 1024);
+    expect(s.status).toBe('failed');
+    expect(s.tensorrtVersion).toBe('8.6.1');
     expect(parseTrtexecLog('').status).toBe('unknown');
+  });
+
+  it('a stamped line after an [E] line is not a continuation', () => {
+    const s = parseTrtexecLog(['[01/01/2025-00:00:00] [E] first', '[01/01/2025-00:00:00] [I] info', 'loose text'].join('\n'));
+    expect(s.errors).toEqual(['first']);
   });
 });

@@ -1,0 +1,98 @@
+"""PyTorch eager baseline: per-module and end-to-end latency of the reference pipeline on the same
+inputs as emovoice's benchmarks (the export's refs/e2e/hello.npz), on CPU or CUDA. Needs no Node.
+
+    python -m emovoice_ref.bench --model ../models/tiny --device cpu --repeats 5 --json
+    python -m emovoice_ref.bench --config base --device cuda --text-len 200 --ref-seconds 6 --json
+"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+import torch
+import yaml
+
+from .audio import log_mel
+from .config import CONFIGS
+from .model import build_modules, emotion_table
+from .pipeline import durations_from_log, regulate_length
+
+
+def sync(dev):
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+
+
+@torch.no_grad()
+def run_once(mods, ids, ref_mel, emo, dev):
+    t = {}
+    def timed(name, f):
+        sync(dev); t0 = time.perf_counter(); r = f(); sync(dev); t[name] = (time.perf_counter() - t0) * 1e3; return r
+    spk, e = timed("style_encoder", lambda: mods["style_encoder"](ref_mel))
+    if emo is not None:
+        e = emo
+    th = timed("text_encoder", lambda: mods["text_encoder"](ids))
+    log_d, _, _, adapted = timed("acoustic_encoder", lambda: mods["acoustic_encoder"](th, spk, e))
+    fh = timed("length regulation", lambda: regulate_length(adapted, durations_from_log(log_d[0])))
+    mel = timed("acoustic_decoder", lambda: mods["acoustic_decoder"](fh, spk, e))
+    wav = timed("vocoder", lambda: mods["vocoder"](mel))
+    return t, wav.shape[-1]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", help="an export folder (uses its config, seed and refs/e2e/hello.npz)")
+    ap.add_argument("--config", choices=sorted(CONFIGS), default="tiny")
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--text-len", type=int, default=0, help="random phonemes instead of hello.npz")
+    ap.add_argument("--ref-seconds", type=float, default=6.0)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args(argv)
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    config, seed, ids, ref_mel = a.config, a.seed, None, None
+    if a.model:
+        with open(os.path.join(a.model, "manifest.yaml"), encoding="utf-8") as f:
+            man = yaml.safe_load(f)
+        config, seed = man["config"], man["seed"]
+        hello = np.load(os.path.join(a.model, "refs", "e2e", "hello.npz"))
+        ids, ref_mel = hello["phoneme_ids"], hello["ref_mel"]
+    c = CONFIGS[config]
+    dev = torch.device(a.device)
+    mods = {k: m.to(dev) for k, m in build_modules(c, seed).items()}
+    rng = np.random.default_rng(0)
+    if a.text_len or ids is None:
+        ids = rng.integers(4, 280, size=(1, a.text_len or 40)).astype(np.int32)
+    if ref_mel is None:
+        x = (rng.standard_normal(int(a.ref_seconds * c.sample_rate)) * 0.1).astype(np.float32)
+        ref_mel = log_mel(x, c).T[None].copy()
+    emo = torch.from_numpy(emotion_table(c, seed, ["neutral"])["neutral"])[None].to(dev)
+    ids_t, ref_t = torch.from_numpy(ids).to(dev), torch.from_numpy(ref_mel).to(dev)
+    run_once(mods, ids_t, ref_t, emo, dev)  # warm-up
+    runs, samples = [], 0
+    for _ in range(a.repeats):
+        t0 = time.perf_counter()
+        st, samples = run_once(mods, ids_t, ref_t, emo, dev)
+        st["total"] = (time.perf_counter() - t0) * 1e3
+        runs.append(st)
+    med = {k: float(np.median([r[k] for r in runs])) for k in runs[0]}
+    p99 = float(np.percentile([r["total"] for r in runs], 99))
+    total = med.pop("total")
+    out = {"config": config, "device": str(dev), "gpu": torch.cuda.get_device_name(0) if dev.type == "cuda" else None,
+           "torch": torch.__version__, "stages": med, "total_ms": total, "p99_ms": p99, "audio_seconds": samples / c.sample_rate,
+           "peak_gpu_mib": torch.cuda.max_memory_allocated() / 2**20 if dev.type == "cuda" else None,
+           "phonemes": int(ids.shape[1]), "repeats": a.repeats}
+    if a.json:
+        print(json.dumps(out))
+    else:
+        for k, v in med.items():
+            print(f"{k:20} {v:9.2f} ms")
+        print(f"{'total':20} {total:9.2f} ms  (audio {out['audio_seconds']:.2f} s, RTF {total / 1e3 / out['audio_seconds']:.3f})")
+
+
+if __name__ == "__main__":
+    main()

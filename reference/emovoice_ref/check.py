@@ -1,0 +1,47 @@
+"""Re-run every reference case of an export on ONNX Runtime and compare with the saved PyTorch
+outputs. Exit 1 if any output's relative L2 exceeds the tolerance.
+
+    python -m emovoice_ref.check --model ../models/tiny [--tol 1e-4]
+"""
+import argparse
+import glob
+import os
+import sys
+
+import numpy as np
+import onnxruntime as ort
+import yaml
+
+
+def check(model_dir: str, tol: float = 1e-4):
+    with open(os.path.join(model_dir, "manifest.yaml"), encoding="utf-8") as f:
+        man = yaml.safe_load(f)
+    rows, worst = [], 0.0
+    for name, mod in man["modules"].items():
+        sess = ort.InferenceSession(os.path.join(model_dir, mod["file"]), providers=["CPUExecutionProvider"])
+        for case in sorted(glob.glob(os.path.join(model_dir, man["references"]["dir"], name, "*.npz"))):
+            d = np.load(case)
+            got = sess.run(list(mod["outputs"]), {k: d[k] for k in mod["inputs"]})
+            for oname, g in zip(mod["outputs"], got):
+                e = d[oname].astype(np.float64)
+                r = float(np.linalg.norm(g - e) / max(np.linalg.norm(e), 1e-30))
+                worst = max(worst, r)
+                rows.append((name, os.path.basename(case)[:-4], oname, float(np.abs(g - e).max()), r, r <= tol))
+    return rows, worst
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--tol", type=float, default=1e-4)
+    a = ap.parse_args(argv)
+    rows, worst = check(a.model, a.tol)
+    print(f"{'module':18} {'case':8} {'output':18} {'max abs':>10} {'rel L2':>10}")
+    for m, c, o, mx, r, ok in rows:
+        print(f"{m:18} {c:8} {o:18} {mx:10.2e} {r:10.2e} {'ok' if ok else 'FAIL'}")
+    print(f"{sum(r[5] for r in rows)} passed, {sum(not r[5] for r in rows)} failed (worst rel L2 {worst:.2e}, tolerance {a.tol})")
+    sys.exit(0 if all(r[5] for r in rows) else 1)
+
+
+if __name__ == "__main__":
+    main()
