@@ -11,7 +11,7 @@ import { findTrtexec } from '../trtexec/find.ts';
 import { splitSentences, textToPhonemes } from '../text/frontend.ts';
 import { Pipeline, type ReferenceAudio, type SynthResult } from '../synth/pipeline.ts';
 import { makeRunners, synthModel } from '../synth/model.ts';
-import { CONFIGS_DIR, log } from './common.ts';
+import { CONFIGS_DIR, collect, log } from './common.ts';
 
 interface Opts {
   ref: string;
@@ -21,6 +21,7 @@ interface Opts {
   profile: string;
   backend?: 'ort' | 'trt';
   json?: boolean;
+  set?: string[];
   timeoutMs?: string;
 }
 
@@ -44,12 +45,13 @@ export function register(program: Command): void {
     .option('--profile <name|path>', 'build profile (backend, limits, engines)', 'cpu')
     .option('--backend <ort|trt>', 'override the profile backend')
     .option('--timeout-ms <ms>', 'per-stage timeout before falling back to the CPU backend')
+    .option('--set <key=value>', 'override a profile value, e.g. model=path/to/manifest.yaml (repeatable)', collect)
     .option('--json', 'print a JSON report')
     .action(async (text: string, opts: Opts) => {
       if (opts.emotion && opts.emotionRef) {
         throw new UserError('give either --emotion or --emotion-ref, not both');
       }
-      const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR });
+      const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;
       const manifest = await loadModelManifest(p.model);
       const backend = opts.backend ?? (p.backend as 'ort' | 'trt');

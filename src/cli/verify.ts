@@ -12,12 +12,13 @@ import { findTrtexec } from '../trtexec/find.ts';
 import { makeRunners } from '../synth/model.ts';
 import { MODULES, type ModuleName } from '../synth/pipeline.ts';
 import { DEFAULT_TOLERANCES, caseName, splitCase, verifyCase, type CaseResult } from '../verify/verify.ts';
-import { CONFIGS_DIR, log } from './common.ts';
+import { CONFIGS_DIR, collect, log } from './common.ts';
 
 interface Opts {
   profile: string;
   backend?: 'ort' | 'trt';
   json?: boolean;
+  set?: string[];
   junit?: string;
   module?: string[];
 }
@@ -29,10 +30,11 @@ export function register(program: Command): void {
     .option('--profile <name|path>', 'build profile', 'cpu')
     .option('--backend <ort|trt>', 'override the profile backend')
     .option('--module <name...>', 'only these modules')
+    .option('--set <key=value>', 'override a profile value, e.g. model=path/to/manifest.yaml (repeatable)', collect)
     .option('--json', 'print a JSON report')
     .option('--junit <file>', 'write a JUnit XML report')
     .action(async (opts: Opts) => {
-      const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR });
+      const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;
       const manifest = await loadModelManifest(p.model);
       const backend = opts.backend ?? (p.backend as 'ort' | 'trt');

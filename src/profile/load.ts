@@ -90,6 +90,7 @@ function merge(base: any, over: any, origin: Map<string, YamlSource | null>, src
   }
   const out: any = { ...base };
   for (const [k, v] of Object.entries(over)) {
+    if (k in base && isObj(base[k]) && isObj(v)) origin.set([...prefix, k].join('.'), src);
     out[k] = k in base && isObj(base[k]) && isObj(v) ? merge(base[k], v, origin, src, [...prefix, k]) : v;
     if (!(isObj(v) && isObj(base[k]))) markAll(v, origin, src, [...prefix, k]);
   }

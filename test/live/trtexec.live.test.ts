@@ -1,4 +1,5 @@
-// Live check against a real trtexec. Skipped (with a message) where none is installed.
+// Live check against a real trtexec (found by src/trtexec/find.ts). Skipped, saying so, where none is
+// installed; the build case also needs models/tiny/vocoder.onnx. The stand-in is never used here.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ const exe = await findTrtexec().catch(() => null);
 if (!exe) console.log('SKIPPED: no trtexec on PATH or TRTEXEC=');
 const MODEL = resolve('models/tiny/vocoder.onnx');
 
-describe.skipIf(!exe)('real trtexec', () => {
+describe.skipIf(!exe)(exe ? `real trtexec (${exe})` : 'real trtexec — SKIPPED: no trtexec on PATH or TRTEXEC=', () => {
   it('detects the TensorRT version', async () => {
     const v = await detectTensorRt(exe!);
     expect(v.version).toMatch(/^\d+\.\d+\.\d+$/);

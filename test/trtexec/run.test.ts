@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -15,7 +17,25 @@ afterEach(() => {
   delete process.env.FAKE_TRTEXEC_MODE;
   delete process.env.FAKE_TRTEXEC_LOG;
   delete process.env.FAKE_TRTEXEC_IGNORE_TERM;
+  delete process.env.FAKE_TRTEXEC_SECONDS;
+  delete process.env.FAKE_TRTEXEC_CHILD_PIDFILE;
 });
+
+// A killed process whose parent is gone may linger as a zombie until PID 1 reaps it (containers often
+// have no reaper): count it as dead.
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return true;
+  }
+};
 
 describe('runTrtexec with the stand-in', () => {
   it('success: streams merged output to the log (dirs created) and onLine; writes the engine', async () => {
@@ -44,6 +64,20 @@ describe('runTrtexec with the stand-in', () => {
     const r = await runTrtexec({ exe: FAKE, argv: [], logFile });
     expect(r.exitCode).toBe(0);
     expect(parseTrtexecLog(await readFile(logFile, 'utf8')).throughputQps).toBe(130.298);
+  });
+
+  it('slow: lines reach onLine while the process still runs', async () => {
+    process.env.FAKE_TRTEXEC_MODE = 'slow';
+    process.env.FAKE_TRTEXEC_SECONDS = '1';
+    const t0 = Date.now();
+    const seen: number[] = [];
+    const r = await runTrtexec({ exe: FAKE, argv: [], logFile: join(dir, 'slow.log'), onLine: (l) => l.includes('progress') && seen.push(Date.now() - t0) });
+    const took = Date.now() - t0;
+    expect(r.exitCode).toBe(0);
+    expect(seen.length).toBeGreaterThanOrEqual(5);
+    expect(seen[0]!).toBeLessThan(took - 300); // the first line came well before the end
+    const text = await readFile(join(dir, 'slow.log'), 'utf8');
+    expect(text.split('\n').filter((l) => l.includes('progress')).length).toBe(seen.length);
   });
 
   it('fail: non-zero exit, [E] lines in the log', async () => {
@@ -89,6 +123,25 @@ describe('runTrtexec with the stand-in', () => {
     expect(r.signal).toBe('SIGKILL');
     expect(took).toBeGreaterThanOrEqual(2900);
     expect(await readFile(join(dir, 'hang2.log'), 'utf8')).toContain('ignoring SIGTERM');
+  });
+
+  it('timeout kills the process tree, not just trtexec', async () => {
+    process.env.FAKE_TRTEXEC_MODE = 'hang';
+    const pidFile = join(dir, 'child.pid');
+    process.env.FAKE_TRTEXEC_CHILD_PIDFILE = pidFile;
+    const r = await runTrtexec({ exe: FAKE, argv: [], logFile: join(dir, 'tree.log'), timeoutMs: 1500, killGraceMs: 500 });
+    expect(r.timedOut).toBe(true);
+    const child = Number(await readFile(pidFile, 'utf8'));
+    expect(child).toBeGreaterThan(0);
+    await sleep(200);
+    expect(alive(child)).toBe(false); // it ignored SIGTERM; the group SIGKILL reached it
+  });
+
+  it('AbortSignal already aborted: nothing is started', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const r = await runTrtexec({ exe: FAKE, argv: [], logFile: join(dir, 'pre.log'), signal: ac.signal });
+    expect(r).toMatchObject({ aborted: true, exitCode: null, signal: null, timedOut: false });
   });
 
   it('AbortSignal: stopped, aborted: true', async () => {

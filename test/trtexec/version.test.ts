@@ -14,8 +14,11 @@ describe('parseVersionBanner', () => {
     expect(parseVersionBanner('&&&& RUNNING TensorRT.trtexec [TensorRT v8601] # trtexec')).toBe('8.6.1');
     expect(parseVersionBanner('&&&& RUNNING TensorRT.trtexec [TensorRT v101303] [b9] # ./trtexec')).toBe('10.13.3');
     expect(parseVersionBanner('[03/28/2024-07:10:12] [I] TensorRT version: 8.6.3')).toBe('8.6.3');
+    expect(parseVersionBanner('&&&& PASSED TensorRT.trtexec [TensorRT v8400] # trtexec --loadEngine=mnist16.trt --batch=16')).toBe('8.4.0');
+    expect(parseVersionBanner('&&&& RUNNING TensorRT.trtexec [TensorRT v100001] # trtexec --onnx=a.onnx')).toBe('10.0.1');
     expect(parseVersionBanner('no banner here')).toBeNull();
     expect(decodeTrtVersionNumber(8200)).toBe('8.2.0');
+    expect(decodeTrtVersionNumber(101602)).toBe('10.16.2');
   });
 });
 
@@ -25,14 +28,17 @@ describe('dialectFor', () => {
     expect(dialectFor('10.0')).toBe('trt10');
     expect(dialectFor('8.6.1')).toBe('trt8.6');
     expect(dialectFor('8.6')).toBe('trt8.6');
+    expect(dialectFor('10.16.2')).toBe('trt10');
     expect(() => dialectFor('8.5.3')).toThrow(UserError);
     expect(() => dialectFor('7.2.1')).toThrow(UserError);
+    expect(() => dialectFor('9.3.0')).toThrow(UserError);
+    expect(() => dialectFor('11.0.0')).toThrow(/no longer takes --fp16/);
   });
 });
 
 describe('detectTensorRt', () => {
   it('runs --help and parses the banner (stand-in)', async () => {
-    process.env.FAKE_TRTEXEC_MODE = 'help';
+    process.env.FAKE_TRTEXEC_MODE = 'version';
     process.env.FAKE_TRTEXEC_BANNER = '&&&& RUNNING TensorRT.trtexec [TensorRT v8601] # trtexec --help';
     try {
       expect(await detectTensorRt(FAKE)).toEqual({ version: '8.6.1', dialect: 'trt8.6' });
@@ -40,6 +46,9 @@ describe('detectTensorRt', () => {
       delete process.env.FAKE_TRTEXEC_MODE;
       delete process.env.FAKE_TRTEXEC_BANNER;
     }
+  });
+  it('default --help of the stand-in: the 10.3.0 banner', async () => {
+    expect(await detectTensorRt(FAKE)).toEqual({ version: '10.3.0', dialect: 'trt10' });
   });
   it('missing executable → UserError', async () => {
     await expect(detectTensorRt('/nonexistent/trtexec')).rejects.toBeInstanceOf(UserError);
