@@ -12,7 +12,7 @@
 // pairs: new[k] = old[2k] + old[2k+1]. Because bin edges of the doubled histogram are a subset of the
 // old edges, merging loses nothing: the result is bit-for-bit the histogram a single pass over all the
 // data with the final range would give (the float arithmetic of |x| / range · bins is exact under
-// scaling by 2). The price: the final range lies in [absmax, 2·absmax), so at worst half the bins are
+// scaling by 2; values exactly at the old range, clamped into the last bin, are moved to bin n/2). The price: the final range lies in [absmax, 2·absmax), so at worst half the bins are
 // above absmax (≥ 1024 of 2048 bins still cover the data). pytorch-quantization instead appends bins of
 // the same width, which is exact too but lets memory grow without bound; ONNX Runtime's collector grows
 // the bin count likewise.
@@ -61,6 +61,8 @@ export class HistogramCollector {
   private min = Infinity;
   private max = -Infinity;
   private mean = 0;
+  /** Values exactly equal to `range` (kept in the last bin by the clamp; they move up one bin on doubling). */
+  private atRange = 0;
   private m2 = 0; // sum of squared deviations from the mean (Chan et al. parallel update)
 
   constructor(opts: HistogramOptions = {}) {
@@ -129,7 +131,10 @@ export class HistogramCollector {
       const v = x[i]!;
       if (!Number.isFinite(v)) continue;
       let k = Math.floor((Math.abs(v) / range) * nb);
-      if (k >= nb) k = nb - 1;
+      if (k >= nb) {
+        k = nb - 1;
+        this.atRange++;
+      }
       counts[k] += 1;
     }
   }
@@ -140,6 +145,10 @@ export class HistogramCollector {
     const half = c.length / 2;
     for (let k = 0; k < half; k++) c[k] = c[2 * k]! + c[2 * k + 1]!;
     c.fill(0, half);
+    // |x| == old range sat in the last bin only because of the clamp; over [0, 2·range] it is bin n/2.
+    c[half - 1] -= this.atRange;
+    c[half] += this.atRange;
+    this.atRange = 0;
     this.range *= 2;
   }
 

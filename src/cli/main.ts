@@ -21,10 +21,6 @@ const commands: Loader[] = [
   () => import('./doctor.ts'),
   () => import('./verify.ts'),
   () => import('./synth.ts'),
-  () => import('./calibrate.ts'),
-  () => import('./bench.ts'),
-  () => import('./package.ts'),
-  () => import('./diff.ts'),
   () => import('./export.ts'),
 ];
 

@@ -1,7 +1,10 @@
 // Build profiles: YAML files in configs/ (or anywhere), with `extends:` chains and --set overrides.
 // Every value remembers the file:line:col it came from, and paths are resolved against the file
 // that set them. Schema checking happens here (ajv); checks against the model are in validate.ts.
-import Ajv from 'ajv';
+import AjvModule, { type ValidateFunction } from 'ajv';
+
+// ajv is CommonJS: under NodeNext its class is the default export's `default`.
+const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
 import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -54,10 +57,10 @@ export interface LoadedProfile {
 }
 
 const SCHEMA_PATH = resolve(dirname(new URL(import.meta.url).pathname), '../../configs/profile.schema.json');
-let validateSchema: ReturnType<Ajv['compile']> | null = null;
+let validateSchema: ValidateFunction | null = null;
 function schema() {
   if (!validateSchema) {
-    const ajv = new Ajv({ allErrors: true, strict: false });
+    const ajv = new (Ajv as unknown as new (o: object) => { compile(s: unknown): ValidateFunction })({ allErrors: true, strict: false });
     validateSchema = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
   }
   return validateSchema;

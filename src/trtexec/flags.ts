@@ -232,7 +232,8 @@ function loadInputItem(name: string, file: string): string {
 export function perfArgv(opts: PerfFlags, _dialect: Dialect = 'trt10'): string[] {
   const argv = [`--loadEngine=${opts.loadEngine}`];
   if (opts.shapes?.length) {
-    argv.push(`--shapes=${opts.shapes.map((s) => (checkListItem('input name', s.name), `${s.name}:${dims(s.name, s.dims)}`)).join(',')}`);
+    for (const s of opts.shapes) checkListItem('input name', s.name);
+    argv.push(`--shapes=${opts.shapes.map((s) => `${s.name}:${dims(s.name, s.dims)}`).join(',')}`);
   }
   if (opts.loadInputs?.length) argv.push(`--loadInputs=${opts.loadInputs.map((i) => loadInputItem(i.name, i.file)).join(',')}`);
   if (opts.warmUpMs !== undefined) {
