@@ -63,9 +63,9 @@ export function parseSpeechManifest(text: string, file: string): SpeechManifest 
   }
   const root = doc.contents;
   if (!isMap(root)) throw new UserError('speech manifest must be a mapping', { place: { file, line: 1, column: 1 } });
-  const format = root.get('format');
+  const format = (root.toJSON() as Record<string, unknown>).format;
   if (format !== SPEECH_MANIFEST_FORMAT) at(root, 'format', `expected format: ${SPEECH_MANIFEST_FORMAT}, got ${JSON.stringify(format)}`);
-  const dir = String(root.get('dir') ?? 'speech');
+  const dir = String((root.toJSON() as Record<string, unknown>).dir ?? 'speech');
   const list = root.get('entries', true);
   if (!isSeq(list)) throw new UserError('speech manifest needs an `entries:` list', { place: { file, path: 'entries' } });
   const entries: SpeechEntry[] = [];
