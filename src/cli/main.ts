@@ -25,13 +25,7 @@ const commands: Loader[] = [
 ];
 
 export async function main(argv: string[]): Promise<number> {
-  for (const load of commands) {
-    try {
-      (await load()).register(program);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-    }
-  }
+  for (const load of commands) (await load()).register(program);
   try {
     await program.parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);

@@ -9,7 +9,8 @@ import { loadModelManifest } from '../model/manifest.ts';
 import { loadProfile } from '../profile/load.ts';
 import { findTrtexec } from '../trtexec/find.ts';
 import { splitSentences, textToPhonemes } from '../text/frontend.ts';
-import { Pipeline, type ReferenceAudio, type SynthResult } from '../synth/pipeline.ts';
+import { EmbeddingCache, Pipeline, type ReferenceAudio, type SynthResult } from '../synth/pipeline.ts';
+import { DiskEmbeddings } from '../synth/cache.ts';
 import { makeRunners, synthModel } from '../synth/model.ts';
 import { CONFIGS_DIR, collect, log } from './common.ts';
 
@@ -68,11 +69,16 @@ export function register(program: Command): void {
           log(`warning: ${e.runner} failed at ${e.stage} (${e.reason}); falling back to the CPU backend`);
         },
       });
-      const pipeline = new Pipeline(model, runners);
+      const cache = new EmbeddingCache();
+      const pipeline = new Pipeline(model, runners, cache);
       try {
         await Promise.all(Object.values(runners).map((r) => r.load()));
         const reference = await loadRef(opts.ref);
         const emotionReference = opts.emotionRef ? await loadRef(opts.emotionRef) : undefined;
+        // Speaker/emotion embeddings persist across runs, keyed by model and reference content.
+        const modelKey = sha256Text(await readFile(manifest.modules.style_encoder!.file)).slice(0, 16);
+        const disk = new DiskEmbeddings(modelKey);
+        for (const r of [reference, emotionReference]) if (r?.hash) await disk.preload(cache, r.hash);
         const chunks = splitSentences(text, model.maxTextLen, manifest.symbols);
         const results: SynthResult[] = [];
         const warnings: string[] = [];
@@ -82,6 +88,7 @@ export function register(program: Command): void {
           warnings.push(...ph.warnings);
           results.push(await pipeline.synthesize({ phonemeIds: ph.ids, reference, emotion: opts.emotion, emotionReference }));
         }
+        for (const r of [reference, emotionReference]) if (r?.hash) await disk.store(cache, r.hash);
         const total = results.reduce((a, r) => a + r.waveform.length, 0);
         const wave = new Float32Array(total);
         let off = 0;
