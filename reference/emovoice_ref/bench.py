@@ -13,10 +13,11 @@ import numpy as np
 import torch
 import yaml
 
-from .audio import log_mel
+from .audio import log_mel, real_voice
 from .config import CONFIGS
 from .model import build_modules, emotion_table
 from .pipeline import durations_from_log, regulate_length
+from .symbols import SYMBOLS
 
 
 def sync(dev):
@@ -66,9 +67,11 @@ def main(argv=None):
     mods = {k: m.to(dev) for k, m in build_modules(c, seed).items()}
     rng = np.random.default_rng(0)
     if a.text_len or ids is None:
-        ids = rng.integers(4, 280, size=(1, a.text_len or 40)).astype(np.int32)
-    if ref_mel is None:
-        x = (rng.standard_normal(int(a.ref_seconds * c.sample_rate)) * 0.1).astype(np.float32)
+        ids = rng.integers(4, len(SYMBOLS), size=(1, a.text_len or 40)).astype(np.int32)
+    if ref_mel is None:  # real speech (alsa recordings), looped/cut to --ref-seconds
+        voice, _ = real_voice(c)
+        n = int(a.ref_seconds * c.sample_rate)
+        x = np.tile(voice, int(np.ceil(n / len(voice))))[:n]
         ref_mel = log_mel(x, c).T[None].copy()
     emo = torch.from_numpy(emotion_table(c, seed, ["neutral"])["neutral"])[None].to(dev)
     ids_t, ref_t = torch.from_numpy(ids).to(dev), torch.from_numpy(ref_mel).to(dev)

@@ -27,7 +27,38 @@ def check(model_dir: str, tol: float = 1e-4):
                 r = float(np.linalg.norm(g - e) / max(np.linalg.norm(e), 1e-30))
                 worst = max(worst, r)
                 rows.append((name, os.path.basename(case)[:-4], oname, float(np.abs(g - e).max()), r, r <= tol))
+    for case in sorted(glob.glob(os.path.join(model_dir, man["references"]["dir"], "e2e", "*.npz"))):
+        for row in check_e2e(model_dir, man, case, tol):
+            worst = max(worst, row[4])
+            rows.append(row)
     return rows, worst
+
+
+def check_e2e(model_dir, man, case, tol):
+    """A whole run on ORT from the case's phoneme_ids and ref_mel. Each module is fed the stored PyTorch
+    intermediates (so one stage's tiny error does not flip a downstream duration), and the durations the
+    ORT acoustic encoder implies must equal the stored ones exactly."""
+    d = dict(np.load(case))
+    label = "e2e:" + os.path.basename(case)[:-4]
+    lr = man["length_regulator"]
+    rows = []
+    for name, mod in man["modules"].items():
+        sess = ort.InferenceSession(os.path.join(model_dir, mod["file"]), providers=["CPUExecutionProvider"])
+        got = sess.run(list(mod["outputs"]), {k: d[k] for k in mod["inputs"]})
+        for oname, g in zip(mod["outputs"], got):
+            if name == "style_encoder" and oname == "emotion_embedding":
+                continue  # the e2e run uses the emotion label's vector (emotions.npz), not the reference's
+            e = d[oname].astype(np.float64)
+            r = float(np.linalg.norm(g - e) / max(np.linalg.norm(e), 1e-30))
+            rows.append((name, label, oname, float(np.abs(g - e).max()), r, r <= tol))
+            if oname == "log_durations":
+                dur = np.clip(np.round(np.exp(g[0]) - 1), lr["min_frames"], lr["max_frames_per_phoneme"]).astype(np.int32)
+                same = bool(np.array_equal(dur, d["durations"]))
+                rows.append(("length_regulator", label, "durations", float(np.abs(dur - d["durations"]).max()), 0.0 if same else 1.0, same))
+                fh = np.repeat(d["adapted_hidden"][0], d["durations"], axis=0)[None]
+                r = float(np.abs(fh - d["frame_hidden"]).max())
+                rows.append(("length_regulator", label, "frame_hidden", r, 0.0 if r == 0 else 1.0, r == 0))
+    return rows
 
 
 def main(argv=None):
@@ -36,9 +67,9 @@ def main(argv=None):
     ap.add_argument("--tol", type=float, default=1e-4)
     a = ap.parse_args(argv)
     rows, worst = check(a.model, a.tol)
-    print(f"{'module':18} {'case':8} {'output':18} {'max abs':>10} {'rel L2':>10}")
+    print(f"{'module':18} {'case':10} {'output':18} {'max abs':>10} {'rel L2':>10}")
     for m, c, o, mx, r, ok in rows:
-        print(f"{m:18} {c:8} {o:18} {mx:10.2e} {r:10.2e} {'ok' if ok else 'FAIL'}")
+        print(f"{m:18} {c:10} {o:18} {mx:10.2e} {r:10.2e} {'ok' if ok else 'FAIL'}")
     print(f"{sum(r[5] for r in rows)} passed, {sum(not r[5] for r in rows)} failed (worst rel L2 {worst:.2e}, tolerance {a.tol})")
     sys.exit(0 if all(r[5] for r in rows) else 1)
 

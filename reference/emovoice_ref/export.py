@@ -2,7 +2,8 @@
 manifest, emotions.npz and PyTorch fp32 reference outputs (refs/). Each export is checked with
 onnx.checker and against PyTorch under ONNX Runtime (fails above 1e-4 relative L2).
 
-    python -m emovoice_ref.export --config tiny --out ../models/tiny [--seed 1234] [--no-refs]
+    cd reference && python -m emovoice_ref.export --config tiny --out ../models/tiny [--seed 1234] [--no-refs]
+    PYTHONPATH=reference python -m emovoice_ref.export --config tiny --out models/tiny     # from the repo root
 """
 import argparse
 import json
@@ -47,13 +48,6 @@ def io_spec(c: ModelConfig):
         "vocoder": ([("mel", "float32", ["batch", M, "mel_len"], "log-mel spectrogram")],
                     [("waveform", "float32", ["batch", 1, "samples"], f"audio at {c.sample_rate} Hz, samples = mel_len x {c.hop}")]),
     }
-
-
-def dynamic_axes(spec):
-    axes = {}
-    for inputs, outputs in [spec]:
-        pass
-    return axes
 
 
 def export_module(name, mod, c, out_dir, sample_inputs):

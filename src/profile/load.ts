@@ -54,6 +54,10 @@ export interface LoadedProfile {
   sha256: string;
   /** file:line:col of a key path, in the file of the extends chain that set it. */
   locate(path: (string | number)[]): Place;
+  /** Every key path set by the chain ("modules.vocoder.precision") → file:line:col of the file that set it last. */
+  sources: Record<string, Place>;
+  /** The files of the extends chain, the loaded profile first. */
+  chain: string[];
 }
 
 const SCHEMA_PATH = resolve(dirname(new URL(import.meta.url).pathname), '../../configs/profile.schema.json');
@@ -217,7 +221,12 @@ export async function loadProfile(nameOrPath: string, opts: { configsDir: string
     }
     return root.locate(path);
   };
-  return { profile: data as Profile, file, sha256: sha256Text(chain.map((c) => c.text).join('\n---\n') + JSON.stringify(opts.overrides ?? [])), locate };
+  const sources: Record<string, Place> = {};
+  for (const [key, src] of origin) {
+    if (!key) continue;
+    sources[key] = src ? src.locate(key.split('.')) : { file: '--set', path: key };
+  }
+  return { profile: data as Profile, file, sources, chain: chain.map((c) => c.file), sha256: sha256Text(chain.map((c) => c.text).join('\n---\n') + JSON.stringify(opts.overrides ?? [])), locate };
 }
 
 function hintFor(keyword: string, path: (string | number)[]): string {

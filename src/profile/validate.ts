@@ -48,8 +48,14 @@ export function validateProfile(
         err(['modules', name, 'calibration', key], `${name}: calibration ${key === 'cache' ? 'cache' : 'QDQ model'} not found: ${f}`, `run \`emovoice calibrate ${name}\` first`);
       }
     }
-    if (trt && precision === 'bf16' && opts.tensorrtVersion && !versionAtLeast(opts.tensorrtVersion, '9.0')) {
-      err(['modules', name, 'precision'], `${name}: bf16 needs TensorRT 9 or newer (found ${opts.tensorrtVersion})`, 'use fp16');
+    const trtVersion = opts.tensorrtVersion ?? p.tensorrt?.min_version;
+    if (trt && precision === 'bf16' && trtVersion && !versionAtLeast(trtVersion, '9.0')) {
+      const found = opts.tensorrtVersion ? `found ${opts.tensorrtVersion}` : `tensorrt.min_version is ${trtVersion}`;
+      err(
+        mp.precision ? ['modules', name, 'precision'] : ['defaults', 'precision'],
+        `${name}: bf16 needs TensorRT 9 or newer (${found})`,
+        opts.tensorrtVersion ? 'use fp16, or install TensorRT ≥ 9' : 'use fp16, or set tensorrt.min_version: "9.0"',
+      );
     }
     if (!info) continue;
     const shapes = mp.shapes ?? {};
