@@ -40,6 +40,7 @@ def test_modules_shapes_and_determinism():
         wav = a["vocoder"](mel)
         assert wav.shape == (1, 1, mel.shape[-1] * TINY.hop)
         assert torch.isfinite(wav).all() and wav.abs().max() <= 1
+        assert wav.std() > 1e-3  # audible, not a near-silent untrained output
 
 
 def test_length_regulator_rounds_half_to_even_and_repeats():
@@ -104,9 +105,15 @@ def test_manifest_matches_the_onnx_graphs(fresh_export):
             assert list(mod[side]) == [v.name for v in vals]
             for v in vals:
                 dims = [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
-                want = mod[side][v.name]["dims"]
-                assert [d if isinstance(w, str) else d for d, w in zip(dims, want)] == [d for d in dims]
-                assert [w for w in want if not isinstance(w, str)] == [d for d in dims if not isinstance(d, str)]
+                assert dims == mod[side][v.name]["dims"], f"{name}.{v.name}"
+                elem = {1: "float32", 6: "int32"}[v.type.tensor_type.elem_type]
+                assert elem == mod[side][v.name]["dtype"], f"{name}.{v.name}"
+    for case in man["references"]["cases"]:
+        assert os.path.exists(os.path.join(out, "refs", case + ".npz")), case
+    assert man["limits"] == {"text_len": 128, "ref_frames": 626, "mel_len": 1024}
+    emo = np.load(os.path.join(out, "emotions.npz"))
+    assert sorted(emo.files) == sorted(man["emotions"]["labels"])
+    assert all(emo[k].dtype == np.float32 and emo[k].shape == (TINY.emo_dim,) for k in emo.files)
 
 
 def test_committed_tiny_export_is_current(fresh_export):
@@ -120,4 +127,15 @@ def test_committed_tiny_export_is_current(fresh_export):
 
 def test_committed_references_reproduce_under_onnxruntime():
     rows, worst = check(TINY_DIR)
-    assert len(rows) >= 27 and worst <= 1e-4
+    assert len(rows) >= 27 + 10 and worst <= 1e-4 and all(r[5] for r in rows)
+    assert any(r[1] == "e2e:hello" and r[2] == "durations" for r in rows)
+
+
+def test_e2e_reference_is_consistent():
+    d = np.load(os.path.join(TINY_DIR, "refs", "e2e", "hello.npz"))
+    assert d["wav_ref"].dtype == np.float32 and d["wav_ref"].ndim == 1 and 3 <= len(d["wav_ref"]) / 16000 <= 10
+    assert np.abs(log_mel(d["wav_ref"], TINY).T[None] - d["ref_mel"]).max() < 1e-5
+    assert d["phoneme_ids"].dtype == np.int32 and d["durations"].dtype == np.int32
+    assert d["durations"].shape == (d["phoneme_ids"].shape[1],) and 1 <= d["durations"].min() and d["durations"].max() <= 20
+    assert d["frame_hidden"].shape[1] == d["mel"].shape[2] == int(d["durations"].sum())
+    assert d["waveform"].shape == (1, 1, d["mel"].shape[2] * TINY.hop) and d["waveform"].std() > 1e-3

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { UserError, UserErrors, type Place } from '../core/errors.ts';
 import { sha256Text } from '../core/files.ts';
 import { readYaml, type YamlSource } from '../core/yaml.ts';
+import { parse as parseYamlValue } from 'yaml';
 
 export interface ShapeRange {
   min: number[];
@@ -111,24 +112,26 @@ function markAll(v: unknown, origin: Map<string, YamlSource | null>, src: YamlSo
 
 export function profilePath(nameOrPath: string, configsDir: string): string {
   if (/[\\/]|\.ya?ml$/.test(nameOrPath)) return resolve(nameOrPath);
-  const p = join(configsDir, `${nameOrPath}.yaml`);
-  return p;
+  return resolve(configsDir, `${nameOrPath}.yaml`);
 }
 
 /** Parse "a.b.c=value": the value is YAML (numbers, lists, booleans), so --set x.max=[1,80,2048] works. */
 export function parseOverride(s: string): { path: string[]; value: unknown } {
   const i = s.indexOf('=');
-  if (i <= 0) throw new UserError(`--set ${s}: expected key.path=value`, { hint: 'e.g. --set modules.vocoder.precision=fp16' });
+  if (i <= 0) throw new UserError(`--set ${s}: expected key.path=value`, { place: { file: '--set' }, hint: 'e.g. --set modules.vocoder.precision=fp16' });
   const raw = s.slice(i + 1);
   let value: unknown = raw;
-  if (/^(-?\d+(\.\d+)?([eE][-+]?\d+)?|true|false|\[.*\])$/.test(raw)) {
+  // numbers, booleans, [lists] and {mappings} are YAML; anything else is a plain string
+  if (/^(-?\d+(\.\d+)?([eE][-+]?\d+)?|true|false|\[.*\]|\{.*\})$/s.test(raw.trim())) {
     try {
-      value = JSON.parse(raw);
+      value = parseYamlValue(raw);
     } catch {
-      value = raw;
+      throw new UserError(`--set ${s}: the value is not valid YAML`, { place: { file: '--set', path: s.slice(0, i) }, hint: 'e.g. --set modules.vocoder.shapes.mel.max=[1,80,2048]' });
     }
   }
-  return { path: s.slice(0, i).split('.'), value };
+  const path = s.slice(0, i).split('.');
+  if (path.some((k) => !k)) throw new UserError(`--set ${s}: empty key in the path`, { place: { file: '--set' }, hint: 'e.g. --set modules.vocoder.precision=fp16' });
+  return { path, value };
 }
 
 export async function loadProfile(nameOrPath: string, opts: { configsDir: string; overrides?: string[] }): Promise<LoadedProfile> {
@@ -181,26 +184,53 @@ export async function loadProfile(nameOrPath: string, opts: { configsDir: string
           keyPath = [...path, (e.params as any).propertyName];
           msg = `unknown module "${(e.params as any).propertyName}"`;
         }
-        if (e.keyword === 'enum' && e.instancePath.includes('propertyName')) continue;
-        errors.push(new UserError(msg, { place: src.locate(keyPath), hint: hintFor(e.keyword, keyPath) }));
+        // propertyNames reports the name's own enum error too; the propertyNames error already says it
+        if (e.keyword === 'enum' && (e as { propertyName?: string }).propertyName !== undefined) continue;
+        errors.push(new UserError(msg, { place: src.locate(keyPath), hint: hintFor(e.keyword, keyPath, e.message) }));
       }
     }
     delete d.extends;
+    // `abstract` marks one file as a base; it is never inherited
+    if (src !== chain[0]) delete d.abstract;
     data = merge(data, d, origin, src);
   }
+  const raws = new Map<string, string>();
   for (const o of opts.overrides ?? []) {
     const { path, value } = parseOverride(o);
+    const key = path.join('.');
     let obj = data;
     for (const k of path.slice(0, -1)) obj = obj[k] = isObj(obj[k]) ? obj[k] : {};
     obj[path[path.length - 1]!] = value;
-    origin.set(path.join('.'), null);
-    if (['model', 'output'].includes(path.join('.')) || /(onnx|cache|qdq_model|timing_cache)$/.test(path.join('.'))) resolvePaths(data, process.cwd());
+    for (const k of [...origin.keys()]) if (k.startsWith(`${key}.`)) origin.delete(k);
+    markAll(value, origin, null, path);
+    raws.set(key, o.slice(o.indexOf('=') + 1));
   }
   if (opts.overrides?.length) {
+    // paths given on the command line are relative to the working directory (absolute ones stay)
+    resolvePaths(data, process.cwd());
     const v = schema();
     if (!v(data)) {
+      // "--set tensorrt.min_version=9.0": a value that parsed as a number where the schema wants a string
+      let retry = false;
       for (const e of v.errors ?? []) {
-        errors.push(new UserError(`after --set: ${e.instancePath || '/'} ${e.message}`, { place: { file: '--set', path: e.instancePath.split('/').filter(Boolean).join('.') } }));
+        const key = e.instancePath.split('/').filter(Boolean).join('.');
+        if (e.keyword === 'type' && (e.params as any).type === 'string' && raws.has(key)) {
+          const path = key.split('.');
+          let obj = data;
+          for (const k of path.slice(0, -1)) obj = obj[k];
+          obj[path[path.length - 1]!] = raws.get(key);
+          retry = true;
+        }
+      }
+      if (retry) resolvePaths(data, process.cwd());
+      if (!retry || !v(data)) {
+        for (const e of v.errors ?? []) {
+          const keyPath = e.instancePath.split('/').filter(Boolean);
+          const extra = e.keyword === 'additionalProperties' ? (e.params as any).additionalProperty : undefined;
+          const path = extra ? [...keyPath, extra] : keyPath;
+          const msg = extra ? `unknown key "${extra}"` : e.keyword === 'enum' ? `must be one of ${(e.params as any).allowedValues.join(', ')}` : (e.message ?? 'invalid');
+          errors.push(new UserError(`after --set: ${msg}`, { place: { file: '--set', path: path.join('.') }, hint: hintFor(e.keyword, path, e.message) }));
+        }
       }
     }
   }
@@ -229,7 +259,9 @@ export async function loadProfile(nameOrPath: string, opts: { configsDir: string
   return { profile: data as Profile, file, sources, chain: chain.map((c) => c.file), sha256: sha256Text(chain.map((c) => c.text).join('\n---\n') + JSON.stringify(opts.overrides ?? [])), locate };
 }
 
-function hintFor(keyword: string, path: (string | number)[]): string {
+function hintFor(keyword: string, path: (string | number)[], message?: string): string {
+  if (keyword === 'minimum' || keyword === 'maximum') return `use a value that ${message ?? 'is in range'}${path.includes('shapes') ? ' (shape dims are ≥ 1)' : ''}`;
+  if (keyword === 'pattern') return path.includes('extra_args') ? 'trtexec flags start with --' : `use the form ${message?.replace(/^must match pattern /, '') ?? ''}`;
   if (keyword === 'additionalProperties') return 'remove it or check its spelling (configs/profile.schema.json lists every key)';
   if (keyword === 'required') return 'add the missing key';
   if (keyword === 'type') return `fix the value of ${path.join('.')}`;

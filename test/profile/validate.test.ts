@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { UserError } from '../../src/core/errors.ts';
+import { loadModelManifest, type ModelManifest } from '../../src/model/manifest.ts';
+import { readOnnxModel, type OnnxInfo } from '../../src/model/onnx.ts';
+import { loadProfile, type LoadedProfile } from '../../src/profile/load.ts';
+import { validateProfile } from '../../src/profile/validate.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const CONFIGS = join(ROOT, 'configs');
+const MINI = join(ROOT, 'test/fixtures/profile/mini');
+const TINY = join(ROOT, 'models/tiny/manifest.yaml');
+
+async function setup(nameOrPath: string, configsDir = MINI, overrides?: string[]) {
+  const loaded = await loadProfile(nameOrPath, { configsDir, overrides });
+  const manifest = await loadModelManifest(loaded.profile.model);
+  const infos: Record<string, OnnxInfo> = {};
+  for (const [k, m] of Object.entries(manifest.modules)) infos[k] = await readOnnxModel(m.file);
+  return { loaded, manifest, infos };
+}
+const where = (e: UserError) => `${e.place.file?.replace(MINI + '/', '')}:${e.place.line}:${e.place.column} ${e.place.path}`;
+const exists = () => true;
+
+describe('validateProfile against the mini fixture model', () => {
+  it('a good profile has no problems', async () => {
+    const { loaded, manifest, infos } = await setup('good');
+    expect(validateProfile(loaded, manifest, infos, { fileExists: exists })).toEqual([]);
+  });
+
+  it('bad shapes: every problem at once, each placed and with a fix', async () => {
+    const { loaded, manifest, infos } = await setup('bad-shapes');
+    const errs = validateProfile(loaded, manifest, infos, { fileExists: exists });
+    const got = errs.map((e) => `${where(e)} | ${e.message}`);
+    expect(got).toEqual([
+      'bad-shapes.yaml:8:7 modules.vocoder.shapes.tokens | vocoder has no input "tokens"',
+      'bad-shapes.yaml:6:51 modules.vocoder.shapes.mel.max | vocoder.mel.max[1] is 81, the model fixes this dim to 80',
+      'bad-shapes.yaml:6:7 modules.vocoder.shapes.mel | vocoder.mel: need min ≤ opt ≤ max in dim 2, got 400 / 16 / 4096',
+      "bad-shapes.yaml:6:51 modules.vocoder.shapes.mel.max | vocoder.mel.max[2] = 4096 exceeds the model's mel_len limit of 1024",
+      'bad-shapes.yaml:7:14 modules.vocoder.shapes.ids.min | vocoder.ids.min has rank 1, the model input has rank 2 [batch, text_len]',
+      'bad-shapes.yaml:7:24 modules.vocoder.shapes.ids.opt | vocoder.ids.opt has rank 1, the model input has rank 2 [batch, text_len]',
+      'bad-shapes.yaml:7:34 modules.vocoder.shapes.ids.max | vocoder.ids.max has rank 1, the model input has rank 2 [batch, text_len]',
+    ]);
+    for (const e of errs) expect(e.hint).toBeTruthy();
+    expect(errs.find((e) => e.message.includes('"tokens"'))!.hint).toMatch(/mel, ids/);
+  });
+
+  it('a dynamic input without a shape range', async () => {
+    const { loaded, manifest, infos } = await setup('missing-shape');
+    const errs = validateProfile(loaded, manifest, infos);
+    expect(errs.map(where)).toEqual(['missing-shape.yaml:7:5 modules.vocoder.shapes']);
+    expect(errs[0]!.message).toMatch(/vocoder\.ids has dynamic dims \[batch, text_len\] but no shape range/);
+    expect(errs[0]!.hint).toMatch(/modules\.vocoder\.shapes\.ids: \{ min/);
+    // the ORT backend needs no shapes
+    const ort = await setup('missing-shape', MINI, ['backend=ort']);
+    expect(validateProfile(ort.loaded, ort.manifest, ort.infos)).toEqual([]);
+  });
+
+  it('int8 needs a calibration cache or a QDQ model, and the file must exist', async () => {
+    const { loaded, manifest, infos } = await setup('int8-bf16');
+    const errs = validateProfile(loaded, manifest, infos);
+    expect(errs.map(where)).toEqual(['int8-bf16.yaml:7:5 modules.vocoder.precision']);
+    expect(errs[0]!.hint).toMatch(/emovoice calibrate vocoder/);
+    const good = await setup('good');
+    const missing = validateProfile(good.loaded, good.manifest, good.infos, { fileExists: () => false });
+    expect(missing.map(where)).toEqual(['good.yaml:9:20 modules.vocoder.calibration.cache']);
+    // --set replaces the whole calibration mapping; its paths are relative to the working directory
+    const qdq = await setup('good', MINI, ['modules.vocoder.calibration={qdq_model: q.onnx}']);
+    expect(qdq.loaded.profile.modules!.vocoder!.calibration).toEqual({ qdq_model: resolve('q.onnx') });
+    expect(qdq.loaded.sources['modules.vocoder.calibration.cache']).toBeUndefined();
+    expect(validateProfile(qdq.loaded, qdq.manifest, qdq.infos, { fileExists: exists })).toEqual([]);
+    const none = await setup('good', MINI, ['modules.vocoder.calibration={}']);
+    expect(validateProfile(none.loaded, none.manifest, none.infos).map((e) => e.place.path)).toEqual(['modules.vocoder.precision']);
+  });
+
+  it('bf16 needs TensorRT 9 when a version is given', async () => {
+    const { loaded, manifest, infos } = await setup('bf16');
+    const errs = validateProfile(loaded, manifest, infos);
+    expect(errs.map(where)).toEqual(['bf16.yaml:4:3 defaults.precision']);
+    expect(errs[0]!.message).toMatch(/bf16 needs TensorRT 9/);
+    expect(validateProfile(loaded, manifest, infos, { tensorrtVersion: '8.6.1' })).toHaveLength(1);
+    expect(validateProfile(loaded, manifest, infos, { tensorrtVersion: '10.3.0' })).toEqual([]);
+    const newer = await setup('bf16', MINI, ['tensorrt.min_version=9.0']);
+    expect(validateProfile(newer.loaded, newer.manifest, newer.infos)).toEqual([]);
+  });
+
+  it('a module the model does not have, and a TensorRT older than min_version', async () => {
+    const { loaded, manifest, infos } = await setup('good', MINI, ['modules.text_encoder.precision=fp16']);
+    const errs = validateProfile(loaded, manifest, infos, { fileExists: exists, tensorrtVersion: '8.5' });
+    expect(errs.map((e) => e.place.path)).toEqual(['tensorrt.min_version', 'modules.text_encoder']);
+    expect(errs[1]!.message).toMatch(/no module "text_encoder"/);
+  });
+
+  it('is pure: works from plain data, no files read', () => {
+    const manifest = {
+      path: '/m/manifest.yaml', dir: '/m', name: 'x', config: 'x', limits: { mel_len: 100 },
+      modules: { vocoder: { file: '/m/v.onnx', inputs: {}, outputs: {} } },
+    } as unknown as ModelManifest;
+    const infos = {
+      vocoder: { path: '/m/v.onnx', inputs: [{ name: 'mel', dtype: 'float32', dims: ['batch', 80, 'mel_len'] }] } as unknown as OnnxInfo,
+    };
+    const loaded = {
+      profile: { name: 'p', backend: 'trt', model: '/m/manifest.yaml', output: '/o', modules: { vocoder: { shapes: { mel: { min: [1, 80, 1], opt: [1, 80, 50], max: [1, 80, 200] } } } } },
+      file: '/p.yaml', sha256: '', sources: {}, chain: ['/p.yaml'],
+      locate: (path: (string | number)[]) => ({ file: '/p.yaml', line: 1, column: 1, path: path.join('.') }),
+    } as unknown as LoadedProfile;
+    const errs = validateProfile(loaded, manifest, infos);
+    expect(errs.map((e) => e.message)).toEqual(["vocoder.mel.max[2] = 200 exceeds the model's mel_len limit of 100"]);
+  });
+});
+
+describe('configs/*.yaml lint clean against models/tiny', () => {
+  const have = existsSync(TINY);
+  if (!have) console.warn(`skipping the configs lint: ${TINY} is absent (run the reference export first)`);
+  const names = readdirSync(CONFIGS).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''));
+  it('the bundled profiles are all there', () => {
+    expect(names.sort()).toEqual(['a10g-fp16', 'a10g-int8', 'base', 'cpu', 'h100-fp16', 't4-fp16']);
+  });
+  for (const name of names) {
+    it.skipIf(!have)(`${name} has no problems`, async () => {
+      const { loaded, manifest, infos } = await setup(name, CONFIGS);
+      // the calibration cache is made by `emovoice calibrate`; its absence is checked at build time
+      const errs = validateProfile(loaded, manifest, infos, { fileExists: exists });
+      expect(errs.map((e) => e.format())).toEqual([]);
+      if (loaded.profile.backend === 'trt') {
+        for (const [mod, info] of Object.entries(infos)) {
+          for (const input of info.inputs) expect(loaded.profile.modules?.[mod]?.shapes?.[input.name], `${mod}.${input.name}`).toBeDefined();
+        }
+      }
+    });
+  }
+});
