@@ -117,8 +117,17 @@ describe('loadProfile: --set overrides', () => {
     expect(parseOverride('a.b=1e-3')).toEqual({ path: ['a', 'b'], value: 1e-3 });
     expect(parseOverride('a.b=true')).toEqual({ path: ['a', 'b'], value: true });
     expect(parseOverride('a.b=fp16')).toEqual({ path: ['a', 'b'], value: 'fp16' });
-    const errs = await fails(loadProfile('good', { configsDir: MINI, overrides: ['modules.vocoder.precision=int4'] }));
-    expect(errs.map((e) => e.place.file)).toEqual(['--set']);
+    expect(() => parseOverride('a..b=1')).toThrow(UserError);
+    expect(() => parseOverride('a.b={x: [1}')).toThrow(/not valid YAML/);
+    const errs = await fails(loadProfile('good', { configsDir: MINI, overrides: ['modules.vocoder.precision=int4', 'defaults.precison=fp16'] }));
+    expect(errs.map((e) => `${e.place.file} ${e.place.path}`).sort()).toEqual(['--set defaults.precison', '--set modules.vocoder.precision']);
+    for (const e of errs) expect(e.hint).toBeTruthy();
+  });
+
+  it('a number where the schema wants a string stays the string typed', async () => {
+    const l = await loadProfile('good', { configsDir: MINI, overrides: ['tensorrt.min_version=10.0', 'target.compute_capability=8.6'] });
+    expect(l.profile.tensorrt!.min_version).toBe('10.0');
+    expect(l.profile.target!.compute_capability).toBe('8.6');
   });
 });
 
