@@ -22,6 +22,7 @@ const commands: Loader[] = [
   () => import('./verify.ts'),
   () => import('./synth.ts'),
   () => import('./export.ts'),
+  () => import('./diff.ts'),
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,50 @@
+// `emovoice diff old.json new.json`: fail CI (exit 1) on latency, size or accuracy regressions
+// between two build manifests or two `verify --json` reports.
+import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { UserError } from '../core/errors.ts';
+import { DEFAULT_THRESHOLDS, diffBuild, diffVerify, kindOf } from '../report/diff.ts';
+
+async function readJson(path: string): Promise<unknown> {
+  const text = await readFile(path, 'utf8').catch(() => {
+    throw new UserError('cannot read the file', { place: { file: path }, hint: 'check the path' });
+  });
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`not JSON: ${(e as Error).message}`, { place: { file: path }, hint: 'pass a build-manifest.json or a `verify --json` report' });
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('diff')
+    .description('compare two build manifests or two verify reports; exit 1 on a latency, size or accuracy regression')
+    .argument('<old>', 'previous build-manifest.json or verify --json report')
+    .argument('<new>', 'new one of the same kind')
+    .option('--latency <fraction>', 'allowed latency increase', String(DEFAULT_THRESHOLDS.latency))
+    .option('--error <fraction>', 'allowed relative increase of error metrics', String(DEFAULT_THRESHOLDS.error))
+    .option('--snr-db <dB>', 'allowed SNR drop', String(DEFAULT_THRESHOLDS.snrDb))
+    .option('--json', 'print JSON')
+    .action(async (oldPath: string, newPath: string, opts: { latency: string; error: string; snrDb: string; json?: boolean }) => {
+      const a = await readJson(oldPath);
+      const b = await readJson(newPath);
+      const ka = kindOf(a);
+      const kb = kindOf(b);
+      if (!ka) throw new UserError('not a build manifest or verify report', { place: { file: oldPath }, hint: 'pass build-manifest.json or verify --json output' });
+      if (ka !== kb) throw new UserError(`cannot compare a ${ka} file with ${kb ?? 'an unknown file'}`, { place: { file: newPath }, hint: 'compare files of the same kind' });
+      const t = { ...DEFAULT_THRESHOLDS, latency: Number(opts.latency), error: Number(opts.error), snrDb: Number(opts.snrDb) };
+      const findings = ka === 'build' ? diffBuild(a, b, t) : diffVerify(a, b, t);
+      const regressions = findings.filter((f) => f.regression);
+      if (opts.json) {
+        process.stdout.write(JSON.stringify({ kind: ka, regressions: regressions.length, findings }, null, 2) + '\n');
+      } else {
+        const shown = findings.filter((f) => f.regression || ka === 'build');
+        for (const f of shown) {
+          process.stdout.write(`${f.regression ? 'REGRESSION' : 'ok        '}  ${f.where.padEnd(34)} ${f.metric.padEnd(20)} ${String(f.old ?? '-').padStart(12)} → ${String(f.new ?? '-').padEnd(12)} ${f.change}\n`);
+        }
+        process.stdout.write(`${regressions.length} regression(s) in ${findings.length} comparisons (${ka})\n`);
+      }
+      if (regressions.length) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,102 @@
+// Regression check between two runs, for CI: build manifests (engine latency from the parsed
+// trtexec summary, engine size, build time) and verify reports (per-output accuracy metrics).
+// Pure: takes two parsed JSON documents and thresholds, returns findings.
+
+export interface DiffThresholds {
+  /** Allowed relative latency increase (0.05 = +5 %). */
+  latency: number;
+  /** Allowed relative engine size increase. */
+  size: number;
+  /** Allowed relative increase of an error metric (rel_l2, max_abs, mean_abs, lsd_db, mcd_db). */
+  error: number;
+  /** Allowed absolute drop in dB for snr_db, and absolute drop for cosine. */
+  snrDb: number;
+  cosine: number;
+}
+
+export const DEFAULT_THRESHOLDS: DiffThresholds = { latency: 0.05, size: 0.1, error: 0.1, snrDb: 1, cosine: 1e-4 };
+
+export interface Finding {
+  where: string;
+  metric: string;
+  old: number | null;
+  new: number | null;
+  change: string;
+  regression: boolean;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export function kindOf(doc: any): 'build' | 'verify' | null {
+  if (doc?.format === 'emovoice-build-manifest/1') return 'build';
+  if (Array.isArray(doc?.cases) && 'pass' in doc) return 'verify';
+  return null;
+}
+
+function rel(a: number, b: number): number {
+  return a === 0 ? (b === 0 ? 0 : Infinity) : (b - a) / Math.abs(a);
+}
+
+function pct(r: number): string {
+  return `${r >= 0 ? '+' : ''}${(r * 100).toFixed(1)}%`;
+}
+
+export function diffBuild(a: any, b: any, t: DiffThresholds = DEFAULT_THRESHOLDS): Finding[] {
+  const out: Finding[] = [];
+  for (const [name, nb] of Object.entries<any>(b.modules ?? {})) {
+    const na = a.modules?.[name];
+    if (!na) {
+      out.push({ where: name, metric: 'module', old: null, new: null, change: 'new module', regression: false });
+      continue;
+    }
+    const pairs: [string, number | null | undefined, number | null | undefined, number][] = [
+      ['latency p99 ms', na.summary?.latencyMs?.p99, nb.summary?.latencyMs?.p99, t.latency],
+      ['latency mean ms', na.summary?.latencyMs?.mean, nb.summary?.latencyMs?.mean, t.latency],
+      ['GPU compute mean ms', na.summary?.gpuComputeMs?.mean, nb.summary?.gpuComputeMs?.mean, t.latency],
+      ['engine bytes', na.engine?.bytes, nb.engine?.bytes, t.size],
+    ];
+    for (const [metric, x, y, allowed] of pairs) {
+      if (x == null || y == null) continue;
+      const r = rel(x, y);
+      out.push({ where: name, metric, old: x, new: y, change: pct(r), regression: r > allowed });
+    }
+  }
+  for (const name of Object.keys(a.modules ?? {})) {
+    if (!b.modules?.[name]) out.push({ where: name, metric: 'module', old: null, new: null, change: 'module missing', regression: true });
+  }
+  return out;
+}
+
+const LOWER_IS_BETTER = ['max_abs', 'mean_abs', 'rel_l2', 'lsd_db', 'mcd_db'];
+
+export function diffVerify(a: any, b: any, t: DiffThresholds = DEFAULT_THRESHOLDS): Finding[] {
+  const out: Finding[] = [];
+  const index = (doc: any) => {
+    const m = new Map<string, any>();
+    for (const c of doc.cases ?? []) for (const o of c.outputs ?? []) m.set(`${c.module}/${c.case}/${o.name}`, { ...o.metrics, pass: o.pass });
+    for (const c of doc.cases ?? []) if (!c.outputs?.length) m.set(`${c.module}/${c.case}`, { pass: false });
+    return m;
+  };
+  const ia = index(a);
+  const ib = index(b);
+  for (const [key, mb] of ib) {
+    const ma = ia.get(key);
+    if (ma?.pass && !mb.pass) out.push({ where: key, metric: 'pass', old: 1, new: 0, change: 'now failing', regression: true });
+    if (!ma) continue;
+    for (const metric of LOWER_IS_BETTER) {
+      if (typeof ma[metric] !== 'number' || typeof mb[metric] !== 'number') continue;
+      const r = rel(ma[metric], mb[metric]);
+      // tiny absolute values (1e-8) move by large ratios without meaning anything
+      const meaningful = Math.abs(mb[metric] - ma[metric]) > 1e-6;
+      out.push({ where: key, metric, old: ma[metric], new: mb[metric], change: pct(r), regression: meaningful && r > t.error });
+    }
+    if (typeof ma.snr_db === 'number' && typeof mb.snr_db === 'number') {
+      const d = mb.snr_db - ma.snr_db;
+      out.push({ where: key, metric: 'snr_db', old: ma.snr_db, new: mb.snr_db, change: `${d >= 0 ? '+' : ''}${d.toFixed(2)} dB`, regression: d < -t.snrDb });
+    }
+    if (typeof ma.cosine === 'number' && typeof mb.cosine === 'number') {
+      const d = mb.cosine - ma.cosine;
+      out.push({ where: key, metric: 'cosine', old: ma.cosine, new: mb.cosine, change: d.toExponential(1), regression: d < -t.cosine });
+    }
+  }
+  return out;
+}
