@@ -23,6 +23,7 @@ const commands: Loader[] = [
   () => import('./synth.ts'),
   () => import('./export.ts'),
   () => import('./diff.ts'),
+  () => import('./bench.ts'),
 ];
 
 export async function main(argv: string[]): Promise<number> {
