@@ -191,7 +191,14 @@ export async function loadProfile(nameOrPath: string, opts: { configsDir: string
     }
     delete d.extends;
     // `abstract` marks one file as a base; it is never inherited
-    if (src !== chain[0]) delete d.abstract;
+    // name, output and description belong to the file itself: a child that inherited its parent's
+    // output folder would overwrite the parent's engines.
+    if (src !== chain[0]) {
+      delete d.abstract;
+      delete d.name;
+      delete d.output;
+      delete d.description;
+    }
     data = merge(data, d, origin, src);
   }
   const raws = new Map<string, string>();

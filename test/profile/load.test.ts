@@ -158,3 +158,18 @@ describe('bad profiles: every problem with file:line:col and key path', () => {
     expect(new UserErrors(errs).format().split('\n')).toHaveLength(5);
   });
 });
+
+describe('identity is not inherited', () => {
+  it('a child without name/output gets its own, so it never overwrites its parent engines', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join, resolve } = await import('node:path');
+    const { loadProfile } = await import('../../src/profile/load.ts');
+    const dir = await mkdtemp(join(tmpdir(), 'ev-prof-'));
+    await writeFile(join(dir, 'child.yaml'), `extends: ${resolve(__dirname, '../../configs/a10g-fp16.yaml')}\n`);
+    const l = await loadProfile(join(dir, 'child.yaml'), { configsDir: resolve(__dirname, '../../configs') });
+    expect(l.profile.name).toBe('child');
+    expect(l.profile.output).toBe(resolve(dir, '../out/child'));
+    expect(l.profile.defaults?.precision).toBe('fp16');
+  });
+});
