@@ -11,6 +11,7 @@ import { readNpz } from '../tensor/io.ts';
 import { findTrtexec } from '../trtexec/find.ts';
 import { makeRunners } from '../synth/model.ts';
 import { MODULES, type ModuleName } from '../synth/pipeline.ts';
+import { firstDeparture } from '../verify/debug-layers.ts';
 import { DEFAULT_TOLERANCES, caseName, splitCase, verifyCase, type CaseResult } from '../verify/verify.ts';
 import { CONFIGS_DIR, collect, log } from './common.ts';
 
@@ -21,6 +22,7 @@ interface Opts {
   set?: string[];
   junit?: string;
   module?: string[];
+  debugLayers?: boolean;
 }
 
 export function register(program: Command): void {
@@ -33,6 +35,7 @@ export function register(program: Command): void {
     .option('--set <key=value>', 'override a profile value, e.g. model=path/to/manifest.yaml (repeatable)', collect)
     .option('--json', 'print a JSON report')
     .option('--junit <file>', 'write a JUnit XML report')
+    .option('--debug-layers', 'for each module, find the first intermediate tensor where the runtime model departs from the fp32 reference')
     .action(async (opts: Opts) => {
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;
@@ -48,6 +51,7 @@ export function register(program: Command): void {
         if (!MODULES.includes(m)) throw new UserError(`unknown module "${m}"`, { hint: `use one of: ${MODULES.join(', ')}` });
       }
       const results: CaseResult[] = [];
+      const debug: unknown[] = [];
       const t0 = performance.now();
       try {
         for (const name of modules) {
@@ -70,6 +74,26 @@ export function register(program: Command): void {
             results.push(r);
             if (!opts.json) printCase(r);
           }
+          if (opts.debugLayers) {
+            const cases = results.filter((r) => r.module === name);
+            const target = cases.find((r) => !r.pass) ?? cases.find((r) => r.case === 'typical') ?? cases[0]!;
+            const all = await readNpz(join(dir, `${target.case}.npz`));
+            const { inputs } = splitCase(all, Object.keys(mod.inputs), Object.keys(mod.outputs));
+            const qdq = precision === 'int8' ? p.modules?.[name]?.calibration?.qdq_model : undefined;
+            if (backend === 'trt' && !qdq) {
+              log(`${name}: --debug-layers compares ONNX Runtime runs; a TensorRT engine exposes no intermediate tensors through trtexec (rebuild with them marked as outputs to inspect it)`);
+            }
+            const candidate = qdq ?? mod.file;
+            const d = await firstDeparture(mod.file, candidate, inputs, tolerances.rel_l2 ?? 1e-4);
+            debug.push({ module: name, case: target.case, candidate, ...d });
+            if (!opts.json) {
+              process.stdout.write(
+                d.first
+                  ? `      first departure in ${name}/${target.case}: ${d.first.tensor} (rel L2 ${d.first.relL2.toExponential(2)} > ${tolerances.rel_l2}) of ${d.compared} tensors\n`
+                  : `      ${name}/${target.case}: no intermediate departs beyond rel L2 ${tolerances.rel_l2} (${d.compared} tensors; worst ${d.worst?.tensor} ${d.worst?.relL2.toExponential(2)})\n`,
+              );
+            }
+          }
         }
       } finally {
         await Promise.all(Object.values(runners).map((r) => r.close()));
@@ -85,7 +109,7 @@ export function register(program: Command): void {
         await writeFile(opts.junit, formatJUnit(flat, { suite: `emovoice verify ${p.name} (${backend})`, timeSec: (performance.now() - t0) / 1000 }));
       }
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ profile: p.name, backend, pass: failed.length === 0, cases: results }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ profile: p.name, backend, pass: failed.length === 0, cases: results, ...(opts.debugLayers ? { debugLayers: debug } : {}) }, null, 2) + '\n');
       } else {
         process.stdout.write(`\n${results.length - failed.length}/${results.length} cases passed (${backend}, profile ${p.name})\n`);
       }
