@@ -24,6 +24,7 @@ const commands: Loader[] = [
   () => import('./export.ts'),
   () => import('./diff.ts'),
   () => import('./bench.ts'),
+  () => import('./package.ts'),
 ];
 
 export async function main(argv: string[]): Promise<number> {
