@@ -19,6 +19,10 @@ if [ "${EMOVOICE_SKIP_PYTHON:-0}" != 1 ] && command -v python3 >/dev/null; then
     python3 -m pip install --quiet -r reference/requirements.txt \
       || say "WARNING: Python packages did not install; Python tests and re-export will be skipped"
   fi
+  # Triton's model-configuration schema (model_config_pb2) for validating `emovoice package` output;
+  # --no-deps: only the schema module is used, not the client's network stack.
+  python3 -c 'import tritonclient' 2>/dev/null || python3 -m pip install --quiet --no-deps tritonclient==2.73.0 \
+    || say "WARNING: tritonclient did not install; Triton config validation tests will be skipped"
 fi
 
 if [ -f calibration/fetch-speech.sh ]; then
