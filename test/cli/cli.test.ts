@@ -119,6 +119,17 @@ describe('bad input gives one clear error line', () => {
   });
 });
 
+describe('emovoice export', () => {
+  it('says clearly when Python or torch is missing', async () => {
+    let r = await cli(['export', '--python', '/nonexistent/python3', '--out', '/tmp/ev-never']);
+    expect(r.code).toBe(3);
+    expectOneErrorLine(r.err, /Python was not found \(\/nonexistent\/python3\)/);
+    r = await cli(['export', '--python', '/bin/false', '--out', '/tmp/ev-never']);
+    expect(r.code).toBe(3);
+    expectOneErrorLine(r.err, /cannot import torch\/onnx\/onnxruntime/, /requirements\.txt/);
+  });
+});
+
 describe('emovoice inspect', () => {
   it('shows symbolic dims, opsets and op counts of a real export', async () => {
     const r = await cli(['inspect', 'models/tiny/vocoder.onnx', '--json']);
