@@ -13,6 +13,11 @@ import { readNpz } from '../tensor/io.ts';
 import { findTrtexec } from '../trtexec/find.ts';
 import { phonemesForSeconds, runStreams, stats, type StreamResult } from '../bench/load.ts';
 import { CONFIGS_DIR, ROOT, collect, log } from './common.ts';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchEngines, combine, shapesForSpeech } from '../bench/trt.ts';
+import { detectTensorRt } from '../trtexec/version.ts';
 
 interface Opts {
   profile: string;
@@ -43,13 +48,34 @@ export function register(program: Command): void {
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;
       const backend = opts.backend ?? p.backend;
-      if (backend === 'trt' && !(await findTrtexec())) {
+      const exe = await findTrtexec();
+      if (backend === 'trt' && !exe) {
         throw new UserError('the trt benchmark runs engines with trtexec, which was not found', {
           hint: 'on a GPU machine with TensorRT: `emovoice build --profile ' + p.name + '` then rerun; here use --backend ort',
           exitCode: 3,
         });
       }
       const manifest = await loadModelManifest(p.model);
+      if (backend === 'trt') {
+        const { version, dialect } = await detectTensorRt(exe!);
+        const work = await mkdtemp(join(tmpdir(), 'emovoice-bench-'));
+        const seconds = Number(opts.textSeconds);
+        const results = [];
+        for (const s of opts.streams.split(',').map(Number)) {
+          const mods = await benchEngines({ exe: exe!, dialect, engineDir: p.output, shapes: shapesForSpeech(manifest, seconds), streams: s, durationS: 3, workDir: work });
+          results.push({ streams: s, modules: mods.map((m) => ({ module: m.module, latencyMs: m.summary.latencyMs, throughputQps: m.summary.throughputQps })), ...combine(mods, 0) });
+        }
+        const slo = Number(opts.sloP99Ms);
+        const within = results.filter((r) => r.p99Ms != null && r.p99Ms <= slo).map((r) => r.streams);
+        const report = { profile: p.name, backend, tensorrt: version, textSeconds: seconds, sloP99Ms: slo, sweep: results, maxStreamsWithinSlo: Math.max(0, ...within), logs: work };
+        if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+        else {
+          process.stdout.write(`emovoice bench — profile ${p.name}, TensorRT ${version}, ${seconds} s of speech, P99 objective ${slo} ms (engine time summed per module; logs in ${work})\n`);
+          for (const r of results) process.stdout.write(`streams ${String(r.streams).padStart(3)}: mean ${r.meanMs?.toFixed(2) ?? '-'} ms, p99 ${r.p99Ms?.toFixed(2) ?? '-'} ms, peak GPU ${r.peakGpuMiB ?? '-'} MiB\n`);
+          process.stdout.write(`concurrent streams within P99 ${slo} ms: ${report.maxStreamsWithinSlo}\n`);
+        }
+        return;
+      }
       const model = await synthModel(manifest, { maxTextLen: 10_000, maxMelLen: 1_000_000 });
       const seconds = Number(opts.textSeconds);
       const hop = Number((manifest.audio.mel as { hop: number }).hop);
