@@ -25,6 +25,7 @@ const commands: Loader[] = [
   () => import('./diff.ts'),
   () => import('./bench.ts'),
   () => import('./package.ts'),
+  () => import('./calibrate.ts'),
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,169 @@
+// `emovoice calibrate <module>`: INT8 calibration on real recorded speech — TensorRT calibration
+// cache, QDQ ONNX model, and a quality report on held-out recordings with a layer sensitivity ranking.
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { melConfigFromManifest } from '../audio/mel.ts';
+import { formatCalibrationCache } from '../calibrate/cache.ts';
+import { StatisticsCollector } from '../calibrate/histogram.ts';
+import { insertQdq, quantizableNodes } from '../calibrate/quantize.ts';
+import { RANGE_METHODS, computeRanges, type RangeMethod } from '../calibrate/ranges.ts';
+import { measureQuality, speechInputs, SUPPORTED, type Quality } from '../calibrate/run.ts';
+import { UserError } from '../core/errors.ts';
+import { writeFileAtomic } from '../core/files.ts';
+import { loadModelManifest } from '../model/manifest.ts';
+import { decodeOnnxModel, encodeOnnxModel } from '../model/onnx.ts';
+import { loadProfile } from '../profile/load.ts';
+import { exposeIntermediates } from '../runtime/expose.ts';
+import { OrtRunner } from '../runtime/ort.ts';
+import type { TensorMap } from '../tensor/tensor.ts';
+import { findTrtexec } from '../trtexec/find.ts';
+import { detectTensorRt } from '../trtexec/version.ts';
+import { CONFIGS_DIR, ROOT, collect, log } from './common.ts';
+
+interface Opts {
+  profile: string;
+  data: string;
+  method: string;
+  percentile: string;
+  samples: string;
+  heldout: string;
+  out: string;
+  trtVersion?: string;
+  keepFp16: string;
+  sensitivity: string;
+  json?: boolean;
+  set?: string[];
+}
+
+export function register(program: Command): void {
+  program
+    .command('calibrate')
+    .description('INT8 calibration on real recorded speech: TensorRT calibration cache + QDQ ONNX model + quality on held-out speech')
+    .argument('<module>', `module to calibrate (${SUPPORTED.join(', ')})`)
+    .option('--profile <name|path>', 'profile naming the model', 'a10g-int8')
+    .option('--data <dir|manifest>', 'real speech: a speech manifest or a folder of WAVs', 'calibration/speech.yaml')
+    .option('--method <m>', `range algorithm: ${RANGE_METHODS.join('|')}`, 'entropy')
+    .option('--percentile <p>', 'percentile for --method percentile', '99.99')
+    .option('--samples <n>', 'calibration inputs (chunks of speech)', '64')
+    .option('--heldout <n>', 'held-out inputs for the quality report', '8')
+    .option('--out <dir>', 'output folder', 'calibration/out')
+    .option('--trt-version <x.y.z>', 'TensorRT version for the cache header (default: detected trtexec, else 10.0.0)')
+    .option('--keep-fp16 <n>', 'leave the n most sensitive layers unquantized in the QDQ model', '0')
+    .option('--sensitivity <n>', 'rank this many of the largest layers by sensitivity (0 = skip)', '12')
+    .option('--set <key=value>', 'override a profile value (repeatable)', collect)
+    .option('--json', 'print a JSON report')
+    .action(async (module: string, opts: Opts) => {
+      if (!(SUPPORTED as readonly string[]).includes(module)) {
+        throw new UserError(`calibration of "${module}" is not supported yet`, { hint: `calibrate one of: ${SUPPORTED.join(', ')} (the seed's advice: start with the vocoder)` });
+      }
+      if (!(RANGE_METHODS as readonly string[]).includes(opts.method)) {
+        throw new UserError(`unknown method "${opts.method}"`, { hint: `use one of: ${RANGE_METHODS.join(', ')}` });
+      }
+      const source = resolve(opts.data);
+      if (!existsSync(source)) {
+        throw new UserError('no real speech to calibrate on', { place: { file: source }, hint: 'run `bash calibration/fetch-speech.sh`, or pass --data with a folder of WAV recordings' });
+      }
+      const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
+      const manifest = await loadModelManifest(loaded.profile.model);
+      const onnx = manifest.modules[module]!.file;
+      const mel = melConfigFromManifest(manifest.audio, manifest.path);
+      const exe = opts.trtVersion ? null : await findTrtexec().catch(() => null);
+      const trtVersion = opts.trtVersion ?? (exe ? (await detectTensorRt(exe)).version : '10.0.0');
+
+      // 1. statistics: one streaming pass over real speech, every float tensor exposed
+      const original = await readFile(onnx);
+      const exposed = await exposeIntermediates(original, onnx);
+      const runner = new OrtRunner(onnx, { modelBytes: exposed.bytes });
+      await runner.load();
+      const stats = new StatisticsCollector();
+      const t0 = performance.now();
+      let inputs = 0;
+      let seconds = 0;
+      for await (const { feeds } of speechInputs({ module, source, split: 'calibration', mel, limits: manifest.limits, maxClips: Number(opts.samples) })) {
+        const outs = await runner.infer(feeds);
+        for (const [k, t] of Object.entries({ ...feeds, ...outs })) if (t.dtype === 'float32') stats.add(k, t.data as Float32Array);
+        inputs++;
+        const first = Object.values(feeds)[0]!;
+        seconds += ((module === 'vocoder' ? first.shape[2]! : first.shape[1]!) * mel.hop) / mel.sample_rate;
+      }
+      await runner.close();
+      const statsSeconds = (performance.now() - t0) / 1000;
+      if (!inputs) throw new UserError('the speech set gave no usable input', { place: { file: source }, hint: 'check the recordings (run calibration/fetch-speech.sh)' });
+
+      // 2. ranges → TensorRT cache (trtexec's calibrator reads EntropyCalibration2 caches)
+      const amax = computeRanges(stats.snapshot(), opts.method as RangeMethod, { percentile: Number(opts.percentile) });
+      await mkdir(opts.out, { recursive: true });
+      const cachePath = resolve(opts.out, `${module}.calib`);
+      await writeFileAtomic(cachePath, formatCalibrationCache({ trtVersion, algorithm: 'EntropyCalibration2', amax }));
+
+      // 3. held-out real speech for quality
+      const held: TensorMap[] = [];
+      for await (const { feeds } of speechInputs({ module, source, split: 'heldout', mel, limits: manifest.limits, maxClips: Number(opts.heldout) })) held.push(feeds);
+      const fp32 = new OrtRunner(onnx);
+      await fp32.load();
+      const qdqRunner = async (exclude: Set<string>) => {
+        const m = await decodeOnnxModel(original, onnx);
+        const q = insertQdq(m, amax, exclude);
+        const bytes = await encodeOnnxModel(q.model);
+        const r = new OrtRunner(onnx, { modelBytes: bytes });
+        await r.load();
+        return { r, bytes, nodes: q.quantizedNodes };
+      };
+
+      // 4. sensitivity: quantize one layer at a time (largest layers first), measure the drop
+      const all = quantizableNodes(await decodeOnnxModel(original, onnx));
+      const probe = held.slice(0, 2);
+      const ranked: { layer: string; opType: string; quality: Quality }[] = [];
+      for (const n of [...all].sort((a, b) => b.weightBytes - a.weightBytes).slice(0, Number(opts.sensitivity))) {
+        const only = await qdqRunner(new Set(all.map((x) => x.name).filter((x) => x !== n.name)));
+        ranked.push({ layer: n.name, opType: n.opType, quality: await measureQuality(module, fp32, only.r, probe) });
+        await only.r.close();
+      }
+      const score = (q: Quality) => (q.snrDb ?? (q.cosine !== undefined ? -10 * Math.log10(Math.max(1e-12, 1 - q.cosine)) : 0));
+      ranked.sort((a, b) => score(a.quality) - score(b.quality));
+      const keep = new Set(ranked.slice(0, Number(opts.keepFp16)).map((r) => r.layer));
+
+      const final = await qdqRunner(keep);
+      const qdqPath = resolve(opts.out, `${module}.qdq.onnx`);
+      await writeFileAtomic(qdqPath, final.bytes);
+      const quality = await measureQuality(module, fp32, final.r, held);
+      await Promise.all([fp32.close(), final.r.close()]);
+
+      const report = {
+        module,
+        model: onnx,
+        method: opts.method,
+        data: source,
+        calibration: { inputs, speechSeconds: seconds, tensors: amax.size, seconds: statsSeconds, speechSecondsPerSecond: seconds / statsSeconds },
+        outputs: { cache: cachePath, qdqModel: qdqPath, tensorrtVersion: trtVersion },
+        quality: { heldoutInputs: held.length, ...quality },
+        quantizedLayers: final.nodes.length,
+        keptInFloat: [...keep],
+        sensitivity: ranked.map((r) => ({ layer: r.layer, opType: r.opType, ...r.quality })),
+        suggestion: ranked.slice(0, 3).map((r) => r.layer),
+      };
+      await writeFileAtomic(resolve(opts.out, `${module}.quality.json`), JSON.stringify(report, null, 2) + '\n');
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+        return;
+      }
+      const f = (v: number | undefined, d = 2) => (v === undefined ? '-' : v.toFixed(d));
+      process.stdout.write(
+        [
+          `calibrated ${module} on ${inputs} inputs (${seconds.toFixed(1)} s of real speech) in ${statsSeconds.toFixed(1)} s — ${amax.size} tensors, method ${opts.method}`,
+          `  cache       ${cachePath} (TRT ${trtVersion}, EntropyCalibration2 format)`,
+          `  QDQ model   ${qdqPath} (${final.nodes.length} layers quantized${keep.size ? `, ${keep.size} kept in float: ${[...keep].join(', ')}` : ''})`,
+          `quality on ${held.length} held-out inputs (INT8 QDQ vs fp32, ONNX Runtime):` +
+            (module === 'vocoder' ? ` SNR ${f(quality.snrDb)} dB, LSD ${f(quality.lsdDb, 3)} dB` : ` cosine ${f(quality.cosine, 6)}`),
+          'most sensitive layers (quantized alone):',
+          ...ranked.slice(0, 5).map((r) => `  ${r.layer.padEnd(40)} ${r.opType.padEnd(14)} ${module === 'vocoder' ? `SNR ${f(r.quality.snrDb)} dB` : `cos ${f(r.quality.cosine, 6)}`}`),
+          `suggestion: keep ${report.suggestion.join(', ')} in FP16 (--keep-fp16 ${Math.min(3, ranked.length)}, or modules.${module}.layer_precisions in the profile)`,
+        ].join('\n') + '\n',
+      );
+      void ROOT;
+      void log;
+      void join;
+    });
+}
