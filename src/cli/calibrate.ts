@@ -123,7 +123,9 @@ export function register(program: Command): void {
       }
       const score = (q: Quality) => (q.snrDb ?? (q.cosine !== undefined ? -10 * Math.log10(Math.max(1e-12, 1 - q.cosine)) : 0));
       ranked.sort((a, b) => score(a.quality) - score(b.quality));
-      const keep = new Set(ranked.slice(0, Number(opts.keepFp16)).map((r) => r.layer));
+      // layers the profile already pins to a float precision stay unquantized too
+      const pinned = Object.keys(loaded.profile.modules?.[module]?.layer_precisions ?? {});
+      const keep = new Set([...ranked.slice(0, Number(opts.keepFp16)).map((r) => r.layer), ...pinned]);
 
       const final = await qdqRunner(keep);
       const qdqPath = resolve(opts.out, `${module}.qdq.onnx`);
