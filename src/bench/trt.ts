@@ -2,7 +2,7 @@
 // shapes a given amount of speech implies (warm-up, fixed duration, CUDA graphs, several inference
 // streams), the summary parsed, module latencies summed with the measured host steps. The plan of
 // runs is pure; running goes through the trtexec adapter.
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { perfArgv, type Dialect } from '../trtexec/flags.ts';
 import { parseTrtexecLog, type TrtexecSummary } from '../trtexec/parse.ts';
@@ -67,8 +67,4 @@ export function combine(modules: TrtModuleBench[], hostMs: number): { meanMs: nu
     modules.every((m) => m.summary.latencyMs[k] != null) ? modules.reduce((a, m) => a + m.summary.latencyMs[k]!, 0) + hostMs : null;
   const peaks = modules.map((m) => m.summary.peakGpuMemoryMiB).filter((x): x is number => x != null);
   return { meanMs: sum('mean'), p99Ms: sum('p99'), peakGpuMiB: peaks.length ? Math.max(...peaks) : null };
-}
-
-export async function cleanup(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
 }

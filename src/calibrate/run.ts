@@ -5,7 +5,7 @@ import { logMel, transposeMel, type MelConfig } from '../audio/mel.ts';
 import { UserError } from '../core/errors.ts';
 import { cosineSimilarity, logSpectralDistance, snrDb } from '../compare/metrics.ts';
 import { OrtRunner } from '../runtime/ort.ts';
-import type { Tensor, TensorMap } from '../tensor/tensor.ts';
+import type { TensorMap } from '../tensor/tensor.ts';
 import { loadSpeech, type SpeechClip } from './speech.ts';
 
 export const SUPPORTED = ['vocoder', 'style_encoder'] as const;
@@ -80,8 +80,4 @@ export async function measureQuality(module: string, fp32: OrtRunner, candidate:
   }
   const mean = (xs: number[]) => (xs.length ? xs.reduce((p, q) => p + q, 0) / xs.length : undefined);
   return { cases: inputs.length, snrDb: mean(snr), lsdDb: mean(lsd), cosine: mean(cos) };
-}
-
-export function numelOf(t: Tensor): number {
-  return t.data.length;
 }

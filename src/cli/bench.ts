@@ -11,7 +11,7 @@ import { makeRunners, synthModel } from '../synth/model.ts';
 import { EmbeddingCache, Pipeline } from '../synth/pipeline.ts';
 import { readNpz } from '../tensor/io.ts';
 import { findTrtexec } from '../trtexec/find.ts';
-import { phonemesForSeconds, runStreams, stats, type StreamResult } from '../bench/load.ts';
+import { phonemesForSeconds, runStreams, type StreamResult } from '../bench/load.ts';
 import { CONFIGS_DIR, ROOT, collect, log } from './common.ts';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -142,6 +142,5 @@ export function register(program: Command): void {
           ...sweep.map((s) => `${String(s.streams).padStart(7)} ${String(s.requests).padStart(9)} ${s.latency.mean.toFixed(1).padStart(8)} ${s.latency.p99.toFixed(1).padStart(8)} ${s.throughputRps.toFixed(1).padStart(6)}  ${s.meetsSlo ? 'yes' : 'no'}`),
         ].join('\n') + '\n',
       );
-      void stats;
     });
 }

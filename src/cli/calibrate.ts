@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { melConfigFromManifest } from '../audio/mel.ts';
 import { formatCalibrationCache } from '../calibrate/cache.ts';
 import { StatisticsCollector } from '../calibrate/histogram.ts';
@@ -20,7 +20,7 @@ import { OrtRunner } from '../runtime/ort.ts';
 import type { TensorMap } from '../tensor/tensor.ts';
 import { findTrtexec } from '../trtexec/find.ts';
 import { detectTensorRt } from '../trtexec/version.ts';
-import { CONFIGS_DIR, ROOT, collect, log } from './common.ts';
+import { CONFIGS_DIR, collect } from './common.ts';
 
 interface Opts {
   profile: string;
@@ -164,8 +164,5 @@ export function register(program: Command): void {
           `suggestion: keep ${report.suggestion.join(', ')} in FP16 (--keep-fp16 ${Math.min(3, ranked.length)}, or modules.${module}.layer_precisions in the profile)`,
         ].join('\n') + '\n',
       );
-      void ROOT;
-      void log;
-      void join;
     });
 }
