@@ -9,7 +9,7 @@ import { formatCalibrationCache } from '../calibrate/cache.ts';
 import { StatisticsCollector } from '../calibrate/histogram.ts';
 import { insertQdq, quantizableNodes } from '../calibrate/quantize.ts';
 import { RANGE_METHODS, computeRanges, type RangeMethod } from '../calibrate/ranges.ts';
-import { measureQuality, speechInputs, SUPPORTED, type Quality } from '../calibrate/run.ts';
+import { measureQuality, speechInputs, SUPPORTED, type Quality, type Upstream } from '../calibrate/run.ts';
 import { UserError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/files.ts';
 import { loadModelManifest } from '../model/manifest.ts';
@@ -72,6 +72,13 @@ export function register(program: Command): void {
       const exe = opts.trtVersion ? null : await findTrtexec().catch(() => null);
       const trtVersion = opts.trtVersion ?? (exe ? (await detectTensorRt(exe)).version : '10.0.0');
 
+      // text-side modules get their inputs from the fp32 upstream modules (real speech + its transcript)
+      let upstream: Upstream | undefined;
+      if (['text_encoder', 'acoustic_encoder', 'acoustic_decoder'].includes(module)) {
+        const [style, text, acoustic] = ['style_encoder', 'text_encoder', 'acoustic_encoder'].map((m) => new OrtRunner(manifest.modules[m]!.file));
+        await Promise.all([style!.load(), text!.load(), acoustic!.load()]);
+        upstream = { symbols: manifest.symbols, lengthRegulator: manifest.lengthRegulator, style: style!, text: text!, acoustic: acoustic! };
+      }
       // 1. statistics: one streaming pass over real speech, every float tensor exposed
       const original = await readFile(onnx);
       const exposed = await exposeIntermediates(original, onnx);
@@ -81,12 +88,15 @@ export function register(program: Command): void {
       const t0 = performance.now();
       let inputs = 0;
       let seconds = 0;
-      for await (const { feeds } of speechInputs({ module, source, split: 'calibration', mel, limits: manifest.limits, maxClips: Number(opts.samples) })) {
+      const seen = new Set<string>();
+      for await (const { clip, feeds } of speechInputs({ module, source, split: 'calibration', mel, limits: manifest.limits, maxClips: Number(opts.samples), upstream })) {
+        if (!seen.has(clip.id)) {
+          seen.add(clip.id);
+          seconds += clip.samples.length / clip.sampleRate;
+        }
         const outs = await runner.infer(feeds);
         for (const [k, t] of Object.entries({ ...feeds, ...outs })) if (t.dtype === 'float32') stats.add(k, t.data as Float32Array);
         inputs++;
-        const first = Object.values(feeds)[0]!;
-        seconds += ((module === 'vocoder' ? first.shape[2]! : first.shape[1]!) * mel.hop) / mel.sample_rate;
       }
       await runner.close();
       const statsSeconds = (performance.now() - t0) / 1000;
@@ -100,7 +110,7 @@ export function register(program: Command): void {
 
       // 3. held-out real speech for quality
       const held: TensorMap[] = [];
-      for await (const { feeds } of speechInputs({ module, source, split: 'heldout', mel, limits: manifest.limits, maxClips: Number(opts.heldout) })) held.push(feeds);
+      for await (const { feeds } of speechInputs({ module, source, split: 'heldout', mel, limits: manifest.limits, maxClips: Number(opts.heldout), upstream })) held.push(feeds);
       const fp32 = new OrtRunner(onnx);
       await fp32.load();
       const qdqRunner = async (exclude: Set<string>) => {
@@ -121,7 +131,8 @@ export function register(program: Command): void {
         ranked.push({ layer: n.name, opType: n.opType, quality: await measureQuality(module, fp32, only.r, probe) });
         await only.r.close();
       }
-      const score = (q: Quality) => (q.snrDb ?? (q.cosine !== undefined ? -10 * Math.log10(Math.max(1e-12, 1 - q.cosine)) : 0));
+      const score = (q: Quality) =>
+        q.snrDb ?? (q.mcdDb !== undefined ? -q.mcdDb : q.cosine !== undefined ? -10 * Math.log10(Math.max(1e-12, 1 - q.cosine)) : 0);
       ranked.sort((a, b) => score(a.quality) - score(b.quality));
       // layers the profile already pins to a float precision stay unquantized too
       const pinned = Object.keys(loaded.profile.modules?.[module]?.layer_precisions ?? {});
@@ -131,7 +142,7 @@ export function register(program: Command): void {
       const qdqPath = resolve(opts.out, `${module}.qdq.onnx`);
       await writeFileAtomic(qdqPath, final.bytes);
       const quality = await measureQuality(module, fp32, final.r, held);
-      await Promise.all([fp32.close(), final.r.close()]);
+      await Promise.all([fp32.close(), final.r.close(), upstream?.style.close(), upstream?.text.close(), upstream?.acoustic.close()]);
 
       const report = {
         module,
@@ -158,9 +169,13 @@ export function register(program: Command): void {
           `  cache       ${cachePath} (TRT ${trtVersion}, EntropyCalibration2 format)`,
           `  QDQ model   ${qdqPath} (${final.nodes.length} layers quantized${keep.size ? `, ${keep.size} kept in float: ${[...keep].join(', ')}` : ''})`,
           `quality on ${held.length} held-out inputs (INT8 QDQ vs fp32, ONNX Runtime):` +
-            (module === 'vocoder' ? ` SNR ${f(quality.snrDb)} dB, LSD ${f(quality.lsdDb, 3)} dB` : ` cosine ${f(quality.cosine, 6)}`),
+            (module === 'vocoder'
+              ? ` SNR ${f(quality.snrDb)} dB, LSD ${f(quality.lsdDb, 3)} dB`
+              : module === 'acoustic_decoder'
+                ? ` mel-cepstral distortion ${f(quality.mcdDb, 3)} dB`
+                : ` cosine ${f(quality.cosine, 6)}`),
           'most sensitive layers (quantized alone):',
-          ...ranked.slice(0, 5).map((r) => `  ${r.layer.padEnd(40)} ${r.opType.padEnd(14)} ${module === 'vocoder' ? `SNR ${f(r.quality.snrDb)} dB` : `cos ${f(r.quality.cosine, 6)}`}`),
+          ...ranked.slice(0, 5).map((r) => `  ${r.layer.padEnd(40)} ${r.opType.padEnd(14)} ${module === 'vocoder' ? `SNR ${f(r.quality.snrDb)} dB` : module === 'acoustic_decoder' ? `MCD ${f(r.quality.mcdDb, 3)} dB` : `cos ${f(r.quality.cosine, 6)}`}`),
           `suggestion: keep ${report.suggestion.join(', ')} in FP16 (--keep-fp16 ${Math.min(3, ranked.length)}, or modules.${module}.layer_precisions in the profile)`,
         ].join('\n') + '\n',
       );

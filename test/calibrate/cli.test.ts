@@ -39,8 +39,22 @@ describe.skipIf(!haveSpeech)('emovoice calibrate vocoder', () => {
     let r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'calibrate', 'vocoder', '--data', '/nonexistent/speech'], { cwd: ROOT, reject: false });
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim()).toMatch(/^error: \/nonexistent\/speech no real speech to calibrate on \(fix: run `bash calibration\/fetch-speech.sh`/);
-    r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'calibrate', 'text_encoder'], { cwd: ROOT, reject: false });
+    r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'calibrate', 'postnet'], { cwd: ROOT, reject: false });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/calibration of "text_encoder" is not supported yet/);
+    expect(r.stderr).toMatch(/calibration of "postnet" is not supported yet/);
+  });
+});
+
+describe.skipIf(!haveSpeech)('emovoice calibrate on the text side', () => {
+  it('feeds the acoustic decoder real transcripts through the fp32 upstream modules and reports MCD', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'ev-calib-ad-'));
+    const r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'calibrate', 'acoustic_decoder', '--samples', '6', '--heldout', '2', '--sensitivity', '2', '--out', out, '--json'], { cwd: ROOT });
+    const j = JSON.parse(r.stdout);
+    expect(j.calibration.inputs).toBe(6);
+    expect(j.calibration.speechSeconds).toBeGreaterThan(1);
+    expect(j.quality.mcdDb).toBeGreaterThan(0);
+    expect(j.quality.mcdDb).toBeLessThan(2);
+    const cache = parseCalibrationCache(await readFile(join(out, 'acoustic_decoder.calib'), 'utf8'));
+    expect(cache.scales.has('frame_hidden')).toBe(true);
   });
 });
