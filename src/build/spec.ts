@@ -1,6 +1,7 @@
 // Profile + model manifest → one ModuleBuildSpec per module (defaults merged, paths absolute).
-// Pure. The planner turns these into trtexec argv.
+// moduleSpecs is pure; readModuleInfos reads the ONNX files. The planner turns specs into trtexec argv.
 import type { ModelManifest } from '../model/manifest.ts';
+import { readOnnxModel, type OnnxInfo } from '../model/onnx.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { ModuleBuildSpec } from './plan.ts';
 
@@ -25,4 +26,11 @@ export function moduleSpecs(loaded: LoadedProfile, manifest: ModelManifest): Mod
       extraArgs: m.extra_args ?? [],
     };
   });
+}
+
+/** The ONNX facts of every module a profile builds (its own `onnx:` override, else the manifest's file). */
+export async function readModuleInfos(loaded: LoadedProfile, manifest: ModelManifest): Promise<Record<string, OnnxInfo>> {
+  const infos: Record<string, OnnxInfo> = {};
+  for (const [name, mod] of Object.entries(manifest.modules)) infos[name] = await readOnnxModel(loaded.profile.modules?.[name]?.onnx ?? mod.file);
+  return infos;
 }

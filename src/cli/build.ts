@@ -4,10 +4,9 @@ import ora from 'ora';
 import { UserError, UserErrors } from '../core/errors.ts';
 import { executePlan, type BuildEvent } from '../build/execute.ts';
 import { displayCommand, planBuild } from '../build/plan.ts';
-import { moduleSpecs } from '../build/spec.ts';
+import { moduleSpecs, readModuleInfos } from '../build/spec.ts';
 import type { Dialect } from '../build/types.ts';
 import { loadModelManifest } from '../model/manifest.ts';
-import { readOnnxModel } from '../model/onnx.ts';
 import { loadProfile } from '../profile/load.ts';
 import { validateProfile } from '../profile/validate.ts';
 import { queryGpus } from '../system/nvidia-smi.ts';
@@ -50,8 +49,7 @@ export function register(program: Command): void {
         });
       }
       const manifest = await loadModelManifest(p.model);
-      const infos: Record<string, Awaited<ReturnType<typeof readOnnxModel>>> = {};
-      for (const [name, mod] of Object.entries(manifest.modules)) infos[name] = await readOnnxModel(p.modules?.[name]?.onnx ?? mod.file);
+      const infos = await readModuleInfos(loaded, manifest);
 
       const exe = await findTrtexec();
       let version: string;

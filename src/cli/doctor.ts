@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { UserError, UserErrors } from '../core/errors.ts';
 import { loadModelManifest } from '../model/manifest.ts';
-import { readOnnxModel } from '../model/onnx.ts';
+import { readModuleInfos } from '../build/spec.ts';
 import { loadProfile } from '../profile/load.ts';
 import { validateProfile } from '../profile/validate.ts';
 import { queryGpus } from '../system/nvidia-smi.ts';
@@ -55,8 +55,7 @@ export function register(program: Command): void {
           const loaded = await loadProfile(join(CONFIGS_DIR, f), { configsDir: CONFIGS_DIR });
           if (loaded.profile.abstract) continue;
           const manifest = await loadModelManifest(loaded.profile.model);
-          const infos: Record<string, Awaited<ReturnType<typeof readOnnxModel>>> = {};
-          for (const [name, mod] of Object.entries(manifest.modules)) infos[name] = await readOnnxModel(loaded.profile.modules?.[name]?.onnx ?? mod.file);
+          const infos = await readModuleInfos(loaded, manifest);
           for (const e of validateProfile(loaded, manifest, infos, { tensorrtVersion: trtVersion ?? undefined })) problems.push(e.format());
         } catch (e) {
           if (e instanceof UserErrors) problems.push(...e.errors.map((x) => x.format()));
