@@ -41,6 +41,8 @@ export interface StreamResult {
   latency: LatencyStats;
   throughputRps: number;
   meetsSlo: boolean;
+  /** Requests slower than the serving timeout: in production these fall back to the CPU path. */
+  overTimeout: number;
 }
 
 /** Run `streams` concurrent request loops for `requestsPerStream` requests each; per-request latency. */
@@ -50,6 +52,7 @@ export async function runStreams(
   streams: number,
   requestsPerStream: number,
   sloP99Ms: number,
+  timeoutMs = Infinity,
 ): Promise<StreamResult> {
   const lat: number[] = [];
   const t0 = performance.now();
@@ -64,5 +67,12 @@ export async function runStreams(
   );
   const wall = (performance.now() - t0) / 1000;
   const latency = stats(lat);
-  return { streams, requests: lat.length, latency, throughputRps: lat.length / wall, meetsSlo: latency.p99 <= sloP99Ms };
+  return {
+    streams,
+    requests: lat.length,
+    latency,
+    throughputRps: lat.length / wall,
+    meetsSlo: latency.p99 <= sloP99Ms,
+    overTimeout: lat.filter((x) => x > timeoutMs).length,
+  };
 }

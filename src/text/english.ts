@@ -1,7 +1,10 @@
 // English words → ARPAbet with stress (CMUdict, first pronunciation). Possessives and hyphenated
 // words are handled by parts; all-caps acronyms missing from the dictionary are spelled by letter
 // names. Out-of-vocabulary words fall back to a small letter-to-sound rule set: deterministic and
-// APPROXIMATE (common digraphs, silent final e, stress 1 on the first vowel, 0 elsewhere). Pure.
+// APPROXIMATE, not a trained G2P. The rules, in order: lowercase, keep a-z; drop a silent final "e";
+// collapse doubled consonants; word-initial "y" is the consonant Y; "c"/"g" before e/i/y are S/JH;
+// then longest match first over the RULES table (trigraphs, digraphs, r-coloured vowels, single
+// letters); stress 1 on the first vowel, 0 on the rest. Pure.
 import { dictionary } from 'cmu-pronouncing-dictionary';
 
 const DICT = dictionary as Record<string, string>;
@@ -25,9 +28,19 @@ const VOWELS = new Set(['AA', 'AE', 'AH', 'AO', 'AW', 'AY', 'EH', 'ER', 'EY', 'I
 export function letterToSound(word: string): string[] {
   let w = word.toLowerCase().replace(/[^a-z]/g, '');
   if (w.length > 3 && w.endsWith('e') && !/[aeiou]e$/.test(w)) w = w.slice(0, -1); // silent final e
+  w = w.replace(/([b-df-hj-np-tv-z])\1/g, '$1'); // doubled consonants sound once
   const out: string[] = [];
   let i = 0;
+  if (w.startsWith('y') && w.length > 1) {
+    out.push('Y');
+    i = 1;
+  }
   while (i < w.length) {
+    if ((w[i] === 'c' || w[i] === 'g') && /[eiy]/.test(w[i + 1] ?? '')) {
+      out.push(w[i] === 'c' ? 'S' : 'JH'); // soft c / g
+      i++;
+      continue;
+    }
     const rule = RULES.find(([pat]) => w.startsWith(pat, i));
     if (!rule) {
       i++;
@@ -56,6 +69,7 @@ export interface EnglishWord {
 }
 
 export function englishWord(word: string): EnglishWord {
+  word = word.replace(/[’‘]/g, "'");
   const direct = lookup(word);
   if (direct) return { phonemes: direct, oov: false };
   const poss = /^(.+)'s$/i.exec(word);

@@ -8,9 +8,15 @@ import { pinyin } from 'pinyin-pro';
 const INITIALS = ['zh', 'ch', 'sh', 'b', 'p', 'm', 'f', 'd', 't', 'n', 'l', 'g', 'k', 'h', 'j', 'q', 'x', 'r', 'z', 'c', 's'];
 
 const ZERO_INITIAL: Record<string, string> = {
-  yi: 'i', ya: 'ia', ye: 'ie', yao: 'iao', you: 'iu', yan: 'ian', yin: 'in', yang: 'iang', ying: 'ing', yong: 'iong', yo: 'io',
+  yi: 'i', ya: 'ia', ye: 'ie', yao: 'iao', you: 'iu', yan: 'ian', yin: 'in', yang: 'iang', ying: 'ing', yong: 'iong', yo: 'iu',
+  // yo (哟) has no "io" final in the inventory: approximated by iu.
   wu: 'u', wa: 'ua', wo: 'uo', wai: 'uai', wei: 'ui', wan: 'uan', wen: 'un', wang: 'uang', weng: 'ueng',
   yu: 'v', yue: 've', yuan: 'van', yun: 'vn',
+};
+
+// Syllabic nasals and interjections outside the inventory, approximated (documented, deterministic).
+const NASALS: Record<string, [string | null, string]> = {
+  n: [null, 'en'], ng: [null, 'eng'], m: ['m', 'u'], hm: ['h', 'en'], hng: ['h', 'eng'], ê: [null, 'ei'],
 };
 
 export interface Syllable {
@@ -21,10 +27,12 @@ export interface Syllable {
 
 /** "zhong1" / "lv4" / "yi2" / "er5" → initial + final + tone in the inventory's conventions. */
 export function splitSyllable(py: string): Syllable {
-  const m = /^([a-zü:]+)([0-5])?$/.exec(py.toLowerCase().replace('ü', 'v').replace('u:', 'v'));
+  const m = /^([a-zê]+)([0-5])?$/.exec(py.toLowerCase().replace(/ü|u:/g, 'v'));
   if (!m) return { initial: null, final: py, tone: 5 };
   let body = m[1]!;
   const tone = m[2] === undefined || m[2] === '0' ? 5 : Number(m[2]);
+  const nasal = NASALS[body];
+  if (nasal) return { initial: nasal[0], final: nasal[1], tone };
   if (ZERO_INITIAL[body]) return { initial: null, final: ZERO_INITIAL[body]!, tone };
   if (/^[aoe]/.test(body)) return { initial: null, final: body, tone };
   const initial = INITIALS.find((i) => body.startsWith(i)) ?? null;

@@ -58,6 +58,7 @@ export function chineseInteger(n: number): string {
 }
 
 const chineseDigits = (s: string) => [...s].map((c) => ZH_DIGITS[Number(c)]).join('');
+const englishDigits = (s: string) => [...s].map((c) => ONES[Number(c)]).join(' ');
 const CJK = /[\u3400-\u9fff]/;
 
 function numberToWords(num: string, zh: boolean, suffix: string): string {
@@ -65,28 +66,52 @@ function numberToWords(num: string, zh: boolean, suffix: string): string {
   const n = Number(int);
   if (zh) {
     if (suffix === '年') return chineseDigits(int!) + '年';
-    const head = chineseInteger(n);
+    const head = int!.length > 12 ? chineseDigits(int!) : chineseInteger(n);
     return frac ? `${head}点${chineseDigits(frac)}` : head;
   }
-  if (!frac && n >= 1100 && n <= 2099 && n % 1000 >= 100 && /^\d{4}$/.test(int!)) return englishYear(n);
-  const head = englishInteger(n);
-  return frac ? `${head} point ${[...frac].map((c) => ONES[Number(c)]).join(' ')}` : head;
+  if (!frac && !num.includes(',') && n >= 1100 && n <= 2099 && n % 1000 >= 100) return englishYear(n);
+  const head = int!.length > 15 ? englishDigits(int!) : englishInteger(n); // beyond exact doubles: digit by digit
+  return frac ? `${head} point ${englishDigits(frac)}` : head;
 }
 
+function dollars(num: string): string {
+  const [int, cents] = num.replace(/,/g, '').split('.');
+  const d = Number(int);
+  const head = `${englishInteger(d)} ${d === 1 ? 'dollar' : 'dollars'}`;
+  if (cents === undefined || /^0+$/.test(cents)) return head;
+  if (cents.length === 2) {
+    const c = Number(cents);
+    return `${d ? `${head} and ` : ''}${englishInteger(c)} ${c === 1 ? 'cent' : 'cents'}`;
+  }
+  return `${numberToWords(num, false, '')} dollars`;
+}
+
+// A number: 1,234,567 (thousands groups) or plain digits, optional decimals. A comma not followed by
+// exactly three digits is punctuation, never part of the number.
+const NUM = String.raw`\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?`;
+
+const SYMBOL_WORDS: Record<string, [string, string]> = {
+  '&': ['and', '和'], '+': ['plus', '加'], '@': ['at', '艾特'], '=': ['equals', '等于'], '%': ['percent', '百分号'],
+};
+
+/** NFKC, Latin diacritics stripped, numbers and & + @ = % read out in the surrounding language, whitespace collapsed. */
 export function normalizeText(text: string): string {
-  let t = text.normalize('NFKC');
-  const near = (i: number, len: number) => CJK.test(t.slice(Math.max(0, i - 2), i)) || CJK.test(t.slice(i + len, i + len + 2));
-  t = t.replace(/\$(\d+(?:\.\d+)?)/g, (_, n: string) => `${numberToWords(n, false, '')} dollars`);
-  t = t.replace(/(\d+)(st|nd|rd|th)\b/gi, (_, n: string) => englishOrdinal(Number(n)));
-  t = t.replace(/(\d[\d,]*(?:\.\d+)?)(%|年)?/g, (m: string, n: string, suf: string | undefined, i: number) => {
-    const zh = suf === '年' || near(i, m.length);
-    if (suf === '%') return zh ? `百分之${numberToWords(n, true, '')}` : `${numberToWords(n, false, '')} percent`;
-    return numberToWords(n, zh, suf ?? '') + (suf === '年' ? '' : '');
+  let t = text.normalize('NFKC').normalize('NFD').replace(/(?<=[A-Za-z])\p{M}+/gu, '').normalize('NFC');
+  // "Chinese context": a CJK character within two characters before or after the match.
+  const near = (s: string, i: number, len: number) => CJK.test(s.slice(Math.max(0, i - 2), i)) || CJK.test(s.slice(i + len, i + len + 2));
+  t = t.replace(new RegExp(String.raw`\$(${NUM})`, 'g'), (_, n: string) => ` ${dollars(n)} `);
+  t = t.replace(/(\d+)(st|nd|rd|th)\b/gi, (_, n: string) => ` ${englishOrdinal(Number(n))} `);
+  t = t.replace(new RegExp(String.raw`(^|[^\w.])-(?=\d)`, 'g'), (m: string, pre: string, i: number, s: string) =>
+    `${pre}${near(s, i, m.length + 1) ? '负' : ' minus '}`);
+  t = t.replace(new RegExp(String.raw`(${NUM})(%|年)?`, 'g'), (m: string, n: string, suf: string | undefined, i: number, s: string) => {
+    const zh = suf === '年' || near(s, i, m.length);
+    if (suf === '%') return zh ? `百分之${numberToWords(n, true, '')}` : ` ${numberToWords(n, false, '')} percent `;
+    return zh ? numberToWords(n, true, suf ?? '') : ` ${numberToWords(n, false, '')} `;
   });
-  t = t.replace(/[&+@=]/g, (c, i: number) => {
-    const zh = near(i, 1);
-    const words: Record<string, [string, string]> = { '&': ['and', '和'], '+': ['plus', '加'], '@': ['at', '艾特'], '=': ['equals', '等于'] };
-    return ` ${words[c]![zh ? 1 : 0]} `;
+  t = t.replace(/[&+@=%]/g, (c: string, i: number, s: string) => {
+    const zh = near(s, i, 1);
+    return zh ? SYMBOL_WORDS[c]![1] : ` ${SYMBOL_WORDS[c]![0]} `;
   });
-  return t.replace(/\s+/g, ' ').trim();
+  // Spaces we added before punctuation ("five dollars ,") are noise: drop them.
+  return t.replace(/\s+/g, ' ').replace(/ (?=[,.;:!?])/g, '').trim();
 }

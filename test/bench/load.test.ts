@@ -52,3 +52,14 @@ describe('bench --backend trt (STAND-IN trtexec replaying a real trtexec 10 perf
     expect(s.style_encoder![0]!.dims).toEqual([1, 375, 80]);
   });
 });
+
+describe('runStreams', () => {
+  it('counts requests over the serving timeout (those that would fall back to the CPU path)', async () => {
+    const { runStreams } = await import('../../src/bench/load.ts');
+    let i = 0;
+    const slowEveryOther = { synthesize: () => new Promise((r) => setTimeout(r, i++ % 2 ? 60 : 1)) } as never;
+    const r = await runStreams(slowEveryOther, {} as never, 1, 4, 1000, 30);
+    expect(r.requests).toBe(4);
+    expect(r.overTimeout).toBe(2);
+  });
+});
