@@ -17,12 +17,13 @@ export interface Phonemes {
 
 type Token = { kind: 'en' | 'zh'; text: string } | { kind: 'pause' };
 
-const TOKEN = /([A-Za-z]+(?:['’-][A-Za-z]+)*)|([\u3400-\u9fff]+)|([.,!?;:。，！？；：、…—()（）"“”]+)/g;
+// English word (with ' and - inside) | CJK run | punctuation (→ one "<sil>"). Anything else is skipped.
+const TOKEN = /([A-Za-z]+(?:['’-][A-Za-z]+)*)|([\u3400-\u9fff]+)|([.,!?;:。，！？；：、…—–\-()（）\[\]{}"“”‘’'《》〈〉「」『』【】~～·/\\|]+)/g;
 
 export function tokenize(text: string): Token[] {
   const out: Token[] = [];
   for (const m of text.matchAll(TOKEN)) {
-    if (m[1]) out.push({ kind: 'en', text: m[1].replace('’', "'") });
+    if (m[1]) out.push({ kind: 'en', text: m[1].replace(/’/g, "'") });
     else if (m[2]) out.push({ kind: 'zh', text: m[2] });
     else out.push({ kind: 'pause' });
   }
@@ -41,9 +42,13 @@ function wordsOf(tok: Token): string[][] {
 }
 
 export function textToPhonemes(text: string, opts: { symbols: string[] }): Phonemes {
-  const tokens = tokenize(normalizeText(text));
+  const normalized = normalizeText(text);
+  const tokens = tokenize(normalized);
   const seq: string[] = ['<sil>'];
   const warnings: string[] = [];
+  // Letters/digits of scripts we cannot read (kana, Cyrillic, rare CJK …) are skipped, never silently.
+  const skipped = [...new Set(normalized.replace(TOKEN, '').match(/[\p{L}\p{N}]/gu) ?? [])];
+  if (skipped.length) warnings.push(`skipped characters the frontend cannot read: ${skipped.join(' ')}`);
   let spoken = 0;
   for (const tok of tokens) {
     if (tok.kind === 'pause') {
@@ -74,30 +79,78 @@ export function textToPhonemes(text: string, opts: { symbols: string[] }): Phone
   return { symbols: seq, ids, warnings };
 }
 
-/** Split text so each chunk's phonemes fit `maxPhonemes`: at sentence ends, then clause marks, then words. Never drops text. */
+// Cut points for splitSentences, coarsest first. A cut goes after the match, so the pieces
+// concatenate back to the exact input. "." only ends a sentence before whitespace or the end
+// (so 3.5 and e.g. stay whole); "," only splits when not followed by a digit (1,000 stays whole).
+const CUTS: RegExp[] = [
+  /(?:[.!?]+(?=\s|$)|[。！？…]+)["'”’)）」』\]]*\s*/gu,
+  /(?:[,;:](?!\d)|[，；：、])\s*/gu,
+  /\s+|(?<=[\u3400-\u9fff])/gu,
+];
+
+function cutAfter(text: string, re: RegExp): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (const m of text.matchAll(re)) {
+    const end = m.index + m[0].length;
+    if (end > start) {
+      out.push(text.slice(start, end));
+      start = end;
+    }
+  }
+  if (start < text.length) out.push(text.slice(start));
+  return out;
+}
+
+/**
+ * Split text so each chunk's phoneme ids fit `maxPhonemes`: at sentence ends (.!?。！？), then at
+ * clause marks (,;:，；：、), then at spaces / between CJK characters. Never drops text: the chunks,
+ * concatenated, are the input apart from whitespace at chunk edges. Returns [text] when it fits.
+ * A single word that alone needs more than `maxPhonemes` → UserError. Empty text → UserError.
+ */
 export function splitSentences(text: string, maxPhonemes: number, symbols: string[]): string[] {
-  const fits = (t: string) => textToPhonemes(t, { symbols }).ids.length <= maxPhonemes;
-  if (fits(text)) return [text];
-  const levels = [/(?<=[.!?。！？])\s*/u, /(?<=[,;:，；：、])\s*/u, /\s+|(?<=[\u3400-\u9fff])(?=[\u3400-\u9fff])/u];
+  const length = (t: string): number => {
+    try {
+      return textToPhonemes(t, { symbols }).ids.length;
+    } catch (e) {
+      if (e instanceof UserError) return 0; // nothing pronounceable: merged into a neighbour below
+      throw e;
+    }
+  };
+  if (textToPhonemes(text, { symbols }).ids.length <= maxPhonemes) return [text];
+  const fits = (t: string) => length(t) <= maxPhonemes;
   const split = (t: string, level: number): string[] => {
     if (fits(t)) return [t];
-    if (level >= levels.length) {
-      throw new UserError(`"${t.slice(0, 40)}" alone needs more than ${maxPhonemes} phonemes`, { hint: 'raise serving.max_text_len in the profile or shorten the word' });
+    if (level >= CUTS.length) {
+      throw new UserError(`"${t.trim().slice(0, 40)}" alone needs more than ${maxPhonemes} phonemes`, {
+        hint: 'raise serving.max_text_len in the profile or shorten the word',
+      });
     }
-    const parts = t.split(levels[level]!).filter((p) => p.trim());
+    const parts = cutAfter(t, CUTS[level]!);
     if (parts.length <= 1) return split(t, level + 1);
-    // greedily pack parts back together while they fit
     const out: string[] = [];
     let cur = '';
     for (const p of parts) {
-      const cand = cur ? `${cur}${/[\u3400-\u9fff]$/.test(cur) && /^[\u3400-\u9fff]/.test(p) ? '' : ' '}${p}` : p;
-      if (cur && !fits(cand)) {
+      if (cur && !fits(cur + p)) {
         out.push(...split(cur, level + 1));
         cur = p;
-      } else cur = cand;
+      } else cur += p;
     }
     if (cur) out.push(...split(cur, level + 1));
     return out;
   };
-  return split(text, 0).filter((c) => /[A-Za-z\u3400-\u9fff\d]/.test(c));
+  // Chunks with nothing to pronounce (stray punctuation) join a neighbour: at a chunk's edge a pause
+  // collapses into the "<sil>" already there, so this never makes the neighbour longer.
+  const chunks: string[] = [];
+  let pending = '';
+  for (const c of split(text, 0)) {
+    if (length(c) === 0) {
+      if (chunks.length) chunks[chunks.length - 1] += c;
+      else pending += c;
+    } else {
+      chunks.push(pending + c);
+      pending = '';
+    }
+  }
+  return chunks.map((c) => c.trim());
 }

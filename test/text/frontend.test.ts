@@ -1,19 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse } from 'yaml';
 import { splitSentences, textToPhonemes } from '../../src/text/frontend.ts';
 import { splitSyllable } from '../../src/text/mandarin.ts';
 import { chineseInteger, englishInteger, normalizeText } from '../../src/text/normalize.ts';
 import { UserError } from '../../src/core/errors.ts';
+import { ROOT, SYMBOLS } from './symbols.ts';
 
-const ROOT = resolve(__dirname, '../..');
-const symbols: string[] = parse(readFileSync(resolve(ROOT, 'models/tiny/manifest.yaml'), 'utf8')).symbols;
+const symbols = SYMBOLS;
 const ph = (t: string) => textToPhonemes(t, { symbols }).symbols.join(' ');
+const HELLO = resolve(ROOT, 'models/tiny/refs/e2e/hello.json');
 
 describe('text frontend', () => {
-  it('reads the reference text exactly as the PyTorch end-to-end case recorded it', () => {
-    const hello = JSON.parse(readFileSync(resolve(ROOT, 'models/tiny/refs/e2e/hello.json'), 'utf8'));
+  it('reads "Hello world, 你好世界" exactly', () => {
+    const r = textToPhonemes('Hello world, 你好世界', { symbols });
+    expect(r.symbols).toEqual([
+      '<sil>', 'HH', 'AH0', 'L', 'OW1', '<sp>', 'W', 'ER1', 'L', 'D', '<sil>',
+      'n', 'i2', 'h', 'ao3', '<sp>', 'sh', 'iii4', 'j', 'ie4', '<sil>',
+    ]);
+    expect(r.warnings).toEqual([]);
+    expect([...r.ids]).toEqual(r.symbols.map((s) => symbols.indexOf(s)));
+  });
+
+  it.skipIf(!existsSync(HELLO))('reads the reference text exactly as the PyTorch end-to-end case recorded it', () => {
+    const hello = JSON.parse(readFileSync(HELLO, 'utf8'));
     const r = textToPhonemes(hello.text, { symbols });
     expect(r.symbols).toEqual(hello.phonemes);
     expect(r.warnings).toEqual([]);
@@ -56,7 +66,34 @@ describe('text frontend', () => {
   });
 
   it('rejects empty or unpronounceable text with a UserError', () => {
-    for (const t of ['', '   ', '!!! 。。']) expect(() => textToPhonemes(t, { symbols })).toThrow(UserError);
+    for (const t of ['', '   ', '!!! 。。', '\n\t']) {
+      expect(() => textToPhonemes(t, { symbols })).toThrow(UserError);
+      expect(() => textToPhonemes(t, { symbols })).toThrow('text is empty or has nothing to pronounce');
+    }
+    try {
+      textToPhonemes('', { symbols });
+    } catch (e) {
+      expect((e as UserError).hint).toBe('give some words to speak');
+    }
+  });
+
+  it('collapses repeated punctuation into one <sil>, <sp> between English words', () => {
+    expect(ph('Hi!!! ... there')).toBe('<sil> HH AY1 <sil> DH EH1 R <sil>');
+    expect(ph('good day')).toBe('<sil> G UH1 D <sp> D EY1 <sil>');
+  });
+
+  it('maps symbols missing from the table to <unk> with a warning', () => {
+    const small = symbols.filter((s) => s !== 'OW1');
+    const r = textToPhonemes('hello', { symbols: small });
+    expect(r.symbols).toContain('OW1');
+    expect(r.ids[r.symbols.indexOf('OW1')]).toBe(small.indexOf('<unk>'));
+    expect(r.warnings.join()).toMatch(/OW1/);
+  });
+
+  it('warns about characters it cannot read instead of dropping them silently', () => {
+    const r = textToPhonemes('hello мир', { symbols });
+    expect(r.symbols.join(' ')).toBe('<sil> HH AH0 L OW1 <sil>');
+    expect(r.warnings.join()).toMatch(/skipped/);
   });
 
   it('splits long text at sentence, clause and word boundaries without losing anything', () => {
@@ -68,5 +105,22 @@ describe('text frontend', () => {
     expect(chunks.flatMap(words)).toEqual(words(text));
     expect(splitSentences('Hello world.', 100, symbols)).toEqual(['Hello world.']);
     expect(() => splitSentences('supercalifragilistic', 5, symbols)).toThrow(/alone needs more than 5 phonemes/);
+    expect(() => splitSentences('supercalifragilistic', 5, symbols)).toThrow(UserError);
+  });
+
+  it('splitSentences keeps every character, and every chunk fits', () => {
+    const text = '... Hello world. This is a test, of splitting! 你好世界。再见。 It costs 3.5 dollars, 1,000 times!! 我们明天去北京看熊猫，好不好？';
+    for (const max of [16, 24, 40]) {
+      const chunks = splitSentences(text, max, symbols);
+      expect(chunks.length).toBeGreaterThan(1);
+      expect(chunks.join('').replace(/\s/g, '')).toBe(text.replace(/\s/g, ''));
+      for (const c of chunks) expect(textToPhonemes(c, { symbols }).ids.length).toBeLessThanOrEqual(max);
+    }
+    // a long CJK run with no punctuation is cut between characters
+    const zh = '我们明天去北京看熊猫我们明天去北京看熊猫';
+    const chunks = splitSentences(zh, 12, symbols);
+    expect(chunks.join('')).toBe(zh);
+    for (const c of chunks) expect(textToPhonemes(c, { symbols }).ids.length).toBeLessThanOrEqual(12);
+    expect(() => splitSentences('  ', 12, symbols)).toThrow(UserError);
   });
 });
