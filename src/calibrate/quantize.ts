@@ -16,6 +16,7 @@ function floatsOf(t: any): Float32Array {
 }
 
 const num = (v: any) => (typeof v === 'number' ? v : Number(v));
+const intOf = (v: any): number => (v === undefined || v === null ? 0 : typeof v === 'number' ? v : typeof v.toNumber === 'function' ? v.toNumber() : Number(v.low ?? v));
 
 function scalar(name: string, dataType: number, value: number): any {
   return dataType === 1 ? { name, dataType, dims: [], floatData: [value] } : { name, dataType, dims: [], int32Data: [value] };
@@ -49,9 +50,12 @@ export function insertQdq(model: any, amax: ReadonlyMap<string, number>, exclude
   for (const n of g.node ?? []) {
     const name = n.name || n.output[0];
     if (QUANTIZABLE.has(n.opType) && !exclude.has(name)) {
-      const x = n.input[0];
-      const a = amax.get(x);
-      if (a !== undefined && a > 0 && !inits.has(x)) {
+      // every float activation input: the data input, and for MatMul an activation second operand (attention)
+      const acts = n.opType === 'MatMul' ? [0, 1] : [0];
+      for (const i of acts) {
+        const x = n.input[i];
+        const a = x === undefined ? undefined : amax.get(x);
+        if (a === undefined || !(a > 0) || inits.has(x)) continue;
         if (!dq.has(x)) {
           const s = `${x}_scale`;
           const z = `${x}_zero_point`;
@@ -60,14 +64,15 @@ export function insertQdq(model: any, amax: ReadonlyMap<string, number>, exclude
           out.push({ opType: 'DequantizeLinear', name: `${x}_DequantizeLinear`, input: [`${x}_quantized`, s, z], output: [`${x}_dequantized`] });
           dq.set(x, `${x}_dequantized`);
         }
-        n.input[0] = dq.get(x);
+        n.input[i] = dq.get(x);
       }
       const w = inits.get(n.input[1]);
       if (w && w.dataType === 1) {
         const dims = (w.dims ?? []).map(num);
         const data = floatsOf(w);
-        // output channels: axis 0 for Conv and Gemm/MatMul weights stored [N, K]; axis 1 for ConvTranspose and MatMul [K, N]
-        const axis = n.opType === 'ConvTranspose' || n.opType === 'MatMul' ? 1 : 0;
+        // output channels: axis 0 for Conv and Gemm(transB=1) weights [N, K]; axis 1 for ConvTranspose, MatMul and Gemm(transB=0) [K, N]
+        const transB = (n.attribute ?? []).find((t: any) => t.name === 'transB')?.i;
+        const axis = n.opType === 'ConvTranspose' || n.opType === 'MatMul' || (n.opType === 'Gemm' && !intOf(transB)) ? 1 : 0;
         const channels = dims[axis]!;
         const inner = dims.slice(axis + 1).reduce((p: number, d: number) => p * d, 1);
         const scales = new Float32Array(channels);
