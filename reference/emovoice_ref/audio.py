@@ -1,4 +1,14 @@
-"""Log-mel exactly as docs/model-manifest.md defines it, plus loading the real reference recordings."""
+"""Log-mel exactly as docs/model-manifest.md defines it, plus loading and resampling the real reference
+recordings (alsa-utils, 48 kHz -> 16 kHz).
+
+EmotiVoice's numbers agree with the doc (16 kHz, n_fft/win 1024, hop 256, 80 Slaney mels 0-8000 Hz,
+natural log of clamp(x, 1e-5)). Its procedure comes in two variants: mel_process.py (the joint
+acoustic-model + HiFi-GAN training loss) reflect-pads (n_fft - hop) / 2 without centring, as the doc
+does, but with sqrt(re^2 + im^2 + 1e-6); models/prompt_tts_modified/tacotron_stft.py (the acoustic
+model's targets) reflect-pads n_fft / 2 (centred frames, one more frame) with no epsilon. The doc's
+variant is the first one with HiFi-GAN's original 1e-9; the TypeScript side implements the doc, so
+this follows the doc. Never change it here alone.
+"""
 import glob
 import os
 import wave
@@ -10,7 +20,8 @@ from scipy.signal import resample_poly
 from .config import ModelConfig
 
 ALSA_DIR = os.environ.get("ALSA_SOUNDS", "/usr/share/sounds/alsa")
-ALSA_VOICE = ["Front_Center.wav", "Front_Left.wav", "Front_Right.wav", "Rear_Center.wav"]
+ALSA_VOICE = ["Front_Center.wav", "Front_Left.wav", "Front_Right.wav", "Rear_Center.wav"]  # 6.8 s with gaps
+ALSA_VOICE_ALL = ALSA_VOICE + ["Rear_Left.wav", "Rear_Right.wav", "Side_Left.wav", "Side_Right.wav"]  # 13.4 s
 
 
 def hz_to_mel(f):
@@ -65,16 +76,23 @@ def read_wav(path: str):
     return x.reshape(-1, ch).mean(axis=1), sr
 
 
+def resample(x: np.ndarray, sr_from: int, sr_to: int) -> np.ndarray:
+    """Polyphase resampling (scipy's default Kaiser window), e.g. the 48 kHz recordings -> 16 kHz."""
+    if sr_from == sr_to:
+        return np.asarray(x, dtype=np.float32)
+    g = np.gcd(sr_from, sr_to)
+    return resample_poly(np.asarray(x, dtype=np.float64), sr_to // g, sr_from // g).astype(np.float32)
+
+
 def real_voice(c: ModelConfig, names=ALSA_VOICE, gap_s=0.25):
-    """Real human speech: alsa-utils recordings joined with short gaps, resampled to the model rate."""
+    """Real human speech: alsa-utils recordings joined with short silent gaps, resampled to the model rate."""
     parts, used = [], []
     for name in names:
         p = os.path.join(ALSA_DIR, name)
         if not os.path.exists(p):
             continue
         x, sr = read_wav(p)
-        g = np.gcd(sr, c.sample_rate)
-        parts += [resample_poly(x, c.sample_rate // g, sr // g).astype(np.float32), np.zeros(int(gap_s * c.sample_rate), np.float32)]
+        parts += [resample(x, sr, c.sample_rate), np.zeros(int(gap_s * c.sample_rate), np.float32)]
         used.append(p)
     if len(used) < 3:
         raise SystemExit(f"error: {ALSA_DIR}: real speech recordings missing (fix: apt-get install alsa-utils)")
@@ -82,4 +100,5 @@ def real_voice(c: ModelConfig, names=ALSA_VOICE, gap_s=0.25):
 
 
 def all_alsa_speech():
+    """Every alsa-utils recording of a voice (Noise.wav is not speech)."""
     return sorted(p for p in glob.glob(os.path.join(ALSA_DIR, "*.wav")) if not p.endswith("Noise.wav"))
