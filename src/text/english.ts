@@ -1,10 +1,12 @@
 // English words → ARPAbet with stress (CMUdict, first pronunciation). Possessives and hyphenated
 // words are handled by parts; all-caps acronyms missing from the dictionary are spelled by letter
-// names. Out-of-vocabulary words fall back to a small letter-to-sound rule set: deterministic and
+// names (CMUdict's entry for each letter, except "a", whose first entry is the article AH0: EY1).
+// Out-of-vocabulary words fall back to a small letter-to-sound rule set: deterministic and
 // APPROXIMATE, not a trained G2P. The rules, in order: lowercase, keep a-z; drop a silent final "e";
 // collapse doubled consonants; word-initial "y" is the consonant Y; "c"/"g" before e/i/y are S/JH;
 // then longest match first over the RULES table (trigraphs, digraphs, r-coloured vowels, single
-// letters); stress 1 on the first vowel, 0 on the rest. Pure.
+// letters); stress 1 on the first vowel, 0 on the rest. An OOV word with no vowel letter ("mgmt")
+// is spelled by letter names instead. Pure.
 import { dictionary } from 'cmu-pronouncing-dictionary';
 
 const DICT = dictionary as Record<string, string>;
@@ -58,6 +60,13 @@ export function letterToSound(word: string): string[] {
   });
 }
 
+/** The letter's name as spoken when spelling ("a" → EY1, "w" → D AH1 B AH0 L Y UW0). */
+export function letterName(ch: string): string[] {
+  const c = ch.toLowerCase();
+  if (c === 'a') return ['EY1'];
+  return lookup(c) ?? letterToSound(c);
+}
+
 function lookup(w: string): string[] | null {
   const p = DICT[w.toLowerCase()];
   return p ? p.split(' ') : null;
@@ -87,7 +96,9 @@ export function englishWord(word: string): EnglishWord {
   if (plural) return { phonemes: [...englishWord(plural[1]!).phonemes, 'Z'], oov: false };
   if (/^[A-Z]{2,}$/.test(word)) {
     // acronym: letter names ("GPU" → G P U)
-    return { phonemes: [...word].flatMap((ch) => lookup(ch) ?? letterToSound(ch)), oov: false };
+    return { phonemes: [...word].flatMap(letterName), oov: false };
   }
+  // No vowel letter at all ("mgmt", "Pfft" aside, which CMUdict has): spell it.
+  if (!/[aeiouy]/i.test(word)) return { phonemes: [...word.replace(/[^A-Za-z]/g, '')].flatMap(letterName), oov: true };
   return { phonemes: letterToSound(word), oov: true };
 }
