@@ -8,4 +8,5 @@ if ! python3 -c 'import torch, onnx, onnxruntime' 2>/dev/null; then
   echo "python tests: SKIPPED (python3 with torch, onnx and onnxruntime not available; pip install -r reference/requirements.txt)"
   exit 0
 fi
-cd reference && python3 -m pytest -q tests
+# reference/tests: the model and exporter; test/serving: the Triton orchestrator's numpy signal steps.
+cd reference && python3 -m pytest -q tests ../test/serving

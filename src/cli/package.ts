@@ -1,47 +1,87 @@
-// `emovoice package --profile p --triton DIR`: a Triton model repository for the profile's engines.
+// `emovoice package --profile p --triton DIR`: a Triton model repository for the profile's engines —
+// one TensorRT model per engine, a CPU (ONNX Runtime) fallback model per engine, and the `emovoice`
+// orchestrator (Python backend + the bundled text frontend). Configs come from src/serving/triton.ts.
 import type { Command } from 'commander';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.ts';
+import { writeFileAtomic } from '../core/files.ts';
 import { loadModelManifest } from '../model/manifest.ts';
 import { loadProfile } from '../profile/load.ts';
-import { engineConfig, orchestratorConfig, ORCHESTRATOR_PY } from '../serving/triton.ts';
+import { bundleFrontend } from '../serving/bundle.ts';
+import { cpuFallbackConfig, engineConfig, orchestratorConfig, servingPlan } from '../serving/triton.ts';
 import { CONFIGS_DIR, collect, log } from './common.ts';
+
+const ORCHESTRATOR = fileURLToPath(new URL('../serving/orchestrator.py', import.meta.url));
+
+function positiveInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} ${v} is not a whole number ≥ 1`, { place: { file: flag }, hint: `e.g. ${flag} 2` });
+  return n;
+}
 
 export function register(program: Command): void {
   program
     .command('package')
-    .description('write a Triton Inference Server model repository for the built engines (+ an orchestrating model)')
+    .description('write a Triton Inference Server model repository: the engines, CPU fallbacks, and an orchestrator (text + voice in, audio out)')
     .requiredOption('--profile <name|path>', 'build profile whose engines to package')
     .requiredOption('--triton <dir>', 'output model repository')
     .option('--instances <n>', 'GPU instances per engine model', '1')
+    .option('--cpu-instances <n>', 'CPU instances per fallback model', '1')
+    .option('--orchestrator-instances <n>', 'CPU instances of the orchestrator (concurrent requests in flight)')
+    .option('--no-cpu-fallback', 'leave out the ONNX Runtime CPU fallback models')
     .option('--allow-missing-engines', 'write configs even where an engine is not built yet')
     .option('--set <key=value>', 'override a profile value (repeatable)', collect)
-    .action(async (opts: { profile: string; triton: string; instances: string; allowMissingEngines?: boolean; set?: string[] }) => {
+    .action(async (opts: {
+      profile: string; triton: string; instances: string; cpuInstances: string; orchestratorInstances?: string;
+      cpuFallback: boolean; allowMissingEngines?: boolean; set?: string[];
+    }) => {
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;
       if (p.backend !== 'trt') throw new UserError(`profile ${p.name} has no TensorRT engines`, { place: { file: loaded.file, path: 'backend' }, hint: 'package a trt profile' });
       const manifest = await loadModelManifest(p.model);
-      const o = { maxBatch: p.serving?.max_batch ?? 4, queueDelayMs: p.serving?.batching_window_ms ?? 10, instances: Number(opts.instances) };
-      const missing: string[] = [];
+      const plan = servingPlan(p, manifest, {
+        instances: positiveInt('--instances', opts.instances),
+        cpuInstances: positiveInt('--cpu-instances', opts.cpuInstances),
+        orchestratorInstances: opts.orchestratorInstances ? positiveInt('--orchestrator-instances', opts.orchestratorInstances) : undefined,
+        cpuFallback: opts.cpuFallback,
+      });
+      const missing = Object.keys(manifest.modules).map((m) => join(p.output, `${m}.engine`)).filter((f) => !existsSync(f));
+      if (missing.length && !opts.allowMissingEngines) {
+        throw new UserError(`engines not built yet: ${missing.join(', ')}`, {
+          hint: `run \`emovoice build --profile ${p.name}\` first, or pass --allow-missing-engines`,
+          exitCode: 3,
+        });
+      }
       for (const [name, spec] of Object.entries(manifest.modules)) {
         const dir = join(opts.triton, name);
         await mkdir(join(dir, '1'), { recursive: true });
-        await writeFile(join(dir, 'config.pbtxt'), engineConfig(name, spec, o));
+        await writeFileAtomic(join(dir, 'config.pbtxt'), engineConfig(name, spec, plan));
         const engine = join(p.output, `${name}.engine`);
         if (existsSync(engine)) await copyFile(engine, join(dir, '1', 'model.plan'));
-        else missing.push(engine);
+        if (plan.cpuFallback) {
+          const cpu = join(opts.triton, `${name}_cpu`);
+          await mkdir(join(cpu, '1'), { recursive: true });
+          await writeFileAtomic(join(cpu, 'config.pbtxt'), cpuFallbackConfig(name, spec, plan));
+          await copyFile(spec.file, join(cpu, '1', 'model.onnx'));
+          // External weights keep their file name: the ONNX refers to them by it.
+          if (existsSync(`${spec.file}.data`)) await copyFile(`${spec.file}.data`, join(cpu, '1', `${basename(spec.file)}.data`));
+        }
       }
-      await mkdir(join(opts.triton, 'emovoice', '1'), { recursive: true });
-      await writeFile(join(opts.triton, 'emovoice', 'config.pbtxt'), orchestratorConfig(manifest));
-      await writeFile(join(opts.triton, 'emovoice', '1', 'model.py'), ORCHESTRATOR_PY);
-      if (manifest.emotions.file) await copyFile(manifest.emotions.file, join(opts.triton, 'emovoice', '1', 'emotions.npz'));
-      log(`wrote ${opts.triton}: ${Object.keys(manifest.modules).length} engine models + emovoice orchestrator (max_batch ${o.maxBatch}, queue delay ${o.queueDelayMs} ms)`);
-      if (missing.length) {
-        const msg = `engines not built yet: ${missing.join(', ')}`;
-        if (!opts.allowMissingEngines) throw new UserError(msg, { hint: `run \`emovoice build --profile ${p.name}\` first, or pass --allow-missing-engines`, exitCode: 3 });
-        log(`warning: ${msg} (configs written; copy model.plan files in later)`);
-      }
+      const orch = join(opts.triton, 'emovoice');
+      await mkdir(join(orch, '1'), { recursive: true });
+      await writeFileAtomic(join(orch, 'config.pbtxt'), orchestratorConfig(manifest, plan));
+      await writeFileAtomic(join(orch, '1', 'model.py'), await readFile(ORCHESTRATOR));
+      await writeFileAtomic(join(orch, '1', 'frontend.mjs'), await bundleFrontend());
+      await writeFileAtomic(join(orch, '1', 'symbols.json'), JSON.stringify(manifest.symbols) + '\n');
+      if (manifest.emotions.file) await copyFile(manifest.emotions.file, join(orch, '1', 'emotions.npz'));
+      const n = Object.keys(manifest.modules).length;
+      log(
+        `wrote ${opts.triton}: ${n} engine models (max batch ${Object.entries(plan.maxBatch).map(([m, b]) => `${m} ${b}`).join(', ')}; queue delay ${plan.queueDelayMs} ms)` +
+          `${plan.cpuFallback ? `, ${n} CPU fallback models` : ''}, and the emovoice orchestrator (TEXT + REF_AUDIO in, WAVEFORM out; needs Node.js ≥ 20 in the Triton image for TEXT)`,
+      );
+      if (missing.length) log(`warning: engines not built yet: ${missing.join(', ')} (configs written; copy model.plan files in later)`);
     });
 }

@@ -1,19 +1,64 @@
-// Triton Inference Server model repository for built engines (pure: text out, no I/O).
-// One `tensorrt_plan` model per engine (dims from the model manifest, batch as Triton's implicit
-// first dim, dynamic batching with the profile's queue delay, a GPU instance group), plus an
-// `emovoice` Python-backend model that orchestrates them (style-embedding cache, host length
-// regulation) so one request — phoneme ids + reference log-mel — gives audio out. The text frontend
-// stays with the client (emovoice's TypeScript frontend), which sends phoneme ids.
+// Triton Inference Server model repository for built engines (pure: config text out, no I/O).
+// - one `tensorrt_plan` model per engine: dims from the model manifest, batch as Triton's implicit
+//   first dim up to the smaller of serving.max_batch and the engine's optimization-profile maximum,
+//   dynamic batching with the profile's queue delay (serving.batching_window_ms, default 10 ms),
+//   a GPU instance group;
+// - one `<module>_cpu` ONNX Runtime model per engine (the same module's ONNX on CPU instances): the
+//   fallback path when an engine fails or overruns;
+// - `emovoice`, a Python-backend model (src/serving/orchestrator.py) that runs the host-side steps
+//   (text frontend, reference log-mel, style-embedding cache, length regulation) and calls the
+//   engines through BLS, so one request (text + reference voice) gives audio out.
 import type { ModelManifest, TensorSpec } from '../model/manifest.ts';
+import type { Profile } from '../profile/load.ts';
 
 const TRITON_TYPES: Record<string, string> = {
   float32: 'TYPE_FP32', float16: 'TYPE_FP16', int32: 'TYPE_INT32', int64: 'TYPE_INT64', bool: 'TYPE_BOOL', int8: 'TYPE_INT8', uint8: 'TYPE_UINT8',
 };
 
-export interface TritonOptions {
-  maxBatch: number;
+type ModuleSpec = ModelManifest['modules'][string];
+
+export interface ServingPlan {
+  /** Per engine: Triton max_batch_size (0 = no implicit batch dim). */
+  maxBatch: Record<string, number>;
   queueDelayMs: number;
   instances: number;
+  cpuInstances: number;
+  orchestratorInstances: number;
+  cpuFallback: boolean;
+  timeoutMs: number;
+  maxTextLen: number;
+  /** Most mel frames one sentence may need: the decoder's and vocoder's profile maxima. */
+  maxMelFrames: number;
+}
+
+/** Serving parameters from the profile: pure, so tests can check every rule. */
+export function servingPlan(
+  profile: Pick<Profile, 'modules' | 'serving'>,
+  manifest: Pick<ModelManifest, 'modules'>,
+  o: { instances?: number; cpuInstances?: number; orchestratorInstances?: number; cpuFallback?: boolean } = {},
+): ServingPlan {
+  const s = profile.serving ?? {};
+  const want = s.max_batch ?? 4;
+  const maxBatch: Record<string, number> = {};
+  for (const m of Object.keys(manifest.modules)) {
+    const shapes = Object.values(profile.modules?.[m]?.shapes ?? {});
+    // The engine accepts at most the smallest batch maximum over its inputs' optimization profile.
+    const engineMax = shapes.length ? Math.min(...shapes.map((r) => r.max[0] ?? 1)) : want;
+    maxBatch[m] = Math.max(1, Math.min(want, engineMax));
+  }
+  const frameLimits = [profile.modules?.acoustic_decoder?.shapes?.frame_hidden?.max[1], profile.modules?.vocoder?.shapes?.mel?.max[2]]
+    .filter((x): x is number => typeof x === 'number');
+  return {
+    maxBatch,
+    queueDelayMs: s.batching_window_ms ?? 10,
+    instances: o.instances ?? 1,
+    cpuInstances: o.cpuInstances ?? 1,
+    orchestratorInstances: o.orchestratorInstances ?? Math.max(2, want),
+    cpuFallback: o.cpuFallback ?? true,
+    timeoutMs: s.timeout_ms ?? 0,
+    maxTextLen: s.max_text_len ?? 128,
+    maxMelFrames: frameLimits.length ? Math.min(...frameLimits) : 1_000_000,
+  };
 }
 
 function tensorBlock(name: string, spec: TensorSpec, batched: boolean): string {
@@ -23,93 +68,75 @@ function tensorBlock(name: string, spec: TensorSpec, batched: boolean): string {
   return `  {\n    name: "${name}"\n    data_type: ${type}\n    dims: [ ${dims.join(', ')} ]\n  }`;
 }
 
-export function engineConfig(module: string, spec: ModelManifest['modules'][string], o: TritonOptions): string {
-  const batched = o.maxBatch > 0;
+function ioBlocks(spec: ModuleSpec, batched: boolean): string[] {
+  return [
+    `input [\n${Object.entries(spec.inputs).map(([n, s]) => tensorBlock(n, s, batched)).join(',\n')}\n]`,
+    `output [\n${Object.entries(spec.outputs).map(([n, s]) => tensorBlock(n, s, batched)).join(',\n')}\n]`,
+  ];
+}
+
+export function engineConfig(module: string, spec: ModuleSpec, plan: ServingPlan): string {
+  const maxBatch = plan.maxBatch[module] ?? 0;
   const lines = [
     `# ${module}: TensorRT engine built by emovoice (model.plan)`,
     `name: "${module}"`,
     `platform: "tensorrt_plan"`,
-    `max_batch_size: ${o.maxBatch}`,
-    `input [\n${Object.entries(spec.inputs).map(([n, s]) => tensorBlock(n, s, batched)).join(',\n')}\n]`,
-    `output [\n${Object.entries(spec.outputs).map(([n, s]) => tensorBlock(n, s, batched)).join(',\n')}\n]`,
-    `instance_group [\n  {\n    count: ${o.instances}\n    kind: KIND_GPU\n  }\n]`,
+    `max_batch_size: ${maxBatch}`,
+    ...ioBlocks(spec, maxBatch > 0),
+    `instance_group [\n  {\n    count: ${plan.instances}\n    kind: KIND_GPU\n  }\n]`,
   ];
-  if (batched) {
-    lines.push(`dynamic_batching {\n  max_queue_delay_microseconds: ${Math.round(o.queueDelayMs * 1000)}\n}`);
-  }
+  if (maxBatch > 0) lines.push(`dynamic_batching {\n  max_queue_delay_microseconds: ${Math.round(plan.queueDelayMs * 1000)}\n}`);
   return lines.join('\n') + '\n';
 }
 
-export function orchestratorConfig(manifest: ModelManifest): string {
-  const nMels = (manifest.audio.mel as { n_mels: number }).n_mels;
+/** The CPU fallback for one engine: the module's ONNX file on ONNX Runtime, CPU instances. */
+export function cpuFallbackConfig(module: string, spec: ModuleSpec, plan: ServingPlan): string {
   return [
-    '# emovoice: one request in, audio out. Python backend; calls the engine models through BLS.',
-    'name: "emovoice"',
-    'backend: "python"',
+    `# ${module}_cpu: ONNX Runtime on the CPU, the fallback when the ${module} engine fails or times out`,
+    `name: "${module}_cpu"`,
+    `platform: "onnxruntime_onnx"`,
     'max_batch_size: 0',
-    `input [\n  {\n    name: "PHONEME_IDS"\n    data_type: TYPE_INT32\n    dims: [ -1 ]\n  },\n  {\n    name: "REF_MEL"\n    data_type: TYPE_FP32\n    dims: [ -1, ${nMels} ]\n  },\n  {\n    name: "EMOTION"\n    data_type: TYPE_STRING\n    dims: [ 1 ]\n    optional: true\n  }\n]`,
-    `output [\n  {\n    name: "WAVEFORM"\n    data_type: TYPE_FP32\n    dims: [ -1 ]\n  }\n]`,
-    'instance_group [\n  {\n    count: 1\n    kind: KIND_CPU\n  }\n]',
-    `parameters {\n  key: "max_frames_per_phoneme"\n  value: { string_value: "${manifest.lengthRegulator.maxFramesPerPhoneme}" }\n}`,
+    ...ioBlocks(spec, false),
+    `instance_group [\n  {\n    count: ${plan.cpuInstances}\n    kind: KIND_CPU\n  }\n]`,
   ].join('\n') + '\n';
 }
 
-/** model.py for the orchestrator (Python backend). Kept small: the contract is docs/model-manifest.md. */
-export const ORCHESTRATOR_PY = `"""emovoice orchestrator for Triton's Python backend: style encoder (cached by reference content),
-text encoder, acoustic encoder, host length regulation, acoustic decoder, vocoder — via BLS calls to
-the engine models in this repository. Written by \`emovoice package\`."""
-import hashlib
-import json
+function param(key: string, value: string | number): string {
+  return `parameters {\n  key: "${key}"\n  value: { string_value: "${String(value).replace(/["\\]/g, '\\$&')}" }\n}`;
+}
 
-import numpy as np
-import triton_python_backend_utils as pb_utils
+const io = (name: string, type: string, dims: string, optional = true) =>
+  `  {\n    name: "${name}"\n    data_type: ${type}\n    dims: [ ${dims} ]${optional ? '\n    optional: true' : ''}\n  }`;
 
-
-def _call(model, inputs, outputs):
-    req = pb_utils.InferenceRequest(model_name=model, inputs=[pb_utils.Tensor(k, v) for k, v in inputs.items()],
-                                    requested_output_names=outputs)
-    res = req.exec()
-    if res.has_error():
-        raise pb_utils.TritonModelException(res.error().message())
-    return [pb_utils.get_output_tensor_by_name(res, o).as_numpy() for o in outputs]
-
-
-class TritonPythonModel:
-    def initialize(self, args):
-        cfg = json.loads(args["model_config"])
-        self.max_frames = int(cfg["parameters"]["max_frames_per_phoneme"]["string_value"])
-        self.cache = {}
-        self.emotions = {}
-        try:
-            data = np.load(args["model_repository"] + "/" + args["model_version"] + "/emotions.npz")
-            self.emotions = {k: data[k] for k in data.files}
-        except OSError:
-            pass
-
-    def execute(self, requests):
-        responses = []
-        for request in requests:
-            try:
-                ids = pb_utils.get_input_tensor_by_name(request, "PHONEME_IDS").as_numpy().astype(np.int32)[None]
-                ref = pb_utils.get_input_tensor_by_name(request, "REF_MEL").as_numpy().astype(np.float32)[None]
-                emo_in = pb_utils.get_input_tensor_by_name(request, "EMOTION")
-                key = hashlib.sha256(ref.tobytes()).hexdigest()
-                if key not in self.cache:
-                    self.cache[key] = _call("style_encoder", {"ref_mel": ref}, ["speaker_embedding", "emotion_embedding"])
-                spk, emo = self.cache[key]
-                if emo_in is not None:
-                    label = emo_in.as_numpy().reshape(-1)[0].decode()
-                    if label in self.emotions:
-                        emo = self.emotions[label][None].astype(np.float32)
-                (th,) = _call("text_encoder", {"phoneme_ids": ids}, ["text_hidden"])
-                log_d, adapted = _call("acoustic_encoder", {"text_hidden": th, "speaker_embedding": spk, "emotion_embedding": emo},
-                                       ["log_durations", "adapted_hidden"])
-                d = np.clip(np.round(np.exp(log_d[0]) - 1), 1, self.max_frames).astype(np.int64)
-                frames = np.repeat(adapted[0], d, axis=0)[None]
-                (mel,) = _call("acoustic_decoder", {"frame_hidden": frames, "speaker_embedding": spk, "emotion_embedding": emo}, ["mel"])
-                (wav,) = _call("vocoder", {"mel": mel}, ["waveform"])
-                responses.append(pb_utils.InferenceResponse(output_tensors=[pb_utils.Tensor("WAVEFORM", wav.reshape(-1))]))
-            except Exception as e:  # one bad request must not take the model down
-                responses.append(pb_utils.InferenceResponse(error=pb_utils.TritonError(str(e))))
-        return responses
-`;
+export function orchestratorConfig(manifest: ModelManifest, plan: ServingPlan): string {
+  const mel = manifest.audio.mel as Record<string, number | string>;
+  const params: [string, string | number][] = [
+    ['sample_rate', manifest.audio.sample_rate],
+    ['n_fft', mel.n_fft!], ['hop', mel.hop!], ['win_length', mel.win_length ?? mel.n_fft!], ['n_mels', mel.n_mels!],
+    ['fmin', mel.fmin ?? 0], ['fmax', mel.fmax ?? manifest.audio.sample_rate / 2], ['clamp_min', mel.clamp_min ?? 1e-5], ['log_base', mel.log_base ?? 'e'],
+    ['ref_seconds_min', manifest.audio.ref_seconds.min], ['ref_seconds_max', manifest.audio.ref_seconds.max],
+    ['max_frames_per_phoneme', manifest.lengthRegulator.maxFramesPerPhoneme], ['min_frames', manifest.lengthRegulator.minFrames],
+    ['max_text_len', plan.maxTextLen], ['max_mel_frames', plan.maxMelFrames],
+    ['timeout_ms', plan.timeoutMs], ['cpu_fallback', plan.cpuFallback ? 'true' : 'false'], ['engine_retry_s', 30],
+    ['cache_size', 1024], ['node', 'node'],
+  ];
+  return [
+    '# emovoice: one request (text + reference voice) in, audio out. Python backend (model.py) calling the',
+    '# engine models through BLS; the text frontend runs as a Node.js process (frontend.mjs).',
+    'name: "emovoice"',
+    'backend: "python"',
+    'max_batch_size: 0',
+    `input [\n${[
+      io('TEXT', 'TYPE_STRING', '1'),
+      io('PHONEME_IDS', 'TYPE_INT32', '-1'),
+      io('LANGUAGE', 'TYPE_STRING', '1'),
+      io('REF_AUDIO', 'TYPE_FP32', '-1'),
+      io('REF_SAMPLE_RATE', 'TYPE_INT32', '1'),
+      io('REF_KEY', 'TYPE_STRING', '1'),
+      io('EMOTION', 'TYPE_STRING', '1'),
+    ].join(',\n')}\n]`,
+    `output [\n${[io('WAVEFORM', 'TYPE_FP32', '-1', false), io('SAMPLE_RATE', 'TYPE_INT32', '1', false), io('WARNINGS', 'TYPE_STRING', '-1', false)].join(',\n')}\n]`,
+    `instance_group [\n  {\n    count: ${plan.orchestratorInstances}\n    kind: KIND_CPU\n  }\n]`,
+    ...params.map(([k, v]) => param(k, v)),
+  ].join('\n') + '\n';
+}

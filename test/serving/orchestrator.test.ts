@@ -1,0 +1,208 @@
+// The generated Triton orchestrator (emovoice/1/model.py + frontend.mjs) run as Triton's Python backend
+// would run it, with a pb_utils STAND-IN answering BLS calls on ONNX Runtime (test/serving/triton_stub;
+// no Triton server or TensorRT here). Checked against the TypeScript pipeline on the same text and real
+// recording: the same phoneme ids, the same audio; and the serving behaviour: sentence splitting,
+// embedding cache, clear per-request errors, CPU fallback on an engine failure or timeout.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { encodeWav, parseWav } from '../../src/audio/wav.ts';
+import { loadModelManifest } from '../../src/model/manifest.ts';
+import { loadProfile } from '../../src/profile/load.ts';
+import { EmbeddingCache, Pipeline } from '../../src/synth/pipeline.ts';
+import { makeRunners, synthModel } from '../../src/synth/model.ts';
+import { readNpy } from '../../src/tensor/io.ts';
+import { splitSentences, textToPhonemes } from '../../src/text/frontend.ts';
+
+const ROOT = resolve(__dirname, '../..');
+const ALSA = '/usr/share/sounds/alsa';
+const REF = join(ROOT, 'data/ref-alsa.wav');
+const have = (await execa('python3', ['-c', 'import tritonclient, google.protobuf, onnxruntime, numpy'], { reject: false })).exitCode === 0;
+if (!have) console.log('SKIPPED: python3 with tritonclient and onnxruntime not available (scripts/setup.sh installs them)');
+
+interface Result { name: string; error?: string; code?: number; samples?: number; sample_rate?: number; warnings?: string[] }
+interface Run { results: Result[]; calls: Record<string, number>; log: string[] }
+
+let repo: string;
+let work: string;
+
+async function run(requests: unknown[], env: Record<string, string> = {}, params: string[] = []): Promise<Run & { byName: Record<string, Result> }> {
+  const reqFile = join(work, `reqs-${Math.random().toString(36).slice(2)}.json`);
+  await writeFile(reqFile, JSON.stringify(requests));
+  const r = await execa('python3', [join(ROOT, 'test/serving/run_orchestrator.py'), repo, reqFile, join(work, 'out'), ...params.flatMap((p) => ['--param', p])], {
+    env: { STUB_FAIL: '', STUB_TIMEOUT: '', ...env },
+    reject: false,
+  });
+  if (r.exitCode !== 0) throw new Error(`driver failed: ${r.stderr}`);
+  const j = JSON.parse(r.stdout) as Run;
+  return { ...j, byName: Object.fromEntries(j.results.map((x) => [x.name, x])) };
+}
+
+const wave = async (name: string) => (await readNpy(join(work, 'out', `${name}.npy`))).data as Float32Array;
+
+function relL2(a: Float32Array, b: Float32Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i]! - b[i]!) ** 2;
+    den += b[i]! ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+/** The TypeScript pipeline on ONNX Runtime: what `emovoice synth` would produce (float, before WAV). */
+async function tsSynth(text: string, emotion?: string): Promise<{ wave: Float32Array; sentences: number }> {
+  const p = (await loadProfile('a10g-fp16', { configsDir: join(ROOT, 'configs') })).profile;
+  const manifest = await loadModelManifest(p.model);
+  const model = await synthModel(manifest, { maxTextLen: p.serving!.max_text_len });
+  const runners = makeRunners(manifest, 'ort');
+  await Promise.all(Object.values(runners).map((r) => r.load()));
+  const pipeline = new Pipeline(model, runners, new EmbeddingCache());
+  const wav = parseWav(await readFile(REF));
+  const reference = { samples: wav.samples, sampleRate: wav.sampleRate };
+  const parts: Float32Array[] = [];
+  const chunks = splitSentences(text, model.maxTextLen, manifest.symbols);
+  for (const c of chunks) parts.push((await pipeline.synthesize({ phonemeIds: textToPhonemes(c, { symbols: manifest.symbols }).ids, reference, emotion })).waveform);
+  await Promise.all(Object.values(runners).map((r) => r.close()));
+  const out = new Float32Array(parts.reduce((a, x) => a + x.length, 0));
+  let off = 0;
+  for (const x of parts) {
+    out.set(x, off);
+    off += x.length;
+  }
+  return { wave: out, sentences: chunks.length };
+}
+
+const LONG = Array.from({ length: 10 }, (_, i) => `This is sentence number ${i + 1}, spoken clearly.`).join(' ') + ' 今天天气很好，我们去公园散步吧。';
+
+describe.skipIf(!have || !existsSync(REF))('Triton orchestrator (stand-in pb_utils, ONNX Runtime)', () => {
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'ev-orch-'));
+    repo = join(work, 'repo');
+    const r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'package', '--profile', 'a10g-fp16', '--triton', repo, '--allow-missing-engines'], { cwd: ROOT, reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    // A reference at 48 kHz: the alsa-utils recordings as recorded (real speech, not resampled here).
+    const parts = await Promise.all(['Front_Center', 'Front_Left', 'Front_Right'].map(async (n) => parseWav(await readFile(join(ALSA, `${n}.wav`))).samples));
+    const joined = new Float32Array(parts.reduce((a, x) => a + x.length, 0));
+    let off = 0;
+    for (const x of parts) {
+      joined.set(x, off);
+      off += x.length;
+    }
+    await writeFile(join(work, 'ref48k.wav'), encodeWav(joined, 48000, { format: 'pcm16' }));
+  }, 60_000);
+
+  it('text + reference voice in, the same audio as the TypeScript pipeline out; the voice is cached', async () => {
+    const r = await run([
+      { name: 'hello', inputs: { TEXT: 'Hello world, 你好世界', REF_WAV: REF, REF_KEY: 'alice' } },
+      { name: 'happy', inputs: { TEXT: 'Hello world, 你好世界', REF_KEY: 'alice', EMOTION: 'happy' } },
+    ]);
+    expect(r.byName.hello!.error).toBeUndefined();
+    expect(r.byName.hello!.sample_rate).toBe(16000);
+    expect(r.byName.hello!.warnings).toEqual([]);
+    const ts = await tsSynth('Hello world, 你好世界');
+    const py = await wave('hello');
+    expect(py.length).toBe(ts.wave.length);
+    expect(relL2(py, ts.wave)).toBeLessThan(1e-3);
+    const tsHappy = await tsSynth('Hello world, 你好世界', 'happy');
+    const pyHappy = await wave('happy');
+    expect(pyHappy.length).toBe(tsHappy.wave.length);
+    expect(relL2(pyHappy, tsHappy.wave)).toBeLessThan(1e-3);
+    expect(relL2(pyHappy.subarray(0, Math.min(py.length, pyHappy.length)), py.subarray(0, Math.min(py.length, pyHappy.length)))).toBeGreaterThan(1e-2);
+    expect(r.calls.style_encoder).toBe(1); // the second request reused the cached voice
+    expect(r.calls.vocoder).toBe(2);
+  }, 60_000);
+
+  it('long text is split at sentence boundaries within max_text_len, reported, and every part is spoken', async () => {
+    const r = await run([{ name: 'long', inputs: { TEXT: LONG, REF_WAV: REF } }]);
+    const res = r.byName.long!;
+    expect(res.error).toBeUndefined();
+    const ts = await tsSynth(LONG);
+    expect(ts.sentences).toBeGreaterThan(1);
+    expect(res.warnings!.join(' ')).toMatch(new RegExp(`split into ${ts.sentences} sentences to stay within 128 phonemes`));
+    expect(r.calls.vocoder).toBe(ts.sentences);
+    const py = await wave('long');
+    expect(py.length).toBe(ts.wave.length);
+    expect(relL2(py, ts.wave)).toBeLessThan(1e-3);
+  }, 60_000);
+
+  it('answers bad requests with one clear error each and keeps serving the rest of the batch', async () => {
+    const r = await run([
+      { name: 'empty', inputs: { TEXT: '  ', REF_WAV: REF } },
+      { name: 'short-ref', inputs: { TEXT: 'Hello', REF_WAV: REF, REF_SECONDS: 1 } },
+      { name: 'no-ref', inputs: { TEXT: 'Hello' } },
+      { name: 'unknown-key', inputs: { TEXT: 'Hello', REF_KEY: 'bob' } },
+      { name: 'emotion', inputs: { TEXT: 'Hello', REF_WAV: REF, EMOTION: 'sleepy' } },
+      { name: 'ids-too-long', inputs: { PHONEME_IDS: Array(129).fill(5), REF_WAV: REF } },
+      { name: 'ok', inputs: { TEXT: 'Hello', REF_WAV: REF } },
+    ]);
+    const err = (n: string) => r.byName[n]!.error ?? '';
+    expect(err('empty')).toMatch(/text is empty or has nothing to pronounce \(fix: /);
+    expect(err('short-ref')).toMatch(/REF_AUDIO is 1\.00 s long; the style encoder takes 3-10 s/);
+    expect(err('no-ref')).toMatch(/send REF_AUDIO/);
+    expect(err('unknown-key')).toMatch(/REF_KEY 'bob' is not cached/);
+    expect(err('emotion')).toMatch(/unknown EMOTION 'sleepy'; use one of: angry, happy, neutral, sad, surprise/);
+    expect(err('ids-too-long')).toMatch(/129 ids, over max_text_len 128/);
+    for (const n of ['empty', 'short-ref', 'no-ref', 'unknown-key', 'emotion', 'ids-too-long']) expect(r.byName[n]!.code).toBe(3); // INVALID_ARG
+    expect(r.byName.ok!.samples).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('takes a reference at another sample rate and resamples it', async () => {
+    const r = await run([{ name: 'r48', inputs: { TEXT: 'Hello world', REF_WAV: join(work, 'ref48k.wav') } }]);
+    expect(r.byName.r48!.error).toBeUndefined();
+    expect(r.byName.r48!.samples).toBeGreaterThan(16000 * 0.3);
+  }, 60_000);
+
+  it('an engine that fails is answered by its CPU model, then bypassed; the audio is unchanged', async () => {
+    const reqs = [
+      { name: 'a', inputs: { TEXT: 'Hello world, 你好世界', REF_WAV: REF, REF_KEY: 'alice' } },
+      { name: 'b', inputs: { TEXT: 'Hello world, 你好世界', REF_KEY: 'alice' } },
+    ];
+    const r = await run(reqs, { STUB_FAIL: 'vocoder' });
+    expect(r.byName.a!.error).toBeUndefined();
+    expect(r.byName.a!.warnings!.join(' ')).toMatch(/vocoder failed \(stub: injected failure.*\); answered by vocoder_cpu; engine bypassed for 30 s/);
+    expect(r.byName.b!.warnings!.join(' ')).toMatch(/vocoder bypassed after an earlier failure; answered by vocoder_cpu/);
+    expect(r.calls.vocoder).toBe(1); // not retried while bypassed
+    expect(r.calls.vocoder_cpu).toBe(2);
+    expect(r.log.join('\n')).toMatch(/vocoder failed/);
+    const ts = await tsSynth('Hello world, 你好世界');
+    expect(relL2(await wave('b'), ts.wave)).toBeLessThan(1e-3);
+  }, 60_000);
+
+  it('a timed-out engine call falls back for that request only', async () => {
+    const r = await run(
+      [
+        { name: 'a', inputs: { TEXT: 'Hello', REF_WAV: REF, REF_KEY: 'k' } },
+        { name: 'b', inputs: { TEXT: 'Hello', REF_KEY: 'k' } },
+      ],
+      { STUB_TIMEOUT: 'acoustic_decoder' },
+    );
+    for (const n of ['a', 'b']) expect(r.byName[n]!.warnings!.join(' ')).toMatch(/acoustic_decoder timed out \(Request timeout expired\); answered by acoustic_decoder_cpu$/);
+    expect(r.calls.acoustic_decoder).toBe(2); // tried again for the second request
+    expect(r.calls.acoustic_decoder_cpu).toBe(2);
+  }, 60_000);
+
+  it('with the fallback disabled an engine failure fails the request with the engine named', async () => {
+    const r = await run([{ name: 'a', inputs: { TEXT: 'Hello', REF_WAV: REF } }], { STUB_FAIL: 'text_encoder' }, ['cpu_fallback=false']);
+    expect(r.byName.a!.error).toMatch(/^emovoice: text_encoder: stub: injected failure/);
+  }, 60_000);
+
+  it('without Node.js, TEXT requests get a clear error and PHONEME_IDS requests still work', async () => {
+    const ids = Array.from(textToPhonemes('Hello world', { symbols: (await loadModelManifest(join(ROOT, 'models/tiny/manifest.yaml'))).symbols }).ids);
+    const r = await run(
+      [
+        { name: 'text', inputs: { TEXT: 'Hello world', REF_WAV: REF } },
+        { name: 'ids', inputs: { PHONEME_IDS: ids, REF_WAV: REF } },
+      ],
+      {},
+      ['node=/nonexistent/node'],
+    );
+    expect(r.log.join('\n')).toMatch(/text frontend not available .*install Node\.js >= 20/);
+    expect(r.byName.text!.error).toMatch(/TEXT needs the text frontend, which needs Node\.js >= 20/);
+    expect(r.byName.ids!.error).toBeUndefined();
+    expect(r.byName.ids!.samples).toBeGreaterThan(0);
+  }, 60_000);
+});

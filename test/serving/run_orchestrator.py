@@ -1,0 +1,90 @@
+"""Runs a generated Triton repository's `emovoice` orchestrator (model.py) the way Triton's Python backend
+would — initialize() with the config as JSON, execute() with a list of requests, finalize() — with the
+pb_utils STAND-IN in triton_stub/ answering BLS calls on ONNX Runtime (see that file). For tests.
+
+Usage: python3 run_orchestrator.py <repo> <requests.json> <out-dir> [--param key=value ...]
+requests.json: [{"name": "...", "inputs": {"TEXT": "...", "REF_WAV": "file.wav", "REF_SAMPLE_RATE": 48000,
+                 "REF_KEY": "...", "EMOTION": "...", "PHONEME_IDS": [..], "LANGUAGE": "en"}}, ...]
+                 (REF_WAV: a 16-bit PCM WAV file sent as REF_AUDIO; REF_SECONDS cuts it)
+All requests go to one execute() call, as a batch from Triton's scheduler would. Writes <out>/<name>.npy
+(WAVEFORM) and prints one JSON object: {"results": [{name, error | samples, sample_rate, warnings}],
+"calls": {model: n}, "log": [...]}.
+"""
+import importlib.util
+import json
+import os
+import sys
+import wave
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "triton_stub"))
+import triton_python_backend_utils as pb_utils  # noqa: E402  (the stand-in)
+from google.protobuf import json_format  # noqa: E402
+
+
+def read_wav(path, seconds=None):
+    with wave.open(path, "rb") as w:
+        sr, ch, sw, n = w.getframerate(), w.getnchannels(), w.getsampwidth(), w.getnframes()
+        raw = w.readframes(n)
+    assert sw == 2, f"{path}: 16-bit PCM expected"
+    x = np.frombuffer(raw, dtype="<i2").astype(np.float32).reshape(-1, ch).mean(axis=1) / 32768.0
+    if seconds is not None:
+        x = x[: int(seconds * sr)]
+    return x, sr
+
+
+def main():
+    repo, reqs_file, out = sys.argv[1], sys.argv[2], sys.argv[3]
+    overrides = dict(a.split("=", 1) for a in sys.argv[5::2]) if "--param" in sys.argv else {}
+    pb_utils.REPO = repo
+    os.makedirs(out, exist_ok=True)
+    cfg = pb_utils._config("emovoice")
+    cfg_json = json_format.MessageToDict(cfg, preserving_proto_field_name=True)
+    for k, v in overrides.items():
+        cfg_json["parameters"][k] = {"string_value": v}
+    spec = importlib.util.spec_from_file_location("emovoice_model", os.path.join(repo, "emovoice", "1", "model.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    model = mod.TritonPythonModel()
+    model.initialize({"model_config": json.dumps(cfg_json), "model_instance_kind": "CPU", "model_instance_device_id": "0",
+                      "model_repository": os.path.join(repo, "emovoice"), "model_version": "1", "model_name": "emovoice"})
+    with open(reqs_file, encoding="utf-8") as f:
+        specs = json.load(f)
+    requests = []
+    for s in specs:
+        tensors = []
+        for k, v in s["inputs"].items():
+            if k == "REF_WAV":
+                x, sr = read_wav(v, s["inputs"].get("REF_SECONDS"))
+                tensors.append(pb_utils.Tensor("REF_AUDIO", x))
+                if "REF_SAMPLE_RATE" not in s["inputs"]:
+                    tensors.append(pb_utils.Tensor("REF_SAMPLE_RATE", np.array([sr], dtype=np.int32)))
+            elif k == "REF_SECONDS":
+                continue
+            elif k == "PHONEME_IDS":
+                tensors.append(pb_utils.Tensor(k, np.array(v, dtype=np.int32)))
+            elif k == "REF_SAMPLE_RATE":
+                tensors.append(pb_utils.Tensor(k, np.array([v], dtype=np.int32)))
+            else:
+                tensors.append(pb_utils.Tensor(k, np.array([v.encode("utf-8")], dtype=np.object_)))
+        requests.append(pb_utils.StubRequest(tensors))
+    responses = model.execute(requests)
+    model.finalize()
+    assert len(responses) == len(requests), "one response per request"
+    results = []
+    for s, r in zip(specs, responses):
+        if r.has_error():
+            results.append({"name": s["name"], "error": r.error().message(), "code": r.error().code()})
+            continue
+        wav = pb_utils.get_output_tensor_by_name(r, "WAVEFORM").as_numpy()
+        np.save(os.path.join(out, s["name"] + ".npy"), wav)
+        results.append({"name": s["name"], "samples": int(wav.size), "dtype": str(wav.dtype),
+                        "sample_rate": int(pb_utils.get_output_tensor_by_name(r, "SAMPLE_RATE").as_numpy()[0]),
+                        "warnings": [w.decode() for w in pb_utils.get_output_tensor_by_name(r, "WARNINGS").as_numpy()]})
+    print(json.dumps({"results": results, "calls": dict(pb_utils.CALLS), "log": [m for _, m in pb_utils.LOG]}))
+
+
+if __name__ == "__main__":
+    main()
