@@ -3,10 +3,15 @@ inputs as emovoice's benchmarks (the export's refs/e2e/hello.npz), on CPU or CUD
 
     python -m emovoice_ref.bench --model ../models/tiny --device cpu --repeats 5 --json
     python -m emovoice_ref.bench --config base --device cuda --text-len 200 --ref-seconds 6 --json
+    python -m emovoice_ref.bench --config base --device cuda --text-len 188 --streams 1,2,4,8 --slo-p99-ms 130
+
+--streams runs that many concurrent request loops (threads sharing the model, as a plain PyTorch server
+would) and reports per-level latency, P99 and throughput, and the most streams within --slo-p99-ms.
 """
 import argparse
 import json
 import os
+import threading
 import time
 
 import numpy as np
@@ -41,6 +46,28 @@ def run_once(mods, ids, ref_mel, emo, dev):
     return t, wav.shape[-1]
 
 
+def sweep(mods, ids, ref_mel, emo, dev, streams, repeats):
+    """`streams` threads, each running `repeats` requests back to back; per-request wall latency."""
+    lat, lock = [], threading.Lock()
+
+    def loop():
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            run_once(mods, ids, ref_mel, emo, dev)
+            with lock:
+                lat.append((time.perf_counter() - t0) * 1e3)
+
+    threads = [threading.Thread(target=loop) for _ in range(streams)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    return {"streams": streams, "requests": len(lat), "mean_ms": float(np.mean(lat)),
+            "p99_ms": float(np.percentile(lat, 99)), "rps": len(lat) / wall}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", help="an export folder (uses its config, seed and refs/e2e/hello.npz)")
@@ -51,6 +78,8 @@ def main(argv=None):
     ap.add_argument("--ref-seconds", type=float, default=6.0)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--streams", default="", help="comma list of concurrent streams to sweep, e.g. 1,2,4,8")
+    ap.add_argument("--slo-p99-ms", type=float, default=130.0)
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
     if a.threads:
@@ -89,12 +118,22 @@ def main(argv=None):
            "torch": torch.__version__, "stages": med, "total_ms": total, "p99_ms": p99, "audio_seconds": samples / c.sample_rate,
            "peak_gpu_mib": torch.cuda.max_memory_allocated() / 2**20 if dev.type == "cuda" else None,
            "phonemes": int(ids.shape[1]), "repeats": a.repeats}
+    if a.streams:
+        out["sweep"] = [sweep(mods, ids_t, ref_t, emo, dev, int(n), a.repeats) for n in a.streams.split(",")]
+        within = [r["streams"] for r in out["sweep"] if r["p99_ms"] <= a.slo_p99_ms]
+        out["slo_p99_ms"] = a.slo_p99_ms
+        out["max_streams_within_slo"] = max(within, default=0)
+        out["peak_gpu_mib"] = torch.cuda.max_memory_allocated() / 2**20 if dev.type == "cuda" else None
     if a.json:
         print(json.dumps(out))
     else:
         for k, v in med.items():
             print(f"{k:20} {v:9.2f} ms")
         print(f"{'total':20} {total:9.2f} ms  (audio {out['audio_seconds']:.2f} s, RTF {total / 1e3 / out['audio_seconds']:.3f})")
+        for r in out.get("sweep", []):
+            print(f"streams {r['streams']:3}: mean {r['mean_ms']:8.1f} ms  p99 {r['p99_ms']:8.1f} ms  {r['rps']:7.1f} req/s")
+        if "sweep" in out:
+            print(f"streams within P99 {a.slo_p99_ms:g} ms: {out['max_streams_within_slo']}")
 
 
 if __name__ == "__main__":
