@@ -4,8 +4,13 @@ import torch
 
 
 def durations_from_log(log_d: torch.Tensor, max_frames: int = 50, min_frames: int = 1) -> torch.Tensor:
-    """clamp(round(exp(log_d) - 1), min, max); torch.round rounds half to even, as the TS side does."""
-    return torch.clamp(torch.round(torch.exp(log_d) - 1), min_frames, max_frames).to(torch.int32)
+    """clamp(round(exp(log_d) - 1), min, max) as int32 frame counts."""
+    return round_durations(torch.exp(log_d) - 1, max_frames, min_frames)
+
+
+def round_durations(d: torch.Tensor, max_frames: int = 50, min_frames: int = 1) -> torch.Tensor:
+    """clamp(round(d), min, max); torch.round rounds half to even, as the TS side does."""
+    return torch.clamp(torch.round(d), min_frames, max_frames).to(torch.int32)
 
 
 def regulate_length(hidden: torch.Tensor, durations: torch.Tensor) -> torch.Tensor:

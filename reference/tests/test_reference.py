@@ -19,7 +19,7 @@ from emovoice_ref.check import check
 from emovoice_ref.config import BASE, CONFIGS, TINY
 from emovoice_ref.export import export, io_spec, rounding_margin, stretch_durations, torch_outputs
 from emovoice_ref.model import build_modules
-from emovoice_ref.pipeline import durations_from_log, regulate_length
+from emovoice_ref.pipeline import durations_from_log, regulate_length, round_durations
 from emovoice_ref.symbols import SYMBOLS
 
 TINY_DIR = os.path.join(MODELS, "tiny")
@@ -69,8 +69,10 @@ def test_base_modules_run_on_small_inputs():
 
 
 def test_length_regulator_rounds_half_to_even_and_repeats():
-    d = durations_from_log(torch.log(torch.tensor([1 + 2.5, 1 + 3.5, 1 + 0.2, 1 + 500.0])))
-    assert d.tolist() == [2, 4, 1, 50]
+    # Rounding is tested on exact halves: exp(log(3.5)) - 1 in float32 is 2.5 +- 1 ulp depending on the
+    # CPU's exp kernel, so the halves are fed to round_durations directly.
+    assert round_durations(torch.tensor([2.5, 3.5, 0.2, 500.0, -1.0])).tolist() == [2, 4, 1, 50, 1]
+    assert durations_from_log(torch.log(torch.tensor([1 + 2.4, 1 + 3.6, 1 + 0.2, 1 + 500.0]))).tolist() == [2, 4, 1, 50]
     h = torch.arange(6, dtype=torch.float32).reshape(1, 3, 2)
     out = regulate_length(h, torch.tensor([2, 0, 1], dtype=torch.int32))
     assert out.tolist() == [[[0, 1], [0, 1], [4, 5]]]
@@ -203,7 +205,8 @@ def test_committed_references_reproduce_under_onnxruntime():
 def test_e2e_reference_is_consistent():
     d = np.load(os.path.join(TINY_DIR, "refs", "e2e", "hello.npz"))
     assert d["wav_ref"].dtype == np.float32 and d["wav_ref"].ndim == 1 and 3 <= len(d["wav_ref"]) / 16000 <= 10
-    assert np.abs(log_mel(d["wav_ref"], TINY).T[None] - d["ref_mel"]).max() < 1e-5
+    # The refs were written on another machine: torch.stft's float32 rounding differs by CPU (seen: 7.7e-5).
+    assert np.abs(log_mel(d["wav_ref"], TINY).T[None] - d["ref_mel"]).max() < 5e-4
     assert d["phoneme_ids"].dtype == np.int32 and d["durations"].dtype == np.int32
     assert d["durations"].shape == (d["phoneme_ids"].shape[1],) and 1 <= d["durations"].min() and d["durations"].max() <= 20
     assert d["frame_hidden"].shape[1] == d["mel"].shape[2] == int(d["durations"].sum())
