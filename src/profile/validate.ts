@@ -100,5 +100,23 @@ export function validateProfile(
     }
     void mod;
   }
+  if (trt) crossModule(p, loaded, err);
   return errs;
+}
+
+/** The engines form one pipeline: a sentence the serving limits let through must fit every engine. */
+function crossModule(p: LoadedProfile['profile'], loaded: LoadedProfile, err: (path: (string | number)[], msg: string, hint: string) => void): void {
+  const maxText = p.serving?.max_text_len;
+  const textInputs: [string, string][] = [['text_encoder', 'phoneme_ids'], ['acoustic_encoder', 'text_hidden']];
+  for (const [m, input] of textInputs) {
+    const max = p.modules?.[m]?.shapes?.[input]?.max?.[1];
+    if (maxText !== undefined && max !== undefined && max < maxText) {
+      err(['modules', m, 'shapes', input, 'max'], `${m}.${input}.max[1] = ${max} is below serving.max_text_len ${maxText}: sentences the server lets through would not fit the engine`, `raise it to ${maxText}, or lower serving.max_text_len`);
+    }
+  }
+  const frames = p.modules?.acoustic_decoder?.shapes?.frame_hidden?.max?.[1];
+  const vocFrames = p.modules?.vocoder?.shapes?.mel?.max?.[2];
+  if (frames !== undefined && vocFrames !== undefined && vocFrames < frames) {
+    err(['modules', 'vocoder', 'shapes', 'mel', 'max'], `vocoder.mel.max[2] = ${vocFrames} frames is below acoustic_decoder.frame_hidden.max[1] = ${frames}: the decoder can make mel the vocoder cannot take`, `set both to the same number of frames`);
+  }
 }

@@ -130,3 +130,19 @@ describe('configs/*.yaml lint clean against models/tiny', () => {
     });
   }
 });
+
+describe('cross-module checks: the engines form one pipeline', () => {
+  it('text engines shorter than serving.max_text_len, and a vocoder shorter than the decoder, are errors', async () => {
+    const { loaded, manifest, infos } = await setup('a10g-fp16', CONFIGS, ['serving.max_text_len=200', 'modules.vocoder.shapes.mel.max=[4,80,512]']);
+    const got = validateProfile(loaded, manifest, infos, { fileExists: exists }).map((e) => `${e.place.path} | ${e.message}`);
+    expect(got).toEqual([
+      'modules.text_encoder.shapes.phoneme_ids.max | text_encoder.phoneme_ids.max[1] = 128 is below serving.max_text_len 200: sentences the server lets through would not fit the engine',
+      'modules.acoustic_encoder.shapes.text_hidden.max | acoustic_encoder.text_hidden.max[1] = 128 is below serving.max_text_len 200: sentences the server lets through would not fit the engine',
+      'modules.vocoder.shapes.mel.max | vocoder.mel.max[2] = 512 frames is below acoustic_decoder.frame_hidden.max[1] = 1024: the decoder can make mel the vocoder cannot take',
+    ]);
+  });
+  it('equal limits pass', async () => {
+    const { loaded, manifest, infos } = await setup('a10g-fp16', CONFIGS, ['serving.max_text_len=128']);
+    expect(validateProfile(loaded, manifest, infos, { fileExists: exists })).toEqual([]);
+  });
+});
