@@ -61,6 +61,7 @@ export function planBuild(input: PlanInput): BuildPlan {
       argv,
       keyInputs,
       keyData: { dialect: input.tensorrt.dialect },
+      optShapes: Object.entries(m.shapes).map(([name, r]) => ({ name, dims: r.opt })),
     };
   });
   return {

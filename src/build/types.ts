@@ -1,4 +1,5 @@
 // Plain data shared by the build planner (pure) and the build executor (adapter).
+import type { TrtexecSummary } from '../trtexec/parse.ts';
 
 export type Dialect = 'trt10' | 'trt8.6';
 
@@ -22,6 +23,8 @@ export interface PlannedModule {
   keyInputs: string[];
   /** Everything else that decides the engine, hashed into the build key. */
   keyData: Record<string, unknown>;
+  /** The optimization profile's opt shapes: where `build --measure` times the engine. */
+  optShapes: { name: string; dims: number[] }[];
 }
 
 export interface BuildPlan {
@@ -45,6 +48,20 @@ export interface ModuleRecord {
   summary: unknown;
   builtAt: string;
   lastFailure?: { at: string; reason: string; log: string };
+  /** `build --measure`: trtexec's performance run of this engine at the opt shapes. */
+  perf?: PerfRecord;
+}
+
+export interface PerfRecord {
+  shapes: { name: string; dims: number[] }[];
+  command: string[];
+  durationS: number;
+  latencyMs: TrtexecSummary['latencyMs'];
+  gpuComputeMs: TrtexecSummary['gpuComputeMs'];
+  throughputQps: number | null;
+  peakGpuMemoryMiB: number | null;
+  log: string;
+  measuredAt: string;
 }
 
 export interface BuildManifest {

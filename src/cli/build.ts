@@ -1,5 +1,7 @@
 // `emovoice build --profile p`: validate, plan, and run trtexec once per module.
 import type { Command } from 'commander';
+import { writeFileAtomic } from '../core/files.ts';
+import { measureEngines } from '../build/measure.ts';
 import ora from 'ora';
 import { UserError, UserErrors } from '../core/errors.ts';
 import { executePlan, type BuildEvent } from '../build/execute.ts';
@@ -24,6 +26,7 @@ interface Opts {
   trtVersion?: string;
   timeout?: string;
   verbose?: boolean;
+  measure?: string | boolean;
 }
 
 export function register(program: Command): void {
@@ -39,6 +42,7 @@ export function register(program: Command): void {
     .option('--trt-version <x.y>', 'TensorRT dialect for --dry-run without trtexec (default 10.x)')
     .option('--timeout <seconds>', 'stop a module build that runs longer than this', '3600')
     .option('--verbose', 'pass --verbose to trtexec')
+    .option('--measure [seconds]', 'after building, time each engine at its opt shapes (trtexec performance mode, default 3 s) and record it in the build manifest for `emovoice diff`')
     .action(async (opts: Opts) => {
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;
@@ -143,10 +147,26 @@ export function register(program: Command): void {
           gpu,
           onEvent,
         });
-        if (opts.json) process.stdout.write(JSON.stringify({ ...result, manifestPath: plan.manifestPath }, null, 2) + '\n');
+        let measureFailed: { module: string; reason: string; log: string }[] = [];
+        if (opts.measure && !result.interrupted) {
+          const durationS = opts.measure === true ? 3 : Number(opts.measure);
+          if (!(durationS > 0)) throw new UserError(`--measure ${opts.measure} is not a number of seconds > 0`, { place: { file: '--measure' }, hint: 'e.g. --measure 5' });
+          measureFailed = await measureEngines(plan, result.manifest, {
+            durationS,
+            signal: controller.signal,
+            onEvent: (e) =>
+              e.kind === 'measured'
+                ? log(`[${timestamp()}] ${e.module}: latency at opt shapes mean ${e.perf.latencyMs.mean?.toFixed(3)} ms, p99 ${e.perf.latencyMs.p99?.toFixed(3) ?? '-'} ms, ${e.perf.throughputQps ?? '-'} qps`)
+                : log(`[${timestamp()}] ${e.module}: measurement FAILED: ${e.reason} (log: ${e.log})`),
+          });
+          result.manifest.updatedAt = new Date().toISOString();
+          await writeFileAtomic(plan.manifestPath, JSON.stringify(result.manifest, null, 2) + '\n');
+          if (controller.signal.aborted) result.interrupted = true;
+        }
+        if (opts.json) process.stdout.write(JSON.stringify({ ...result, measureFailed, manifestPath: plan.manifestPath }, null, 2) + '\n');
         else log(`build manifest: ${plan.manifestPath}`);
         if (result.interrupted) process.exitCode = 130;
-        else if (result.failed.length) process.exitCode = 3;
+        else if (result.failed.length || measureFailed.length) process.exitCode = 3;
       } finally {
         process.off('SIGINT', onSigint);
         process.off('SIGTERM', onSigint);

@@ -1,5 +1,5 @@
-// Regression check between two runs, for CI: build manifests (engine latency from the parsed
-// trtexec summary, engine size, build time) and verify reports (per-output accuracy metrics).
+// Regression check between two runs, for CI: build manifests (engine latency from `build --measure`
+// or the parsed trtexec summary, engine size, build time) and verify reports (per-output accuracy metrics).
 // Pure: takes two parsed JSON documents and thresholds, returns findings.
 
 export interface DiffThresholds {
@@ -48,10 +48,13 @@ export function diffBuild(a: any, b: any, t: DiffThresholds = DEFAULT_THRESHOLDS
       out.push({ where: name, metric: 'module', old: null, new: null, change: 'new module', regression: false });
       continue;
     }
+    // Latency from `build --measure` (perf, at the opt shapes); a build log's own summary otherwise.
+    const ta = na.perf ?? na.summary;
+    const tb = nb.perf ?? nb.summary;
     const pairs: [string, number | null | undefined, number | null | undefined, number][] = [
-      ['latency p99 ms', na.summary?.latencyMs?.p99, nb.summary?.latencyMs?.p99, t.latency],
-      ['latency mean ms', na.summary?.latencyMs?.mean, nb.summary?.latencyMs?.mean, t.latency],
-      ['GPU compute mean ms', na.summary?.gpuComputeMs?.mean, nb.summary?.gpuComputeMs?.mean, t.latency],
+      ['latency p99 ms', ta?.latencyMs?.p99, tb?.latencyMs?.p99, t.latency],
+      ['latency mean ms', ta?.latencyMs?.mean, tb?.latencyMs?.mean, t.latency],
+      ['GPU compute mean ms', ta?.gpuComputeMs?.mean, tb?.gpuComputeMs?.mean, t.latency],
       ['engine bytes', na.engine?.bytes, nb.engine?.bytes, t.size],
     ];
     for (const [metric, x, y, allowed] of pairs) {
