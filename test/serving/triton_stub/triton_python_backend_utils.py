@@ -178,18 +178,6 @@ class Logger:
         LOG.append((level, msg))
         print(f"[stub log {level}] {msg}", file=sys.stderr)
 
-    @staticmethod
-    def log_info(msg):
-        Logger.log(msg, Logger.INFO)
 
-    @staticmethod
-    def log_warn(msg):
-        Logger.log(msg, Logger.WARNING)
-
-    @staticmethod
-    def log_error(msg):
-        Logger.log(msg, Logger.ERROR)
-
-    @staticmethod
-    def log_verbose(msg):
-        Logger.log(msg, Logger.VERBOSE)
+for _name, _level in (("log_info", Logger.INFO), ("log_warn", Logger.WARNING), ("log_error", Logger.ERROR), ("log_verbose", Logger.VERBOSE)):
+    setattr(Logger, _name, staticmethod(lambda msg, _level=_level: Logger.log(msg, _level)))
