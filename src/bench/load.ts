@@ -1,7 +1,8 @@
-// The serving benchmark behind `emovoice bench`: end-to-end latency for a given amount of speech,
-// and a sweep over concurrent streams to find the most that still meet a P99 objective. Written
-// against the pipeline (any backend); time is measured, not assumed. Percentiles are pure helpers.
-import type { Pipeline, ReferenceAudio } from '../synth/pipeline.ts';
+// The serving benchmark behind `emovoice bench`: requests that start from text (frontend included),
+// end-to-end and per-stage latency, and a sweep over concurrent streams to find the most that still
+// meet a P99 objective, counting the requests a CPU fallback answered. Time is measured, not
+// assumed; the statistics and the text builder are pure helpers.
+import type { StageTiming } from '../synth/pipeline.ts';
 
 export function percentile(xs: number[], p: number): number {
   if (!xs.length) return NaN;
@@ -35,33 +36,92 @@ export function phonemesForSeconds(seconds: number, sampleRate: number, hop: num
   return Math.max(1, Math.round((seconds * sampleRate) / hop / framesPerPhoneme));
 }
 
+/** A natural mixed English + Mandarin sentence (41 phonemes with the bundled frontend, no unknown symbols). */
+export const BENCH_SENTENCE = 'The weather is lovely today, 我们去公园散步吧。';
+
+/**
+ * Text of about `targetPhonemes`: `sentence` repeated, as many times as brings the phoneme count
+ * (by `count`, the real frontend) closest to the target; at least once.
+ */
+export function benchText(targetPhonemes: number, count: (text: string) => number, sentence = BENCH_SENTENCE): string {
+  let prev = sentence;
+  let prevN = count(prev);
+  for (;;) {
+    if (prevN >= targetPhonemes) return prev;
+    const next = `${prev} ${sentence}`;
+    const n = count(next);
+    if (n <= prevN) return prev; // the sentence adds nothing pronounceable: stop rather than loop
+    if (n >= targetPhonemes) return targetPhonemes - prevN < n - targetPhonemes ? prev : next;
+    [prev, prevN] = [next, n];
+  }
+}
+
+export interface StageStats {
+  stage: string;
+  mean: number;
+  p99: number;
+  /** Requests in which this stage was answered by a CPU fallback. */
+  fellBack: number;
+  /** Requests in which this stage's primary answered after the timeout (it could not be interrupted). */
+  overran: number;
+}
+
+/** Per-stage statistics over requests (each request's stages, summed per name), in first-seen order. */
+export function stageStats(requests: StageTiming[][]): StageStats[] {
+  const by = new Map<string, { ms: number[]; fellBack: number; overran: number }>();
+  for (const req of requests) {
+    const seen = new Map<string, { ms: number; fallback: boolean; overran: boolean }>();
+    for (const s of req) {
+      const cur = seen.get(s.stage) ?? { ms: 0, fallback: false, overran: false };
+      cur.ms += s.ms;
+      cur.fallback ||= !!s.fallback;
+      cur.overran ||= !!s.overran;
+      seen.set(s.stage, cur);
+    }
+    for (const [stage, v] of seen) {
+      const e = by.get(stage) ?? { ms: [], fellBack: 0, overran: 0 };
+      e.ms.push(v.ms);
+      if (v.fallback) e.fellBack++;
+      if (v.overran) e.overran++;
+      by.set(stage, e);
+    }
+  }
+  return [...by].map(([stage, e]) => {
+    const st = stats(e.ms);
+    return { stage, mean: st.mean, p99: st.p99, fellBack: e.fellBack, overran: e.overran };
+  });
+}
+
 export interface StreamResult {
   streams: number;
   requests: number;
   latency: LatencyStats;
   throughputRps: number;
   meetsSlo: boolean;
-  /** Requests slower than the serving timeout: in production these fall back to the CPU path. */
-  overTimeout: number;
+  stages: StageStats[];
+  /** Requests in which at least one module call was answered by a CPU fallback. */
+  fellBack: number;
+  /** Requests in which a module call overran the timeout but could not be interrupted (answered late by the primary). */
+  overran: number;
 }
 
-/** Run `streams` concurrent request loops for `requestsPerStream` requests each; per-request latency. */
+/** Run `streams` concurrent request loops for `requestsPerStream` requests each; per-request latency and stages. */
 export async function runStreams(
-  pipeline: Pipeline,
-  req: { phonemeIds: Int32Array; reference: ReferenceAudio; emotion?: string },
+  serve: () => Promise<{ stages: StageTiming[] }>,
   streams: number,
   requestsPerStream: number,
   sloP99Ms: number,
-  timeoutMs = Infinity,
 ): Promise<StreamResult> {
   const lat: number[] = [];
+  const stages: StageTiming[][] = [];
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: streams }, async () => {
       for (let i = 0; i < requestsPerStream; i++) {
         const s = performance.now();
-        await pipeline.synthesize(req);
+        const r = await serve();
         lat.push(performance.now() - s);
+        stages.push(r.stages);
       }
     }),
   );
@@ -73,6 +133,8 @@ export async function runStreams(
     latency,
     throughputRps: lat.length / wall,
     meetsSlo: latency.p99 <= sloP99Ms,
-    overTimeout: lat.filter((x) => x > timeoutMs).length,
+    stages: stageStats(stages),
+    fellBack: stages.filter((st) => st.some((s) => s.fallback)).length,
+    overran: stages.filter((st) => st.some((s) => s.overran)).length,
   };
 }

@@ -1,7 +1,8 @@
 // The TensorRT side of `emovoice bench`: each module's engine in trtexec's performance mode at the
-// shapes a given amount of speech implies (warm-up, fixed duration, CUDA graphs, several inference
-// streams), the summary parsed, module latencies summed with the measured host steps. The plan of
-// runs is pure; running goes through the trtexec adapter.
+// shapes one request implies (each sentence part of the text; warm-up, fixed duration, CUDA graphs,
+// several inference streams), the summary parsed, and module latencies combined with the host steps
+// measured on this host. Shapes and the combination are pure; running goes through the trtexec
+// adapter. What trtexec printed is reported as it is: a stand-in replaying a log is not an engine.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { perfArgv, type Dialect } from '../trtexec/flags.ts';
@@ -9,17 +10,12 @@ import { parseTrtexecLog, type TrtexecSummary } from '../trtexec/parse.ts';
 import { runTrtexec } from '../trtexec/run.ts';
 import type { ModelManifest } from '../model/manifest.ts';
 
-/** Concrete input shapes for `seconds` of speech (batch 1): text_len, mel_len, ref_frames from the contract. */
-export function shapesForSpeech(manifest: ModelManifest, seconds: number, refSeconds = 6, framesPerPhoneme = 5): Record<string, { name: string; dims: number[] }[]> {
+export type ModuleShapes = Record<string, { name: string; dims: number[] }[]>;
+
+function shapesFor(manifest: ModelManifest, size: { text_len: number; mel_len: number }, refSeconds: number): ModuleShapes {
   const mel = manifest.audio.mel as { hop: number };
-  const melLen = Math.round((seconds * manifest.audio.sample_rate) / mel.hop);
-  const sizes: Record<string, number> = {
-    batch: 1,
-    text_len: Math.max(1, Math.round(melLen / framesPerPhoneme)),
-    mel_len: melLen,
-    ref_frames: Math.round((refSeconds * manifest.audio.sample_rate) / mel.hop),
-  };
-  const out: Record<string, { name: string; dims: number[] }[]> = {};
+  const sizes: Record<string, number> = { batch: 1, ...size, ref_frames: Math.round((refSeconds * manifest.audio.sample_rate) / mel.hop) };
+  const out: ModuleShapes = {};
   for (const [module, spec] of Object.entries(manifest.modules)) {
     out[module] = Object.entries(spec.inputs).map(([name, t]) => ({
       name,
@@ -29,20 +25,35 @@ export function shapesForSpeech(manifest: ModelManifest, seconds: number, refSec
   return out;
 }
 
+/** Concrete input shapes (batch 1) for one sentence part of `textLen` phonemes at `framesPerPhoneme` frames each. */
+export function shapesForPhonemes(manifest: ModelManifest, textLen: number, refSeconds = 6, framesPerPhoneme = 5): ModuleShapes {
+  const n = Math.max(1, textLen);
+  return shapesFor(manifest, { text_len: n, mel_len: n * framesPerPhoneme }, refSeconds);
+}
+
+/** Concrete input shapes (batch 1) for `seconds` of speech in one piece: text_len, mel_len, ref_frames from the contract. */
+export function shapesForSpeech(manifest: ModelManifest, seconds: number, refSeconds = 6, framesPerPhoneme = 5): ModuleShapes {
+  const melLen = Math.round((seconds * manifest.audio.sample_rate) / (manifest.audio.mel as { hop: number }).hop);
+  return shapesFor(manifest, { text_len: Math.max(1, Math.round(melLen / framesPerPhoneme)), mel_len: melLen }, refSeconds);
+}
+
 export interface TrtModuleBench {
   module: string;
   argv: string[];
   summary: TrtexecSummary;
+  log: string;
 }
 
 export async function benchEngines(opts: {
   exe: string;
   dialect: Dialect;
   engineDir: string;
-  shapes: Record<string, { name: string; dims: number[] }[]>;
+  shapes: ModuleShapes;
   streams: number;
   durationS: number;
   workDir: string;
+  /** Added to each log's name so runs at other shapes or stream counts keep their logs. */
+  logTag?: string;
 }): Promise<TrtModuleBench[]> {
   const out: TrtModuleBench[] = [];
   for (const [module, shapes] of Object.entries(opts.shapes)) {
@@ -50,21 +61,64 @@ export async function benchEngines(opts: {
       { loadEngine: join(opts.engineDir, `${module}.engine`), shapes, warmUpMs: 500, durationS: opts.durationS, useCudaGraph: true, streams: opts.streams },
       opts.dialect,
     );
-    const logFile = join(opts.workDir, `${module}.perf.log`);
+    const logFile = join(opts.workDir, `${module}${opts.logTag ? `.${opts.logTag}` : ''}.perf.log`);
     const run = await runTrtexec({ exe: opts.exe, argv, logFile, timeoutMs: (opts.durationS + 120) * 1000 });
     const summary = parseTrtexecLog(await readFile(logFile, 'utf8'));
     if (run.exitCode !== 0 || summary.status === 'failed') {
       throw new Error(`trtexec performance run of ${module} failed: ${summary.errors[0] ?? `exit ${run.exitCode ?? run.signal}`} (log: ${logFile})`);
     }
-    out.push({ module, argv, summary });
+    out.push({ module, argv, summary, log: logFile });
   }
   return out;
 }
 
-/** End-to-end latency estimate: sum of per-module engine latency (mean / p99) plus measured host steps. */
-export function combine(modules: TrtModuleBench[], hostMs: number): { meanMs: number | null; p99Ms: number | null; peakGpuMiB: number | null } {
-  const sum = (k: 'mean' | 'p99') =>
-    modules.every((m) => m.summary.latencyMs[k] != null) ? modules.reduce((a, m) => a + m.summary.latencyMs[k]!, 0) + hostMs : null;
-  const peaks = modules.map((m) => m.summary.peakGpuMemoryMiB).filter((x): x is number => x != null);
-  return { meanMs: sum('mean'), p99Ms: sum('p99'), peakGpuMiB: peaks.length ? Math.max(...peaks) : null };
+/** One module's latency for one call at one shape, from trtexec or from ONNX Runtime on the CPU (its fallback). */
+export interface ModuleTiming {
+  module: string;
+  meanMs: number | null;
+  p99Ms: number | null;
+  source: 'trtexec' | 'ort-cpu fallback';
+  peakGpuMiB?: number | null;
+}
+
+export function fromTrtexec(b: TrtModuleBench): ModuleTiming {
+  return { module: b.module, meanMs: b.summary.latencyMs.mean ?? null, p99Ms: b.summary.latencyMs.p99 ?? null, source: 'trtexec', peakGpuMiB: b.summary.peakGpuMemoryMiB };
+}
+
+export interface HostTiming {
+  stage: string;
+  mean: number;
+  p99: number;
+}
+
+export interface CombinedRequest {
+  /** End-to-end estimate: per-call module latencies × calls per request, plus host steps; null if a module had no number. */
+  meanMs: number | null;
+  p99Ms: number | null;
+  peakGpuMiB: number | null;
+  /** Per stage over one request, in the order given (host stages and modules). */
+  stages: { stage: string; meanMs: number | null; p99Ms: number | null; source: string }[];
+}
+
+/**
+ * One request = `parts` (each: module timings at that part's shapes, and how many parts have that
+ * shape) + host steps. Sums per-call means, and per-call P99s (an upper bound: P99s do not add).
+ * Modules in `exclude` (the cached style encoder) are reported but left out of the sum.
+ */
+export function combineTimings(parts: { count: number; modules: ModuleTiming[] }[], host: HostTiming[], exclude: string[] = []): CombinedRequest {
+  const stages = new Map<string, { stage: string; meanMs: number | null; p99Ms: number | null; source: string }>();
+  for (const h of host) stages.set(h.stage, { stage: h.stage, meanMs: h.mean, p99Ms: h.p99, source: 'host' });
+  const add = (a: number | null, b: number | null, k: number) => (a == null || b == null ? null : a + k * b);
+  for (const part of parts) {
+    for (const m of part.modules) {
+      const cur = stages.get(m.module) ?? { stage: m.module, meanMs: 0, p99Ms: 0, source: m.source };
+      cur.meanMs = add(cur.meanMs, m.meanMs, part.count);
+      cur.p99Ms = add(cur.p99Ms, m.p99Ms, part.count);
+      stages.set(m.module, cur);
+    }
+  }
+  const counted = [...stages.values()].filter((s) => !exclude.includes(s.stage));
+  const sum = (k: 'meanMs' | 'p99Ms') => (counted.every((s) => s[k] != null) ? counted.reduce((a, s) => a + s[k]!, 0) : null);
+  const peaks = parts.flatMap((p) => p.modules.map((m) => m.peakGpuMiB)).filter((x): x is number => x != null);
+  return { meanMs: sum('meanMs'), p99Ms: sum('p99Ms'), peakGpuMiB: peaks.length ? Math.max(...peaks) : null, stages: [...stages.values()] };
 }

@@ -8,11 +8,12 @@ import { sha256Text } from '../core/files.ts';
 import { loadModelManifest } from '../model/manifest.ts';
 import { loadProfile } from '../profile/load.ts';
 import { findTrtexec } from '../trtexec/find.ts';
-import { splitSentences, textToPhonemes } from '../text/frontend.ts';
-import { EmbeddingCache, Pipeline, type ReferenceAudio, type SynthResult } from '../synth/pipeline.ts';
+import { EmbeddingCache, Pipeline, type ReferenceAudio } from '../synth/pipeline.ts';
+import { splitWarning, synthesizeText } from '../synth/speak.ts';
+import type { FallbackEvent } from '../runtime/fallback.ts';
 import { DiskEmbeddings } from '../synth/cache.ts';
 import { makeRunners, synthModel } from '../synth/model.ts';
-import { CONFIGS_DIR, collect, log } from './common.ts';
+import { CONFIGS_DIR, collect, fallbackLine, log, positiveNumber } from './common.ts';
 
 interface Opts {
   ref: string;
@@ -25,6 +26,8 @@ interface Opts {
   set?: string[];
   timeoutMs?: string;
 }
+
+const FALLBACK_WHY: Record<FallbackEvent['stage'], string> = { load: 'engine did not load', infer: 'engine failed', timeout: 'engine overran the timeout' };
 
 async function loadRef(path: string): Promise<ReferenceAudio> {
   const bytes = await readFile(path).catch(() => {
@@ -63,10 +66,10 @@ export function register(program: Command): void {
       const runners = makeRunners(manifest, backend, {
         engineDir: p.output,
         trtexec: backend === 'trt' ? await findTrtexec() : null,
-        timeoutMs: opts.timeoutMs ? Number(opts.timeoutMs) : serving.timeout_ms,
+        timeoutMs: opts.timeoutMs ? positiveNumber('--timeout-ms', opts.timeoutMs) : serving.timeout_ms,
         onFallback: (e) => {
-          fallbacks.push(`${e.runner}: ${e.reason}`);
-          log(`warning: ${e.runner} failed at ${e.stage} (${e.reason}); falling back to the CPU backend`);
+          fallbacks.push(`${e.runner} (${e.stage}): ${e.reason}`);
+          log(`warning: ${fallbackLine(e)}`);
         },
       });
       const cache = new EmbeddingCache();
@@ -79,43 +82,26 @@ export function register(program: Command): void {
         const modelKey = sha256Text(await readFile(manifest.modules.style_encoder!.file)).slice(0, 16);
         const disk = new DiskEmbeddings(modelKey);
         for (const r of [reference, emotionReference]) if (r?.hash) await disk.preload(cache, r.hash);
-        const chunks = splitSentences(text, model.maxTextLen, manifest.symbols);
-        const results: SynthResult[] = [];
-        const warnings: string[] = [];
-        if (chunks.length > 1) warnings.push(`text split into ${chunks.length} sentences to stay within ${model.maxTextLen} phonemes`);
-        for (const chunk of chunks) {
-          const ph = textToPhonemes(chunk, { symbols: manifest.symbols });
-          warnings.push(...ph.warnings);
-          results.push(await pipeline.synthesize({ phonemeIds: ph.ids, reference, emotion: opts.emotion, emotionReference }));
-        }
+        const result = await synthesizeText(pipeline, { text, symbols: manifest.symbols, reference, emotion: opts.emotion, emotionReference });
         for (const r of [reference, emotionReference]) if (r?.hash) await disk.store(cache, r.hash);
-        const total = results.reduce((a, r) => a + r.waveform.length, 0);
-        const wave = new Float32Array(total);
-        let off = 0;
-        for (const r of results) {
-          wave.set(r.waveform, off);
-          off += r.waveform.length;
-        }
         const out = resolve(opts.out);
         await mkdir(dirname(out), { recursive: true });
-        await writeFile(out, encodeWav(wave, model.sampleRate, { format: 'pcm16' }));
-        for (const r of results) warnings.push(...r.warnings);
-        const stages = new Map<string, number>();
-        for (const r of results) for (const s of r.stages) stages.set(s.stage, (stages.get(s.stage) ?? 0) + s.ms);
-        const totalMs = results.reduce((a, r) => a + r.totalMs, 0);
-        const audioSeconds = total / model.sampleRate;
+        await writeFile(out, encodeWav(result.waveform, model.sampleRate, { format: 'pcm16' }));
+        const warnings = [...(result.split ? [splitWarning(result.split, loaded.locate(['serving', 'max_text_len']))] : []), ...result.warnings];
+        const { totalMs, audioSeconds } = result;
         const report = {
           out,
           backend,
           sampleRate: model.sampleRate,
           audioSeconds,
           totalMs,
-          rtf: totalMs / 1000 / audioSeconds,
-          sentences: results.length,
-          phonemes: results.reduce((a, r) => a + r.phonemes, 0),
-          frames: results.reduce((a, r) => a + r.frames, 0),
-          stages: [...stages].map(([stage, ms]) => ({ stage, ms })),
-          speakerCacheHit: results.some((r) => r.cacheHit),
+          rtf: result.rtf,
+          sentences: result.parts.length,
+          phonemes: result.phonemes,
+          frames: result.frames,
+          stages: result.stages,
+          split: result.split,
+          speakerCacheHit: result.cacheHit,
           fallbacks,
           warnings,
         };
@@ -123,7 +109,7 @@ export function register(program: Command): void {
           process.stdout.write(JSON.stringify(report, null, 2) + '\n');
         } else {
           for (const w of warnings) log(`warning: ${w}`);
-          const rows = report.stages.map((s) => `  ${s.stage.padEnd(24)} ${s.ms.toFixed(1).padStart(9)} ms`);
+          const rows = report.stages.map((s) => `  ${s.stage.padEnd(24)} ${s.ms.toFixed(1).padStart(9)} ms${s.fallback ? `  (CPU fallback: ${FALLBACK_WHY[s.fallback]})` : ''}`);
           process.stdout.write(
             [
               `wrote ${out} (${audioSeconds.toFixed(2)} s at ${model.sampleRate} Hz, backend ${backend}${fallbacks.length ? ', with CPU fallback' : ''})`,

@@ -1,10 +1,12 @@
 // Adapter: the model manifest + emotions.npz → the plain SynthModel the pipeline needs, and runners
 // for each module on the chosen backend (ort: ONNX files; trt: engines, with ort as the fallback).
+// `fallback: 'always'` wraps the ort backend too (bench measures the fallback path on any machine);
+// `failModules` replaces those modules' primaries with one that fails at load (bench --fail-engine).
 import { join } from 'node:path';
 import { melConfigFromManifest } from '../audio/mel.ts';
 import { UserError } from '../core/errors.ts';
 import type { ModelManifest } from '../model/manifest.ts';
-import { FallbackRunner, type FallbackEvent } from '../runtime/fallback.ts';
+import { FallbackRunner, UnavailableRunner, type FallbackEvent } from '../runtime/fallback.ts';
 import { OrtRunner } from '../runtime/ort.ts';
 import type { IoInfo, Runner } from '../runtime/runner.ts';
 import { TrtexecRunner } from '../runtime/trt.ts';
@@ -44,7 +46,18 @@ function io(spec: Record<string, { dtype: string; dims: (number | string)[] }>):
 export function makeRunners(
   m: ModelManifest,
   backend: 'ort' | 'trt',
-  opts: { engineDir?: string; trtexec?: string | null; timeoutMs?: number; onFallback?: (e: FallbackEvent) => void } = {},
+  opts: {
+    engineDir?: string;
+    trtexec?: string | null;
+    timeoutMs?: number;
+    onFallback?: (e: FallbackEvent) => void;
+    /** 'trt' (default): only trt engines get an ort CPU fallback; 'always': ort runners get one too. */
+    fallback?: 'trt' | 'always';
+    /** Modules whose primary fails at load (their fallback serves every call). */
+    failModules?: readonly string[];
+    /** Load the fallbacks up front, as a server keeps its CPU models resident. */
+    eagerFallback?: boolean;
+  } = {},
 ): Record<ModuleName, Runner> {
   const out = {} as Record<ModuleName, Runner>;
   for (const name of MODULES) {
@@ -56,18 +69,22 @@ export function makeRunners(
       });
     }
     const ort = new OrtRunner(mod.file);
-    if (backend === 'ort') {
+    if (backend === 'ort' && opts.fallback !== 'always') {
       out[name] = ort;
-    } else {
-      const trt = new TrtexecRunner({
-        exe: opts.trtexec ?? null,
-        engine: join(opts.engineDir ?? '.', `${name}.engine`),
-        inputs: io(mod.inputs),
-        outputs: io(mod.outputs),
-        timeoutMs: opts.timeoutMs,
-      });
-      out[name] = new FallbackRunner(trt, ort, { timeoutMs: opts.timeoutMs, onFallback: opts.onFallback });
+      continue;
     }
+    let primary: Runner =
+      backend === 'ort'
+        ? new OrtRunner(mod.file)
+        : new TrtexecRunner({
+            exe: opts.trtexec ?? null,
+            engine: join(opts.engineDir ?? '.', `${name}.engine`),
+            inputs: io(mod.inputs),
+            outputs: io(mod.outputs),
+            timeoutMs: opts.timeoutMs,
+          });
+    if (opts.failModules?.includes(name)) primary = new UnavailableRunner(primary.name, `${name} disabled by --fail-engine`);
+    out[name] = new FallbackRunner(primary, ort, { timeoutMs: opts.timeoutMs, onFallback: opts.onFallback, eager: opts.eagerFallback });
   }
   return out;
 }

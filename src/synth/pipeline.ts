@@ -7,6 +7,7 @@ import { checkReferenceAudio } from '../audio/checks.ts';
 import { logMel, transposeMel, type MelConfig } from '../audio/mel.ts';
 import { resample } from '../audio/resample.ts';
 import { UserError } from '../core/errors.ts';
+import { FallbackRunner, type FallbackEvent, type TracedOutputs } from '../runtime/fallback.ts';
 import type { Runner } from '../runtime/runner.ts';
 import type { Tensor, TensorMap } from '../tensor/tensor.ts';
 import { durationsFromLog, regulateLength, type LengthRegulatorConfig } from './length.ts';
@@ -36,6 +37,10 @@ export interface ReferenceAudio {
 export interface StageTiming {
   stage: string;
   ms: number;
+  /** Set when the module's CPU fallback answered this call, and why (see FallbackRunner). */
+  fallback?: FallbackEvent['stage'];
+  /** Set when the primary answered after the timeout because it could not be interrupted (see FallbackRunner). */
+  overran?: true;
 }
 
 export interface SynthResult {
@@ -86,6 +91,15 @@ export class Pipeline {
     return r;
   }
 
+  /** One module call, timed; a FallbackRunner also says whether its fallback answered. */
+  private async run(stages: StageTiming[], module: ModuleName, feeds: TensorMap): Promise<TensorMap> {
+    const runner = this.runners[module];
+    const t0 = performance.now();
+    const traced: TracedOutputs = runner instanceof FallbackRunner ? await runner.inferTraced(feeds) : { outputs: await runner.infer(feeds) };
+    stages.push({ stage: module, ms: performance.now() - t0, ...(traced.fallback && { fallback: traced.fallback }), ...(traced.overran && { overran: true as const }) });
+    return traced.outputs;
+  }
+
   /** Reference audio → model-rate log-mel [1, frames, n_mels]; checks length, silence and clipping. */
   referenceMel(ref: ReferenceAudio, warnings: string[]): Tensor {
     const check = checkReferenceAudio({ samples: ref.samples, sampleRate: ref.sampleRate }, this.model.refSeconds, ref.file);
@@ -103,7 +117,7 @@ export class Pipeline {
       return { e: cached, hit: true };
     }
     const refMel = await this.timed(stages, 'reference log-mel', () => this.referenceMel(ref, warnings));
-    const out = await this.timed(stages, 'style_encoder', () => this.runners.style_encoder.infer({ ref_mel: refMel }));
+    const out = await this.run(stages, 'style_encoder', { ref_mel: refMel });
     const e = { speaker: out.speaker_embedding!, emotion: out.emotion_embedding! };
     this.cache.set(key, e);
     return { e, hit: false };
@@ -121,8 +135,8 @@ export class Pipeline {
     const n = opts.phonemeIds.length;
     if (n === 0) throw new UserError('no phonemes to synthesize', { hint: 'give some text' });
     if (n > this.model.maxTextLen) {
-      throw new UserError(`${n} phonemes exceed the profile's limit of ${this.model.maxTextLen}`, {
-        hint: 'split the text into shorter sentences (synth does this for you unless --no-split)',
+      throw new UserError(`${n} phonemes exceed the limit of ${this.model.maxTextLen} per sentence`, {
+        hint: 'split the text into shorter sentences (synthesizeText does this for you), or raise serving.max_text_len in the profile',
       });
     }
     const { e, hit } = await this.embeddings(opts.reference, warnings, stages);
@@ -137,11 +151,9 @@ export class Pipeline {
       emotion = (await this.embeddings(opts.emotionReference, warnings, stages)).e.emotion;
     }
     const phonemes: Tensor = { dtype: 'int32', shape: [1, n], data: opts.phonemeIds };
-    const th = await this.timed(stages, 'text_encoder', () => this.runners.text_encoder.infer({ phoneme_ids: phonemes }));
+    const th = await this.run(stages, 'text_encoder', { phoneme_ids: phonemes });
     const cond = { speaker_embedding: e.speaker, emotion_embedding: emotion };
-    const ae = await this.timed(stages, 'acoustic_encoder', () =>
-      this.runners.acoustic_encoder.infer({ text_hidden: th.text_hidden!, ...cond }),
-    );
+    const ae = await this.run(stages, 'acoustic_encoder', { text_hidden: th.text_hidden!, ...cond });
     const { durations, frameHidden } = await this.timed(stages, 'length regulation', () => {
       const durations = durationsFromLog(ae.log_durations!.data as Float32Array, this.model.lengthRegulator);
       return { durations, frameHidden: regulateLength(ae.adapted_hidden!, durations) };
@@ -152,10 +164,8 @@ export class Pipeline {
         hint: 'split the text into shorter sentences',
       });
     }
-    const dec = await this.timed(stages, 'acoustic_decoder', () =>
-      this.runners.acoustic_decoder.infer({ frame_hidden: frameHidden, ...cond }),
-    );
-    const voc = await this.timed(stages, 'vocoder', () => this.runners.vocoder.infer({ mel: dec.mel! }));
+    const dec = await this.run(stages, 'acoustic_decoder', { frame_hidden: frameHidden, ...cond });
+    const voc = await this.run(stages, 'vocoder', { mel: dec.mel! });
     const waveform = voc.waveform!.data as Float32Array;
     const totalMs = performance.now() - t0;
     const audioSeconds = waveform.length / this.model.sampleRate;

@@ -1,10 +1,18 @@
-// The serving benchmark's arithmetic and its command (structure only: speed targets are benchmarks, not tests).
+// The serving benchmark: its arithmetic (pure), and `emovoice bench` on the real tiny model with the
+// ONNX Runtime backend (structure, fallbacks and limits only: speed targets are benchmarks, not tests).
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { resolve } from 'node:path';
-import { percentile, phonemesForSeconds, stats } from '../../src/bench/load.ts';
+import { BENCH_SENTENCE, benchText, percentile, phonemesForSeconds, runStreams, stageStats, stats } from '../../src/bench/load.ts';
+import { loadModelManifest } from '../../src/model/manifest.ts';
+import { textToPhonemes } from '../../src/text/frontend.ts';
+import type { StageTiming } from '../../src/synth/pipeline.ts';
 
-describe('bench', () => {
+const ROOT = resolve(__dirname, '../..');
+const BIN = resolve(ROOT, 'bin/emovoice.js');
+const bench = (args: string[], env: Record<string, string> = {}) => execa('node', [BIN, 'bench', ...args], { cwd: ROOT, reject: false, env });
+
+describe('bench arithmetic', () => {
   it('percentiles use the nearest-rank definition', () => {
     const xs = Array.from({ length: 100 }, (_, i) => i + 1);
     expect(percentile(xs, 99)).toBe(99);
@@ -14,52 +22,125 @@ describe('bench', () => {
     expect(phonemesForSeconds(15, 16000, 256)).toBe(188);
   });
 
-  it('emovoice bench --profile cpu runs the sweep for real and reports every stream count', async () => {
-    const r = await execa('node', [resolve(__dirname, '../../bin/emovoice.js'), 'bench', '--profile', 'cpu', '--text-seconds', '2', '--streams', '1,2', '--requests', '2', '--baseline', 'none', '--json']);
+  it('builds a real mixed-language text whose phoneme count is the closest the sentence allows to the target', async () => {
+    const m = await loadModelManifest(resolve(ROOT, 'models/tiny/manifest.yaml'));
+    const count = (t: string) => textToPhonemes(t, { symbols: m.symbols }).ids.length;
+    const one = count(BENCH_SENTENCE);
+    expect(textToPhonemes(BENCH_SENTENCE, { symbols: m.symbols }).warnings).toEqual([]);
+    expect(BENCH_SENTENCE).toMatch(/[a-z]/);
+    expect(BENCH_SENTENCE).toMatch(/[\u4e00-\u9fff]/);
+    for (const target of [5, 60, 188, 400]) {
+      const text = benchText(target, count);
+      const n = count(text);
+      const k = text.split(BENCH_SENTENCE).length - 1;
+      expect(text).toBe(Array(k).fill(BENCH_SENTENCE).join(' '));
+      // one sentence more or fewer would be farther from the target
+      const other = [k - 1, k + 1].filter((j) => j >= 1).map((j) => count(Array(j).fill(BENCH_SENTENCE).join(' ')));
+      for (const o of other) expect(Math.abs(o - target)).toBeGreaterThanOrEqual(Math.abs(n - target));
+      if (target <= one) expect(k).toBe(1);
+    }
+  });
+
+  it('benchText stops when the sentence adds no phonemes', () => {
+    expect(benchText(100, () => 3, '!!!')).toBe('!!!');
+  });
+
+  it('stage statistics sum a stage within a request (its parts) and count requests a fallback answered', () => {
+    const req = (voc: number[], fb = false, late = false): StageTiming[] => [
+      { stage: 'frontend', ms: 1 },
+      ...voc.map((ms, i) => ({ stage: 'vocoder', ms, ...(fb && i === 0 ? { fallback: 'timeout' as const } : {}), ...(late && i === 1 ? { overran: true as const } : {}) })),
+    ];
+    const s = stageStats([req([10, 20], false, true), req([5], true), req([1, 2], true, true)]);
+    expect(s.map((x) => x.stage)).toEqual(['frontend', 'vocoder']);
+    expect(s[1]).toEqual({ stage: 'vocoder', mean: (30 + 5 + 3) / 3, p99: 30, fellBack: 2, overran: 2 });
+    expect([s[0]!.fellBack, s[0]!.overran]).toEqual([0, 0]);
+  });
+
+  it('runStreams runs streams × requests and counts the requests that fell back', async () => {
+    let i = 0;
+    const serve = async () => ({ stages: [{ stage: 'vocoder', ms: 1, ...(i++ % 3 === 0 ? { fallback: 'load' as const } : {}) }] });
+    const r = await runStreams(serve, 3, 4, 1e9);
+    expect(r.requests).toBe(12);
+    expect([r.fellBack, r.overran]).toEqual([4, 0]);
+    expect(r.stages).toEqual([{ stage: 'vocoder', mean: 1, p99: 1, fellBack: 4, overran: 0 }]);
+    expect(r.meetsSlo).toBe(true);
+  });
+});
+
+describe('emovoice bench --profile cpu (ONNX Runtime, the real tiny model)', () => {
+  it('serves requests from text and reports every stream level and every stage', async () => {
+    const r = await bench(['--profile', 'cpu', '--text-seconds', '2', '--streams', '1,2', '--requests', '2', '--baseline', 'none', '--json']);
+    expect(r.exitCode).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.sweep.map((s: { streams: number; requests: number }) => [s.streams, s.requests])).toEqual([[1, 2], [2, 4]]);
     expect(j.single.n).toBe(2);
+    expect(j.text).toContain(BENCH_SENTENCE);
+    expect(j.parts).toBe(1);
     expect(j.audioSeconds).toBeGreaterThan(1);
-    expect(j.maxStreamsWithinSlo).toBeGreaterThanOrEqual(0);
+    expect(j.stages.map((s: { stage: string }) => s.stage)).toEqual(['frontend', 'style_encoder', 'text_encoder', 'acoustic_encoder', 'length regulation', 'acoustic_decoder', 'vocoder']);
+    for (const s of j.stages) expect(s.meanMs).toBeGreaterThanOrEqual(0);
+    expect(j.stages[1].note).toMatch(/cached per voice/);
+    // every request of the sweep carries the pipeline's own stage timings, the frontend included
+    expect(j.sweep[1].stages.map((s: { stage: string }) => s.stage)).toEqual(['frontend', 'style_encoder (cached)', 'text_encoder', 'acoustic_encoder', 'length regulation', 'acoustic_decoder', 'vocoder']);
+    expect(j.sweep.map((s: { fellBack: number }) => s.fellBack)).toEqual([0, 0]);
+    expect(j.fallback).toMatchObject({ timeoutMs: 2000, failEngines: [], onFallback: [] });
+    expect(j.maxStreamsWithinSlo).toBe(Math.max(0, ...j.sweep.filter((s: { meetsSlo: boolean }) => s.meetsSlo).map((s: { streams: number }) => s.streams)));
   });
-});
 
-describe('bench --backend trt (STAND-IN trtexec replaying a real trtexec 10 performance log)', () => {
-  it('runs every module in performance mode at speech-derived shapes and sums the parsed latencies', async () => {
-    const ROOT = resolve(__dirname, '../..');
-    const r = await execa('node', [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trt', '--text-seconds', '15', '--streams', '1,4', '--json'], {
-      cwd: ROOT,
-      env: { TRTEXEC: resolve(ROOT, 'test/fixtures/bin/fake-trtexec'), FAKE_TRTEXEC_LOG: resolve(ROOT, 'test/fixtures/trtexec/trt10-perf-summary-4177.log') },
-    });
+  it('--fail-engine vocoder: every request runs the vocoder on its CPU fallback, and the report says so', async () => {
+    let r = await bench(['--profile', 'cpu', '--text-seconds', '2', '--streams', '1,2', '--requests', '2', '--baseline', 'none', '--fail-engine', 'vocoder', '--json']);
+    expect(r.exitCode).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j.tensorrt).toBe('10.3.0');
-    expect(j.sweep).toHaveLength(2);
-    const s = j.sweep[0];
-    expect(s.modules.map((m: { module: string }) => m.module)).toEqual(['text_encoder', 'style_encoder', 'acoustic_encoder', 'acoustic_decoder', 'vocoder']);
-    // five modules, each the log's mean 7.60628 ms and p99 12.9675 ms
-    expect(s.meanMs).toBeCloseTo(5 * 7.60628, 4);
-    expect(s.p99Ms).toBeCloseTo(5 * 12.9675, 4);
-    expect(j.maxStreamsWithinSlo).toBe(4); // 64.8 ms ≤ 130 ms
+    expect(j.fallback.failEngines).toEqual(['vocoder']);
+    expect(j.fallback.onFallback).toEqual([{ module: 'vocoder', why: 'load', reason: 'vocoder disabled by --fail-engine' }]);
+    expect(j.sweep.map((s: { fellBack: number; requests: number }) => s.fellBack === s.requests)).toEqual([true, true]);
+    const voc = j.sweep[1].stages.find((s: { stage: string }) => s.stage === 'vocoder');
+    const dec = j.sweep[1].stages.find((s: { stage: string }) => s.stage === 'acoustic_decoder');
+    expect([voc.fellBack, dec.fellBack]).toEqual([4, 0]);
+    r = await bench(['--profile', 'cpu', '--text-seconds', '2', '--streams', '1', '--requests', '1', '--baseline', 'none', '--fail-engine', 'vocoder,text_encoder']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^FALLBACK: text_encoder ran on its ONNX Runtime CPU fallback for every request/m);
+    expect(r.stdout).toMatch(/^FALLBACK: vocoder ran on its ONNX Runtime CPU fallback for every request \(its engine did not load/m);
+    expect(r.stdout).toMatch(/^ +1 +1 .* 1\/1 +\d\/1$/m); // the sweep row: 1 of 1 requests fell back
   });
 
-  it('the shapes follow the amount of speech', async () => {
-    const { shapesForSpeech } = await import('../../src/bench/trt.ts');
-    const { loadModelManifest } = await import('../../src/model/manifest.ts');
-    const m = await loadModelManifest(resolve(__dirname, '../../models/tiny/manifest.yaml'));
-    const s = shapesForSpeech(m, 15);
-    expect(s.vocoder).toEqual([{ name: 'mel', dims: [1, 80, 938] }]);
-    expect(s.text_encoder).toEqual([{ name: 'phoneme_ids', dims: [1, 188] }]);
-    expect(s.style_encoder![0]!.dims).toEqual([1, 375, 80]);
+  it('a timeout never takes a module out of use: each overrunning call is either answered by the fallback or counted as overran', async () => {
+    // 1 ms is below any vocoder call. In-process ONNX Runtime blocks the event loop, so most overruns
+    // cannot be cut short (overran); none may switch the vocoder to its fallback for good.
+    const r = await bench(['--profile', 'cpu', '--text-seconds', '2', '--streams', '1', '--requests', '3', '--baseline', 'none', '--set', 'serving.timeout_ms=1', '--json']);
+    expect(r.exitCode).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.fallback.onFallback).toEqual([]);
+    const calls = 1 + 3 + 3; // warm-up, the one-stream run, the sweep
+    expect(j.fallback.timeouts.vocoder + j.fallback.overran.vocoder).toBe(calls);
+    const voc = j.sweep[0].stages.find((s: { stage: string }) => s.stage === 'vocoder');
+    expect(voc.fellBack + voc.overran).toBe(3);
   });
-});
 
-describe('runStreams', () => {
-  it('counts requests over the serving timeout (those that would fall back to the CPU path)', async () => {
-    const { runStreams } = await import('../../src/bench/load.ts');
-    let i = 0;
-    const slowEveryOther = { synthesize: () => new Promise((r) => setTimeout(r, i++ % 2 ? 60 : 1)) } as never;
-    const r = await runStreams(slowEveryOther, {} as never, 1, 4, 1000, 30);
-    expect(r.requests).toBe(4);
-    expect(r.overTimeout).toBe(2);
+  it('text over serving.max_text_len is split, with one warning line naming the field, the profile file and the fix', async () => {
+    const r = await bench(['--profile', 'cpu', '--text-seconds', '15', '--streams', '1', '--requests', '1', '--baseline', 'none', '--json']);
+    expect(r.exitCode).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.maxTextLen).toBe(128);
+    expect(j.phonemes).toBeGreaterThan(128);
+    expect(j.parts).toBeGreaterThan(1);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('warning: '));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^warning: \S*configs\/base\.yaml:\d+:\d+ serving\.max_text_len: the text is \d+ phonemes, over the limit of 128 .* split .* into \d+ parts.*\(fix: shorten the text, or raise serving\.max_text_len/);
+    expect(j.warnings).toEqual([lines[0]!.slice('warning: '.length)]);
+  });
+
+  it('user errors in flags end in one error line and exit 2', async () => {
+    for (const [args, msg] of [
+      [['--fail-engine', 'vocoder,bogus'], /^error: --fail-engine: unknown module "bogus" \(fix: use one of: text_encoder, /],
+      [['--streams', '1,x'], /^error: --streams: "x" is not a positive whole number \(fix: /],
+      [['--text-seconds', '-3'], /^error: --text-seconds: "-3" is not a positive number/],
+      [['--backend', 'tpu'], /^error: --backend: unknown backend "tpu" \(fix: use ort or trt\)/],
+    ] as [string[], RegExp][]) {
+      const r = await bench(['--profile', 'cpu', '--baseline', 'none', ...args]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(msg);
+    }
   });
 });

@@ -54,6 +54,9 @@ describe('synthesis pipeline vs the PyTorch end-to-end reference', async () => {
       message: 'unknown emotion "bored"',
       hint: expect.stringContaining('neutral, happy, sad, angry, surprise'),
     });
-    await expect(pipeline.synthesize({ phonemeIds: new Int32Array(500).fill(55), reference })).rejects.toThrow(/exceed the profile's limit/);
+    await expect(pipeline.synthesize({ phonemeIds: new Int32Array(500).fill(55), reference })).rejects.toMatchObject({
+      message: '500 phonemes exceed the limit of 128 per sentence',
+      hint: expect.stringContaining('raise serving.max_text_len in the profile'),
+    });
   });
 });

@@ -1,0 +1,211 @@
+// The reports of `emovoice bench` as data (what --json prints) and as the seed-style text table:
+// before (PyTorch eager) / after (this backend), a per-stage breakdown, the streams sweep, and which
+// modules ran on their CPU fallback. Pure: reports in, text out.
+import type { LatencyStats, StreamResult } from './load.ts';
+import type { CombinedRequest, HostTiming } from './trt.ts';
+
+/** What `python3 -m emovoice_ref.bench --json` prints (the fields used here). */
+export interface Baseline {
+  device: string;
+  stages: Record<string, number>;
+  total_ms: number;
+  p99_ms: number;
+  peak_gpu_mib: number | null;
+  phonemes: number;
+  audio_seconds?: number;
+  max_streams_within_slo?: number;
+}
+
+export interface StageRow {
+  stage: string;
+  meanMs: number | null;
+  p99Ms: number | null;
+  /** PyTorch eager median for the same stage, when the baseline has it. */
+  baselineMs: number | null;
+  /** Requests (of the stage-breakdown run) in which this stage was answered by a CPU fallback. */
+  fellBack?: number;
+  note?: string;
+}
+
+export interface FallbackSummary {
+  /** serving.timeout_ms: a module call slower than this is answered by its CPU fallback (that call only). */
+  timeoutMs: number | null;
+  failEngines: string[];
+  /** Modules whose primary was out for the whole run: every request used their CPU fallback. */
+  onFallback: { module: string; why: 'load' | 'infer'; reason: string }[];
+  /** Per module: calls answered by the fallback because the primary overran timeoutMs. */
+  timeouts: Record<string, number>;
+  /** Per module: calls that overran timeoutMs but could not be interrupted (in-process ONNX Runtime): answered late by the primary. */
+  overran: Record<string, number>;
+}
+
+export interface OrtReport {
+  profile: string;
+  backend: 'ort';
+  textSeconds: number;
+  text: string;
+  phonemes: number;
+  parts: number;
+  maxTextLen: number;
+  audioSeconds: number;
+  sloP99Ms: number;
+  single: LatencyStats;
+  stages: StageRow[];
+  sweep: StreamResult[];
+  maxStreamsWithinSlo: number;
+  peakRssMiB: number;
+  baseline: Baseline | null;
+  fallback: FallbackSummary;
+  warnings: string[];
+}
+
+export interface TrtLevel extends CombinedRequest {
+  streams: number;
+  meetsSlo: boolean;
+  /** Each measurement: a module at one part's shape (textLen), how many parts per request have it, where it ran. */
+  runs: { module: string; textLen: number | null; count: number; meanMs: number | null; p99Ms: number | null; source: string; log?: string }[];
+}
+
+export interface TrtReport {
+  profile: string;
+  backend: 'trt';
+  tensorrt: string;
+  trtexec: string;
+  textSeconds: number;
+  text: string;
+  phonemes: number;
+  parts: number[];
+  maxTextLen: number;
+  sloP99Ms: number;
+  host: HostTiming[];
+  stages: StageRow[];
+  sweep: TrtLevel[];
+  maxStreamsWithinSlo: number;
+  baseline: Baseline | null;
+  fallback: FallbackSummary;
+  logs: string;
+  warnings: string[];
+}
+
+/** Pipeline order and the names the tables use. */
+export const STAGES: [string, string][] = [
+  ['frontend', 'text frontend (host)'],
+  ['style_encoder', 'style encoder'],
+  ['text_encoder', 'text encoder'],
+  ['acoustic_encoder', 'acoustic encoder'],
+  ['length regulation', 'length regulation (host)'],
+  ['acoustic_decoder', 'acoustic decoder'],
+  ['vocoder', 'vocoder'],
+];
+
+/**
+ * Rows in pipeline order from measured stage means/P99s. The style encoder is cached after warm-up
+ * (as a server caches per voice): its row says so, with the cost of a new voice (`styleFirst`: the
+ * warm-up request's reference log-mel + style encoder, or the engine's per-call time).
+ */
+export function stageRows(
+  measured: { stage: string; mean: number | null; p99: number | null; fellBack?: number }[],
+  baseline: Baseline | null,
+  styleFirst: { ms: number; logMel: boolean } | null,
+  requests?: number,
+): StageRow[] {
+  const by = new Map(measured.map((m) => [m.stage, m]));
+  return STAGES.map(([stage]) => {
+    const m = by.get(stage);
+    const row: StageRow = { stage, meanMs: m?.mean ?? null, p99Ms: m?.p99 ?? null, baselineMs: baseline?.stages[stage] ?? null };
+    if (m?.fellBack) {
+      row.fellBack = m.fellBack;
+      row.note = `CPU fallback in ${m.fellBack}${requests ? `/${requests}` : ''} requests`;
+    }
+    if (stage === 'style_encoder') {
+      const cached = by.get('style_encoder (cached)');
+      if (cached) Object.assign(row, { meanMs: cached.mean, p99Ms: cached.p99 });
+      const first = styleFirst ? ` (a new voice: ${styleFirst.ms.toFixed(1)} ms once${styleFirst.logMel ? ', its log-mel included' : ''})` : '';
+      row.note = `cached per voice${first}${row.note ? `; ${row.note}` : ''}`;
+    }
+    if (stage === 'frontend' && baseline) row.note = 'not in the baseline: it starts from phoneme ids';
+    return row;
+  });
+}
+
+const f1 = (x: number | null | undefined) => (x == null || !Number.isFinite(x) ? '-' : x.toFixed(1));
+const label = (stage: string) => STAGES.find(([s]) => s === stage)?.[1] ?? stage;
+
+function beforeAfter(before: string, after: string, rows: [string, string, string][]): string[] {
+  const row = (a: string, b: string, c: string) => `${a.padEnd(38)} ${b.padStart(20)} ${c.padStart(20)}`;
+  return [row('', before, after), ...rows.map((r) => row(...r))];
+}
+
+function stageTable(after: string, rows: StageRow[]): string[] {
+  const line = (a: string, b: string, c: string, d: string, e = '') => `${a.padEnd(30)} ${b.padStart(14)} ${c.padStart(12)} ${d.padStart(12)}${e ? `  ${e}` : ''}`;
+  return [
+    line('per stage, one request (ms)', 'PyTorch eager', `${after} mean`, `${after} P99`),
+    ...rows.map((r) => line(`  ${label(r.stage)}`, f1(r.baselineMs), f1(r.meanMs), f1(r.p99Ms), r.note ?? '')),
+  ];
+}
+
+/** Lines that say which modules ran on their CPU fallback and why; empty when none did. */
+export function fallbackLines(fb: FallbackSummary, fellBack: number, requests: number): string[] {
+  const out: string[] = [];
+  for (const m of fb.onFallback) {
+    out.push(`FALLBACK: ${m.module} ran on its ONNX Runtime CPU fallback for every request (${m.why === 'load' ? 'its engine did not load' : 'its engine failed'}: ${m.reason})`);
+  }
+  const overran = Object.entries(fb.timeouts).filter(([, n]) => n > 0);
+  if (overran.length) {
+    out.push(`FALLBACK: calls over the ${fb.timeoutMs} ms timeout (serving.timeout_ms) answered by the CPU fallback: ${overran.map(([m, n]) => `${m} ${n}`).join(', ')}`);
+  }
+  if (out.length) out.push(`requests that fell back, over the streams sweep: ${fellBack} of ${requests}`);
+  const late = Object.entries(fb.overran).filter(([, n]) => n > 0);
+  if (late.length) {
+    out.push(`OVERRAN: calls over the ${fb.timeoutMs} ms timeout that could not be interrupted (in-process ONNX Runtime) and were answered late by the primary: ${late.map(([m, n]) => `${m} ${n}`).join(', ')}`);
+  }
+  return out;
+}
+
+export function renderOrt(r: OrtReport): string {
+  const b = r.baseline;
+  const totalReq = r.sweep.reduce((a, s) => a + s.requests, 0);
+  const fellBack = r.sweep.reduce((a, s) => a + s.fellBack, 0);
+  return [
+    `emovoice bench — profile ${r.profile}, ${r.textSeconds} s of speech per request (text → audio: ${r.phonemes} phonemes in ${r.parts} part${r.parts > 1 ? 's' : ''} of ≤ ${r.maxTextLen}, ${r.audioSeconds.toFixed(1)} s audio), P99 objective ${r.sloP99Ms} ms`,
+    ...beforeAfter(b ? `PyTorch eager (${b.device})` : 'baseline', r.fallback.onFallback.length ? `${r.backend} (with fallback)` : r.backend, [
+      ['end-to-end latency, mean (ms)', f1(b?.total_ms), f1(r.single.mean)],
+      ['end-to-end latency, P99 (ms)', f1(b?.p99_ms), f1(r.single.p99)],
+      [`concurrent streams within P99 ${r.sloP99Ms} ms`, b?.max_streams_within_slo != null ? String(b.max_streams_within_slo) : '-', String(r.maxStreamsWithinSlo)],
+      ['peak memory (MiB, process RSS)', b?.peak_gpu_mib ? b.peak_gpu_mib.toFixed(0) : '-', r.peakRssMiB.toFixed(0)],
+    ]),
+    '',
+    ...stageTable(r.backend, r.stages),
+    '',
+    `streams  requests  mean ms   p99 ms  req/s  within P99  fell back to CPU  overran timeout`,
+    ...r.sweep.map(
+      (s) =>
+        `${String(s.streams).padStart(7)} ${String(s.requests).padStart(9)} ${f1(s.latency.mean).padStart(8)} ${f1(s.latency.p99).padStart(8)} ${s.throughputRps.toFixed(1).padStart(6)}  ${(s.meetsSlo ? 'yes' : 'no').padEnd(10)}  ${`${s.fellBack}/${s.requests}`.padStart(16)}  ${`${s.overran}/${s.requests}`.padStart(15)}`,
+    ),
+    ...fallbackLines(r.fallback, fellBack, totalReq),
+    `each request: text frontend + pipeline (${r.parts > 1 ? 'parts one after another, ' : ''}style embedding cached); per-call timeout ${r.fallback.timeoutMs ?? 'none'} ms (serving.timeout_ms)${b ? `; the PyTorch baseline runs ${b.phonemes} random phoneme ids in one call${b.audio_seconds ? ` (${b.audio_seconds.toFixed(1)} s audio)` : ''}, style encoder every time` : ''}`,
+  ].join('\n') + '\n';
+}
+
+export function renderTrt(r: TrtReport): string {
+  const b = r.baseline;
+  const first = r.sweep[0];
+  const at = first && first.streams !== 1 ? ` at ${first.streams} streams` : '';
+  const mods = r.fallback.onFallback.map((m) => m.module);
+  return [
+    `emovoice bench — profile ${r.profile}, TensorRT ${r.tensorrt} (${r.trtexec}), ${r.textSeconds} s of speech per request (${r.phonemes} phonemes in ${r.parts.length} part${r.parts.length > 1 ? 's' : ''} of ≤ ${r.maxTextLen}), P99 objective ${r.sloP99Ms} ms`,
+    ...beforeAfter(b ? `PyTorch eager (${b.device})` : 'baseline', mods.length ? 'TensorRT + CPU fallback' : 'TensorRT', [
+      [`end-to-end latency, mean (ms)${at}`, f1(b?.total_ms), f1(first?.meanMs)],
+      [`end-to-end latency, P99 (ms)${at}`, f1(b?.p99_ms), f1(first?.p99Ms)],
+      [`concurrent streams within P99 ${r.sloP99Ms} ms`, b?.max_streams_within_slo != null ? String(b.max_streams_within_slo) : '-', String(r.maxStreamsWithinSlo)],
+      ['peak GPU memory (MiB)', b?.peak_gpu_mib ? b.peak_gpu_mib.toFixed(0) : '-', first?.peakGpuMiB != null ? first.peakGpuMiB.toFixed(0) : '-'],
+    ]),
+    '',
+    ...stageTable('trt', r.stages),
+    '',
+    'streams   mean ms    p99 ms  peak GPU MiB  within P99',
+    ...r.sweep.map((s) => `${String(s.streams).padStart(7)} ${f1(s.meanMs).padStart(9)} ${f1(s.p99Ms).padStart(9)} ${(s.peakGpuMiB != null ? s.peakGpuMiB.toFixed(0) : '-').padStart(13)}  ${s.meetsSlo ? 'yes' : 'no'}`),
+    ...r.fallback.onFallback.map((m) => `FALLBACK: ${m.module} ran on ONNX Runtime on this host's CPU at the same shapes and streams (${m.reason})`),
+    `engine times: trtexec's per-call latency per module (logs in ${r.logs}), × parts per request, P99s summed (an upper bound); host steps measured on this host one request at a time; style embedding cached per voice`,
+  ].join('\n') + '\n';
+}

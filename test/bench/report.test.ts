@@ -1,0 +1,55 @@
+// The bench report as text: before/after rows, stages in pipeline order, the sweep, and FALLBACK
+// lines that name the modules a CPU fallback served. Pure: hand-made reports in, text out.
+import { describe, expect, it } from 'vitest';
+import { renderOrt, stageRows, type Baseline, type OrtReport } from '../../src/bench/report.ts';
+import { stats } from '../../src/bench/load.ts';
+
+const baseline: Baseline = { device: 'cpu', stages: { style_encoder: 1, text_encoder: 2, acoustic_encoder: 1, 'length regulation': 0.1, acoustic_decoder: 4, vocoder: 70 }, total_ms: 80, p99_ms: 90, peak_gpu_mib: null, phonemes: 201, max_streams_within_slo: 1 };
+
+function report(over: Partial<OrtReport> = {}): OrtReport {
+  const lat = stats([90, 100, 110]);
+  return {
+    profile: 'cpu', backend: 'ort', textSeconds: 15, text: 'x', phonemes: 201, parts: 2, maxTextLen: 128, audioSeconds: 14.2, sloP99Ms: 130,
+    single: lat,
+    stages: stageRows([{ stage: 'frontend', mean: 4, p99: 8 }, { stage: 'style_encoder (cached)', mean: 0, p99: 0 }, { stage: 'vocoder', mean: 80, p99: 95, fellBack: 3 }], baseline, { ms: 36, logMel: true }, 3),
+    sweep: [
+      { streams: 1, requests: 3, latency: lat, throughputRps: 10, meetsSlo: true, stages: [], fellBack: 3, overran: 0 },
+      { streams: 2, requests: 6, latency: stats([150, 160, 170]), throughputRps: 12, meetsSlo: false, stages: [], fellBack: 6, overran: 1 },
+    ],
+    maxStreamsWithinSlo: 1, peakRssMiB: 300, baseline,
+    fallback: { timeoutMs: 2000, failEngines: ['vocoder'], onFallback: [{ module: 'vocoder', why: 'load', reason: 'vocoder disabled by --fail-engine' }], timeouts: { vocoder: 0, text_encoder: 2 }, overran: { acoustic_decoder: 1 } },
+    warnings: [],
+    ...over,
+  };
+}
+
+describe('bench report', () => {
+  it('stage rows come in pipeline order, with the baseline, the cache and the fallback noted', () => {
+    const rows = report().stages;
+    expect(rows.map((r) => r.stage)).toEqual(['frontend', 'style_encoder', 'text_encoder', 'acoustic_encoder', 'length regulation', 'acoustic_decoder', 'vocoder']);
+    expect(rows[0]).toMatchObject({ meanMs: 4, baselineMs: null, note: 'not in the baseline: it starts from phoneme ids' });
+    expect(rows[1]).toMatchObject({ meanMs: 0, baselineMs: 1, note: 'cached per voice (a new voice: 36.0 ms once, its log-mel included)' });
+    expect(rows[2]).toMatchObject({ meanMs: null, baselineMs: 2 });
+    expect(rows[6]).toMatchObject({ meanMs: 80, p99Ms: 95, baselineMs: 70, fellBack: 3, note: 'CPU fallback in 3/3 requests' });
+  });
+
+  it('the text table: before/after, stages, sweep with fallback counts, and what ran on the fallback', () => {
+    const t = renderOrt(report());
+    const lines = t.split('\n');
+    expect(lines[0]).toBe('emovoice bench — profile cpu, 15 s of speech per request (text → audio: 201 phonemes in 2 parts of ≤ 128, 14.2 s audio), P99 objective 130 ms');
+    expect(lines[1]).toMatch(/PyTorch eager \(cpu\) +ort \(with fallback\)$/);
+    expect(lines[2]).toMatch(/^end-to-end latency, mean \(ms\) +80\.0 +100\.0$/);
+    expect(lines[4]).toMatch(/^concurrent streams within P99 130 ms +1 +1$/);
+    expect(t).toMatch(/^ {2}vocoder +70\.0 +80\.0 +95\.0 {2}CPU fallback in 3\/3 requests$/m);
+    expect(t).toMatch(/^ +2 +6 +160\.0 +170\.0 +12\.0 {2}no +6\/6 +1\/6$/m);
+    expect(t).toContain('FALLBACK: vocoder ran on its ONNX Runtime CPU fallback for every request (its engine did not load: vocoder disabled by --fail-engine)');
+    expect(t).toContain('FALLBACK: calls over the 2000 ms timeout (serving.timeout_ms) answered by the CPU fallback: text_encoder 2');
+    expect(t).toContain('requests that fell back, over the streams sweep: 9 of 9');
+    expect(t).toContain('OVERRAN: calls over the 2000 ms timeout that could not be interrupted (in-process ONNX Runtime) and were answered late by the primary: acoustic_decoder 1');
+  });
+
+  it('says nothing about fallbacks when none happened', () => {
+    const t = renderOrt(report({ fallback: { timeoutMs: 2000, failEngines: [], onFallback: [], timeouts: { vocoder: 0 }, overran: {} } }));
+    expect(t).not.toMatch(/FALLBACK|OVERRAN|with fallback/);
+  });
+});

@@ -1,0 +1,107 @@
+// `emovoice bench --backend trt`: the pure parts (shapes for a request, combining module and host
+// timings) and the orchestration, run against a STAND-IN trtexec (test/fixtures/bin/fake-trtexec)
+// that replays a real trtexec 10.3 performance log. The stand-in is not TensorRT: these tests check
+// which runs are made and how their parsed numbers are combined, never engine speed.
+import { describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { resolve } from 'node:path';
+import { combineTimings, shapesForPhonemes, shapesForSpeech, type ModuleTiming } from '../../src/bench/trt.ts';
+import { loadModelManifest } from '../../src/model/manifest.ts';
+import { findTrtexec } from '../../src/trtexec/find.ts';
+
+const ROOT = resolve(__dirname, '../..');
+const STANDIN = { TRTEXEC: resolve(ROOT, 'test/fixtures/bin/fake-trtexec'), FAKE_TRTEXEC_LOG: resolve(ROOT, 'test/fixtures/trtexec/trt10-perf-summary-4177.log') };
+// What that log reports: "Latency: min = …, max = …, mean = 7.60628 ms, …, percentile(99%) = 12.9675 ms"
+const LOG_MEAN = 7.60628;
+const LOG_P99 = 12.9675;
+const TEXT_MODULES = ['text_encoder', 'acoustic_encoder', 'acoustic_decoder', 'vocoder'];
+const hasTrtexec = (await findTrtexec({ PATH: process.env.PATH })) !== null;
+
+describe('bench --backend trt: shapes and combination (pure)', () => {
+  it('the shapes follow the amount of speech, or a sentence part of n phonemes', async () => {
+    const m = await loadModelManifest(resolve(ROOT, 'models/tiny/manifest.yaml'));
+    const s = shapesForSpeech(m, 15);
+    expect(s.vocoder).toEqual([{ name: 'mel', dims: [1, 80, 938] }]);
+    expect(s.text_encoder).toEqual([{ name: 'phoneme_ids', dims: [1, 188] }]);
+    expect(s.style_encoder![0]!.dims).toEqual([1, 375, 80]);
+    const p = shapesForPhonemes(m, 100);
+    expect(p.text_encoder).toEqual([{ name: 'phoneme_ids', dims: [1, 100] }]);
+    expect(p.acoustic_decoder![0]).toEqual({ name: 'frame_hidden', dims: [1, 500, 64] });
+    expect(p.vocoder).toEqual([{ name: 'mel', dims: [1, 80, 500] }]);
+  });
+
+  it('a request sums module calls × parts and host steps; the cached style encoder is shown but not summed', () => {
+    const t = (module: string, meanMs: number | null, p99Ms: number | null, peakGpuMiB: number | null = null): ModuleTiming => ({ module, meanMs, p99Ms, source: 'trtexec', peakGpuMiB });
+    const c = combineTimings(
+      [
+        { count: 1, modules: [t('style_encoder', 100, 200, 50)] },
+        { count: 2, modules: [t('text_encoder', 1, 2), t('vocoder', 10, 20, 300)] },
+        { count: 1, modules: [t('text_encoder', 3, 4), t('vocoder', 30, 40)] },
+      ],
+      [{ stage: 'frontend', mean: 0.5, p99: 1 }],
+      ['style_encoder'],
+    );
+    expect(c.meanMs).toBe(0.5 + 2 * (1 + 10) + (3 + 30));
+    expect(c.p99Ms).toBe(1 + 2 * (2 + 20) + (4 + 40));
+    expect(c.peakGpuMiB).toBe(300);
+    expect(c.stages.map((s) => [s.stage, s.meanMs])).toEqual([['frontend', 0.5], ['style_encoder', 100], ['text_encoder', 5], ['vocoder', 50]]);
+    // a module without a number makes the total unknown, not smaller
+    expect(combineTimings([{ count: 1, modules: [t('vocoder', null, 1)] }], []).meanMs).toBeNull();
+  });
+});
+
+describe('bench --backend trt (STAND-IN trtexec replaying a real trtexec 10 performance log)', () => {
+  it('runs each module per sentence part at its shapes, and adds the host steps measured here', async () => {
+    const r = await execa('node', [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trt', '--text-seconds', '15', '--streams', '1,4', '--baseline', 'none', '--json'], { cwd: ROOT, env: STANDIN });
+    const j = JSON.parse(r.stdout);
+    expect(j.tensorrt).toBe('10.3.0');
+    expect(j.trtexec).toBe(STANDIN.TRTEXEC);
+    expect(j.maxTextLen).toBe(128);
+    expect(j.parts.length).toBeGreaterThan(1); // 15 s of text is over max_text_len 128: split, as the server does
+    for (const n of j.parts) expect(n).toBeLessThanOrEqual(128);
+    expect(j.warnings[0]).toMatch(/serving\.max_text_len: the text is \d+ phonemes, over the limit of 128/);
+    expect(j.host.map((h: { stage: string }) => h.stage)).toEqual(['frontend', 'length regulation']);
+    expect(j.sweep.map((s: { streams: number }) => s.streams)).toEqual([1, 4]);
+    const distinct = new Set(j.parts).size;
+    for (const s of j.sweep) {
+      // one style-encoder run, and one run per text module per distinct part length, each logged apart
+      expect(s.runs.filter((x: { module: string }) => x.module === 'style_encoder')).toHaveLength(1);
+      for (const m of TEXT_MODULES) expect(s.runs.filter((x: { module: string }) => x.module === m)).toHaveLength(distinct);
+      expect(new Set(s.runs.map((x: { log: string }) => x.log)).size).toBe(s.runs.length);
+      const host = (k: 'mean' | 'p99') => j.host.reduce((a: number, h: Record<string, number>) => a + h[k]!, 0);
+      const calls = TEXT_MODULES.length * j.parts.length; // the style encoder is cached per voice
+      expect(s.meanMs).toBeCloseTo(calls * LOG_MEAN + host('mean'), 6);
+      expect(s.p99Ms).toBeCloseTo(calls * LOG_P99 + host('p99'), 6);
+      expect(s.meetsSlo).toBe(s.p99Ms <= 130);
+    }
+    expect(j.maxStreamsWithinSlo).toBe(Math.max(0, ...j.sweep.filter((s: { meetsSlo: boolean }) => s.meetsSlo).map((s: { streams: number }) => s.streams)));
+    expect(j.stages.map((s: { stage: string }) => s.stage)).toEqual(['frontend', 'style_encoder', 'text_encoder', 'acoustic_encoder', 'length regulation', 'acoustic_decoder', 'vocoder']);
+    expect(j.stages.find((s: { stage: string }) => s.stage === 'style_encoder').note).toContain(`a new voice: ${LOG_MEAN.toFixed(1)} ms`);
+  });
+
+  it('--fail-engine vocoder: the vocoder is timed on ONNX Runtime on this host instead, and the table says so', async () => {
+    const args = [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trt', '--text-seconds', '4', '--streams', '1,2', '--requests', '2', '--baseline', 'none', '--fail-engine', 'vocoder'];
+    const r = await execa('node', [...args, '--json'], { cwd: ROOT, env: STANDIN });
+    const j = JSON.parse(r.stdout);
+    expect(j.parts).toHaveLength(1);
+    expect(j.fallback.onFallback).toEqual([{ module: 'vocoder', why: 'load', reason: 'vocoder disabled by --fail-engine' }]);
+    for (const s of j.sweep) {
+      const voc = s.runs.filter((x: { module: string }) => x.module === 'vocoder');
+      expect(voc.map((x: { source: string }) => x.source)).toEqual(['ort-cpu fallback']);
+      expect(voc[0].meanMs).toBeGreaterThan(0);
+      expect(s.runs.filter((x: { source: string }) => x.source === 'trtexec').map((x: { module: string }) => x.module)).toEqual(['style_encoder', 'text_encoder', 'acoustic_encoder', 'acoustic_decoder']);
+      const host = j.host.reduce((a: number, h: { mean: number }) => a + h.mean, 0);
+      expect(s.meanMs).toBeCloseTo(3 * LOG_MEAN + voc[0].meanMs + host, 6);
+    }
+    const text = await execa('node', args, { cwd: ROOT, env: STANDIN });
+    expect(text.stdout).toMatch(/TensorRT \+ CPU fallback/);
+    expect(text.stdout).toMatch(/^FALLBACK: vocoder ran on ONNX Runtime on this host's CPU at the same shapes and streams/m);
+  });
+
+  it.skipIf(hasTrtexec)('without trtexec: one error line, exit 3', async () => {
+    const r = await execa(process.execPath, [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trt'], { cwd: ROOT, env: { TRTEXEC: '' }, reject: false });
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error: the trt benchmark runs engines with trtexec, which was not found \(fix: /);
+  });
+});

@@ -1,0 +1,64 @@
+// Text in, audio out through the real pipeline (ONNX Runtime CPU, the tiny model): the frontend is a
+// timed stage, text over the limit is split (never truncated), and the split is described in one line.
+import { describe, expect, it } from 'vitest';
+import { resolve } from 'node:path';
+import { loadModelManifest } from '../../src/model/manifest.ts';
+import { makeRunners, synthModel } from '../../src/synth/model.ts';
+import { Pipeline } from '../../src/synth/pipeline.ts';
+import { frontend, mergeStages, splitWarning, synthesizeText } from '../../src/synth/speak.ts';
+import { readNpz } from '../../src/tensor/io.ts';
+import { textToPhonemes } from '../../src/text/frontend.ts';
+
+const ROOT = resolve(__dirname, '../..');
+const TEXT = 'Good morning. 今天天气很好。 We will meet at the park at ten.';
+
+describe('synthesizeText', async () => {
+  const manifest = await loadModelManifest(resolve(ROOT, 'models/tiny/manifest.yaml'));
+  const e2e = await readNpz(resolve(ROOT, 'models/tiny/refs/e2e/hello.npz'));
+  const runners = makeRunners(manifest, 'ort');
+  await Promise.all(Object.values(runners).map((r) => r.load()));
+  const reference = { samples: e2e.wav_ref!.data as Float32Array, sampleRate: 16000 };
+  const whole = textToPhonemes(TEXT, { symbols: manifest.symbols }).ids.length;
+
+  it('within the limit: one part, the frontend timed first, audio of frames × hop samples', async () => {
+    const pipeline = new Pipeline(await synthModel(manifest, { maxTextLen: 128 }), runners);
+    const r = await synthesizeText(pipeline, { text: TEXT, symbols: manifest.symbols, reference, emotion: 'neutral' });
+    expect(r.split).toBeNull();
+    expect(r.parts).toHaveLength(1);
+    expect(r.phonemes).toBe(whole);
+    expect(r.stages.map((s) => s.stage)).toEqual(['frontend', 'reference log-mel', 'style_encoder', 'text_encoder', 'acoustic_encoder', 'length regulation', 'acoustic_decoder', 'vocoder']);
+    expect(r.waveform.length).toBe(r.frames * 256);
+  });
+
+  it('over the limit: split at sentence ends, every part spoken, each within the limit', async () => {
+    const limit = Math.ceil(whole / 2);
+    const pipeline = new Pipeline(await synthModel(manifest, { maxTextLen: limit }), runners);
+    const r = await synthesizeText(pipeline, { text: TEXT, symbols: manifest.symbols, reference, emotion: 'neutral' });
+    expect(r.split).toEqual({ phonemes: whole, limit, parts: r.parts.length });
+    expect(r.parts.length).toBeGreaterThan(1);
+    for (const p of r.parts) expect(p.phonemes).toBeLessThanOrEqual(limit);
+    expect(r.waveform.length).toBe(r.parts.reduce((a, p) => a + p.waveform.length, 0));
+    // the cache hit of later parts folds into the style encoder's row
+    expect(r.stages.map((s) => s.stage)).not.toContain('style_encoder (cached)');
+    const { phonemes } = frontend(TEXT, manifest.symbols, limit);
+    expect(phonemes.map((p) => p.ids.length)).toEqual(r.parts.map((p) => p.phonemes));
+  });
+
+  it('mergeStages sums by name and keeps the fallback marks', () => {
+    const m = mergeStages([
+      [{ stage: 'frontend', ms: 1 }],
+      [{ stage: 'style_encoder', ms: 5 }, { stage: 'vocoder', ms: 2 }],
+      [{ stage: 'style_encoder (cached)', ms: 0 }, { stage: 'vocoder', ms: 3, fallback: 'timeout' }],
+    ]);
+    expect(m).toEqual([{ stage: 'frontend', ms: 1 }, { stage: 'style_encoder', ms: 5 }, { stage: 'vocoder', ms: 5, fallback: 'timeout' }]);
+  });
+
+  it('the split warning is one line naming serving.max_text_len, where it is set, and the fix', () => {
+    const w = splitWarning({ phonemes: 201, limit: 128, parts: 2 }, { file: 'configs/base.yaml', line: 38, column: 12 });
+    expect(w.split('\n')).toHaveLength(1);
+    expect(w).toBe(
+      'configs/base.yaml:38:12 serving.max_text_len: the text is 201 phonemes, over the limit of 128 per sentence; split at sentence/clause boundaries into 2 parts, spoken one after another' +
+        ' (fix: shorten the text, or raise serving.max_text_len in the profile or with --set serving.max_text_len=N, up to what the engines accept)',
+    );
+  });
+});
