@@ -6,9 +6,10 @@
 //     in use (a slow call under load is not a broken engine).
 // Every fallback is recorded (events) so callers can say so; inferTraced() says which side answered
 // one call, so a request can be counted as "fell back". It never retries a broken primary.
-// A timeout can only pre-empt a primary that yields while it works (trtexec, a child process). An
-// in-process ONNX Runtime call blocks the event loop until it returns, so its overrun cannot be cut
-// short: such a call is answered by the primary and counted as `overran`, never hidden.
+// A timeout can only pre-empt a primary that yields while it works (trtexec, a child process, ONNX
+// Runtime in a worker thread: OrtThreadRunner, which the serving paths use). An in-process OrtRunner
+// call blocks the event loop until it returns, so its overrun cannot be cut short: such a call is
+// answered by the primary and counted as `overran`, never hidden.
 import type { TensorMap } from '../tensor/tensor.ts';
 import type { IoInfo, Runner } from './runner.ts';
 

@@ -7,7 +7,7 @@ import { melConfigFromManifest } from '../audio/mel.ts';
 import { UserError } from '../core/errors.ts';
 import type { ModelManifest } from '../model/manifest.ts';
 import { FallbackRunner, UnavailableRunner, type FallbackEvent } from '../runtime/fallback.ts';
-import { OrtRunner } from '../runtime/ort.ts';
+import { OrtThreadRunner } from '../runtime/ort-thread.ts';
 import type { IoInfo, Runner } from '../runtime/runner.ts';
 import { TrtexecRunner } from '../runtime/trt.ts';
 import { readNpz } from '../tensor/io.ts';
@@ -68,14 +68,16 @@ export function makeRunners(
         hint: `a model needs: ${MODULES.join(', ')}`,
       });
     }
-    const ort = new OrtRunner(mod.file);
+    // Sessions in worker threads: onnxruntime-node blocks the thread it runs on, and a serving path
+    // needs its timeouts to fire and its streams to overlap.
+    const ort = new OrtThreadRunner(mod.file);
     if (backend === 'ort' && opts.fallback !== 'always') {
       out[name] = ort;
       continue;
     }
     let primary: Runner =
       backend === 'ort'
-        ? new OrtRunner(mod.file)
+        ? new OrtThreadRunner(mod.file)
         : new TrtexecRunner({
             exe: opts.trtexec ?? null,
             engine: join(opts.engineDir ?? '.', `${name}.engine`),

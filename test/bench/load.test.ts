@@ -105,8 +105,9 @@ describe('emovoice bench --profile cpu (ONNX Runtime, the real tiny model)', () 
   });
 
   it('a timeout never takes a module out of use: each overrunning call is either answered by the fallback or counted as overran', async () => {
-    // 1 ms is below any vocoder call. In-process ONNX Runtime blocks the event loop, so most overruns
-    // cannot be cut short (overran); none may switch the vocoder to its fallback for good.
+    // 1 ms is below any vocoder call. The sessions run in worker threads (OrtThreadRunner), so the
+    // timeout fires and the fallback answers; an overrun that slips through is counted as overran.
+    // None may switch the vocoder to its fallback for good.
     const r = await bench(['--profile', 'cpu', '--text-seconds', '2', '--streams', '1', '--requests', '3', '--baseline', 'none', '--set', 'serving.timeout_ms=1', '--json']);
     expect(r.exitCode).toBe(0);
     const j = JSON.parse(r.stdout);
