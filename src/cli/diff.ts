@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../core/errors.ts';
-import { DEFAULT_THRESHOLDS, diffBuild, diffVerify, kindOf } from '../report/diff.ts';
+import { DEFAULT_THRESHOLDS, diffBench, diffBuild, diffVerify, kindOf } from '../report/diff.ts';
 
 async function readJson(path: string): Promise<unknown> {
   const text = await readFile(path, 'utf8').catch(() => {
@@ -19,8 +19,8 @@ async function readJson(path: string): Promise<unknown> {
 export function register(program: Command): void {
   program
     .command('diff')
-    .description('compare two build manifests or two verify reports; exit 1 on a latency, size or accuracy regression')
-    .argument('<old>', 'previous build-manifest.json or verify --json report')
+    .description('compare two build manifests, verify reports or bench reports; exit 1 on a latency, size, accuracy or capacity regression')
+    .argument('<old>', 'previous build-manifest.json, verify --json or bench --json report')
     .argument('<new>', 'new one of the same kind')
     .option('--latency <fraction>', 'allowed latency increase', String(DEFAULT_THRESHOLDS.latency))
     .option('--error <fraction>', 'allowed relative increase of error metrics', String(DEFAULT_THRESHOLDS.error))
@@ -31,15 +31,15 @@ export function register(program: Command): void {
       const b = await readJson(newPath);
       const ka = kindOf(a);
       const kb = kindOf(b);
-      if (!ka) throw new UserError('not a build manifest or verify report', { place: { file: oldPath }, hint: 'pass build-manifest.json or verify --json output' });
+      if (!ka) throw new UserError('not a build manifest, verify report or bench report', { place: { file: oldPath }, hint: 'pass build-manifest.json, or the output of verify --json or bench --json' });
       if (ka !== kb) throw new UserError(`cannot compare a ${ka} file with ${kb ?? 'an unknown file'}`, { place: { file: newPath }, hint: 'compare files of the same kind' });
       const t = { ...DEFAULT_THRESHOLDS, latency: Number(opts.latency), error: Number(opts.error), snrDb: Number(opts.snrDb) };
-      const findings = ka === 'build' ? diffBuild(a, b, t) : diffVerify(a, b, t);
+      const findings = ka === 'build' ? diffBuild(a, b, t) : ka === 'bench' ? diffBench(a, b, t) : diffVerify(a, b, t);
       const regressions = findings.filter((f) => f.regression);
       if (opts.json) {
         process.stdout.write(JSON.stringify({ kind: ka, regressions: regressions.length, findings }, null, 2) + '\n');
       } else {
-        const shown = findings.filter((f) => f.regression || ka === 'build');
+        const shown = findings.filter((f) => f.regression || ka !== 'verify');
         for (const f of shown) {
           process.stdout.write(`${f.regression ? 'REGRESSION' : 'ok        '}  ${f.where.padEnd(34)} ${f.metric.padEnd(20)} ${String(f.old ?? '-').padStart(12)} → ${String(f.new ?? '-').padEnd(12)} ${f.change}\n`);
         }

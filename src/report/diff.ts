@@ -1,5 +1,6 @@
 // Regression check between two runs, for CI: build manifests (engine latency from `build --measure`
-// or the parsed trtexec summary, engine size, build time) and verify reports (per-output accuracy metrics).
+// or the parsed trtexec summary, engine size, build time), verify reports (per-output accuracy metrics)
+// and bench reports (end-to-end latency, P99 per streams level, streams within the P99 objective).
 // Pure: takes two parsed JSON documents and thresholds, returns findings.
 
 export interface DiffThresholds {
@@ -26,8 +27,9 @@ export interface Finding {
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-export function kindOf(doc: any): 'build' | 'verify' | null {
+export function kindOf(doc: any): 'build' | 'verify' | 'bench' | null {
   if (doc?.format === 'emovoice-build-manifest/1') return 'build';
+  if (typeof doc?.sloP99Ms === 'number' && Array.isArray(doc?.sweep) && typeof doc?.backend === 'string') return 'bench';
   if (Array.isArray(doc?.cases) && 'pass' in doc) return 'verify';
   return null;
 }
@@ -100,6 +102,33 @@ export function diffVerify(a: any, b: any, t: DiffThresholds = DEFAULT_THRESHOLD
       const d = mb.cosine - ma.cosine;
       out.push({ where: key, metric: 'cosine', old: ma.cosine, new: mb.cosine, change: d.toExponential(1), regression: d < -t.cosine });
     }
+  }
+  return out;
+}
+
+/** Two `emovoice bench --json` reports of the same profile, backend and amount of speech. */
+export function diffBench(a: any, b: any, t: DiffThresholds = DEFAULT_THRESHOLDS): Finding[] {
+  const out: Finding[] = [];
+  for (const k of ['profile', 'backend', 'textSeconds', 'sloP99Ms'] as const) {
+    if (a[k] !== b[k]) out.push({ where: 'settings', metric: k, old: null, new: null, change: `${a[k]} → ${b[k]}: not comparable`, regression: true });
+  }
+  if (out.length) return out;
+  const lat = (x: number | null | undefined, y: number | null | undefined, where: string, metric: string) => {
+    if (x == null || y == null) return;
+    const r = rel(x, y);
+    out.push({ where, metric, old: x, new: y, change: pct(r), regression: r > t.latency });
+  };
+  lat(a.single?.mean, b.single?.mean, 'end to end, 1 stream', 'latency mean ms');
+  lat(a.single?.p99, b.single?.p99, 'end to end, 1 stream', 'latency p99 ms');
+  const p99 = (lv: any): number | null => lv?.latency?.p99 ?? lv?.p99Ms ?? null;
+  for (const lb of b.sweep) {
+    const la = a.sweep.find((x: any) => x.streams === lb.streams);
+    if (la) lat(p99(la), p99(lb), `${lb.streams} streams`, 'latency p99 ms');
+  }
+  const sa = a.maxStreamsWithinSlo;
+  const sb = b.maxStreamsWithinSlo;
+  if (typeof sa === 'number' && typeof sb === 'number') {
+    out.push({ where: `P99 ≤ ${b.sloP99Ms} ms`, metric: 'streams within SLO', old: sa, new: sb, change: `${sb - sa >= 0 ? '+' : ''}${sb - sa}`, regression: sb < sa });
   }
   return out;
 }
