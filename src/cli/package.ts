@@ -32,11 +32,12 @@ export function register(program: Command): void {
     .option('--cpu-instances <n>', 'CPU instances per fallback model', '1')
     .option('--orchestrator-instances <n>', 'CPU instances of the orchestrator (concurrent requests in flight)')
     .option('--no-cpu-fallback', 'leave out the ONNX Runtime CPU fallback models')
-    .option('--allow-missing-engines', 'write configs even where an engine is not built yet')
+    .option('--require-engines', 'fail (exit 3, nothing written) unless every engine is built; for CI')
+    .option('--allow-missing-engines', '(the default) write the repository even where an engine is not built yet, with a warning')
     .option('--set <key=value>', 'override a profile value (repeatable)', collect)
     .action(async (opts: {
       profile: string; triton: string; instances: string; cpuInstances: string; orchestratorInstances?: string;
-      cpuFallback: boolean; allowMissingEngines?: boolean; set?: string[];
+      cpuFallback: boolean; requireEngines?: boolean; allowMissingEngines?: boolean; set?: string[];
     }) => {
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;
@@ -49,9 +50,9 @@ export function register(program: Command): void {
         cpuFallback: opts.cpuFallback,
       });
       const missing = Object.keys(manifest.modules).map((m) => join(p.output, `${m}.engine`)).filter((f) => !existsSync(f));
-      if (missing.length && !opts.allowMissingEngines) {
+      if (missing.length && opts.requireEngines) {
         throw new UserError(`engines not built yet: ${missing.join(', ')}`, {
-          hint: `run \`emovoice build --profile ${p.name}\` first, or pass --allow-missing-engines`,
+          hint: `run \`emovoice build --profile ${p.name}\` first (or drop --require-engines to write the configs alone)`,
           exitCode: 3,
         });
       }
@@ -82,6 +83,8 @@ export function register(program: Command): void {
         `wrote ${opts.triton}: ${n} engine models (max batch ${Object.entries(plan.maxBatch).map(([m, b]) => `${m} ${b}`).join(', ')}; queue delay ${plan.queueDelayMs} ms)` +
           `${plan.cpuFallback ? `, ${n} CPU fallback models` : ''}, and the emovoice orchestrator (TEXT + REF_AUDIO in, WAVEFORM out; needs Node.js ≥ 20 in the Triton image for TEXT)`,
       );
-      if (missing.length) log(`warning: engines not built yet: ${missing.join(', ')} (configs written; copy model.plan files in later)`);
+      if (missing.length) {
+        log(`warning: ${missing.length} engine(s) not built yet, so their model folders have no model.plan and Triton will not load them: ${missing.join(', ')} (fix: run \`emovoice build --profile ${p.name}\` and package again; --require-engines makes this an error)`);
+      }
     });
 }

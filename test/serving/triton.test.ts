@@ -18,7 +18,7 @@ describe.skipIf(!haveSchema)('Triton model repository', () => {
     const dir = await mkdtemp(join(tmpdir(), 'ev-triton-'));
     const r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'package', '--profile', 'a10g-fp16', '--triton', dir, '--allow-missing-engines'], { cwd: ROOT });
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toMatch(/warning: engines not built yet/);
+    expect(r.stderr).toMatch(/warning: 5 engine\(s\) not built yet/);
     const v = await execa('python3', [join(ROOT, 'test/serving/validate_triton.py'), dir], { reject: false });
     expect(v.stdout).not.toMatch(/^error/m);
     expect(v.exitCode).toBe(0);
@@ -72,9 +72,14 @@ describe.skipIf(!haveSchema)('Triton model repository', () => {
     expect(v.stdout).toMatch(/error vocoder: .*max_batch/);
   });
 
-  it('refuses to package missing engines unless asked', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'ev-triton-'));
-    const r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'package', '--profile', 'a10g-fp16', '--triton', dir], { cwd: ROOT, reject: false });
+  it('without engines: writes the configs with a warning, or with --require-engines fails and writes nothing', async () => {
+    let dir = await mkdtemp(join(tmpdir(), 'ev-triton-'));
+    let r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'package', '--profile', 'a10g-fp16', '--triton', dir], { cwd: ROOT, reject: false });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/warning: 5 engine\(s\) not built yet, so their model folders have no model\.plan .*\(fix: run `emovoice build --profile a10g-fp16`/);
+    expect(existsSync(join(dir, 'vocoder/config.pbtxt'))).toBe(true);
+    dir = await mkdtemp(join(tmpdir(), 'ev-triton-'));
+    r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'package', '--profile', 'a10g-fp16', '--triton', dir, '--require-engines'], { cwd: ROOT, reject: false });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/error: engines not built yet: .*\(fix: run `emovoice build --profile a10g-fp16` first/);
     expect(existsSync(join(dir, 'emovoice'))).toBe(false); // nothing half-written
