@@ -24,20 +24,10 @@ export interface SplitInfo {
   parts: number;
 }
 
-export interface TextResult {
-  waveform: Float32Array;
-  sampleRate: number;
-  /** Per stage, summed over the parts, in pipeline order; "frontend" first. */
-  stages: StageTiming[];
-  totalMs: number;
-  audioSeconds: number;
-  rtf: number;
-  /** Phonemes spoken (over all parts) and mel frames. */
-  phonemes: number;
-  frames: number;
+/** A whole text request: the parts' audio joined, their stages summed ("frontend" first). */
+export interface TextResult extends Omit<SynthResult, 'intermediates' | 'warnings'> {
   parts: SynthResult[];
   split: SplitInfo | null;
-  cacheHit: boolean;
   /** Frontend and pipeline warnings (unreadable characters, reference audio); not the split (see `split`). */
   warnings: string[];
 }
