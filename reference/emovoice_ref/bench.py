@@ -11,6 +11,7 @@ would) and reports per-level latency, P99 and throughput, and the most streams w
 import argparse
 import json
 import os
+import resource
 import threading
 import time
 
@@ -23,6 +24,11 @@ from .config import CONFIGS
 from .model import build_modules, emotion_table
 from .pipeline import durations_from_log, regulate_length
 from .symbols import SYMBOLS
+
+
+def peak_rss_mib():
+    """This process's peak resident memory (Linux reports ru_maxrss in KiB): the CPU baseline's memory."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def sync(dev):
@@ -117,13 +123,14 @@ def main(argv=None):
     out = {"config": config, "device": str(dev), "gpu": torch.cuda.get_device_name(0) if dev.type == "cuda" else None,
            "torch": torch.__version__, "stages": med, "total_ms": total, "p99_ms": p99, "audio_seconds": samples / c.sample_rate,
            "peak_gpu_mib": torch.cuda.max_memory_allocated() / 2**20 if dev.type == "cuda" else None,
-           "phonemes": int(ids.shape[1]), "repeats": a.repeats}
+           "peak_rss_mib": peak_rss_mib(), "phonemes": int(ids.shape[1]), "repeats": a.repeats}
     if a.streams:
         out["sweep"] = [sweep(mods, ids_t, ref_t, emo, dev, int(n), a.repeats) for n in a.streams.split(",")]
         within = [r["streams"] for r in out["sweep"] if r["p99_ms"] <= a.slo_p99_ms]
         out["slo_p99_ms"] = a.slo_p99_ms
         out["max_streams_within_slo"] = max(within, default=0)
         out["peak_gpu_mib"] = torch.cuda.max_memory_allocated() / 2**20 if dev.type == "cuda" else None
+        out["peak_rss_mib"] = peak_rss_mib()
     if a.json:
         print(json.dumps(out))
     else:

@@ -11,6 +11,8 @@ export interface Baseline {
   total_ms: number;
   p99_ms: number;
   peak_gpu_mib: number | null;
+  /** Peak resident memory of the baseline process (absent in results from before it was recorded). */
+  peak_rss_mib?: number;
   phonemes: number;
   audio_seconds?: number;
   max_streams_within_slo?: number;
@@ -172,7 +174,7 @@ export function renderOrt(r: OrtReport): string {
       ['end-to-end latency, mean (ms)', f1(b?.total_ms), f1(r.single.mean)],
       ['end-to-end latency, P99 (ms)', f1(b?.p99_ms), f1(r.single.p99)],
       [`concurrent streams within P99 ${r.sloP99Ms} ms`, b?.max_streams_within_slo != null ? String(b.max_streams_within_slo) : '-', String(r.maxStreamsWithinSlo)],
-      ['peak memory (MiB, process RSS)', b?.peak_gpu_mib ? b.peak_gpu_mib.toFixed(0) : '-', r.peakRssMiB.toFixed(0)],
+      ['peak memory (MiB, process RSS)', b?.peak_rss_mib != null ? b.peak_rss_mib.toFixed(0) : '-', r.peakRssMiB.toFixed(0)],
     ]),
     '',
     ...stageTable(r.backend, r.stages),

@@ -104,7 +104,6 @@ async function benchOrt(loaded: LoadedProfile, manifest: ModelManifest, text: st
     await Promise.all(Object.values(runners).map((r) => r.load()));
     const pipeline = new Pipeline(model, runners, new EmbeddingCache());
     const serve = () => synthesizeText(pipeline, { text, symbols: manifest.symbols, reference, emotion: 'neutral' });
-    const rssBefore = process.memoryUsage().rss;
     const warm = await serve(); // warm-up; also computes the voice's embeddings, cached from here on
     const warnings = [...(warm.split ? [splitWarning(warm.split, loaded.locate(['serving', 'max_text_len']))] : []), ...warm.warnings];
     for (const w of warnings) log(`warning: ${w}`);
@@ -115,7 +114,7 @@ async function benchOrt(loaded: LoadedProfile, manifest: ModelManifest, text: st
       const r = sweep.at(-1)!;
       log(`streams ${s}: p99 ${r.latency.p99.toFixed(1)} ms, ${r.throughputRps.toFixed(1)} req/s, ${r.fellBack}/${r.requests} fell back`);
     }
-    const peakRssMiB = Math.max(process.memoryUsage().rss, rssBefore) / 2 ** 20;
+    const peakRssMiB = process.resourceUsage().maxRSS / 1024; // KiB: this process's peak, worker threads included
     // The text's phoneme count (parts add a pause at each cut); the baseline runs that many ids in one call.
     const phonemes = warm.split?.phonemes ?? warm.phonemes;
     const baseline = opts.baseline === 'pytorch' ? await pytorchBaseline(manifest, phonemes, 'cpu', f) : null;

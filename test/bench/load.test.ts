@@ -10,6 +10,8 @@ import type { StageTiming } from '../../src/synth/pipeline.ts';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = resolve(ROOT, 'bin/emovoice.js');
+const haveTorch = (await execa('python3', ['-c', 'import torch, yaml'], { reject: false })).exitCode === 0;
+if (!haveTorch) console.log('SKIPPED: the PyTorch-baseline bench test: python3 with torch not available (scripts/setup.sh installs it)');
 const bench = (args: string[], env: Record<string, string> = {}) => execa('node', [BIN, 'bench', ...args], { cwd: ROOT, reject: false, env });
 
 describe('bench arithmetic', () => {
@@ -143,5 +145,30 @@ describe('emovoice bench --profile cpu (ONNX Runtime, the real tiny model)', () 
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(msg);
     }
+  });
+});
+
+describe.skipIf(!haveTorch)('emovoice bench --profile cpu against PyTorch eager (the reference model, same text)', () => {
+  it('prints the before/after table with the PyTorch column measured on this machine', async () => {
+    const r = await bench(['--profile', 'cpu', '--text-seconds', '2', '--streams', '1,2', '--requests', '2', '--json']);
+    expect(r.exitCode).toBe(0);
+    const j = JSON.parse(r.stdout);
+    const b = j.baseline;
+    expect(b.device).toBe('cpu');
+    expect(b.phonemes).toBe(j.phonemes); // the same amount of text in one call
+    expect(Object.keys(b.stages).sort()).toEqual(['acoustic_decoder', 'acoustic_encoder', 'length regulation', 'style_encoder', 'text_encoder', 'vocoder']);
+    expect(b.total_ms).toBeGreaterThan(0);
+    expect(b.sweep.map((s: { streams: number; requests: number }) => [s.streams, s.requests])).toEqual([[1, 2], [2, 4]]);
+    expect(b.peak_rss_mib).toBeGreaterThan(50); // torch alone is larger than this
+    expect(j.peakRssMiB).toBeGreaterThan(50);
+    const t = await bench(['--profile', 'cpu', '--text-seconds', '2', '--streams', '1', '--requests', '2']);
+    expect(t.exitCode).toBe(0);
+    const lines = t.stdout.split('\n');
+    expect(lines[1]).toMatch(/^ +PyTorch eager \(cpu\) +ort$/);
+    for (const row of [/^end-to-end latency, mean \(ms\)/, /^end-to-end latency, P99 \(ms\)/, /^peak memory \(MiB, process RSS\)/]) {
+      const line = lines.find((l) => row.test(l));
+      expect(line).toMatch(/ \d+(\.\d)? +\d+(\.\d)?$/); // a number in both columns
+    }
+    expect(t.stdout).toMatch(/^concurrent streams within P99 130 ms +\d+ +\d+$/m);
   });
 });

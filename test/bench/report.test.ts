@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { renderOrt, stageRows, type Baseline, type OrtReport } from '../../src/bench/report.ts';
 import { stats } from '../../src/bench/load.ts';
 
-const baseline: Baseline = { device: 'cpu', stages: { style_encoder: 1, text_encoder: 2, acoustic_encoder: 1, 'length regulation': 0.1, acoustic_decoder: 4, vocoder: 70 }, total_ms: 80, p99_ms: 90, peak_gpu_mib: null, phonemes: 201, max_streams_within_slo: 1 };
+const baseline: Baseline = { device: 'cpu', stages: { style_encoder: 1, text_encoder: 2, acoustic_encoder: 1, 'length regulation': 0.1, acoustic_decoder: 4, vocoder: 70 }, total_ms: 80, p99_ms: 90, peak_gpu_mib: null, peak_rss_mib: 612.4, phonemes: 201, max_streams_within_slo: 1 };
 
 function report(over: Partial<OrtReport> = {}): OrtReport {
   const lat = stats([90, 100, 110]);
@@ -40,6 +40,7 @@ describe('bench report', () => {
     expect(lines[1]).toMatch(/PyTorch eager \(cpu\) +ort \(with fallback\)$/);
     expect(lines[2]).toMatch(/^end-to-end latency, mean \(ms\) +80\.0 +100\.0$/);
     expect(lines[4]).toMatch(/^concurrent streams within P99 130 ms +1 +1$/);
+    expect(lines[5]).toMatch(/^peak memory \(MiB, process RSS\) +612 +300$/);
     expect(t).toMatch(/^ {2}vocoder +70\.0 +80\.0 +95\.0 {2}CPU fallback in 3\/3 requests$/m);
     expect(t).toMatch(/^ +2 +6 +160\.0 +170\.0 +12\.0 {2}no +6\/6 +1\/6$/m);
     expect(t).toContain('FALLBACK: vocoder ran on its ONNX Runtime CPU fallback for every request (its engine did not load: vocoder disabled by --fail-engine)');
@@ -51,5 +52,10 @@ describe('bench report', () => {
   it('says nothing about fallbacks when none happened', () => {
     const t = renderOrt(report({ fallback: { timeoutMs: 2000, failEngines: [], onFallback: [], timeouts: { vocoder: 0 }, overran: {} } }));
     expect(t).not.toMatch(/FALLBACK|OVERRAN|with fallback/);
+  });
+
+  it('a baseline without a memory figure shows a dash, not another kind of memory', () => {
+    const t = renderOrt(report({ baseline: { ...baseline, peak_rss_mib: undefined, peak_gpu_mib: 900 } }));
+    expect(t).toMatch(/^peak memory \(MiB, process RSS\) +- +300$/m);
   });
 });
