@@ -8,7 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError } from '../core/errors.ts';
-import { loadModelManifest, type ModelManifest } from '../model/manifest.ts';
+import { loadModelManifest, servedTextLen, type ModelManifest } from '../model/manifest.ts';
 import { loadProfile, type LoadedProfile } from '../profile/load.ts';
 import { FallbackRunner } from '../runtime/fallback.ts';
 import { OrtRunner } from '../runtime/ort.ts';
@@ -72,7 +72,7 @@ export function register(program: Command): void {
         failEngines: [...new Set(failEngines)],
       };
       const manifest = await loadModelManifest(p.model);
-      const maxTextLen = p.serving?.max_text_len ?? manifest.limits.text_len ?? 256;
+      const maxTextLen = servedTextLen(p.serving, manifest);
       const hop = Number((manifest.audio.mel as { hop: number }).hop);
       const target = phonemesForSeconds(flags.seconds, manifest.audio.sample_rate, hop, FRAMES_PER_PHONEME);
       const text = benchText(target, (t) => textToPhonemes(t, { symbols: manifest.symbols }).ids.length);
@@ -94,7 +94,7 @@ interface Flags {
 async function benchOrt(loaded: LoadedProfile, manifest: ModelManifest, text: string, maxTextLen: number, opts: Opts, f: Flags): Promise<OrtReport> {
   const p = loaded.profile;
   const timeoutMs = p.serving?.timeout_ms ?? null;
-  const model = await synthModel(manifest, { maxTextLen });
+  const model = await synthModel(manifest, p.serving);
   const e2e = await readNpz(resolve(manifest.references.dir, 'e2e/hello.npz'));
   const samples = e2e.wav_ref!.data as Float32Array;
   // The reference's content hash is its cache key, computed once as a server does when a voice is registered.

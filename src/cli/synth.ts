@@ -61,7 +61,7 @@ export function register(program: Command): void {
       const backend = opts.backend ?? (p.backend as 'ort' | 'trt');
       if (backend !== 'ort' && backend !== 'trt') throw new UserError(`unknown backend "${backend}"`, { hint: 'use ort or trt' });
       const serving = p.serving ?? {};
-      const model = await synthModel(manifest, { maxTextLen: serving.max_text_len });
+      const model = await synthModel(manifest, serving);
       const fallbacks: string[] = [];
       const runners = makeRunners(manifest, backend, {
         engineDir: p.output,

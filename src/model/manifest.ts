@@ -36,6 +36,14 @@ export interface ModelManifest {
 
 export const FORMAT = 'emovoice-model-manifest/1';
 
+/**
+ * Phonemes per sentence as served: the profile's serving.max_text_len, else the model's own limit.
+ * synth, bench and the Triton orchestrator all split text at this one number.
+ */
+export function servedTextLen(serving: { max_text_len?: number } | undefined, manifest: Pick<ModelManifest, 'limits'>): number {
+  return serving?.max_text_len ?? manifest.limits.text_len ?? 256;
+}
+
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export async function loadModelManifest(path: string): Promise<ModelManifest> {
   const src = await readYaml(path);

@@ -11,9 +11,13 @@ Per request it runs the host-side steps and calls the engine models through BLS:
 
 Serving behaviour (the deployment advice the toolchain follows): input limits (max_text_len phonemes
 per sentence: longer text is split at sentence/clause boundaries and the split is reported; max mel
-frames), a per-call timeout on every engine call, and a CPU fallback: an engine call that fails or
-times out is answered by the module's `_cpu` model; a failure (not a timeout) also takes the engine
-out of use for `engine_retry_s` seconds. Every fallback and split is logged and returned in WARNINGS.
+frames), a deadline on every engine call, and a CPU fallback: an engine call that fails or does not
+answer within `timeout_ms` is answered by the module's `_cpu` model; a failure (not a timeout) also
+takes the engine out of use for `engine_retry_s` seconds. Every fallback and split is logged and
+returned in WARNINGS. The deadline is kept here (async BLS under asyncio.wait_for), because Triton's
+own request timeout covers only the time a request waits in a model's queue, not its execution; the
+engine configs also carry that queue timeout (default_queue_policy), which Triton answers with an
+error that falls back the same way. A late engine answer is dropped: the call cannot be cancelled.
 
 Inputs (config.pbtxt): TEXT (string) or PHONEME_IDS (int32); REF_AUDIO (fp32 mono, REF_SAMPLE_RATE,
 default the model's rate) and/or REF_KEY (string: a cache key for a voice sent before); EMOTION
@@ -24,6 +28,7 @@ The log-mel is docs/model-manifest.md's definition, the same as src/audio/mel.ts
 reference/emovoice_ref/audio.py; parameters come from the model manifest through config.pbtxt.
 Needs numpy only (as Triton's Python backend image has), and Node.js >= 20 for TEXT requests.
 """
+import asyncio
 import collections
 import hashlib
 import json
@@ -205,14 +210,15 @@ class TritonPythonModel:
         if self.frontend is not None:
             self.frontend.close()
 
-    # BLS call with timeout and CPU fallback.
-    def _call(self, model, inputs, outputs, warnings):
+    # BLS call with a deadline and CPU fallback.
+    async def _call(self, model, inputs, outputs, warnings):
         now = time.monotonic()
         if self.broken.get(model, 0) <= now:
-            err = self._exec(model, inputs, outputs, self.timeout_us)
-            if not isinstance(err, str):
-                return err
-            timed_out = bool(re.search(r"time(d)?[ -]?out|deadline", err, re.I))
+            res, err, timed_out = await self._exec(model, inputs, outputs, self.timeout_us)
+            if err is None:
+                return res
+            # Triton's queue timeout (default_queue_policy) answers "Request timeout expired".
+            timed_out = timed_out or bool(re.search(r"time(d)?[ -]?out|deadline", err, re.I))
             if not self.cpu_fallback:
                 raise RuntimeError(f"{model}: {err}")
             if not timed_out:
@@ -223,21 +229,25 @@ class TritonPythonModel:
             warnings.append(msg)
         elif f"{model} bypassed" not in " ".join(warnings):
             warnings.append(f"{model} bypassed after an earlier failure; answered by {model}_cpu")
-        res = self._exec(f"{model}_cpu", inputs, outputs, 0)
-        if isinstance(res, str):
-            raise RuntimeError(f"{model}_cpu: {res}")
+        res, err, _ = await self._exec(f"{model}_cpu", inputs, outputs, 0)
+        if err is not None:
+            raise RuntimeError(f"{model}_cpu: {err}")
         return res
 
     @staticmethod
-    def _exec(model, inputs, outputs, timeout_us):
+    async def _exec(model, inputs, outputs, timeout_us):
+        """One BLS call: (outputs, None, False), or (None, error message, whether the deadline passed)."""
         req = pb_utils.InferenceRequest(model_name=model, requested_output_names=outputs,
                                         inputs=[pb_utils.Tensor(k, v) for k, v in inputs.items()], timeout=timeout_us)
-        res = req.exec()
+        try:
+            res = await (asyncio.wait_for(req.async_exec(), timeout_us / 1e6) if timeout_us > 0 else req.async_exec())
+        except asyncio.TimeoutError:
+            return None, f"no answer within timeout_ms {timeout_us / 1000:g}", True
         if res.has_error():
-            return res.error().message()
-        return [pb_utils.get_output_tensor_by_name(res, o).as_numpy() for o in outputs]
+            return None, res.error().message(), False
+        return [pb_utils.get_output_tensor_by_name(res, o).as_numpy() for o in outputs], None, False
 
-    def _embeddings(self, request, warnings):
+    async def _embeddings(self, request, warnings):
         key_t = pb_utils.get_input_tensor_by_name(request, "REF_KEY")
         audio_t = pb_utils.get_input_tensor_by_name(request, "REF_AUDIO")
         key = _string(key_t) if key_t is not None else None
@@ -267,7 +277,7 @@ class TritonPythonModel:
             warnings.append("REF_AUDIO clips (over 1% of samples at full scale); the voice may sound off")
         x = resample(audio, sr, self.sample_rate)
         ref_mel = self.mel(x)[None]
-        spk, emo = self._call("style_encoder", {"ref_mel": ref_mel}, ["speaker_embedding", "emotion_embedding"], warnings)
+        spk, emo = await self._call("style_encoder", {"ref_mel": ref_mel}, ["speaker_embedding", "emotion_embedding"], warnings)
         self.cache[key] = (spk, emo)
         while len(self.cache) > self.cache_size:
             self.cache.popitem(last=False)
@@ -296,33 +306,33 @@ class TritonPythonModel:
         warnings.extend(ans["warnings"])
         return [np.asarray(s["ids"], dtype=np.int32) for s in ans["sentences"]]
 
-    def _synthesize(self, ids, spk, emo, warnings):
-        (th,) = self._call("text_encoder", {"phoneme_ids": ids[None]}, ["text_hidden"], warnings)
+    async def _synthesize(self, ids, spk, emo, warnings):
+        (th,) = await self._call("text_encoder", {"phoneme_ids": ids[None]}, ["text_hidden"], warnings)
         cond = {"speaker_embedding": spk, "emotion_embedding": emo}
-        log_d, adapted = self._call("acoustic_encoder", {"text_hidden": th, **cond}, ["log_durations", "adapted_hidden"], warnings)
+        log_d, adapted = await self._call("acoustic_encoder", {"text_hidden": th, **cond}, ["log_durations", "adapted_hidden"], warnings)
         # np.round is round-half-even, as the TypeScript and PyTorch length regulators.
         d = np.clip(np.round(np.exp(log_d[0].astype(np.float64)) - 1), self.min_frames, self.max_frames_per_phoneme).astype(np.int64)
         if int(d.sum()) > self.max_mel_frames:
             raise RequestError(f"a sentence needs {int(d.sum())} mel frames, over max_mel_frames {self.max_mel_frames}; "
                                "send shorter sentences")
         frames = np.repeat(adapted[0], d, axis=0)[None]
-        (mel,) = self._call("acoustic_decoder", {"frame_hidden": frames, **cond}, ["mel"], warnings)
-        (wav,) = self._call("vocoder", {"mel": mel}, ["waveform"], warnings)
+        (mel,) = await self._call("acoustic_decoder", {"frame_hidden": frames, **cond}, ["mel"], warnings)
+        (wav,) = await self._call("vocoder", {"mel": mel}, ["waveform"], warnings)
         return wav.reshape(-1).astype(np.float32)
 
-    def execute(self, requests):
+    async def execute(self, requests):  # async: BLS calls run under a deadline (async_exec)
         responses = []
         for request in requests:
             warnings = []
             try:
-                spk, emo = self._embeddings(request, warnings)
+                spk, emo = await self._embeddings(request, warnings)
                 emo_t = pb_utils.get_input_tensor_by_name(request, "EMOTION")
                 if emo_t is not None and _string(emo_t):
                     label = _string(emo_t)
                     if label not in self.emotions:
                         raise RequestError(f"unknown EMOTION {label!r}; use one of: {', '.join(sorted(self.emotions))}")
                     emo = self.emotions[label][None]
-                wav = np.concatenate([self._synthesize(ids, spk, emo, warnings) for ids in self._sentences(request, warnings)])
+                wav = np.concatenate([await self._synthesize(ids, spk, emo, warnings) for ids in self._sentences(request, warnings)])
                 out = [pb_utils.Tensor("WAVEFORM", wav),
                        pb_utils.Tensor("SAMPLE_RATE", np.array([self.sample_rate], dtype=np.int32)),
                        pb_utils.Tensor("WARNINGS", np.array([w.encode() for w in warnings], dtype=np.object_))]

@@ -8,7 +8,7 @@
 // - `emovoice`, a Python-backend model (src/serving/orchestrator.py) that runs the host-side steps
 //   (text frontend, reference log-mel, style-embedding cache, length regulation) and calls the
 //   engines through BLS, so one request (text + reference voice) gives audio out.
-import type { ModelManifest, TensorSpec } from '../model/manifest.ts';
+import { servedTextLen, type ModelManifest, type TensorSpec } from '../model/manifest.ts';
 import type { Profile } from '../profile/load.ts';
 
 const TRITON_TYPES: Record<string, string> = {
@@ -34,7 +34,7 @@ export interface ServingPlan {
 /** Serving parameters from the profile: pure, so tests can check every rule. */
 export function servingPlan(
   profile: Pick<Profile, 'modules' | 'serving'>,
-  manifest: Pick<ModelManifest, 'modules'>,
+  manifest: Pick<ModelManifest, 'modules' | 'limits'>,
   o: { instances?: number; cpuInstances?: number; orchestratorInstances?: number; cpuFallback?: boolean } = {},
 ): ServingPlan {
   const s = profile.serving ?? {};
@@ -56,7 +56,7 @@ export function servingPlan(
     orchestratorInstances: o.orchestratorInstances ?? Math.max(2, want),
     cpuFallback: o.cpuFallback ?? true,
     timeoutMs: s.timeout_ms ?? 0,
-    maxTextLen: s.max_text_len ?? 128,
+    maxTextLen: servedTextLen(s, manifest),
     maxMelFrames: frameLimits.length ? Math.min(...frameLimits) : 1_000_000,
   };
 }
@@ -85,7 +85,16 @@ export function engineConfig(module: string, spec: ModuleSpec, plan: ServingPlan
     ...ioBlocks(spec, maxBatch > 0),
     `instance_group [\n  {\n    count: ${plan.instances}\n    kind: KIND_GPU\n  }\n]`,
   ];
-  if (maxBatch > 0) lines.push(`dynamic_batching {\n  max_queue_delay_microseconds: ${Math.round(plan.queueDelayMs * 1000)}\n}`);
+  if (maxBatch > 0) {
+    // A request that waits in the queue past serving.timeout_ms is rejected, and the orchestrator answers
+    // it from the CPU model; a request may ask for less (the orchestrator sends timeout_ms). Triton's
+    // timeout stops at the queue: the orchestrator keeps the deadline on the execution itself.
+    const timeoutUs = Math.round(plan.timeoutMs * 1000);
+    const queuePolicy = timeoutUs > 0
+      ? `\n  default_queue_policy {\n    timeout_action: REJECT\n    default_timeout_microseconds: ${timeoutUs}\n    allow_timeout_override: true\n  }`
+      : '';
+    lines.push(`dynamic_batching {\n  max_queue_delay_microseconds: ${Math.round(plan.queueDelayMs * 1000)}${queuePolicy}\n}`);
+  }
   return lines.join('\n') + '\n';
 }
 

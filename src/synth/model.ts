@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { melConfigFromManifest } from '../audio/mel.ts';
 import { UserError } from '../core/errors.ts';
-import type { ModelManifest } from '../model/manifest.ts';
+import { servedTextLen, type ModelManifest } from '../model/manifest.ts';
 import { FallbackRunner, UnavailableRunner, type FallbackEvent } from '../runtime/fallback.ts';
 import { OrtThreadRunner } from '../runtime/ort-thread.ts';
 import type { IoInfo, Runner } from '../runtime/runner.ts';
@@ -13,7 +13,8 @@ import { TrtexecRunner } from '../runtime/trt.ts';
 import { readNpz } from '../tensor/io.ts';
 import { MODULES, type ModuleName, type SynthModel } from './pipeline.ts';
 
-export async function synthModel(m: ModelManifest, limits: { maxTextLen?: number; maxMelLen?: number } = {}): Promise<SynthModel> {
+/** `serving`: the profile's serving section (its max_text_len limits the phonemes per sentence). */
+export async function synthModel(m: ModelManifest, serving?: { max_text_len?: number }): Promise<SynthModel> {
   const emotions: Record<string, Float32Array> = {};
   if (m.emotions?.file) {
     const npz = await readNpz(m.emotions.file);
@@ -34,8 +35,8 @@ export async function synthModel(m: ModelManifest, limits: { maxTextLen?: number
     refSeconds: m.audio.ref_seconds ?? { min: 3, max: 10 },
     lengthRegulator: m.lengthRegulator,
     emotions,
-    maxTextLen: limits.maxTextLen ?? m.limits.text_len ?? 256,
-    maxMelLen: limits.maxMelLen ?? m.limits.mel_len ?? 4096,
+    maxTextLen: servedTextLen(serving, m),
+    maxMelLen: m.limits.mel_len ?? 4096,
   };
 }
 

@@ -33,7 +33,7 @@ async function run(requests: unknown[], env: Record<string, string> = {}, params
   const reqFile = join(work, `reqs-${Math.random().toString(36).slice(2)}.json`);
   await writeFile(reqFile, JSON.stringify(requests));
   const r = await execa('python3', [join(ROOT, 'test/serving/run_orchestrator.py'), repo, reqFile, join(work, 'out'), ...params.flatMap((p) => ['--param', p])], {
-    env: { STUB_FAIL: '', STUB_TIMEOUT: '', ...env },
+    env: { STUB_FAIL: '', STUB_TIMEOUT: '', STUB_SLOW: '', ...env },
     reject: false,
   });
   if (r.exitCode !== 0) throw new Error(`driver failed: ${r.stderr}`);
@@ -57,7 +57,7 @@ function relL2(a: Float32Array, b: Float32Array): number {
 async function tsSynth(text: string, emotion?: string): Promise<{ wave: Float32Array; sentences: number }> {
   const p = (await loadProfile('a10g-fp16', { configsDir: join(ROOT, 'configs') })).profile;
   const manifest = await loadModelManifest(p.model);
-  const model = await synthModel(manifest, { maxTextLen: p.serving!.max_text_len });
+  const model = await synthModel(manifest, p.serving);
   const runners = makeRunners(manifest, 'ort');
   await Promise.all(Object.values(runners).map((r) => r.load()));
   const pipeline = new Pipeline(model, runners, new EmbeddingCache());
@@ -172,7 +172,27 @@ describe.skipIf(!have || !existsSync(REF))('Triton orchestrator (stand-in pb_uti
     expect(relL2(await wave('b'), ts.wave)).toBeLessThan(1e-3);
   }, 60_000);
 
-  it('a timed-out engine call falls back for that request only', async () => {
+  it('an engine call still running at the deadline (timeout_ms) is answered by the CPU model, for that request only', async () => {
+    const r = await run(
+      [
+        { name: 'a', inputs: { TEXT: 'Hello', REF_WAV: REF, REF_KEY: 'k' } },
+        { name: 'b', inputs: { TEXT: 'Hello', REF_KEY: 'k' } },
+      ],
+      { STUB_SLOW: 'vocoder:1500' },
+      ['timeout_ms=300'],
+    );
+    for (const n of ['a', 'b']) {
+      expect(r.byName[n]!.error).toBeUndefined();
+      expect(r.byName[n]!.warnings!.join(' ')).toMatch(/vocoder timed out \(no answer within timeout_ms 300\); answered by vocoder_cpu$/);
+    }
+    expect(r.calls.vocoder).toBe(2); // not bypassed: tried again for the second request
+    expect(r.calls.vocoder_cpu).toBe(2);
+    expect(r.calls.acoustic_decoder_cpu ?? 0).toBe(0); // the engines in time were not replaced
+    const ts = await tsSynth('Hello');
+    expect(relL2(await wave('b'), ts.wave)).toBeLessThan(1e-3);
+  }, 60_000);
+
+  it('a call rejected by Triton’s queue timeout falls back for that request only', async () => {
     const r = await run(
       [
         { name: 'a', inputs: { TEXT: 'Hello', REF_WAV: REF, REF_KEY: 'k' } },

@@ -10,7 +10,9 @@ All requests go to one execute() call, as a batch from Triton's scheduler would.
 (WAVEFORM) and prints one JSON object: {"results": [{name, error | samples, sample_rate, warnings}],
 "calls": {model: n}, "log": [...]}.
 """
+import asyncio
 import importlib.util
+import inspect
 import json
 import os
 import sys
@@ -71,6 +73,8 @@ def main():
                 tensors.append(pb_utils.Tensor(k, np.array([v.encode("utf-8")], dtype=np.object_)))
         requests.append(pb_utils.StubRequest(tensors))
     responses = model.execute(requests)
+    if inspect.iscoroutine(responses):  # `async def execute`: Triton's Python backend runs it on an event loop
+        responses = asyncio.run(responses)
     model.finalize()
     assert len(responses) == len(requests), "one response per request"
     results = []

@@ -28,6 +28,8 @@ describe.skipIf(!haveSchema)('Triton model repository', () => {
     expect(v.stdout).toMatch(/ok emovoice python max_batch_size=0 inputs=7 outputs=3/);
     const voc = await readFile(join(dir, 'vocoder/config.pbtxt'), 'utf8');
     expect(voc).toMatch(/max_queue_delay_microseconds: 10000/);
+    // serving.timeout_ms (2000) as the queue timeout; requests may ask for less
+    expect(voc).toMatch(/default_queue_policy \{\n    timeout_action: REJECT\n    default_timeout_microseconds: 2000000\n    allow_timeout_override: true\n  \}/);
     expect(voc).toMatch(/name: "mel"\n    data_type: TYPE_FP32\n    dims: \[ 80, -1 \]/); // batch is Triton's implicit dim
     expect(await readFile(join(dir, 'vocoder_cpu/1/model.onnx'))).toEqual(await readFile(join(ROOT, 'models/tiny/vocoder.onnx')));
     const orch = await readFile(join(dir, 'emovoice/config.pbtxt'), 'utf8');
@@ -87,7 +89,7 @@ describe.skipIf(!haveSchema)('Triton model repository', () => {
 });
 
 describe('serving plan (pure)', () => {
-  const manifest = { modules: { text_encoder: {}, vocoder: {} } } as never;
+  const manifest = { modules: { text_encoder: {}, vocoder: {} }, limits: { text_len: 200 } } as never;
   it('caps each engine’s Triton batch at its optimization profile’s maximum', () => {
     const plan = servingPlan(
       {
@@ -100,12 +102,14 @@ describe('serving plan (pure)', () => {
     expect(plan.queueDelayMs).toBe(5);
     expect(plan.maxMelFrames).toBe(900);
     expect(plan.orchestratorInstances).toBe(8);
+    expect(plan.maxTextLen).toBe(64);
   });
   it('defaults: batch 4, 10 ms queue delay, CPU fallback on', () => {
     const plan = servingPlan({}, manifest);
     expect(plan.maxBatch).toEqual({ text_encoder: 4, vocoder: 4 });
     expect(plan.queueDelayMs).toBe(10);
     expect(plan.cpuFallback).toBe(true);
+    expect(plan.maxTextLen).toBe(200); // the model's own limit, as synth and bench use it
   });
   it('the t4 profile’s vocoder (max batch 2) gets max_batch_size 2', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ev-triton-'));

@@ -21,7 +21,7 @@ describe('synthesizeText', async () => {
   const whole = textToPhonemes(TEXT, { symbols: manifest.symbols }).ids.length;
 
   it('within the limit: one part, the frontend timed first, audio of frames × hop samples', async () => {
-    const pipeline = new Pipeline(await synthModel(manifest, { maxTextLen: 128 }), runners);
+    const pipeline = new Pipeline(await synthModel(manifest, { max_text_len: 128 }), runners);
     const r = await synthesizeText(pipeline, { text: TEXT, symbols: manifest.symbols, reference, emotion: 'neutral' });
     expect(r.split).toBeNull();
     expect(r.parts).toHaveLength(1);
@@ -32,7 +32,7 @@ describe('synthesizeText', async () => {
 
   it('over the limit: split at sentence ends, every part spoken, each within the limit', async () => {
     const limit = Math.ceil(whole / 2);
-    const pipeline = new Pipeline(await synthModel(manifest, { maxTextLen: limit }), runners);
+    const pipeline = new Pipeline(await synthModel(manifest, { max_text_len: limit }), runners);
     const r = await synthesizeText(pipeline, { text: TEXT, symbols: manifest.symbols, reference, emotion: 'neutral' });
     expect(r.split).toEqual({ phonemes: whole, limit, parts: r.parts.length });
     expect(r.parts.length).toBeGreaterThan(1);

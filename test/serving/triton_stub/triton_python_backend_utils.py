@@ -1,6 +1,6 @@
 """STAND-IN for Triton's `triton_python_backend_utils` (pb_utils), for testing the generated
 orchestrator (model.py) without a Triton server. It implements the part of the documented Python-backend
-API that model.py uses (python_backend README: Tensor, InferenceRequest/exec with timeout,
+API that model.py uses (python_backend README: Tensor, InferenceRequest/exec/async_exec with timeout,
 InferenceResponse, TritonError codes, Logger, get_input/output_tensor_by_name) and answers BLS calls by
 running ONNX Runtime on the CPU:
   - `<module>_cpu` models run their own model.onnx from the repository;
@@ -9,12 +9,16 @@ running ONNX Runtime on the CPU:
 Each BLS call is checked against the called model's config.pbtxt as Triton would: input names, ranks,
 fixed dims, dtypes, and the batch size against max_batch_size.
 Fault injection (environment): STUB_FAIL=<model,...> makes those models answer with an error;
-STUB_TIMEOUT=<model,...> makes them answer with Triton's timeout error when the call set a timeout.
+STUB_TIMEOUT=<model,...> makes them answer with Triton's queue-timeout error when the call set a timeout;
+STUB_SLOW=<model>:<ms>,... makes them really take that long (async_exec runs calls on a thread, so the
+caller's deadline can pass while the engine is still running, as on a real server).
 CALLS counts BLS calls per model; LOG keeps what model.py logged.
 """
+import asyncio
 import collections
 import os
 import sys
+import time
 
 import numpy as np
 import onnxruntime as ort
@@ -156,8 +160,14 @@ class InferenceRequest:
         self.model_name, self.outputs, self.timeout = model_name, list(requested_output_names), int(timeout)
         self.inputs = {t.name(): t.as_numpy() for t in inputs}
 
+    async def async_exec(self, decoupled=False):
+        return await asyncio.to_thread(self.exec, decoupled)
+
     def exec(self, decoupled=False):
         CALLS[self.model_name] += 1
+        slow = dict(s.split(":", 1) for s in os.environ.get("STUB_SLOW", "").split(",") if ":" in s)
+        if self.model_name in slow:
+            time.sleep(float(slow[self.model_name]) / 1000)
         if _listed("STUB_FAIL", self.model_name):
             return InferenceResponse(error=TritonError("stub: injected failure (CUDA error: an illegal memory access was encountered)"))
         if _listed("STUB_TIMEOUT", self.model_name) and self.timeout > 0:
