@@ -3,11 +3,11 @@
 // several inference streams), the summary parsed, and module latencies combined with the host steps
 // measured on this host. Shapes and the combination are pure; running goes through the trtexec
 // adapter. What trtexec printed is reported as it is: a stand-in replaying a log is not an engine.
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { perfArgv, type Dialect } from '../trtexec/flags.ts';
-import { parseTrtexecLog, type TrtexecSummary } from '../trtexec/parse.ts';
-import { runTrtexec } from '../trtexec/run.ts';
+import { UserError } from '../core/errors.ts';
+import type { Dialect } from '../trtexec/flags.ts';
+import type { TrtexecSummary } from '../trtexec/parse.ts';
+import { timeEngine } from '../trtexec/perf.ts';
 import type { ModelManifest } from '../model/manifest.ts';
 
 export type ModuleShapes = Record<string, { name: string; dims: number[] }[]>;
@@ -57,15 +57,15 @@ export async function benchEngines(opts: {
 }): Promise<TrtModuleBench[]> {
   const out: TrtModuleBench[] = [];
   for (const [module, shapes] of Object.entries(opts.shapes)) {
-    const argv = perfArgv(
-      { loadEngine: join(opts.engineDir, `${module}.engine`), shapes, warmUpMs: 500, durationS: opts.durationS, useCudaGraph: true, streams: opts.streams },
-      opts.dialect,
-    );
     const logFile = join(opts.workDir, `${module}${opts.logTag ? `.${opts.logTag}` : ''}.perf.log`);
-    const run = await runTrtexec({ exe: opts.exe, argv, logFile, timeoutMs: (opts.durationS + 120) * 1000 });
-    const summary = parseTrtexecLog(await readFile(logFile, 'utf8'));
-    if (run.exitCode !== 0 || summary.status === 'failed') {
-      throw new Error(`trtexec performance run of ${module} failed: ${summary.errors[0] ?? `exit ${run.exitCode ?? run.signal}`} (log: ${logFile})`);
+    const engine = join(opts.engineDir, `${module}.engine`);
+    const { argv, summary, failure } = await timeEngine({ exe: opts.exe, dialect: opts.dialect, engine, shapes, durationS: opts.durationS, streams: opts.streams, logFile, slackS: 120 });
+    if (failure) {
+      throw new UserError(`trtexec could not time the ${module} engine (${engine}): ${failure}`, {
+        place: { file: logFile },
+        hint: `read the log's [E] lines; rebuild the engine with \`emovoice build\`, or measure without it: --fail-engine ${module}`,
+        exitCode: 3,
+      });
     }
     out.push({ module, argv, summary, log: logFile });
   }

@@ -1,12 +1,9 @@
 // `emovoice build --measure`: after the build, time every engine in trtexec's performance mode at its
 // optimization profile's opt shapes (warm-up, fixed duration, CUDA graphs) and record the parsed
 // summary in the build manifest, so `emovoice diff` can gate latency between two builds. Adapter: runs
-// trtexec through src/trtexec/run.ts; the argv comes from the pure perfArgv.
-import { readFile } from 'node:fs/promises';
+// trtexec through src/trtexec/perf.ts.
 import { join } from 'node:path';
-import { perfArgv } from '../trtexec/flags.ts';
-import { parseTrtexecLog } from '../trtexec/parse.ts';
-import { runTrtexec } from '../trtexec/run.ts';
+import { timeEngine } from '../trtexec/perf.ts';
 import type { BuildManifest, BuildPlan, PerfRecord } from './types.ts';
 
 export interface MeasureOptions {
@@ -23,16 +20,10 @@ export async function measureEngines(plan: BuildPlan, manifest: BuildManifest, o
   for (const m of plan.modules) {
     const record = manifest.modules[m.module];
     if (!record?.engine || opts.signal?.aborted) continue;
-    const argv = perfArgv({ loadEngine: m.engine, shapes: m.optShapes, warmUpMs: opts.warmUpMs ?? 500, durationS: opts.durationS, useCudaGraph: true }, plan.tensorrt.dialect);
-    const log = join(plan.outputDir, `${m.module}.perf.log`);
-    const run = await runTrtexec({ exe, argv, logFile: log, timeoutMs: (opts.durationS + 300) * 1000, signal: opts.signal });
-    const s = parseTrtexecLog(await readFile(log, 'utf8').catch(() => ''));
-    const reason =
-      run.aborted ? 'interrupted'
-      : run.timedOut ? 'timed out'
-      : run.exitCode !== 0 ? `trtexec exited with ${run.exitCode ?? run.signal}${s.errors[0] ? `: ${s.errors[0]}` : ''}`
-      : s.latencyMs.mean == null ? 'no latency summary in the log'
-      : null;
+    const { argv, log, summary: s, failure: reason } = await timeEngine({
+      exe, dialect: plan.tensorrt.dialect, engine: m.engine, shapes: m.optShapes, durationS: opts.durationS, warmUpMs: opts.warmUpMs,
+      logFile: join(plan.outputDir, `${m.module}.perf.log`), signal: opts.signal,
+    });
     if (reason) {
       failed.push({ module: m.module, reason, log });
       opts.onEvent?.({ kind: 'measure-failed', module: m.module, reason, log });

@@ -4,6 +4,7 @@
 // PyTorch eager baseline on the same machine. Flags in, core calls, printing out.
 import type { Command } from 'commander';
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,7 +12,7 @@ import { UserError } from '../core/errors.ts';
 import { loadModelManifest, servedTextLen, type ModelManifest } from '../model/manifest.ts';
 import { loadProfile, type LoadedProfile } from '../profile/load.ts';
 import { FallbackRunner } from '../runtime/fallback.ts';
-import { OrtRunner } from '../runtime/ort.ts';
+import { OrtThreadRunner } from '../runtime/ort-thread.ts';
 import { makeRunners, synthModel } from '../synth/model.ts';
 import { EmbeddingCache, hashSamples, MODULES, Pipeline } from '../synth/pipeline.ts';
 import { splitWarning, synthesizeText } from '../synth/speak.ts';
@@ -166,6 +167,13 @@ async function benchTrt(loaded: LoadedProfile, manifest: ModelManifest, text: st
       exitCode: 3,
     });
   }
+  const missing = MODULES.filter((m) => !f.failEngines.includes(m) && !existsSync(join(p.output, `${m}.engine`)));
+  if (missing.length) {
+    throw new UserError(`engines not built yet: ${missing.map((m) => join(p.output, `${m}.engine`)).join(', ')}`, {
+      hint: `run \`emovoice build --profile ${p.name}\` first, or measure without them: --fail-engine ${missing.join(',')}`,
+      exitCode: 3,
+    });
+  }
   const { version, dialect } = await detectTensorRt(exe);
   const work = await mkdtemp(join(tmpdir(), 'emovoice-bench-'));
   const hidden = Number(manifest.modules.acoustic_encoder?.outputs.adapted_hidden?.dims.at(-1));
@@ -175,10 +183,12 @@ async function benchTrt(loaded: LoadedProfile, manifest: ModelManifest, text: st
   // Parts of equal length share one measurement.
   const lengths = new Map<number, number>();
   for (const n of host.parts) lengths.set(n, (lengths.get(n) ?? 0) + 1);
-  const fallbacks = new Map(f.failEngines.map((m) => [m, new OrtRunner(manifest.modules[m]!.file)]));
-  await Promise.all([...fallbacks.values()].map((r) => r.load()));
+  // The CPU fallbacks of engines taken out run in worker threads, as synth's do: concurrent streams
+  // queue on them for real, so their latency under load is measured, not just one call's.
+  const fallbacks = new Map(f.failEngines.map((m) => [m, new OrtThreadRunner(manifest.modules[m]!.file)]));
   const sweep: TrtLevel[] = [];
   try {
+    await Promise.all([...fallbacks.values()].map((r) => r.load()));
     for (const streams of f.streams) {
       const parts: { count: number; modules: ModuleTiming[] }[] = [];
       const runs: TrtLevel['runs'] = [];

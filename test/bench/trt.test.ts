@@ -4,7 +4,9 @@
 // which runs are made and how their parsed numbers are combined, never engine speed.
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { resolve } from 'node:path';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { combineTimings, shapesForPhonemes, shapesForSpeech, type ModuleTiming } from '../../src/bench/trt.ts';
 import { loadModelManifest } from '../../src/model/manifest.ts';
 import { findTrtexec } from '../../src/trtexec/find.ts';
@@ -16,6 +18,14 @@ const LOG_MEAN = 7.60628;
 const LOG_P99 = 12.9675;
 const TEXT_MODULES = ['text_encoder', 'acoustic_encoder', 'acoustic_decoder', 'vocoder'];
 const hasTrtexec = (await findTrtexec({ PATH: process.env.PATH })) !== null;
+const MODULES = ['style_encoder', ...TEXT_MODULES];
+
+/** An output folder with a file per engine for the stand-in to be pointed at (its own marker bytes: not TensorRT plans). */
+async function standinEngines(modules = MODULES): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'ev-bench-engines-'));
+  for (const m of modules) await writeFile(join(dir, `${m}.engine`), 'FAKE-ENGINE-NOT-TENSORRT');
+  return dir;
+}
 
 describe('bench --backend trt: shapes and combination (pure)', () => {
   it('the shapes follow the amount of speech, or a sentence part of n phonemes', async () => {
@@ -52,7 +62,7 @@ describe('bench --backend trt: shapes and combination (pure)', () => {
 
 describe('bench --backend trt (STAND-IN trtexec replaying a real trtexec 10 performance log)', () => {
   it('runs each module per sentence part at its shapes, and adds the host steps measured here', async () => {
-    const r = await execa('node', [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trt', '--text-seconds', '15', '--streams', '1,4', '--baseline', 'none', '--json'], { cwd: ROOT, env: STANDIN });
+    const r = await execa('node', [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trt', '--text-seconds', '15', '--streams', '1,4', '--baseline', 'none', '--set', `output=${await standinEngines()}`, '--json'], { cwd: ROOT, env: STANDIN });
     const j = JSON.parse(r.stdout);
     expect(j.tensorrt).toBe('10.3.0');
     expect(j.trtexec).toBe(STANDIN.TRTEXEC);
@@ -80,7 +90,7 @@ describe('bench --backend trt (STAND-IN trtexec replaying a real trtexec 10 perf
   });
 
   it('--fail-engine vocoder: the vocoder is timed on ONNX Runtime on this host instead, and the table says so', async () => {
-    const args = [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trt', '--text-seconds', '4', '--streams', '1,2', '--requests', '2', '--baseline', 'none', '--fail-engine', 'vocoder'];
+    const args = [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trt', '--text-seconds', '4', '--streams', '1,2', '--requests', '2', '--baseline', 'none', '--fail-engine', 'vocoder', '--set', `output=${await standinEngines(MODULES.filter((m) => m !== 'vocoder'))}`];
     const r = await execa('node', [...args, '--json'], { cwd: ROOT, env: STANDIN });
     const j = JSON.parse(r.stdout);
     expect(j.parts).toHaveLength(1);
@@ -96,6 +106,23 @@ describe('bench --backend trt (STAND-IN trtexec replaying a real trtexec 10 perf
     const text = await execa('node', args, { cwd: ROOT, env: STANDIN });
     expect(text.stdout).toMatch(/TensorRT \+ CPU fallback/);
     expect(text.stdout).toMatch(/^FALLBACK: vocoder ran on ONNX Runtime on this host's CPU at the same shapes and streams/m);
+  });
+
+  it('engines not built: one error line naming them and the fix, exit 3, before any measurement', async () => {
+    const out = await standinEngines(['style_encoder', 'text_encoder']);
+    const r = await execa(process.execPath, [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trt', '--baseline', 'none', '--set', `output=${out}`], { cwd: ROOT, env: STANDIN, reject: false });
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error: engines not built yet: \S*acoustic_encoder\.engine, \S*acoustic_decoder\.engine, \S*vocoder\.engine \(fix: run `emovoice build --profile a10g-fp16` first, or measure without them: --fail-engine acoustic_encoder,acoustic_decoder,vocoder\)$/);
+  });
+
+  it('a trtexec performance run that fails: one error line with trtexec’s own error and the log, exit 3', async () => {
+    const r = await execa(process.execPath, [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trt', '--baseline', 'none', '--set', `output=${await standinEngines()}`], {
+      cwd: ROOT, env: { ...STANDIN, FAKE_TRTEXEC_MODE: 'fail' }, reject: false,
+    });
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('warning: '))).toHaveLength(1); // the text-split warning aside
+    expect(r.stderr).toMatch(/^error: \S*style_encoder\.s1\.perf\.log:? trtexec could not time the style_encoder engine \(\S*style_encoder\.engine\): trtexec exited with 1: Error\[4\]: fake failure for tests \(fix: read the log's \[E\] lines/m);
   });
 
   it.skipIf(hasTrtexec)('without trtexec: one error line, exit 3', async () => {
