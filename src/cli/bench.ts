@@ -24,7 +24,7 @@ import { benchRunner, measureHostSteps } from '../bench/host.ts';
 import { benchText, phonemesForSeconds, runStreams, type StreamResult } from '../bench/load.ts';
 import { renderOrt, renderTrt, stageRows, type Baseline, type FallbackSummary, type OrtReport, type TrtLevel, type TrtReport } from '../bench/report.ts';
 import { benchEngines, combineTimings, fromTrtexec, shapesForPhonemes, type ModuleTiming } from '../bench/trt.ts';
-import { CONFIGS_DIR, ROOT, collect, log, positiveInts, positiveNumber } from './common.ts';
+import { CONFIGS_DIR, ROOT, collect, log, positiveInt, positiveInts, positiveNumber } from './common.ts';
 
 interface Opts {
   profile: string;
@@ -69,7 +69,7 @@ export function register(program: Command): void {
         seconds: positiveNumber('--text-seconds', opts.textSeconds),
         streams: positiveInts('--streams', opts.streams),
         slo: positiveNumber('--slo-p99-ms', opts.sloP99Ms),
-        requests: positiveInts('--requests', opts.requests)[0]!,
+        requests: positiveInt('--requests', opts.requests),
         failEngines: [...new Set(failEngines)],
       };
       const manifest = await loadModelManifest(p.model);

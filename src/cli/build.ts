@@ -14,7 +14,7 @@ import { validateProfile } from '../profile/validate.ts';
 import { queryGpus } from '../system/nvidia-smi.ts';
 import { findTrtexec } from '../trtexec/find.ts';
 import { detectTensorRt, dialectFor } from '../trtexec/version.ts';
-import { CONFIGS_DIR, collect, log, timestamp } from './common.ts';
+import { CONFIGS_DIR, collect, log, positiveNumber, timestamp } from './common.ts';
 
 interface Opts {
   profile: string;
@@ -44,6 +44,9 @@ export function register(program: Command): void {
     .option('--verbose', 'pass --verbose to trtexec')
     .option('--measure [seconds]', 'after building, time each engine at its opt shapes (trtexec performance mode, default 3 s) and record it in the build manifest for `emovoice diff`')
     .action(async (opts: Opts) => {
+      // Flags first: a bad value must not surface after an hour of building.
+      const timeoutS = positiveNumber('--timeout', opts.timeout ?? '3600');
+      const measureS = opts.measure === undefined || opts.measure === false ? null : opts.measure === true ? 3 : positiveNumber('--measure', opts.measure);
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;
       if (p.backend === 'ort') {
@@ -142,17 +145,15 @@ export function register(program: Command): void {
       try {
         const result = await executePlan(plan, {
           force: opts.force,
-          timeoutMs: Number(opts.timeout) * 1000,
+          timeoutMs: timeoutS * 1000,
           signal: controller.signal,
           gpu,
           onEvent,
         });
         let measureFailed: { module: string; reason: string; log: string }[] = [];
-        if (opts.measure && !result.interrupted) {
-          const durationS = opts.measure === true ? 3 : Number(opts.measure);
-          if (!(durationS > 0)) throw new UserError(`--measure ${opts.measure} is not a number of seconds > 0`, { place: { file: '--measure' }, hint: 'e.g. --measure 5' });
+        if (measureS != null && !result.interrupted) {
           measureFailed = await measureEngines(plan, result.manifest, {
-            durationS,
+            durationS: measureS,
             signal: controller.signal,
             onEvent: (e) =>
               e.kind === 'measured'

@@ -35,6 +35,12 @@ export function positiveInts(flag: string, v: string): number[] {
   return xs.map(Number);
 }
 
+/** One positive integer (e.g. --instances 2). */
+export function positiveInt(flag: string, v: string): number {
+  if (!/^\s*[1-9]\d*\s*$/.test(v)) throw new UserError(`${flag}: "${v}" is not a positive whole number`, { hint: `e.g. ${flag} 2` });
+  return Number(v);
+}
+
 /** What a fallback means for the user, one line: a broken engine is out for good, a timeout for one call. */
 export function fallbackLine(e: FallbackEvent): string {
   if (e.stage === 'load') return `${e.runner} could not load (${e.reason}); falling back to the CPU backend for every call`;

@@ -12,15 +12,9 @@ import { loadModelManifest } from '../model/manifest.ts';
 import { loadProfile } from '../profile/load.ts';
 import { bundleFrontend } from '../serving/bundle.ts';
 import { cpuFallbackConfig, engineConfig, orchestratorConfig, servingPlan } from '../serving/triton.ts';
-import { CONFIGS_DIR, collect, log } from './common.ts';
+import { CONFIGS_DIR, collect, log, positiveInt } from './common.ts';
 
 const ORCHESTRATOR = fileURLToPath(new URL('../serving/orchestrator.py', import.meta.url));
-
-function positiveInt(flag: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} ${v} is not a whole number ≥ 1`, { place: { file: flag }, hint: `e.g. ${flag} 2` });
-  return n;
-}
 
 export function register(program: Command): void {
   program

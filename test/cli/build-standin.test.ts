@@ -2,6 +2,7 @@
 // stand-in writes a placeholder file, never an engine; this checks orchestration and exit codes only.
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -73,5 +74,16 @@ describe('emovoice build with the stand-in trtexec (orchestration only)', () => 
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/vocoder: measurement FAILED: trtexec exited with 1/);
     expect(JSON.parse(r.stdout).skipped).toEqual(['vocoder']); // the engine itself was up to date
+  });
+
+  it('a bad --measure or --timeout value stops before anything is built', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'ev-build-'));
+    for (const [flag, value] of [['--measure', 'abc'], ['--timeout', '0']]) {
+      const r = await build(out, 'success', [flag!, value!]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([`error: ${flag}: "${value}" is not a positive number (fix: e.g. ${flag} 2)`]);
+    }
+    expect(existsSync(join(out, 'vocoder.engine'))).toBe(false);
+    expect(existsSync(join(out, 'build-manifest.json'))).toBe(false);
   });
 });

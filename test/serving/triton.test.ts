@@ -111,6 +111,14 @@ describe('serving plan (pure)', () => {
     expect(plan.cpuFallback).toBe(true);
     expect(plan.maxTextLen).toBe(200); // the model's own limit, as synth and bench use it
   });
+  it('a bad instance count ends in one error line, exit 2, nothing written', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'ev-triton-')), 'repo');
+    const r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'package', '--profile', 'a10g-fp16', '--triton', dir, '--instances', '0'], { cwd: ROOT, reject: false });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual(['error: --instances: "0" is not a positive whole number (fix: e.g. --instances 2)']);
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it('the t4 profile’s vocoder (max batch 2) gets max_batch_size 2', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ev-triton-'));
     await execa('node', [join(ROOT, 'bin/emovoice.js'), 'package', '--profile', 't4-fp16', '--triton', dir, '--allow-missing-engines'], { cwd: ROOT });
