@@ -81,6 +81,8 @@ export interface TrtReport {
   sloP99Ms: number;
   host: HostTiming[];
   stages: StageRow[];
+  /** The style encoder, timed once at one stream: it runs once per new voice, then its embeddings are cached. */
+  styleEncoder: TrtLevel['runs'][number];
   sweep: TrtLevel[];
   maxStreamsWithinSlo: number;
   baseline: Baseline | null;
@@ -200,7 +202,7 @@ export function renderTrt(r: TrtReport): string {
       [`end-to-end latency, mean (ms)${at}`, f1(b?.total_ms), f1(first?.meanMs)],
       [`end-to-end latency, P99 (ms)${at}`, f1(b?.p99_ms), f1(first?.p99Ms)],
       [`concurrent streams within P99 ${r.sloP99Ms} ms`, b?.max_streams_within_slo != null ? String(b.max_streams_within_slo) : '-', String(r.maxStreamsWithinSlo)],
-      ['peak GPU memory (MiB)', b?.peak_gpu_mib ? b.peak_gpu_mib.toFixed(0) : '-', first?.peakGpuMiB != null ? first.peakGpuMiB.toFixed(0) : '-'],
+      ['peak GPU memory (MiB)', b?.peak_gpu_mib ? b.peak_gpu_mib.toFixed(0) : '-', first?.peakGpuMiB != null ? `${first.peakGpuMiB.toFixed(0)} (1 engine)` : '-'],
     ]),
     '',
     ...stageTable('trt', r.stages),
@@ -209,5 +211,6 @@ export function renderTrt(r: TrtReport): string {
     ...r.sweep.map((s) => `${String(s.streams).padStart(7)} ${f1(s.meanMs).padStart(9)} ${f1(s.p99Ms).padStart(9)} ${(s.peakGpuMiB != null ? s.peakGpuMiB.toFixed(0) : '-').padStart(13)}  ${s.meetsSlo ? 'yes' : 'no'}`),
     ...r.fallback.onFallback.map((m) => `FALLBACK: ${m.module} ran on ONNX Runtime on this host's CPU at the same shapes and streams (${m.reason})`),
     `engine times: trtexec's per-call latency per module (logs in ${r.logs}), × parts per request, P99s summed (an upper bound); host steps measured on this host one request at a time; style embedding cached per voice`,
+    `peak GPU memory: the largest of the per-engine trtexec processes (TensorRT's own accounting); a server holding every engine needs about their sum`,
   ].join('\n') + '\n';
 }
