@@ -9,7 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { UserError } from '../core/errors.ts';
-import { splitSentences, textToPhonemes, type Language } from '../text/frontend.ts';
+import { frontend } from '../synth/speak.ts';
+import type { Language } from '../text/frontend.ts';
 
 export interface FrontendRequest {
   text: string;
@@ -29,15 +30,10 @@ export function answer(req: unknown, symbols: string[], defaultMax: number): Fro
   if (!['auto', 'en', 'zh'].includes(language)) return { error: `unknown language "${language}"`, fix: 'use auto, en or zh' };
   const max = r.max_phonemes ?? defaultMax;
   try {
-    const chunks = splitSentences(r.text, max, symbols, { language });
-    const warnings: string[] = [];
-    if (chunks.length > 1) warnings.push(`text split into ${chunks.length} sentences to stay within ${max} phonemes (serving.max_text_len)`);
-    const sentences = chunks.map((text) => {
-      const ph = textToPhonemes(text, { symbols, language });
-      warnings.push(...ph.warnings);
-      return { text, ids: Array.from(ph.ids) };
-    });
-    return { sentences, warnings: [...new Set(warnings)] };
+    const { texts, phonemes, split } = frontend(r.text, symbols, max, language as Language);
+    const warnings = split ? [`text split into ${split.parts} sentences to stay within ${max} phonemes (serving.max_text_len)`] : [];
+    warnings.push(...phonemes.flatMap((p) => p.warnings));
+    return { sentences: texts.map((text, i) => ({ text, ids: Array.from(phonemes[i]!.ids) })), warnings: [...new Set(warnings)] };
   } catch (e) {
     if (e instanceof UserError) return { error: e.message, ...(e.hint ? { fix: e.hint } : {}) };
     return { error: `frontend failed: ${e instanceof Error ? e.message : String(e)}` };

@@ -32,13 +32,17 @@ export interface TextResult extends Omit<SynthResult, 'intermediates' | 'warning
   warnings: string[];
 }
 
-/** The frontend as served: text → phonemes, split into parts of at most `limit` phonemes when longer. */
-export function frontend(text: string, symbols: string[], limit: number, language?: Language): { phonemes: Phonemes[]; split: SplitInfo | null } {
+/**
+ * The frontend as served: text → phonemes, split into parts (`texts`) of at most `limit` phonemes when
+ * longer. synth, bench and the Triton orchestrator's frontend process all go through this.
+ */
+export function frontend(text: string, symbols: string[], limit: number, language?: Language): { texts: string[]; phonemes: Phonemes[]; split: SplitInfo | null } {
   const opts = { symbols, language };
   const whole = textToPhonemes(text, opts);
-  if (whole.ids.length <= limit) return { phonemes: [whole], split: null };
-  const phonemes = splitSentences(text, limit, symbols, { language }).map((t) => textToPhonemes(t, opts));
-  return { phonemes, split: { phonemes: whole.ids.length, limit, parts: phonemes.length } };
+  if (whole.ids.length <= limit) return { texts: [text], phonemes: [whole], split: null };
+  const texts = splitSentences(text, limit, symbols, { language, phonemes: whole.ids.length });
+  const phonemes = texts.map((t) => textToPhonemes(t, opts));
+  return { texts, phonemes, split: { phonemes: whole.ids.length, limit, parts: phonemes.length } };
 }
 
 export async function synthesizeText(pipeline: Pipeline, req: TextRequest): Promise<TextResult> {

@@ -155,7 +155,7 @@ function cutAfter(text: string, re: RegExp): string[] {
  * can change a tone there: sandhi does not reach across chunks). Returns [text] when it fits.
  * A single word that alone needs more than `maxPhonemes` → UserError. Empty text → UserError.
  */
-export function splitSentences(text: string, maxPhonemes: number, symbols: string[], opts: { language?: Language } = {}): string[] {
+export function splitSentences(text: string, maxPhonemes: number, symbols: string[], opts: { language?: Language; /** the whole text's phoneme count, when the caller has it */ phonemes?: number } = {}): string[] {
   const count = (t: string) => textToPhonemes(t, { symbols, language: opts.language }).ids.length;
   const length = (t: string): number => {
     try {
@@ -165,7 +165,7 @@ export function splitSentences(text: string, maxPhonemes: number, symbols: strin
       throw e;
     }
   };
-  if (count(text) <= maxPhonemes) return [text];
+  if ((opts.phonemes ?? count(text)) <= maxPhonemes) return [text];
   const fits = (t: string) => length(t) <= maxPhonemes;
   const split = (t: string, level: number): string[] => {
     if (fits(t)) return [t];
