@@ -3,6 +3,7 @@
 // meet a P99 objective, counting the requests a CPU fallback answered. Time is measured, not
 // assumed; the statistics and the text builder are pure helpers.
 import type { StageTiming } from '../synth/pipeline.ts';
+import { mergeStages } from '../synth/speak.ts';
 
 export function percentile(xs: number[], p: number): number {
   if (!xs.length) return NaN;
@@ -62,7 +63,7 @@ export interface StageStats {
   p99: number;
   /** Requests in which this stage was answered by a CPU fallback. */
   fellBack: number;
-  /** Requests in which this stage's primary answered after the timeout (it could not be interrupted). */
+  /** Requests in which this stage's primary answered after the timeout (the deadline could not fire first). */
   overran: number;
 }
 
@@ -70,20 +71,12 @@ export interface StageStats {
 export function stageStats(requests: StageTiming[][]): StageStats[] {
   const by = new Map<string, { ms: number[]; fellBack: number; overran: number }>();
   for (const req of requests) {
-    const seen = new Map<string, { ms: number; fallback: boolean; overran: boolean }>();
-    for (const s of req) {
-      const cur = seen.get(s.stage) ?? { ms: 0, fallback: false, overran: false };
-      cur.ms += s.ms;
-      cur.fallback ||= !!s.fallback;
-      cur.overran ||= !!s.overran;
-      seen.set(s.stage, cur);
-    }
-    for (const [stage, v] of seen) {
-      const e = by.get(stage) ?? { ms: [], fellBack: 0, overran: 0 };
+    for (const v of mergeStages([req])) { // one entry per stage name in this request
+      const e = by.get(v.stage) ?? { ms: [], fellBack: 0, overran: 0 };
       e.ms.push(v.ms);
       if (v.fallback) e.fellBack++;
       if (v.overran) e.overran++;
-      by.set(stage, e);
+      by.set(v.stage, e);
     }
   }
   return [...by].map(([stage, e]) => {

@@ -37,7 +37,7 @@ export interface FallbackSummary {
   onFallback: { module: string; why: 'load' | 'infer'; reason: string }[];
   /** Per module: calls answered by the fallback because the primary overran timeoutMs. */
   timeouts: Record<string, number>;
-  /** Per module: calls that overran timeoutMs but could not be interrupted (in-process ONNX Runtime): answered late by the primary. */
+  /** Per module: calls the primary answered after timeoutMs because the deadline could not fire first (the process was busy): counted, never hidden. */
   overran: Record<string, number>;
 }
 
@@ -161,7 +161,7 @@ export function fallbackLines(fb: FallbackSummary, fellBack: number, requests: n
   if (out.length) out.push(`requests that fell back, over the streams sweep: ${fellBack} of ${requests}`);
   const late = Object.entries(fb.overran).filter(([, n]) => n > 0);
   if (late.length) {
-    out.push(`OVERRAN: calls over the ${fb.timeoutMs} ms timeout that could not be interrupted (in-process ONNX Runtime) and were answered late by the primary: ${late.map(([m, n]) => `${m} ${n}`).join(', ')}`);
+    out.push(`OVERRAN: calls over the ${fb.timeoutMs} ms timeout answered late by the primary (the process was busy when the deadline passed, so the fallback could not step in): ${late.map(([m, n]) => `${m} ${n}`).join(', ')}`);
   }
   return out;
 }
