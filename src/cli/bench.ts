@@ -100,7 +100,9 @@ async function benchOrt(loaded: LoadedProfile, manifest: ModelManifest, text: st
   const samples = e2e.wav_ref!.data as Float32Array;
   // The reference's content hash is its cache key, computed once as a server does when a voice is registered.
   const reference = { samples, sampleRate: model.sampleRate, hash: hashSamples(samples, model.sampleRate) };
-  const runners = makeRunners(manifest, 'ort', { fallback: 'always', failModules: f.failEngines, timeoutMs: timeoutMs ?? undefined, eagerFallback: true });
+  // Every module behind its CPU fallback, loaded when first needed (a module taken out: up front), so
+  // the memory row counts the sessions a request actually uses, not a second copy of every model.
+  const runners = makeRunners(manifest, 'ort', { fallback: 'always', failModules: f.failEngines, timeoutMs: timeoutMs ?? undefined });
   try {
     await Promise.all(Object.values(runners).map((r) => r.load()));
     const pipeline = new Pipeline(model, runners, new EmbeddingCache());

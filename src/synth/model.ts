@@ -54,10 +54,8 @@ export function makeRunners(
     onFallback?: (e: FallbackEvent) => void;
     /** 'trt' (default): only trt engines get an ort CPU fallback; 'always': ort runners get one too. */
     fallback?: 'trt' | 'always';
-    /** Modules whose primary fails at load (their fallback serves every call). */
+    /** Modules whose primary fails at load (their fallback serves every call, loaded up front). */
     failModules?: readonly string[];
-    /** Load the fallbacks up front, as a server keeps its CPU models resident. */
-    eagerFallback?: boolean;
   } = {},
 ): Record<ModuleName, Runner> {
   const out = {} as Record<ModuleName, Runner>;
@@ -87,7 +85,9 @@ export function makeRunners(
             timeoutMs: opts.timeoutMs,
           });
     if (opts.failModules?.includes(name)) primary = new UnavailableRunner(primary.name, `${name} disabled by --fail-engine`);
-    out[name] = new FallbackRunner(primary, ort, { timeoutMs: opts.timeoutMs, onFallback: opts.onFallback, eager: opts.eagerFallback });
+    // A module taken out is served by its fallback from the first call: load that one up front.
+    const eager = !!opts.failModules?.includes(name);
+    out[name] = new FallbackRunner(primary, ort, { timeoutMs: opts.timeoutMs, onFallback: opts.onFallback, eager });
   }
   return out;
 }
