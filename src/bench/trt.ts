@@ -31,11 +31,6 @@ export function shapesForPhonemes(manifest: ModelManifest, textLen: number, refS
   return shapesFor(manifest, { text_len: n, mel_len: n * framesPerPhoneme }, refSeconds);
 }
 
-/** Concrete input shapes (batch 1) for `seconds` of speech in one piece: text_len, mel_len, ref_frames from the contract. */
-export function shapesForSpeech(manifest: ModelManifest, seconds: number, refSeconds = 6, framesPerPhoneme = 5): ModuleShapes {
-  const melLen = Math.round((seconds * manifest.audio.sample_rate) / (manifest.audio.mel as { hop: number }).hop);
-  return shapesFor(manifest, { text_len: Math.max(1, Math.round(melLen / framesPerPhoneme)), mel_len: melLen }, refSeconds);
-}
 
 export interface TrtModuleBench {
   module: string;
