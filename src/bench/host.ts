@@ -49,7 +49,7 @@ export function measureHostSteps(opts: {
   }
   const row = (stage: string, xs: number[]): HostTiming => {
     const s = stats(xs);
-    return { stage, mean: s.mean, p99: s.p99 };
+    return { stage, mean: s.mean, p99: s.p99, samples: xs };
   };
   return { parts, split: fe.split, stages: [row('frontend', fMs), row('length regulation', lMs)] };
 }
@@ -69,7 +69,7 @@ export async function benchRunner(
   inputs: { name: string; dtype: string; dims: number[] }[],
   streams: number,
   requestsPerStream: number,
-): Promise<LatencyStats> {
+): Promise<LatencyStats & { samples: number[] }> {
   const feeds: TensorMap = {};
   for (const i of inputs) {
     const n = i.dims.reduce((a, b) => a * b, 1);
@@ -86,5 +86,5 @@ export async function benchRunner(
       }
     }),
   );
-  return stats(lat);
+  return { ...stats(lat), samples: lat };
 }

@@ -3,8 +3,10 @@
 // several inference streams), the summary parsed, and module latencies combined with the host steps
 // measured on this host. Shapes and the combination are pure; running goes through the trtexec
 // adapter. What trtexec printed is reported as it is: a stand-in replaying a log is not an engine.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.ts';
+import { stats } from './load.ts';
 import type { Dialect } from '../trtexec/flags.ts';
 import type { TrtexecSummary } from '../trtexec/parse.ts';
 import { timeEngine } from '../trtexec/perf.ts';
@@ -37,6 +39,30 @@ export interface TrtModuleBench {
   argv: string[];
   summary: TrtexecSummary;
   log: string;
+  /** Each timed call's latency (ms) from trtexec's --exportTimes trace; null when it wrote none. */
+  samples: number[] | null;
+}
+
+/**
+ * Per-call latencies (ms) from a trtexec --exportTimes file: a JSON array with one object per timed
+ * call, whose `latencyMs` is the call's host-to-device + compute + device-to-host time (the field list
+ * is TensorRT's samples/trtexec/tracer.py). Null when the text is not such a trace.
+ */
+export function traceLatencies(json: string): number[] | null {
+  let data: unknown;
+  try {
+    data = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(data) || !data.length) return null;
+  const out: number[] = [];
+  for (const e of data) {
+    const v = (e as { latencyMs?: unknown } | null)?.latencyMs;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return null;
+    out.push(v);
+  }
+  return out;
 }
 
 export async function benchEngines(opts: {
@@ -54,7 +80,8 @@ export async function benchEngines(opts: {
   for (const [module, shapes] of Object.entries(opts.shapes)) {
     const logFile = join(opts.workDir, `${module}${opts.logTag ? `.${opts.logTag}` : ''}.perf.log`);
     const engine = join(opts.engineDir, `${module}.engine`);
-    const { argv, summary, failure } = await timeEngine({ exe: opts.exe, dialect: opts.dialect, engine, shapes, durationS: opts.durationS, streams: opts.streams, logFile, slackS: 120 });
+    const times = logFile.replace(/\.log$/, '.times.json');
+    const { argv, summary, failure } = await timeEngine({ exe: opts.exe, dialect: opts.dialect, engine, shapes, durationS: opts.durationS, streams: opts.streams, logFile, exportTimes: times, slackS: 120 });
     if (failure) {
       throw new UserError(`trtexec could not time the ${module} engine (${engine}): ${failure}`, {
         place: { file: logFile },
@@ -62,7 +89,7 @@ export async function benchEngines(opts: {
         exitCode: 3,
       });
     }
-    out.push({ module, argv, summary, log: logFile });
+    out.push({ module, argv, summary, log: logFile, samples: traceLatencies(await readFile(times, 'utf8').catch(() => '')) });
   }
   return out;
 }
@@ -74,22 +101,31 @@ export interface ModuleTiming {
   p99Ms: number | null;
   source: 'trtexec' | 'ort-cpu fallback';
   peakGpuMiB?: number | null;
+  /** Each measured call's latency (ms), when known: the P99 of a whole request is estimated from them. */
+  samples?: number[] | null;
 }
 
 export function fromTrtexec(b: TrtModuleBench): ModuleTiming {
-  return { module: b.module, meanMs: b.summary.latencyMs.mean ?? null, p99Ms: b.summary.latencyMs.p99 ?? null, source: 'trtexec', peakGpuMiB: b.summary.peakGpuMemoryMiB };
+  return { module: b.module, meanMs: b.summary.latencyMs.mean ?? null, p99Ms: b.summary.latencyMs.p99 ?? null, source: 'trtexec', peakGpuMiB: b.summary.peakGpuMemoryMiB, samples: b.samples };
 }
 
 export interface HostTiming {
   stage: string;
   mean: number;
   p99: number;
+  samples?: number[];
 }
 
 export interface CombinedRequest {
   /** End-to-end estimate: per-call module latencies × calls per request, plus host steps; null if a module had no number. */
   meanMs: number | null;
+  /** The per-call P99s added up: an upper bound (every call at its own P99 at once). */
   p99Ms: number | null;
+  /**
+   * The request's P99 when each call's latency is drawn from that module's measured calls, independently
+   * (requestP99); null when a stage has no per-call samples. Closer than the bound, if calls are independent.
+   */
+  p99EstimateMs: number | null;
   peakGpuMiB: number | null;
   /** Per stage over one request, in the order given (host stages and modules). */
   stages: { stage: string; meanMs: number | null; p99Ms: number | null; source: string }[];
@@ -115,5 +151,37 @@ export function combineTimings(parts: { count: number; modules: ModuleTiming[] }
   const counted = [...stages.values()].filter((s) => !exclude.includes(s.stage));
   const sum = (k: 'meanMs' | 'p99Ms') => (counted.every((s) => s[k] != null) ? counted.reduce((a, s) => a + s[k]!, 0) : null);
   const peaks = parts.flatMap((p) => p.modules.map((m) => m.peakGpuMiB)).filter((x): x is number => x != null);
-  return { meanMs: sum('meanMs'), p99Ms: sum('p99Ms'), peakGpuMiB: peaks.length ? Math.max(...peaks) : null, stages: [...stages.values()] };
+  const calls = [
+    ...host.map((h) => h.samples ?? null),
+    ...parts.flatMap((p) => p.modules.filter((m) => !exclude.includes(m.module)).flatMap((m) => Array<number[] | null>(p.count).fill(m.samples ?? null))),
+  ];
+  return {
+    meanMs: sum('meanMs'),
+    p99Ms: sum('p99Ms'),
+    p99EstimateMs: calls.every((c) => c?.length) ? requestP99(calls as number[][]) : null,
+    peakGpuMiB: peaks.length ? Math.max(...peaks) : null,
+    stages: [...stages.values()],
+  };
+}
+
+/**
+ * P99 of a request made of these calls, one after another, each call's latency drawn at random from its
+ * own measured latencies: `draws` simulated requests (a fixed seed, so the same inputs give the same
+ * number). Calls are taken as independent; adding P99s instead assumes every call is slow at once.
+ */
+export function requestP99(calls: number[][], draws = 20_000): number {
+  let x = 0x2545f491;
+  const next = () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+  const sums = new Array<number>(draws);
+  for (let d = 0; d < draws; d++) {
+    let s = 0;
+    for (const c of calls) s += c[Math.floor(next() * c.length)]!;
+    sums[d] = s;
+  }
+  return stats(sums).p99;
 }

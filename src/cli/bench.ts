@@ -197,15 +197,17 @@ async function benchTrt(loaded: LoadedProfile, manifest: ModelManifest, text: st
       const shapes = shapesForPhonemes(manifest, textLen ?? 1, 6, FRAMES_PER_PHONEME);
       const onEngine = Object.fromEntries(modules.filter((m) => !fallbacks.has(m)).map((m) => [m, shapes[m]!]));
       const timings: ModuleTiming[] = [];
+      // The report keeps each run's numbers; the per-call samples only feed the request P99 estimate.
+      const record = ({ samples, ...t }: ModuleTiming, log?: string) => runs.push({ ...t, textLen, count, samples: samples?.length ?? 0, ...(log && { log }) });
       for (const b of await benchEngines({ exe, dialect, engineDir: p.output, shapes: onEngine, streams, durationS: 3, workDir: work, logTag: `s${streams}${textLen != null ? `.t${textLen}` : ''}` })) {
         timings.push(fromTrtexec(b));
-        runs.push({ ...timings.at(-1)!, textLen, count, log: b.log });
+        record(timings.at(-1)!, b.log);
       }
       for (const m of modules.filter((m) => fallbacks.has(m))) {
         const inputs = shapes[m]!.map((s) => ({ ...s, dtype: manifest.modules[m]!.inputs[s.name]!.dtype }));
         const st = await benchRunner(fallbacks.get(m)!, inputs, streams, f.requests);
-        timings.push({ module: m, meanMs: st.mean, p99Ms: st.p99, source: 'ort-cpu fallback' });
-        runs.push({ ...timings.at(-1)!, textLen, count });
+        timings.push({ module: m, meanMs: st.mean, p99Ms: st.p99, source: 'ort-cpu fallback', samples: st.samples });
+        record(timings.at(-1)!);
       }
       return timings;
     };
@@ -218,8 +220,10 @@ async function benchTrt(loaded: LoadedProfile, manifest: ModelManifest, text: st
       const parts = [{ count: 1, modules: style }];
       for (const [n, count] of lengths) parts.push({ count, modules: await measure(streams, n, count, MODULES.filter((m) => m !== 'style_encoder'), runs) });
       const c = combineTimings(parts, host.stages, ['style_encoder']);
-      sweep.push({ streams, ...c, meetsSlo: c.p99Ms != null && c.p99Ms <= f.slo, runs });
-      log(`streams ${streams}: mean ${c.meanMs?.toFixed(2) ?? '-'} ms, p99 ${c.p99Ms?.toFixed(2) ?? '-'} ms`);
+      // The objective is judged on the estimate when every stage has per-call samples, else on the bound.
+      const p99 = c.p99EstimateMs ?? c.p99Ms;
+      sweep.push({ streams, ...c, meetsSlo: p99 != null && p99 <= f.slo, runs });
+      log(`streams ${streams}: mean ${c.meanMs?.toFixed(2) ?? '-'} ms, p99 ${c.p99EstimateMs?.toFixed(2) ?? '-'} ms (bound ${c.p99Ms?.toFixed(2) ?? '-'} ms)`);
     }
   } finally {
     await Promise.all([...fallbacks.values()].map((r) => r.close()));
@@ -239,7 +243,7 @@ async function benchTrt(loaded: LoadedProfile, manifest: ModelManifest, text: st
     parts: host.parts,
     maxTextLen,
     sloP99Ms: f.slo,
-    host: host.stages,
+    host: host.stages.map(({ samples: _, ...h }) => h),
     stages: stageRows(measured, baseline, styleRun.meanMs != null ? { ms: styleRun.meanMs, logMel: false } : null),
     styleEncoder: styleRun,
     sweep,

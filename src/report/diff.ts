@@ -120,10 +120,13 @@ export function diffBench(a: any, b: any, t: DiffThresholds = DEFAULT_THRESHOLDS
   };
   lat(a.single?.mean, b.single?.mean, 'end to end, 1 stream', 'latency mean ms');
   lat(a.single?.p99, b.single?.p99, 'end to end, 1 stream', 'latency p99 ms');
-  const p99 = (lv: any): number | null => lv?.latency?.p99 ?? lv?.p99Ms ?? null;
   for (const lb of b.sweep) {
     const la = a.sweep.find((x: any) => x.streams === lb.streams);
-    if (la) lat(p99(la), p99(lb), `${lb.streams} streams`, 'latency p99 ms');
+    if (!la) continue;
+    if (la.latency) lat(la.latency.p99, lb.latency?.p99, `${lb.streams} streams`, 'latency p99 ms');
+    // trt levels: the sampled estimate where both reports have it, else the added-up bound
+    else if (la.p99EstimateMs != null && lb.p99EstimateMs != null) lat(la.p99EstimateMs, lb.p99EstimateMs, `${lb.streams} streams`, 'latency p99 ms');
+    else lat(la.p99Ms, lb.p99Ms, `${lb.streams} streams`, 'latency p99 ms (bound)');
   }
   const sa = a.maxStreamsWithinSlo;
   const sb = b.maxStreamsWithinSlo;

@@ -24,12 +24,14 @@ export async function timeEngine(opts: {
   streams?: number;
   warmUpMs?: number;
   logFile: string;
+  /** Where trtexec writes each timed call's times (--exportTimes, JSON). */
+  exportTimes?: string;
   /** Seconds allowed beyond the measurement itself (engine load, warm-up, CUDA graph capture). */
   slackS?: number;
   signal?: AbortSignal;
 }): Promise<PerfRun> {
   const argv = perfArgv(
-    { loadEngine: opts.engine, shapes: opts.shapes, warmUpMs: opts.warmUpMs ?? 500, durationS: opts.durationS, useCudaGraph: true, streams: opts.streams },
+    { loadEngine: opts.engine, shapes: opts.shapes, warmUpMs: opts.warmUpMs ?? 500, durationS: opts.durationS, useCudaGraph: true, streams: opts.streams, exportTimes: opts.exportTimes },
     opts.dialect,
   );
   const run = await runTrtexec({ exe: opts.exe, argv, logFile: opts.logFile, timeoutMs: (opts.durationS + (opts.slackS ?? 300)) * 1000, signal: opts.signal });

@@ -4,15 +4,18 @@
 // which runs are made and how their parsed numbers are combined, never engine speed.
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { combineTimings, shapesForPhonemes, type ModuleTiming } from '../../src/bench/trt.ts';
+import { combineTimings, requestP99, shapesForPhonemes, traceLatencies, type ModuleTiming } from '../../src/bench/trt.ts';
 import { loadModelManifest } from '../../src/model/manifest.ts';
+import { diffBench } from '../../src/report/diff.ts';
 import { findTrtexec } from '../../src/trtexec/find.ts';
 
 const ROOT = resolve(__dirname, '../..');
 const STANDIN = { TRTEXEC: resolve(ROOT, 'test/fixtures/bin/fake-trtexec'), FAKE_TRTEXEC_LOG: resolve(ROOT, 'test/fixtures/trtexec/trt10-perf-summary-4177.log') };
+// A synthetic per-call trace in trtexec's --exportTimes layout (100 calls: 97 of 6.5–8.5 ms, then 12.5, 13, 14 ms).
+const TIMES = resolve(ROOT, 'test/fixtures/trtexec/standin-times.json');
 // What that log reports: "Latency: min = …, max = …, mean = 7.60628 ms, …, percentile(99%) = 12.9675 ms"
 const LOG_MEAN = 7.60628;
 const LOG_P99 = 12.9675;
@@ -54,12 +57,42 @@ describe('bench --backend trt: shapes and combination (pure)', () => {
     expect(c.stages.map((s) => [s.stage, s.meanMs])).toEqual([['frontend', 0.5], ['style_encoder', 100], ['text_encoder', 5], ['vocoder', 50]]);
     // a module without a number makes the total unknown, not smaller
     expect(combineTimings([{ count: 1, modules: [t('vocoder', null, 1)] }], []).meanMs).toBeNull();
+    expect(c.p99EstimateMs).toBeNull(); // no per-call samples: only the bound
+  });
+
+  it('reads per-call latencies from a trtexec --exportTimes trace, and refuses anything else', async () => {
+    const xs = traceLatencies(await readFile(TIMES, 'utf8'))!;
+    expect(xs).toHaveLength(100);
+    expect(xs[0]).toBe(6.5);
+    expect(Math.max(...xs)).toBe(14);
+    expect(traceLatencies('not json')).toBeNull();
+    expect(traceLatencies('[]')).toBeNull();
+    expect(traceLatencies('[{"computeMs": 1}]')).toBeNull();
+    expect(traceLatencies('[{"latencyMs": -1}]')).toBeNull();
+  });
+
+  it('the request P99 from per-call samples: exact for constant calls, the known tail of a sum, below the added P99s', () => {
+    expect(requestP99([[2, 2, 2], [5]])).toBe(7);
+    const uniform = Array.from({ length: 100 }, (_, i) => i); // 0..99 ms, P99 99
+    // two independent uniform calls: (198 - s)(199 - s)/2 of the 100² pairs sum above s, so the exact
+    // P99 is 185 (91 pairs above it, 105 above 184); 20 000 draws land within a step of it
+    expect(requestP99([uniform, uniform])).toBeGreaterThanOrEqual(184);
+    expect(requestP99([uniform, uniform])).toBeLessThanOrEqual(186);
+    expect(requestP99([uniform, uniform])).toBeLessThan(99 + 99);
+    // combineTimings uses every counted call (× its part count) and the host steps, never the excluded style encoder
+    const s = (module: string, samples: number[] | null): ModuleTiming => ({ module, meanMs: 1, p99Ms: 1, source: 'trtexec', samples });
+    const c = combineTimings(
+      [{ count: 1, modules: [s('style_encoder', null)] }, { count: 3, modules: [s('vocoder', [10])] }],
+      [{ stage: 'frontend', mean: 1, p99: 1, samples: [1] }],
+      ['style_encoder'],
+    );
+    expect(c.p99EstimateMs).toBe(31);
   });
 });
 
 describe('bench --backend trt (STAND-IN trtexec replaying a real trtexec 10 performance log)', () => {
   it('runs each module per sentence part at its shapes, and adds the host steps measured here', async () => {
-    const r = await execa('node', [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trt', '--text-seconds', '15', '--streams', '1,4', '--baseline', 'none', '--set', `output=${await standinEngines()}`, '--json'], { cwd: ROOT, env: STANDIN });
+    const r = await execa('node', [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trt', '--text-seconds', '15', '--streams', '1,4', '--baseline', 'none', '--set', `output=${await standinEngines()}`, '--json'], { cwd: ROOT, env: { ...STANDIN, FAKE_TRTEXEC_TIMES: TIMES } });
     const j = JSON.parse(r.stdout);
     expect(j.tensorrt).toBe('10.3.0');
     expect(j.trtexec).toBe(STANDIN.TRTEXEC);
@@ -83,12 +116,25 @@ describe('bench --backend trt (STAND-IN trtexec replaying a real trtexec 10 perf
       const calls = TEXT_MODULES.length * j.parts.length; // the style encoder is cached per voice
       expect(s.meanMs).toBeCloseTo(calls * LOG_MEAN + host('mean'), 6);
       expect(s.p99Ms).toBeCloseTo(calls * LOG_P99 + host('p99'), 6);
-      expect(s.meetsSlo).toBe(s.p99Ms <= 130);
+      // from the traces: every engine call drawn from the 100 traced calls (mean 7.68 ms)
+      for (const x of s.runs) expect(x.samples).toBe(100);
+      expect(s.p99EstimateMs).toBeGreaterThan(calls * 7.5);
+      expect(s.p99EstimateMs).toBeLessThan(calls * 14 + host('p99'));
+      expect(s.p99EstimateMs).toBeLessThan(s.p99Ms);
+      expect(s.meetsSlo).toBe(s.p99EstimateMs <= 130);
     }
     expect(logs.size).toBe(1 + j.sweep.reduce((a: number, s: { runs: unknown[] }) => a + s.runs.length, 0)); // no log overwritten
     expect(j.maxStreamsWithinSlo).toBe(Math.max(0, ...j.sweep.filter((s: { meetsSlo: boolean }) => s.meetsSlo).map((s: { streams: number }) => s.streams)));
     expect(j.stages.map((s: { stage: string }) => s.stage)).toEqual(['frontend', 'style_encoder', 'text_encoder', 'acoustic_encoder', 'length regulation', 'acoustic_decoder', 'vocoder']);
     expect(j.stages.find((s: { stage: string }) => s.stage === 'style_encoder').note).toContain(`a new voice: ${LOG_MEAN.toFixed(1)} ms`);
+    // the CI gate compares the sampled P99 per streams level; without samples, the bound
+    expect(diffBench(j, j).filter((f) => f.regression)).toEqual([]);
+    const worse = structuredClone(j);
+    worse.sweep[1].p99EstimateMs *= 1.3;
+    expect(diffBench(j, worse).filter((f) => f.regression).map((f) => `${f.where}: ${f.metric}`)).toEqual(['4 streams: latency p99 ms']);
+    for (const s of worse.sweep) s.p99EstimateMs = null;
+    worse.sweep[0].p99Ms *= 1.3;
+    expect(diffBench(j, worse).filter((f) => f.regression).map((f) => `${f.where}: ${f.metric}`)).toEqual(['1 streams: latency p99 ms (bound)']);
   });
 
   it('--fail-engine vocoder: the vocoder is timed on ONNX Runtime on this host instead, and the table says so', async () => {
@@ -104,6 +150,9 @@ describe('bench --backend trt (STAND-IN trtexec replaying a real trtexec 10 perf
       expect(s.runs.filter((x: { source: string }) => x.source === 'trtexec').map((x: { module: string }) => x.module)).toEqual(['text_encoder', 'acoustic_encoder', 'acoustic_decoder']);
       const host = j.host.reduce((a: number, h: { mean: number }) => a + h.mean, 0);
       expect(s.meanMs).toBeCloseTo(3 * LOG_MEAN + voc[0].meanMs + host, 6);
+      expect(voc[0].samples).toBe(2 * s.streams); // ONNX Runtime calls timed here
+      expect(s.p99EstimateMs).toBeNull(); // the engines wrote no trace: judged on the bound
+      expect(s.meetsSlo).toBe(s.p99Ms <= 130);
     }
     const text = await execa('node', args, { cwd: ROOT, env: STANDIN });
     expect(text.stdout).toMatch(/TensorRT \+ CPU fallback/);
