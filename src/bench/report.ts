@@ -200,18 +200,18 @@ export function renderTrt(r: TrtReport): string {
     `emovoice bench — profile ${r.profile}, TensorRT ${r.tensorrt} (${r.trtexec}), ${r.textSeconds} s of speech per request (${r.phonemes} phonemes in ${r.parts.length} part${r.parts.length > 1 ? 's' : ''} of ≤ ${r.maxTextLen}), P99 objective ${r.sloP99Ms} ms`,
     ...beforeAfter(b ? `PyTorch eager (${b.device})` : 'baseline', mods.length ? 'TensorRT + CPU fallback' : 'TensorRT', [
       [`end-to-end latency, mean (ms)${at}`, f1(b?.total_ms), f1(first?.meanMs)],
-      [`end-to-end latency, P99 (ms)${at}`, f1(b?.p99_ms), first?.p99EstimateMs != null ? f1(first.p99EstimateMs) : `≤ ${f1(first?.p99Ms)}`],
+      [`end-to-end latency, P99 (ms)${at}`, f1(b?.p99_ms), first?.p99EstimateMs != null ? f1(first.p99EstimateMs) : `~${f1(first?.p99Ms)} (sum)`],
       [`concurrent streams within P99 ${r.sloP99Ms} ms`, b?.max_streams_within_slo != null ? String(b.max_streams_within_slo) : '-', String(r.maxStreamsWithinSlo)],
       ['peak GPU memory (MiB)', b?.peak_gpu_mib ? b.peak_gpu_mib.toFixed(0) : '-', first?.peakGpuMiB != null ? `${first.peakGpuMiB.toFixed(0)} (1 engine)` : '-'],
     ]),
     '',
     ...stageTable('trt', r.stages),
     '',
-    'streams   mean ms    p99 ms  p99 bound  peak GPU MiB  within P99',
+    'streams   mean ms    p99 ms    p99 sum  peak GPU MiB  within P99',
     ...r.sweep.map((s) => `${String(s.streams).padStart(7)} ${f1(s.meanMs).padStart(9)} ${f1(s.p99EstimateMs).padStart(9)} ${f1(s.p99Ms).padStart(10)} ${(s.peakGpuMiB != null ? s.peakGpuMiB.toFixed(0) : '-').padStart(13)}  ${s.meetsSlo ? 'yes' : 'no'}`),
     ...r.fallback.onFallback.map((m) => `FALLBACK: ${m.module} ran on ONNX Runtime on this host's CPU at the same shapes and streams (${m.reason})`),
     `engine times: trtexec's per-call latency per module (logs and --exportTimes traces in ${r.logs}), × parts per request; host steps measured on this host one request at a time; style embedding cached per voice`,
-    `p99: of simulated requests whose every call is drawn from that module's measured calls (independent calls); p99 bound: the per-call P99s added up (every call slow at once); the objective is judged on p99 where every stage has samples, else on the bound`,
+    `p99: of simulated requests whose every call is drawn from that module's measured calls (independent calls); p99 sum: the per-call P99s added up (a rough figure, not a bound: rare slow calls below each call's P99 can add up past it); the objective is judged on p99 where every stage has samples, else on the sum`,
     `peak GPU memory: the largest of the per-engine trtexec processes (TensorRT's own accounting); a server holding every engine needs about their sum`,
   ].join('\n') + '\n';
 }

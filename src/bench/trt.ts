@@ -119,11 +119,14 @@ export interface HostTiming {
 export interface CombinedRequest {
   /** End-to-end estimate: per-call module latencies × calls per request, plus host steps; null if a module had no number. */
   meanMs: number | null;
-  /** The per-call P99s added up: an upper bound (every call at its own P99 at once). */
+  /**
+   * The per-call P99s added up. A rough figure only: not an upper bound (rare slow calls, each under its
+   * call's P99, can together push a request past it), nor the request's P99.
+   */
   p99Ms: number | null;
   /**
    * The request's P99 when each call's latency is drawn from that module's measured calls, independently
-   * (requestP99); null when a stage has no per-call samples. Closer than the bound, if calls are independent.
+   * (requestP99); null when a stage has no per-call samples. The request's P99, if calls are independent.
    */
   p99EstimateMs: number | null;
   peakGpuMiB: number | null;
@@ -133,7 +136,7 @@ export interface CombinedRequest {
 
 /**
  * One request = `parts` (each: module timings at that part's shapes, and how many parts have that
- * shape) + host steps. Sums per-call means, and per-call P99s (an upper bound: P99s do not add).
+ * shape) + host steps. Sums per-call means and per-call P99s, and estimates the request P99 from samples.
  * Modules in `exclude` (the cached style encoder) are reported but left out of the sum.
  */
 export function combineTimings(parts: { count: number; modules: ModuleTiming[] }[], host: HostTiming[], exclude: string[] = []): CombinedRequest {

@@ -124,9 +124,9 @@ export function diffBench(a: any, b: any, t: DiffThresholds = DEFAULT_THRESHOLDS
     const la = a.sweep.find((x: any) => x.streams === lb.streams);
     if (!la) continue;
     if (la.latency) lat(la.latency.p99, lb.latency?.p99, `${lb.streams} streams`, 'latency p99 ms');
-    // trt levels: the sampled estimate where both reports have it, else the added-up bound
+    // trt levels: the sampled estimate where both reports have it, else the per-call P99s added up
     else if (la.p99EstimateMs != null && lb.p99EstimateMs != null) lat(la.p99EstimateMs, lb.p99EstimateMs, `${lb.streams} streams`, 'latency p99 ms');
-    else lat(la.p99Ms, lb.p99Ms, `${lb.streams} streams`, 'latency p99 ms (bound)');
+    else lat(la.p99Ms, lb.p99Ms, `${lb.streams} streams`, 'latency p99 ms (sum of calls)');
   }
   const sa = a.maxStreamsWithinSlo;
   const sb = b.maxStreamsWithinSlo;
