@@ -21,6 +21,8 @@ parentPort.on('message', async (msg) => {
     try {
       const o = { executionProviders: msg.options.providers, graphOptimizationLevel: msg.options.optimization ?? 'all' };
       if (msg.options.intraOpThreads) o.intraOpNumThreads = msg.options.intraOpThreads;
+      // session.intra_op.allow_spinning / session.inter_op.allow_spinning (onnxruntime_session_options_config_keys.h)
+      if (msg.options.spinning === false) o.extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
       session = await ort.InferenceSession.create(msg.bytes, o);
       parentPort.postMessage({ type: 'loaded', inputs: meta(session.inputNames, session.inputMetadata), outputs: meta(session.outputNames, session.outputMetadata) });
     } catch (e) {

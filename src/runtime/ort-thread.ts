@@ -51,7 +51,8 @@ export class OrtThreadRunner implements Runner {
       });
       worker.once('error', (e: Error) => reject(e));
       const providers = [...new Set([...(this.options.providers ?? []), 'cpu'])];
-      worker.postMessage({ type: 'load', bytes, options: { ...this.options, providers } }, [bytes.buffer]);
+      // Several sessions share the cores in a pipeline: idle thread pools must not spin (see OrtOptions.spinning).
+      worker.postMessage({ type: 'load', bytes, options: { spinning: false, ...this.options, providers } }, [bytes.buffer]);
     }).catch(async (e) => {
       await worker.terminate();
       throw e;

@@ -14,6 +14,12 @@ export interface OrtOptions {
   /** Model bytes instead of the file (e.g. a model with exposed intermediate outputs). */
   modelBytes?: Uint8Array;
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * Whether ONNX Runtime's thread pools spin between calls (its default). Spinning keeps a core busy
+   * after each call; with several sessions sharing the cores (a pipeline in worker threads) it steals
+   * them from the session that runs next, so OrtThreadRunner turns it off.
+   */
+  spinning?: boolean;
 }
 
 const ORT_TO_DTYPE: Record<string, DType> = {
@@ -46,6 +52,7 @@ export class OrtRunner implements Runner {
       graphOptimizationLevel: this.options.optimization ?? 'all',
     };
     if (this.options.intraOpThreads) sessionOptions.intraOpNumThreads = this.options.intraOpThreads;
+    if (this.options.spinning === false) sessionOptions.extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
     try {
       if (this.options.modelBytes) {
         this.session = await ort.InferenceSession.create(this.options.modelBytes, sessionOptions);
