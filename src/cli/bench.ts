@@ -24,7 +24,7 @@ import { benchRunner, measureHostSteps } from '../bench/host.ts';
 import { benchText, phonemesForSeconds, runStreams, type StreamResult } from '../bench/load.ts';
 import { renderOrt, renderTrt, stageRows, type Baseline, type FallbackSummary, type OrtReport, type TrtLevel, type TrtReport } from '../bench/report.ts';
 import { benchEngines, combineTimings, fromTrtexec, shapesForPhonemes, type ModuleTiming } from '../bench/trt.ts';
-import { CONFIGS_DIR, ROOT, collect, log, positiveInt, positiveInts, positiveNumber } from './common.ts';
+import { CONFIGS_DIR, ROOT, backendOf, collect, log, positiveInt, positiveInts, positiveNumber } from './common.ts';
 
 interface Opts {
   profile: string;
@@ -58,8 +58,7 @@ export function register(program: Command): void {
     .action(async (opts: Opts) => {
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;
-      const backend = opts.backend ?? p.backend;
-      if (backend !== 'ort' && backend !== 'trt') throw new UserError(`--backend: unknown backend "${backend}"`, { hint: 'use ort or trt' });
+      const backend = backendOf(opts.backend, p.backend);
       if (opts.baseline !== 'pytorch' && opts.baseline !== 'none') throw new UserError(`--baseline: unknown baseline "${opts.baseline}"`, { hint: 'use pytorch or none' });
       const failEngines = (opts.failEngine ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
       for (const m of failEngines) {

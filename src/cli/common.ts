@@ -35,6 +35,13 @@ export function positiveInts(flag: string, v: string): number[] {
   return xs.map(Number);
 }
 
+/** The backend to run: --backend if given, else the profile's; anything but ort or trt is a user error. */
+export function backendOf(flag: string | undefined, profileBackend: string | undefined): 'ort' | 'trt' {
+  const b = flag ?? profileBackend ?? 'ort';
+  if (b !== 'ort' && b !== 'trt') throw new UserError(`--backend: unknown backend "${b}"`, { hint: 'use ort or trt' });
+  return b;
+}
+
 /** One positive integer (e.g. --instances 2). */
 export function positiveInt(flag: string, v: string): number {
   if (!/^\s*[1-9]\d*\s*$/.test(v)) throw new UserError(`${flag}: "${v}" is not a positive whole number`, { hint: `e.g. ${flag} 2` });

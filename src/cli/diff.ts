@@ -12,7 +12,7 @@ async function readJson(path: string): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new UserError(`not JSON: ${(e as Error).message}`, { place: { file: path }, hint: 'pass a build-manifest.json or a `verify --json` report' });
+    throw new UserError(`not JSON: ${(e as Error).message}`, { place: { file: path }, hint: 'pass two build-manifest.json files, or two `verify --json` or `bench --json` reports' });
   }
 }
 

@@ -13,7 +13,7 @@ import { splitWarning, synthesizeText } from '../synth/speak.ts';
 import type { FallbackEvent } from '../runtime/fallback.ts';
 import { DiskEmbeddings } from '../synth/cache.ts';
 import { makeRunners, synthModel } from '../synth/model.ts';
-import { CONFIGS_DIR, collect, fallbackLine, log, positiveNumber } from './common.ts';
+import { CONFIGS_DIR, backendOf, collect, fallbackLine, log, positiveNumber } from './common.ts';
 
 interface Opts {
   ref: string;
@@ -58,8 +58,7 @@ export function register(program: Command): void {
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;
       const manifest = await loadModelManifest(p.model);
-      const backend = opts.backend ?? (p.backend as 'ort' | 'trt');
-      if (backend !== 'ort' && backend !== 'trt') throw new UserError(`unknown backend "${backend}"`, { hint: 'use ort or trt' });
+      const backend = backendOf(opts.backend, p.backend);
       const serving = p.serving ?? {};
       const model = await synthModel(manifest, serving);
       const fallbacks: string[] = [];

@@ -13,7 +13,7 @@ import { makeRunners } from '../synth/model.ts';
 import { MODULES, type ModuleName } from '../synth/pipeline.ts';
 import { firstDeparture } from '../verify/debug-layers.ts';
 import { DEFAULT_TOLERANCES, caseName, splitCase, verifyCase, type CaseResult } from '../verify/verify.ts';
-import { CONFIGS_DIR, collect, log } from './common.ts';
+import { CONFIGS_DIR, backendOf, collect, log } from './common.ts';
 
 interface Opts {
   profile: string;
@@ -40,7 +40,7 @@ export function register(program: Command): void {
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;
       const manifest = await loadModelManifest(p.model);
-      const backend = opts.backend ?? (p.backend as 'ort' | 'trt');
+      const backend = backendOf(opts.backend, p.backend);
       const runners = makeRunners(manifest, backend, {
         engineDir: p.output,
         trtexec: backend === 'trt' ? await findTrtexec() : null,

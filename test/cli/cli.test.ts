@@ -182,4 +182,13 @@ describe('emovoice verify', () => {
     expect(r.out).toMatch(/FAIL\s+vocoder\/short/);
     expect(r.out).toMatch(/2\/3 cases passed/);
   });
+
+  it('an unknown --backend is an error, in verify, synth and bench alike', async () => {
+    for (const args of [['verify', '--profile', 'cpu'], ['synth', 'hello', '--ref', join(ROOT, 'data/ref-alsa.wav')], ['bench', '--profile', 'cpu', '--baseline', 'none']]) {
+      const r = await cli([...args, '--backend', 'tensorrt']);
+      expect(r.code, args[0]).toBe(2);
+      expectOneErrorLine(r.err, /^error: --backend: unknown backend "tensorrt" \(fix: use ort or trt\)$/);
+      expect(r.out).toBe('');
+    }
+  });
 });
