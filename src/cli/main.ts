@@ -2,7 +2,7 @@
 // Errors users cause (UserError) print as one `error:` line and a non-zero exit; only programming
 // errors show a stack, and only with --debug. Nothing outside cli/ imports from here.
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../core/errors.ts';
+import { UserError, fromSystemError } from '../core/errors.ts';
 
 const program = new Command();
 program
@@ -43,10 +43,11 @@ export function reportError(e: unknown, debug: boolean): number {
     // commander already printed its message (or help/version, which exit 0)
     return e.exitCode === 0 ? 0 : 2;
   }
-  if (e instanceof UserError) {
-    process.stderr.write(`error: ${e.format()}\n`);
-    if (debug) process.stderr.write(`${e.stack}\n`);
-    return e.exitCode;
+  const user = e instanceof UserError ? e : fromSystemError(e);
+  if (user) {
+    process.stderr.write(`error: ${user.format()}\n`);
+    if (debug) process.stderr.write(`${(e as Error).stack}\n`);
+    return user.exitCode;
   }
   const msg = e instanceof Error ? e.message : String(e);
   process.stderr.write(`internal error: ${msg.split('\n')[0]} (this is a bug in emovoice; rerun with --debug for the stack)\n`);

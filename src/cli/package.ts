@@ -2,12 +2,12 @@
 // one TensorRT model per engine, a CPU (ONNX Runtime) fallback model per engine, and the `emovoice`
 // orchestrator (Python backend + the bundled text frontend). Configs come from src/serving/triton.ts.
 import type { Command } from 'commander';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.ts';
-import { writeFileAtomic } from '../core/files.ts';
+import { replaceFolders } from '../core/files.ts';
 import { loadModelManifest } from '../model/manifest.ts';
 import { loadProfile } from '../profile/load.ts';
 import { bundleFrontend } from '../serving/bundle.ts';
@@ -50,28 +50,32 @@ export function register(program: Command): void {
           exitCode: 3,
         });
       }
-      for (const [name, spec] of Object.entries(manifest.modules)) {
-        const dir = join(opts.triton, name);
-        await mkdir(join(dir, '1'), { recursive: true });
-        await writeFileAtomic(join(dir, 'config.pbtxt'), engineConfig(name, spec, plan));
-        const engine = join(p.output, `${name}.engine`);
-        if (existsSync(engine)) await copyFile(engine, join(dir, '1', 'model.plan'));
-        if (plan.cpuFallback) {
-          const cpu = join(opts.triton, `${name}_cpu`);
-          await mkdir(join(cpu, '1'), { recursive: true });
-          await writeFileAtomic(join(cpu, 'config.pbtxt'), cpuFallbackConfig(name, spec, plan));
-          await copyFile(spec.file, join(cpu, '1', 'model.onnx'));
-          // External weights keep their file name: the ONNX refers to them by it.
-          if (existsSync(`${spec.file}.data`)) await copyFile(`${spec.file}.data`, join(cpu, '1', `${basename(spec.file)}.data`));
+      // Each model folder appears complete or not at all (a half-copied model.plan must never look
+      // loadable); other models already in the repository are left alone.
+      await replaceFolders(opts.triton, async (stage) => {
+        for (const [name, spec] of Object.entries(manifest.modules)) {
+          const dir = join(stage, name);
+          await mkdir(join(dir, '1'), { recursive: true });
+          await writeFile(join(dir, 'config.pbtxt'), engineConfig(name, spec, plan));
+          const engine = join(p.output, `${name}.engine`);
+          if (existsSync(engine)) await copyFile(engine, join(dir, '1', 'model.plan'));
+          if (plan.cpuFallback) {
+            const cpu = join(stage, `${name}_cpu`);
+            await mkdir(join(cpu, '1'), { recursive: true });
+            await writeFile(join(cpu, 'config.pbtxt'), cpuFallbackConfig(name, spec, plan));
+            await copyFile(spec.file, join(cpu, '1', 'model.onnx'));
+            // External weights keep their file name: the ONNX refers to them by it.
+            if (existsSync(`${spec.file}.data`)) await copyFile(`${spec.file}.data`, join(cpu, '1', `${basename(spec.file)}.data`));
+          }
         }
-      }
-      const orch = join(opts.triton, 'emovoice');
-      await mkdir(join(orch, '1'), { recursive: true });
-      await writeFileAtomic(join(orch, 'config.pbtxt'), orchestratorConfig(manifest, plan));
-      await writeFileAtomic(join(orch, '1', 'model.py'), await readFile(ORCHESTRATOR));
-      await writeFileAtomic(join(orch, '1', 'frontend.mjs'), await bundleFrontend());
-      await writeFileAtomic(join(orch, '1', 'symbols.json'), JSON.stringify(manifest.symbols) + '\n');
-      if (manifest.emotions.file) await copyFile(manifest.emotions.file, join(orch, '1', 'emotions.npz'));
+        const orch = join(stage, 'emovoice');
+        await mkdir(join(orch, '1'), { recursive: true });
+        await writeFile(join(orch, 'config.pbtxt'), orchestratorConfig(manifest, plan));
+        await writeFile(join(orch, '1', 'model.py'), await readFile(ORCHESTRATOR));
+        await writeFile(join(orch, '1', 'frontend.mjs'), await bundleFrontend());
+        await writeFile(join(orch, '1', 'symbols.json'), JSON.stringify(manifest.symbols) + '\n');
+        if (manifest.emotions.file) await copyFile(manifest.emotions.file, join(orch, '1', 'emotions.npz'));
+      });
       const n = Object.keys(manifest.modules).length;
       log(
         `wrote ${opts.triton}: ${n} engine models (max batch ${Object.entries(plan.maxBatch).map(([m, b]) => `${m} ${b}`).join(', ')}; queue delay ${plan.queueDelayMs} ms)` +

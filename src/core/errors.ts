@@ -57,3 +57,29 @@ export function formatProblem(message: string, place: Place, hint?: string): str
   const fix = hint ? ` (fix: ${hint})` : '';
   return `${where}${path}${message}${fix}`;
 }
+
+/** What a path problem means for the user and how to fix it, by Node's system error code. */
+const FS_PROBLEMS: Record<string, [string, string]> = {
+  ENOENT: ['no such file or folder', 'check the path'],
+  ENOTDIR: ['a part of this path is a file, not a folder', 'choose a path whose parent folders are folders'],
+  EISDIR: ['is a folder, not a file', 'give a file path'],
+  EEXIST: ['a file is in the way (a folder is needed there)', 'remove or rename it, or choose another path'],
+  EACCES: ['permission denied', 'choose a path you can write to, or fix its permissions'],
+  EPERM: ['operation not permitted', 'choose a path you can write to, or fix its permissions'],
+  EROFS: ['read-only file system', 'choose a writable location'],
+  ENOSPC: ['no space left on the device', 'free some space or choose another disk'],
+  EMFILE: ['too many open files', 'raise the open-file limit (ulimit -n)'],
+};
+
+/**
+ * A Node file-system error (a bad --out path, a folder where a file was expected, a full disk) as the
+ * user error it is, naming the path; null for anything else.
+ */
+export function fromSystemError(e: unknown): UserError | null {
+  const err = e as NodeJS.ErrnoException | null;
+  if (!(err instanceof Error) || typeof err.code !== 'string') return null;
+  const problem = FS_PROBLEMS[err.code];
+  if (!problem) return null;
+  return new UserError(`cannot ${err.syscall ?? 'use'} it: ${problem[0]} (${err.code})`, { place: { file: err.path }, hint: problem[1] });
+}
+

@@ -86,6 +86,7 @@ function ioOf(v: any): OnnxIo {
 export async function readOnnxModel(path: string): Promise<OnnxInfo> {
   const st = await stat(path).catch(() => null);
   if (!st) throw new UserError('ONNX file not found', { place: { file: path }, hint: 'check the path in the profile or model manifest' });
+  if (st.isDirectory()) throw new UserError('is a folder, not an ONNX file', { place: { file: path }, hint: 'give the path of a .onnx file' });
   if (st.size >= TWO_GB) {
     throw new UserError(`the .onnx file itself is ${(st.size / 2 ** 30).toFixed(1)} GiB; protobuf cannot hold more than 2 GiB`, {
       place: { file: path },

@@ -2,7 +2,7 @@
 // `error:` line naming the file (and line/field), a fix, a non-zero exit, and no stack trace.
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { mkdtemp, readFile, writeFile, copyFile, mkdir, cp } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile, copyFile, mkdir, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -192,3 +192,23 @@ describe('emovoice verify', () => {
     }
   });
 });
+
+describe('paths the user gets wrong', () => {
+  it('a file where a folder is needed, or a folder where a file is: one error line naming the path, exit 2', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ev-cli-'));
+    const file = join(dir, 'afile');
+    await writeFile(file, 'x');
+    let r = await cli(['synth', 'hello', '--ref', join(ROOT, 'data/ref-alsa.wav'), '--out', join(file, 'x.wav')]);
+    expect(r.code).toBe(2);
+    expectOneErrorLine(r.err, new RegExp(`^error: ${file} cannot mkdir it: a file is in the way .*\\(EEXIST\\) \\(fix: remove or rename it, or choose another path\\)$`));
+    r = await cli(['package', '--profile', 'a10g-fp16', '--triton', file]);
+    expect(r.code).toBe(2);
+    expectOneErrorLine(r.err, new RegExp(`^error: ${file} cannot mkdir it: a file is in the way .*\\(EEXIST\\)`));
+    expect(await readdir(dir)).toEqual(['afile']); // no staging folder left behind
+    expect(await readFile(file, 'utf8')).toBe('x');
+    r = await cli(['inspect', dir]);
+    expect(r.code).toBe(2);
+    expectOneErrorLine(r.err, new RegExp(`^error: ${dir} is a folder, not an ONNX file`));
+  });
+});
+
