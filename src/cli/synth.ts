@@ -1,10 +1,10 @@
 // `emovoice synth "text" --ref voice.wav`: end-to-end test audio with per-stage latency.
 import type { Command } from 'commander';
-import { readFile, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parseWav, encodeWav } from '../audio/wav.ts';
 import { UserError } from '../core/errors.ts';
-import { sha256Text } from '../core/files.ts';
+import { sha256Text, writeFileAtomic } from '../core/files.ts';
 import { loadModelManifest } from '../model/manifest.ts';
 import { loadProfile } from '../profile/load.ts';
 import { findTrtexec } from '../trtexec/find.ts';
@@ -84,8 +84,7 @@ export function register(program: Command): void {
         const result = await synthesizeText(pipeline, { text, symbols: manifest.symbols, reference, emotion: opts.emotion, emotionReference });
         for (const r of [reference, emotionReference]) if (r?.hash) await disk.store(cache, r.hash);
         const out = resolve(opts.out);
-        await mkdir(dirname(out), { recursive: true });
-        await writeFile(out, encodeWav(result.waveform, model.sampleRate, { format: 'pcm16' }));
+        await writeFileAtomic(out, encodeWav(result.waveform, model.sampleRate, { format: 'pcm16' }));
         const warnings = [...(result.split ? [splitWarning(result.split, loaded.locate(['serving', 'max_text_len']))] : []), ...result.warnings];
         const { totalMs, audioSeconds } = result;
         const report = {

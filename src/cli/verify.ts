@@ -1,7 +1,8 @@
 // `emovoice verify --profile p`: every module on every PyTorch reference case, compared per output.
 import type { Command } from 'commander';
-import { readdir, writeFile, mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../core/files.ts';
+import { join } from 'node:path';
 import { formatJUnit, formatNumber } from '../compare/report.ts';
 import type { Tolerances } from '../compare/compare.ts';
 import { UserError } from '../core/errors.ts';
@@ -100,13 +101,12 @@ export function register(program: Command): void {
       }
       const failed = results.filter((r) => !r.pass);
       if (opts.junit) {
-        await mkdir(dirname(opts.junit), { recursive: true });
         const flat = results.flatMap((r) =>
           r.outputs.length
             ? r.outputs.map((o) => ({ ...o, name: `${r.module}/${r.case}/${o.name}` }))
             : [{ name: `${r.module}/${r.case}`, kind: 'generic' as const, pass: false, failed: ['missing' as const], detail: r.error, reference: { dtype: 'float32' as const, shape: [] }, tolerances: {} }],
         );
-        await writeFile(opts.junit, formatJUnit(flat, { suite: `emovoice verify ${p.name} (${backend})`, timeSec: (performance.now() - t0) / 1000 }));
+        await writeFileAtomic(opts.junit, formatJUnit(flat, { suite: `emovoice verify ${p.name} (${backend})`, timeSec: (performance.now() - t0) / 1000 }));
       }
       if (opts.json) {
         process.stdout.write(JSON.stringify({ profile: p.name, backend, pass: failed.length === 0, cases: results, ...(opts.debugLayers ? { debugLayers: debug } : {}) }, null, 2) + '\n');
