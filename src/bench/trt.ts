@@ -33,7 +33,6 @@ export function shapesForPhonemes(manifest: ModelManifest, textLen: number, refS
   return shapesFor(manifest, { text_len: n, mel_len: n * framesPerPhoneme }, refSeconds);
 }
 
-
 export interface TrtModuleBench {
   module: string;
   argv: string[];

@@ -82,4 +82,3 @@ export function fromSystemError(e: unknown): UserError | null {
   if (!problem) return null;
   return new UserError(`cannot ${err.syscall ?? 'use'} it: ${problem[0]} (${err.code})`, { place: { file: err.path }, hint: problem[1] });
 }
-

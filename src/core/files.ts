@@ -83,4 +83,3 @@ export async function replaceFolders(root: string, write: (stage: string) => Pro
     await rm(stage, { recursive: true, force: true });
   }
 }
-

@@ -211,4 +211,3 @@ describe('paths the user gets wrong', () => {
     expectOneErrorLine(r.err, new RegExp(`^error: ${dir} is a folder, not an ONNX file`));
   });
 });
-
