@@ -115,6 +115,9 @@ export function register(program: Command): void {
               ...rows,
               `  ${'total'.padEnd(24)} ${totalMs.toFixed(1).padStart(9)} ms`,
               `real-time factor ${report.rtf.toFixed(3)} (${(1 / report.rtf).toFixed(1)}× faster than real time)`,
+              ...(backend === 'trt'
+                ? ['note: on the trt backend each stage is one trtexec process, engine load included; `emovoice bench --backend trt` times the engines themselves']
+                : []),
             ].join('\n') + '\n',
           );
         }
