@@ -27,6 +27,12 @@ export function positiveNumber(flag: string, v: string): number {
   return n;
 }
 
+export function nonNegativeNumber(flag: string, v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new UserError(`${flag}: "${v}" is not a number ≥ 0`, { hint: `e.g. ${flag} 0` });
+  return n;
+}
+
 /** A comma list of positive integers (e.g. --streams 1,4,16). */
 export function positiveInts(flag: string, v: string): number[] {
   const xs = v.split(',').map((s) => s.trim());

@@ -13,7 +13,8 @@ import { splitWarning, synthesizeText } from '../synth/speak.ts';
 import type { FallbackEvent } from '../runtime/fallback.ts';
 import { DiskEmbeddings } from '../synth/cache.ts';
 import { makeRunners, synthModel } from '../synth/model.ts';
-import { CONFIGS_DIR, backendOf, collect, fallbackLine, log, positiveNumber } from './common.ts';
+import { CONFIGS_DIR, backendOf, collect, fallbackLine, log, nonNegativeNumber, positiveNumber } from './common.ts';
+import { TRTEXEC_CALL_OVERHEAD_MS } from '../runtime/trt.ts';
 
 interface Opts {
   ref: string;
@@ -25,6 +26,7 @@ interface Opts {
   json?: boolean;
   set?: string[];
   timeoutMs?: string;
+  trtexecOverheadMs?: string;
 }
 
 const FALLBACK_WHY: Record<FallbackEvent['stage'], string> = { load: 'engine did not load', infer: 'engine failed', timeout: 'engine overran the timeout' };
@@ -49,6 +51,7 @@ export function register(program: Command): void {
     .option('--profile <name|path>', 'build profile (backend, limits, engines)', 'cpu')
     .option('--backend <ort|trt>', 'override the profile backend')
     .option('--timeout-ms <ms>', 'per-stage timeout before falling back to the CPU backend')
+    .option('--trtexec-overhead-ms <ms>', 'trt backend: allowance per stage for starting trtexec and loading the engine, on top of the timeout', String(TRTEXEC_CALL_OVERHEAD_MS))
     .option('--set <key=value>', 'override a profile value, e.g. model=path/to/manifest.yaml (repeatable)', collect)
     .option('--json', 'print a JSON report')
     .action(async (text: string, opts: Opts) => {
@@ -66,6 +69,7 @@ export function register(program: Command): void {
         engineDir: p.output,
         trtexec: backend === 'trt' ? await findTrtexec() : null,
         timeoutMs: opts.timeoutMs ? positiveNumber('--timeout-ms', opts.timeoutMs) : serving.timeout_ms,
+        trtexecOverheadMs: nonNegativeNumber('--trtexec-overhead-ms', opts.trtexecOverheadMs ?? String(TRTEXEC_CALL_OVERHEAD_MS)),
         onFallback: (e) => {
           fallbacks.push(`${e.runner} (${e.stage}): ${e.reason}`);
           log(`warning: ${fallbackLine(e)}`);

@@ -105,9 +105,11 @@ export class FallbackRunner implements Runner {
     }
     let why: FallbackEvent['stage'];
     const t0 = performance.now();
+    // The timeout is for the inference; a runner's fixed per-call cost (a trtexec process) comes on top.
+    const deadline = this.opts.timeoutMs ? this.opts.timeoutMs + (this.primary.callOverheadMs ?? 0) : undefined;
     try {
-      const outputs = await withTimeout(this.primary.infer(feeds, outputNames), this.opts.timeoutMs, this.primary.name);
-      if (this.opts.timeoutMs && performance.now() - t0 > this.opts.timeoutMs) {
+      const outputs = await withTimeout(this.primary.infer(feeds, outputNames), deadline, this.primary.name);
+      if (deadline && performance.now() - t0 > deadline) {
         this.overran++;
         return { outputs, overran: true };
       }

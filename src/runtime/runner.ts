@@ -12,6 +12,11 @@ export interface IoInfo {
 export interface Runner {
   /** Human-readable name, e.g. "ort(cpu):vocoder" or "trt:vocoder.engine". */
   readonly name: string;
+  /**
+   * Fixed cost of every call that a serving deployment would not pay (a process start, an engine load):
+   * a per-call timeout is for the inference, so deadlines apply on top of this. Absent: none.
+   */
+  readonly callOverheadMs?: number;
   load(): Promise<void>;
   inputs(): IoInfo[];
   outputs(): IoInfo[];

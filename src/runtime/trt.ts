@@ -19,6 +19,8 @@ export interface TrtRunnerOptions {
   inputs: IoInfo[];
   outputs: IoInfo[];
   timeoutMs?: number;
+  /** Allowance per call for the trtexec process itself (default TRTEXEC_CALL_OVERHEAD_MS). */
+  callOverheadMs?: number;
 }
 
 /** trtexec arguments for one inference on a dynamic-shape engine. Pure. */
@@ -70,11 +72,19 @@ function rawBytes(t: Tensor): Uint8Array {
   return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
 
+/**
+ * What one trtexec process costs beyond the inference itself (CUDA start-up, engine deserialisation,
+ * writing the outputs as text): allowed on top of a per-call timeout, so the timeout judges the engine.
+ */
+export const TRTEXEC_CALL_OVERHEAD_MS = 30_000;
+
 export class TrtexecRunner implements Runner {
   readonly name: string;
+  readonly callOverheadMs: number;
 
   constructor(private readonly opts: TrtRunnerOptions) {
     this.name = `trt:${opts.engine}`;
+    this.callOverheadMs = opts.callOverheadMs ?? TRTEXEC_CALL_OVERHEAD_MS;
   }
 
   async load(): Promise<void> {
@@ -118,7 +128,7 @@ export class TrtexecRunner implements Runner {
         exe: this.opts.exe!,
         argv: inferenceArgv(this.opts.engine, inputs, outJson),
         logFile: join(dir, 'trtexec.log'),
-        timeoutMs: this.opts.timeoutMs,
+        timeoutMs: this.opts.timeoutMs ? this.opts.timeoutMs + this.callOverheadMs : undefined,
       });
       if (run.exitCode !== 0 || run.signal || run.timedOut) {
         const log = await readFile(join(dir, 'trtexec.log'), 'utf8').catch(() => '');

@@ -51,6 +51,8 @@ export function makeRunners(
     engineDir?: string;
     trtexec?: string | null;
     timeoutMs?: number;
+    /** trt backend: allowance per call for the trtexec process, on top of timeoutMs (TrtexecRunner's default if absent). */
+    trtexecOverheadMs?: number;
     onFallback?: (e: FallbackEvent) => void;
     /** 'trt' (default): only trt engines get an ort CPU fallback; 'always': ort runners get one too. */
     fallback?: 'trt' | 'always';
@@ -83,6 +85,7 @@ export function makeRunners(
             inputs: io(mod.inputs),
             outputs: io(mod.outputs),
             timeoutMs: opts.timeoutMs,
+            callOverheadMs: opts.trtexecOverheadMs,
           });
     if (opts.failModules?.includes(name)) primary = new UnavailableRunner(primary.name, `${name} disabled by --fail-engine`);
     // A module taken out is served by its fallback from the first call: load that one up front.

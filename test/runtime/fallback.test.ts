@@ -91,6 +91,23 @@ describe('FallbackRunner', () => {
     expect(seen).toEqual(['infer']);
   });
 
+  it('the timeout is for the inference: a runner’s fixed per-call cost (a trtexec process) comes on top', async () => {
+    const slow = (overhead?: number): Counting => ({
+      ...doubler('trt'),
+      ...(overhead !== undefined && { callOverheadMs: overhead }),
+      async infer(feeds: TensorMap) {
+        this.calls++;
+        await new Promise((r) => setTimeout(r, 80));
+        return double(feeds);
+      },
+    });
+    const withAllowance = new FallbackRunner(slow(200), doubler('cpu'), { timeoutMs: 30 });
+    expect(await withAllowance.inferTraced(x)).toEqual({ outputs: double(x) }); // 80 ms < 30 + 200 ms
+    expect(withAllowance.events).toEqual([]);
+    const without = new FallbackRunner(slow(), doubler('cpu'), { timeoutMs: 30 });
+    expect((await without.inferTraced(x)).fallback).toBe('timeout');
+  });
+
   it('a timeout is per call: the fallback answers that call, the primary answers the next', async () => {
     const p = scripted(['hang', 'ok', 'hang', 'ok']);
     const f = doubler('ort');
