@@ -69,7 +69,7 @@ export function register(program: Command): void {
         engineDir: p.output,
         trtexec: backend === 'trt' ? await findTrtexec() : null,
         timeoutMs: opts.timeoutMs ? positiveNumber('--timeout-ms', opts.timeoutMs) : serving.timeout_ms,
-        trtexecOverheadMs: nonNegativeNumber('--trtexec-overhead-ms', opts.trtexecOverheadMs ?? String(TRTEXEC_CALL_OVERHEAD_MS)),
+        trtexecOverheadMs: nonNegativeNumber('--trtexec-overhead-ms', opts.trtexecOverheadMs!),
         onFallback: (e) => {
           fallbacks.push(`${e.runner} (${e.stage}): ${e.reason}`);
           log(`warning: ${fallbackLine(e)}`);

@@ -1,7 +1,7 @@
 // Worker-thread side of OrtThreadRunner (src/runtime/ort-thread.ts): owns one ONNX Runtime session.
 // onnxruntime-node runs inference synchronously on the calling thread, so a session on the main thread
 // blocks every timer and every other request while it runs; here it blocks only this worker.
-// Protocol (postMessage): {type:'load', bytes, options} -> {type:'loaded', inputs, outputs} | {type:'error', stage:'load', message}
+// Protocol (postMessage): {type:'load', bytes, sessionOptions} -> {type:'loaded', inputs, outputs} | {type:'error', stage:'load', message}
 //                         {type:'run', id, feeds, outputNames} -> {type:'result', id, outputs} | {type:'error', stage:'run', id, message}
 // Tensors travel as {dtype, shape, data} with their buffers transferred, not copied. Plain JS: workers
 // do not inherit the TypeScript loader.
@@ -19,11 +19,7 @@ const firstLine = (e) => String(e instanceof Error ? e.message : e).split('\n')[
 parentPort.on('message', async (msg) => {
   if (msg.type === 'load') {
     try {
-      const o = { executionProviders: msg.options.providers, graphOptimizationLevel: msg.options.optimization ?? 'all' };
-      if (msg.options.intraOpThreads) o.intraOpNumThreads = msg.options.intraOpThreads;
-      // session.intra_op.allow_spinning / session.inter_op.allow_spinning (onnxruntime_session_options_config_keys.h)
-      if (msg.options.spinning === false) o.extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
-      session = await ort.InferenceSession.create(msg.bytes, o);
+      session = await ort.InferenceSession.create(msg.bytes, msg.sessionOptions); // built by sessionOptions() in ort.ts
       parentPort.postMessage({ type: 'loaded', inputs: meta(session.inputNames, session.inputMetadata), outputs: meta(session.outputNames, session.outputMetadata) });
     } catch (e) {
       parentPort.postMessage({ type: 'error', stage: 'load', message: firstLine(e) });

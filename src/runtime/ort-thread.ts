@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { readFile, stat } from 'node:fs/promises';
 import { UserError } from '../core/errors.ts';
 import type { DType, Tensor, TensorMap } from '../tensor/tensor.ts';
-import type { OrtOptions } from './ort.ts';
+import { sessionOptions, type OrtOptions } from './ort-options.ts';
 import type { IoInfo, Runner } from './runner.ts';
 
 const WORKER = new URL('./ort-thread-worker.mjs', import.meta.url);
@@ -50,9 +50,8 @@ export class OrtThreadRunner implements Runner {
         else reject(new UserError(`ONNX Runtime cannot load the model: ${m.message}`, { place: { file: this.modelPath }, hint: 'the file may be corrupt or use unsupported ops; re-export it and run `emovoice inspect` on it' }));
       });
       worker.once('error', (e: Error) => reject(e));
-      const providers = [...new Set([...(this.options.providers ?? []), 'cpu'])];
       // Several sessions share the cores in a pipeline: idle thread pools must not spin (see OrtOptions.spinning).
-      worker.postMessage({ type: 'load', bytes, options: { spinning: false, ...this.options, providers } }, [bytes.buffer]);
+      worker.postMessage({ type: 'load', bytes, sessionOptions: sessionOptions({ spinning: false, ...this.options }) }, [bytes.buffer]);
     }).catch(async (e) => {
       await worker.terminate();
       throw e;

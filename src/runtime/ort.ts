@@ -6,21 +6,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { UserError } from '../core/errors.ts';
 import type { DType, Tensor, TensorMap } from '../tensor/tensor.ts';
 import type { IoInfo, Runner } from './runner.ts';
+import { sessionOptions, type OrtOptions } from './ort-options.ts';
 
-export interface OrtOptions {
-  /** Execution providers in order of preference; 'cpu' is always appended as the last resort. */
-  providers?: ('cpu' | 'cuda')[];
-  intraOpThreads?: number;
-  /** Model bytes instead of the file (e.g. a model with exposed intermediate outputs). */
-  modelBytes?: Uint8Array;
-  optimization?: 'disabled' | 'basic' | 'extended' | 'all';
-  /**
-   * Whether ONNX Runtime's thread pools spin between calls (its default). Spinning keeps a core busy
-   * after each call; with several sessions sharing the cores (a pipeline in worker threads) it steals
-   * them from the session that runs next, so OrtThreadRunner turns it off.
-   */
-  spinning?: boolean;
-}
+export type { OrtOptions } from './ort-options.ts';
 
 const ORT_TO_DTYPE: Record<string, DType> = {
   float32: 'float32',
@@ -46,16 +34,10 @@ export class OrtRunner implements Runner {
 
   async load(): Promise<void> {
     if (this.session) return;
-    const providers = [...new Set([...(this.options.providers ?? []), 'cpu'])];
-    const sessionOptions: ort.InferenceSession.SessionOptions = {
-      executionProviders: providers,
-      graphOptimizationLevel: this.options.optimization ?? 'all',
-    };
-    if (this.options.intraOpThreads) sessionOptions.intraOpNumThreads = this.options.intraOpThreads;
-    if (this.options.spinning === false) sessionOptions.extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
+    const options = sessionOptions(this.options);
     try {
       if (this.options.modelBytes) {
-        this.session = await ort.InferenceSession.create(this.options.modelBytes, sessionOptions);
+        this.session = await ort.InferenceSession.create(this.options.modelBytes, options);
       } else {
         await stat(this.modelPath).catch(() => {
           throw new UserError('ONNX model not found', {
@@ -64,7 +46,7 @@ export class OrtRunner implements Runner {
           });
         });
         const bytes = await readFile(this.modelPath);
-        this.session = await ort.InferenceSession.create(bytes, sessionOptions);
+        this.session = await ort.InferenceSession.create(bytes, options);
       }
     } catch (e) {
       if (e instanceof UserError) throw e;

@@ -1,0 +1,30 @@
+// ONNX Runtime session options from emovoice's runner options: plain data and one pure function, kept
+// apart from the adapter so that the main thread of OrtThreadRunner never loads the native addon.
+import type { InferenceSession } from 'onnxruntime-node';
+
+export interface OrtOptions {
+  /** Execution providers in order of preference; 'cpu' is always appended as the last resort. */
+  providers?: ('cpu' | 'cuda')[];
+  intraOpThreads?: number;
+  /** Model bytes instead of the file (e.g. a model with exposed intermediate outputs). */
+  modelBytes?: Uint8Array;
+  optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * Whether ONNX Runtime's thread pools spin between calls (its default). Spinning keeps a core busy
+   * after each call; with several sessions sharing the cores (a pipeline in worker threads) it steals
+   * them from the session that runs next, so OrtThreadRunner turns it off.
+   */
+  spinning?: boolean;
+}
+
+/** ONNX Runtime session options for these options (CPU always last among the providers). Pure. */
+export function sessionOptions(o: OrtOptions): InferenceSession.SessionOptions {
+  const s: InferenceSession.SessionOptions = {
+    executionProviders: [...new Set([...(o.providers ?? []), 'cpu'])],
+    graphOptimizationLevel: o.optimization ?? 'all',
+  };
+  if (o.intraOpThreads) s.intraOpNumThreads = o.intraOpThreads;
+  // session.intra_op.allow_spinning / session.inter_op.allow_spinning (onnxruntime_session_options_config_keys.h)
+  if (o.spinning === false) s.extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
+  return s;
+}
