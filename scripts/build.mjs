@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// `npm run build`: compile src/ into dist/ for the published package (run by `prepare`, so `npm ci`,
+// `npm pack` and `npm publish` always ship fresh JavaScript). tsc does the compiling
+// (tsconfig.build.json: same file layout, .ts import specifiers rewritten to .js, source maps, type
+// declarations); this script only clears dist/ first, so a renamed source leaves no stale module
+// behind, and copies the files that are not TypeScript but that src/ opens at run time beside the
+// modules that open them (onnx.proto, the ONNX Runtime worker, the Triton orchestrator, ...).
+// Plain JavaScript so that it needs nothing but the typescript devDependency.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const src = join(root, 'src');
+const dist = join(root, 'dist');
+
+rmSync(dist, { recursive: true, force: true });
+
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+if (r.status !== 0) {
+  process.stderr.write(`error: tsconfig.build.json: tsc failed (exit ${r.status ?? r.signal}) (fix: the type errors above; npm run typecheck shows them too)\n`);
+  process.exit(r.status || 1);
+}
+
+let copied = 0;
+for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || entry.name.endsWith('.ts') || entry.name.endsWith('.pyc')) continue;
+  const from = join(entry.parentPath, entry.name);
+  const to = join(dist, relative(src, from));
+  mkdirSync(dirname(to), { recursive: true });
+  copyFileSync(from, to);
+  copied++;
+}
+process.stderr.write(`[build] dist/ written (tsc, ${copied} run-time file(s) copied from src/)\n`);
