@@ -98,6 +98,8 @@ export async function main(argv: string[]): Promise<number> {
   // the embedding cache reads EMOVOICE_CACHE; EMOVOICE_HOME moves it too, so one variable moves everything
   const cache = embeddingCacheFrom(process.env);
   if (cache !== undefined) process.env.EMOVOICE_CACHE = cache;
+  // NO_COLOR (no-color.org) turns colour off; chalk, under build's spinner (ora), reads only FORCE_COLOR
+  if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';
   try {
     const program = await programFor(argv.slice(2));
     await program.parseAsync(argv);
