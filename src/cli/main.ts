@@ -136,4 +136,6 @@ function startedAsProgram(): boolean {
   }
 }
 
-if (startedAsProgram()) process.exitCode = await main(process.argv);
+// No top-level await: a command module that imports this one (completion reads COMMANDS) would wait
+// for this module to finish evaluating, which would wait for the command (Node exits with 13).
+if (startedAsProgram()) void main(process.argv).then((code) => (process.exitCode = code));
