@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run build`: compile src/ into dist/ for the published package (run by `prepare`, so `npm ci`,
-// `npm pack` and `npm publish` always ship fresh JavaScript). tsc does the compiling
+// `npm run build`: compile src/ into dist/ for the published package (run by `prepack`, so `npm pack`,
+// `npm publish` and installs from git always ship fresh JavaScript; a clone needs no build, since
+// bin/emovoice.js runs the sources through tsx). tsc does the compiling
 // (tsconfig.build.json: same file layout, .ts import specifiers rewritten to .js, source maps, type
 // declarations); this script only clears dist/ first, so a renamed source leaves no stale module
 // behind, and copies the files that are not TypeScript but that src/ opens at run time beside the

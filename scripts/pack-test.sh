@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The installed package, as a user gets it. Packs the tarball (`prepare` compiles dist/), installs it
+# The installed package, as a user gets it. Packs the tarball (`prepack` compiles dist/), installs it
 # with `npm install -g` into a temporary prefix, and from a temporary folder outside the repository
 # runs: --help, --version, doctor, synth with the bundled tiny model, init + synth on the starter
 # profile, the bash completion, and the library entry with its type declarations. Fails on the first
@@ -28,7 +28,7 @@ start=$SECONDS
 step() { printf '[pack-test %3ds] %s\n' "$((SECONDS - start))" "$*"; }
 fail() { echo "error: pack-test: $*" >&2; exit 1; }
 
-step "npm pack (prepare compiles dist/)"
+step "npm pack (prepack compiles dist/)"
 (cd "$repo" && npm pack --json --pack-destination "$tmp" >"$tmp/pack.json" 2>"$tmp/pack.log") || { cat "$tmp/pack.log" >&2; fail "npm pack failed"; }
 cp "$tmp/pack.json" "$out/pack.json"
 tgz="$tmp/$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))[0].filename)' "$tmp/pack.json")"
