@@ -9,7 +9,8 @@
 # build is in its npm package.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/emovoice-pack.XXXXXX")"
+# a space in every path (prefix, package, working folder): users install under such folders
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/emovoice pack.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 out="${1:-$tmp/out}"
 mkdir -p "$out"

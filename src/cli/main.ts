@@ -128,9 +128,12 @@ export function reportError(e: unknown, debug: boolean): number {
 
 /** True when Node started this file as the program (the package's bin), not when a module imports it. */
 function startedAsProgram(): boolean {
-  if (!process.argv[1]) return false;
+  const entry = process.argv[1];
+  if (!entry) return false;
+  // npm's bin is a symlink; Node runs its target (unless --preserve-symlinks-main keeps the link)
+  if (pathToFileURL(entry).href === import.meta.url) return true;
   try {
-    return pathToFileURL(realpathSync(process.argv[1])).href === import.meta.url;
+    return pathToFileURL(realpathSync(entry)).href === import.meta.url;
   } catch {
     return false;
   }
