@@ -45,7 +45,7 @@ describe.skipIf(!ready)('the packed tarball, installed outside the repository', 
       'docs/model-manifest.md',
     ])
       expect(files).toContain(f);
-    expect(files.filter((f) => /^(src|test|bench|scripts|calibration|bin|out|data)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    expect(files.filter((f) => /^(src|test|bench|scripts|calibration|bin|out|data|reference\/tests)\//.test(f) || /__pycache__|\.pyc$/.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
     const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'));
     expect(pkg.bin.emovoice).toBe('dist/cli/main.js');
     expect(pkg.devDependencies.tsx).toBeDefined();
