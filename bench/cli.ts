@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -45,7 +45,7 @@ const SUBJECTS: Subject[] = [
   { name: 'emovoice synth --help', argv: [DIST, 'synth', '--help'], target: false },
   { name: 'emovoice doctor', argv: [DIST, 'doctor'], target: false },
   { name: 'dev entry bin/emovoice.js --help (tsx, sources)', argv: [join(ROOT, 'bin/emovoice.js'), '--help'], target: false },
-  ...(before ? [{ name: `before: ${before} --help`, argv: [before, '--help'], target: false }] : []),
+  ...(before ? [{ name: `before (${basename(dirname(dirname(before)))}) --help`, argv: [before, '--help'], target: false }] : []),
 ];
 
 function runOnce(s: Subject): { ms: number; rssMiB: number } {
@@ -102,7 +102,10 @@ const md = [
   `\`npm run bench:cli\` (${runs} runs per command, interleaved, after 2 warm-up runs each), ${new Date().toISOString().slice(0, 10)}.`,
   `Machine: ${machine}.`,
   '`emovoice` is the compiled `dist/cli/main.js` (what the installed package runs). The dev entry runs the sources through tsx,',
-  'as the tests do. A `before:` row is the `emovoice` bin of the given checkout (before the compiled CLI: tsx, every command imported at start).',
+  'as the tests do. A `before` row is the `emovoice` bin of another checkout (`--before`), e.g. the one before the compiled CLI (tsx, every command imported at start).',
+  ...(load0 > cpus().length
+    ? ['', `The machine was busy (load average ${load0.toFixed(1)} on ${cpus().length} cores): every absolute time is inflated alike; compare the × column.`]
+    : []),
   '',
   table,
   '',
