@@ -40,6 +40,9 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'bench', summary: 'before/after table: end-to-end latency (text in, audio out), P99, concurrent streams under a P99 objective, memory, per-stage, CPU fallbacks — vs PyTorch eager', load: () => import('./bench.ts') },
   { name: 'package', summary: 'write a Triton Inference Server model repository: the engines, CPU fallbacks, and an orchestrator (text + voice in, audio out)', load: () => import('./package.ts') },
   { name: 'calibrate', summary: 'INT8 calibration on real recorded speech: TensorRT calibration cache + QDQ ONNX model + quality on held-out speech', load: () => import('./calibrate.ts') },
+  { name: 'phonemize', summary: "the model frontend's tokens and ids for a text (sentences as served), with warnings for what it cannot read", load: () => import('./phonemize.ts') },
+  { name: 'models', summary: 'the bundled and configured models: family, modules, conditioning inputs, sizes, and the profiles that use them', load: () => import('./models.ts') },
+  { name: 'migrate', summary: 'rewrite an older model manifest in the current format (emovoice-model-manifest/2); the old file is kept as <name>.v1.yaml', load: () => import('./migrate.ts') },
   { name: 'completion', summary: 'print a shell completion script (bash or zsh)', load: () => import('./completion.ts') },
 ];
 
