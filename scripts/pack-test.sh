@@ -65,7 +65,8 @@ cp hello.wav "$out/hello.wav"
 
 step "emovoice init, then synth on the starter profile"
 mkdir my-voice
-(cd my-voice && emovoice init >"$out/init.txt" && cp "$pkg"/models/tiny/*.onnx "$pkg"/models/tiny/emotions.npz . \
+# the user's export: the tiny model's files (ONNX, symbols, emotion table) without its manifest
+(cd my-voice && emovoice init >"$out/init.txt" && find "$pkg/models/tiny" -maxdepth 1 -type f ! -name manifest.yaml -exec cp {} . \; \
   && emovoice synth "Hello" --ref ../voice.wav --profile ./emovoice.yaml --out mine.wav --json >"$out/init-synth.json")
 cp my-voice/emovoice.yaml my-voice/manifest.yaml "$out/"
 

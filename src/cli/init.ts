@@ -14,6 +14,7 @@ import { BUNDLED_CONFIGS_DIR, DEFAULT_MODEL } from './common.ts';
 
 export const PROFILE_FILE = 'emovoice.yaml';
 export const MANIFEST_FILE = 'manifest.yaml';
+const DATA_FILE = /^[\w./-]+\.(onnx|npz|npy|txt|json|bin|data)$/;
 
 export interface InitOptions {
   name: string;
@@ -81,14 +82,16 @@ export function starterManifest(tinyManifest: string, o: Pick<InitOptions, 'name
   setHeader(doc, [
     `Model manifest for ${o.name}, written by \`emovoice init\`; its fields are described in`,
     "docs/model-manifest.md of the emovoice package. It starts as a copy of the bundled tiny model's:",
-    "put your export's files next to this one under the names given by each file: key (or change the",
-    "names), then set symbols, audio, emotions and every dims: entry to your model's",
+    "put your export's files next to this one under the names it gives (or change the names), then make",
+    "every field describe your model: audio, frontend and symbols, conditioning, each module's dims",
     '(`emovoice inspect FILE.onnx` prints a file\'s inputs and outputs).',
   ]);
+  // every value that names a data file (modules' ONNX files, the symbol list, the emotion table, ...),
+  // found by its extension so that it holds for any manifest format the bundled model is written in
   const files: string[] = [];
   visit(doc, {
-    Pair(_, pair) {
-      if (isScalar(pair.key) && pair.key.value === 'file' && isScalar(pair.value) && typeof pair.value.value === 'string') files.push(pair.value.value);
+    Scalar(_, node) {
+      if (typeof node.value === 'string' && DATA_FILE.test(node.value) && !files.includes(node.value)) files.push(node.value);
     },
   });
   return { text: doc.toString(YAML_OUT), files };
@@ -123,7 +126,7 @@ export function register(program: Command): void {
       const out = [
         `wrote ${profileFile} (build profile, backend ${opts.backend})`,
         `wrote ${manifestFile} (model manifest, from the bundled tiny model's)`,
-        ...(missing.length ? [`not here yet: ${missing.join(', ')} (put your export's files beside ${MANIFEST_FILE}, or change its file: entries)`] : []),
+        ...(missing.length ? [`not here yet: ${missing.join(', ')} (put your export's files beside ${MANIFEST_FILE}, or change the names in it)`] : []),
         `next: emovoice synth "Hello" --ref voice.wav --profile ${dirArg === '.' ? `./${PROFILE_FILE}` : join(dirArg, PROFILE_FILE)}`,
       ];
       process.stdout.write(out.join('\n') + '\n');

@@ -20,11 +20,11 @@ async function cli(args: string[], cwd: string) {
   return { code: r.exitCode, out: r.stdout, err: r.stderr };
 }
 
-/** A folder as a user has it after exporting: the per-module ONNX files and the emotion table. */
+/** A folder as a user has it after exporting: the tiny model's files (ONNX, symbols, emotion table), no manifest. */
 async function exportFolder(name: string): Promise<string> {
   const dir = join(base, name);
   await mkdir(dir, { recursive: true });
-  for (const f of (await readdir(TINY)).filter((f) => f.endsWith('.onnx') || f === 'emotions.npz')) await copyFile(join(TINY, f), join(dir, f));
+  for (const f of await readdir(TINY, { withFileTypes: true })) if (f.isFile() && f.name !== 'manifest.yaml') await copyFile(join(TINY, f.name), join(dir, f.name));
   return dir;
 }
 

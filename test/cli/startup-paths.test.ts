@@ -27,7 +27,9 @@ beforeAll(async () => {
   const init = await cli(['init', join(base, 'model'), '--name', 'mine', '--backend', 'trt']);
   expect(init.code).toBe(0);
   await copyFile(join(base, 'model', 'emovoice.yaml'), join(profiles, 'mine.yaml'));
-  for (const f of (await readdir(join(ROOT, 'models/tiny'))).filter((f) => f.endsWith('.onnx'))) await copyFile(join(ROOT, 'models/tiny', f), join(base, 'model', f));
+  for (const f of await readdir(join(ROOT, 'models/tiny'), { withFileTypes: true })) {
+    if (f.isFile() && f.name !== 'manifest.yaml') await copyFile(join(ROOT, 'models/tiny', f.name), join(base, 'model', f.name));
+  }
 });
 
 describe('the profile folder', () => {
