@@ -8,9 +8,9 @@
 // modules that open them (onnx.proto, the ONNX Runtime worker, the Triton orchestrator, ...).
 // Plain JavaScript so that it needs nothing but the typescript devDependency.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,4 +35,24 @@ for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) 
   copyFileSync(from, to);
   copied++;
 }
-process.stderr.write(`[build] dist/ written (tsc, ${copied} run-time file(s) copied from src/)\n`);
+// Type declarations are for the library entry: package.json "exports" lets a user import
+// dist/index.js only, so a .d.ts that index.d.ts does not reach is of no use to anyone; drop it.
+const reached = new Set();
+const pending = [join(dist, 'index.d.ts')];
+while (pending.length) {
+  const file = pending.pop();
+  if (reached.has(file)) continue;
+  reached.add(file);
+  for (const [, spec] of readFileSync(file, 'utf8').matchAll(/(?:from|import\()\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
+    pending.push(resolve(dirname(file), spec.replace(/\.(ts|js)$/, '.d.ts')));
+  }
+}
+let dropped = 0;
+for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true })) {
+  const file = join(entry.parentPath, entry.name);
+  if (entry.isFile() && entry.name.endsWith('.d.ts') && !reached.has(file)) {
+    rmSync(file);
+    dropped++;
+  }
+}
+process.stderr.write(`[build] dist/ written (tsc; ${copied} run-time file(s) copied from src/; ${reached.size} declaration file(s) kept for the library entry, ${dropped} internal one(s) dropped)\n`);

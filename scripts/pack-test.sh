@@ -88,11 +88,13 @@ const plan = planBuild({
   modules: moduleSpecs(loaded, manifest),
   tensorrt: { version: '10.3.0', dialect: 'trt10', exe: null },
 });
-console.log(JSON.stringify({ profile: loaded.profile.name, modules: plan.modules.map((m) => m.module) }));
+// @ts-expect-error: a name is a string; this line type-checks only if the declarations did not resolve
+const wrong: number = loaded.profile.name;
+console.log(JSON.stringify({ profile: loaded.profile.name, modules: plan.modules.map((m) => m.module), wrong: typeof wrong }));
 EOF
 node "$repo/node_modules/typescript/bin/tsc" --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext \
   --skipLibCheck --types node --typeRoots "$repo/node_modules/@types" "$tmp/prefix/lib/check.mts" || fail "the type declarations do not check"
-sed 's/, type LoadedProfile//; s/: LoadedProfile//' "$tmp/prefix/lib/check.mts" >"$tmp/prefix/lib/check.mjs"
+sed 's/, type LoadedProfile//; s/: LoadedProfile//; s/: number//' "$tmp/prefix/lib/check.mts" >"$tmp/prefix/lib/check.mjs"
 node "$tmp/prefix/lib/check.mjs" >"$out/library.json"
 
 step "ok: the installed package works outside the repository"
