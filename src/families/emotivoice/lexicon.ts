@@ -11,11 +11,15 @@ export const lower = (s: string) => s.toLowerCase();
 
 export function parseLexicon(text: string): Lexicon {
   const lexicon: Lexicon = new Map();
-  for (const line of text.split('\n')) {
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end);
+    start = end + 1;
     // Split as re.split(r"\s+", …) does. LibriSpeech's file has no trailing blanks; where a user's copy
     // has them (CRLF), Python would make an empty phone and EmotiVoice a "[]" token it has no id for:
     // dropped here.
-    const fields = line.split(/\s+/u);
+    const fields = line.split(/\s+/);
     const word = fields[0];
     if (!word) continue;
     const key = lower(word);

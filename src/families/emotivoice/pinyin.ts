@@ -30,14 +30,18 @@ export function parsePinyinTable(text: string): PinyinTable {
   const about: string[] = [];
   let section = '';
   let lineNo = 0;
-  for (const line of text.split('\n')) {
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end);
+    start = end + 1;
     lineNo++;
     if (!line) continue;
-    if (line.startsWith('#')) {
+    if (line[0] === '#') {
       about.push(line.slice(1).trim());
       continue;
     }
-    if (line.startsWith('@')) {
+    if (line[0] === '@') {
       section = line;
       continue;
     }
@@ -48,16 +52,21 @@ export function parsePinyinTable(text: string): PinyinTable {
     if (section === '@chars') chars.set(word, readings);
     else if (section === '@phrases') {
       const list = readings ? readings.split(' ') : null;
-      const codepoints = [...word];
-      if (list && list.length !== codepoints.length) throw new Error(`line ${lineNo}: ${list.length} readings for ${codepoints.length} characters`);
+      let n = 0;
+      for (let i = 0; i < word.length; i++) {
+        if (isHighSurrogate(word.charCodeAt(i))) continue; // a prefix ends on a whole code point
+        prefixes.add(word.slice(0, i + 1));
+        n++;
+      }
+      if (list && list.length !== n) throw new Error(`line ${lineNo}: ${list.length} readings for ${n} characters`);
       phrases.set(word, list);
-      let prefix = '';
-      for (const c of codepoints) prefixes.add((prefix += c));
     } else throw new Error(`line ${lineNo}: outside an @chars or @phrases section`);
   }
   if (!chars.size || !phrases.size) throw new Error('no @chars or no @phrases section');
   return { chars, phrases, prefixes, about };
 }
+
+const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 
 /** pypinyin's forward maximum matching (mmseg.Seg.cut with no_non_phrases=True), over code points. */
 export function cutPhrases(table: PinyinTable, word: string): string[] {
