@@ -10,5 +10,4 @@ export const emotivoice: FamilyDef = {
   description: 'EmotiVoice: text prompt (BERT) style and content, speaker id, Gaussian upsampling, its own tokenlist',
   frontends: [emotivoiceFrontend],
   steps: [wordpieceStep],
-  sampleText: '今天天气真不错，我们去公园散步吧。Hello, I am happy.',
 };

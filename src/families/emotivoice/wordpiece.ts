@@ -150,7 +150,7 @@ export const wordpieceStep: HostStepDef = {
         if (typeof input !== 'string') throw new Error('wordpiece: input "text" is not text');
         const { ids } = tok.encode(input);
         if (ids.length > (maxLen as number)) {
-          throw new UserError(`"${input.slice(0, 20)}…" is ${ids.length} word pieces; the BERT encoder takes ${maxLen as number}`, {
+          throw new UserError(`"${input.slice(0, 20)}…" needs ${ids.length} word pieces with [CLS] and [SEP]; the BERT encoder takes ${maxLen as number}`, {
             hint: 'shorten the prompt (sentence text is split to fit by the frontend)',
           });
         }

@@ -10,27 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { EmotiVoiceFrontend, loadPinyinTable, BUNDLED_PINYIN } from '../../../src/families/emotivoice/frontend.ts';
 import { parseLexicon, type Lexicon } from '../../../src/families/emotivoice/lexicon.ts';
 import { digitsToChineseText } from '../../../src/families/emotivoice/numbers.ts';
+import { fixture, GOLDENS, SYMBOLS, type Golden } from './goldens.ts';
 
-interface Golden {
-  about: Record<string, unknown>;
-  sentences: { text: string; tokens: string[]; ids: number[] }[];
-  excluded: { text: string; reason: string }[];
-  numbers?: { text: string; chinese: string }[];
-}
-
-const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
-const golden = (name: string): Golden => JSON.parse(readFileSync(fixture(`golden-${name}.json`), 'utf8'));
-const GOLDENS = { none: golden('none'), own: golden('own'), librispeech: golden('librispeech') };
-
-// EmotiVoice's tokenlist is not ours to commit; its ids for every token the goldens use are in them.
-function tokenlistFromGoldens(): string[] {
-  const byId: string[] = [];
-  for (const g of Object.values(GOLDENS)) {
-    for (const s of g.sentences) s.ids.forEach((id, i) => (byId[id] ??= s.tokens[i]!));
-  }
-  return Array.from(byId, (t, i) => t ?? `<absent ${i}>`);
-}
-const SYMBOLS = tokenlistFromGoldens();
 const PINYIN = loadPinyinTable(BUNDLED_PINYIN);
 
 function frontend(lexicon: Lexicon | null) {
