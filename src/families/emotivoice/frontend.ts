@@ -4,7 +4,7 @@
 // the reproduction itself is g2p.ts and what it imports. Section keys (paths relative to the manifest):
 //   lexicon: librispeech-lexicon.txt   EmotiVoice's English lexicon (optional; without it every English
 //                                       word comes from CMUdict/rules, and a warning says so)
-//   pinyin: <table>                     a pinyin table made by data/make-pinyin-table.py from the user's
+//   pinyin: <table>                     a pinyin table made by assets/make-pinyin-table.py from the user's
 //                                       own pypinyin (optional; default: the bundled one, pypinyin 0.49.0
 //                                       + pypinyin-dict 0.7.0)
 //   content_max_len: 512                the BERT content encoder's positions: sentence text is split so
@@ -21,7 +21,7 @@ import { parsePinyinTable, type PinyinTable } from './pinyin.ts';
 import { splitToFit } from './split.ts';
 import { maxWordPieces } from './wordpiece.ts';
 
-export const BUNDLED_PINYIN = new URL('./data/pinyin-table.tsv.gz', import.meta.url);
+export const BUNDLED_PINYIN = new URL('./assets/pinyin-table.tsv.gz', import.meta.url);
 
 // Tables and lexicons are large (the pinyin table is 130k phrases): parsed once per file per process.
 const pinyinCache = new Map<string, PinyinTable>();
@@ -40,7 +40,7 @@ export function loadPinyinTable(file: string | URL, place: Place = {}): PinyinTa
   } catch (e) {
     throw new UserError(`cannot read the pinyin table ${key}: ${(e as Error).message}`, {
       place,
-      hint: 'write it with src/families/emotivoice/data/make-pinyin-table.py, or leave frontend.pinyin out to use the bundled one',
+      hint: 'write it with src/families/emotivoice/assets/make-pinyin-table.py, or leave frontend.pinyin out to use the bundled one',
     });
   }
   pinyinCache.set(key, table);

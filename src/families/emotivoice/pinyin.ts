@@ -1,6 +1,6 @@
 // Chinese word → TONE3 pinyin, the way pypinyin's `pinyin(word, style=TONE3, neutral_tone_with_five=True)`
 // answers EmotiVoice (frontend_cn.py calls it on each jieba word). The dictionaries are data (the pinyin
-// table, data/make-pinyin-table.py); what is reproduced here is pypinyin's algorithm, read from its
+// table, assets/make-pinyin-table.py); what is reproduced here is pypinyin's algorithm, read from its
 // source (pypinyin 0.49.0 seg/mmseg.py, converter.py):
 //   1. The word is cut by forward maximum matching over the phrase keys ("no non-phrases" mode): grow
 //      a prefix while it is a prefix of some phrase; when it stops, emit the longest grown match if it
@@ -22,7 +22,7 @@ export interface PinyinTable {
   about: string[];
 }
 
-/** Parses the pinyin table text (see data/make-pinyin-table.py for the format). Throws on a malformed line. */
+/** Parses the pinyin table text (see assets/make-pinyin-table.py for the format). Throws on a malformed line. */
 export function parsePinyinTable(text: string): PinyinTable {
   const chars = new Map<string, string>();
   const phrases = new Map<string, string[] | null>();
