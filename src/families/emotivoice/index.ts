@@ -10,4 +10,5 @@ export const emotivoice: FamilyDef = {
   description: 'EmotiVoice: text prompt (BERT) style and content, speaker id, Gaussian upsampling, its own tokenlist',
   frontends: [emotivoiceFrontend],
   steps: [wordpieceStep],
+  sampleText: '今天天气很好，我们去公园散步吧。Hello, I am happy.',
 };
