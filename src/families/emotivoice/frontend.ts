@@ -137,7 +137,8 @@ export class EmotiVoiceFrontend implements Frontend {
   }
 }
 
-const SECTION_KEYS = new Set(['name', 'symbols', 'output', 'dtype', 'sample_text', 'lexicon', 'pinyin', 'content_max_len']);
+// The manifest's own frontend keys (configs/manifest.schema.json), then this frontend's.
+const SECTION_KEYS = new Set(['name', 'symbols', 'output', 'dtype', 'sample_text', 'language', 'lexicon', 'pinyin', 'content_max_len']);
 
 export const emotivoiceFrontend: FrontendDef = {
   name: 'emotivoice',
