@@ -7,7 +7,7 @@
 // Pure over the decoded protobuf object (src/model/onnx.ts): no file, no process. It mutates and returns
 // the model it is given, and reports every node kept in FP32 with the reason.
 import { elementTypes } from '../runtime/expose.ts';
-import { float32ArrayToFloat16 } from '../tensor/float16.ts';
+import { float16ArrayToFloat32, float32ArrayToFloat16 } from '../tensor/float16.ts';
 import {
   classifyKeepEntry,
   DEFAULT_FP16_MAX_ABS,
@@ -38,9 +38,11 @@ export interface TensorRange {
 export interface ConvertOptions {
   target: Target;
   /**
-   * typed: FP16/BF16 tensors (what TensorRT builds, and what ONNX Runtime runs for FP16). emulated: an FP32
-   * graph that rounds every low-precision tensor through the target type (Cast there and back), for BF16
-   * on the ONNX Runtime CPU, which has no BF16 kernels. Both come from the same decisions.
+   * typed: FP16/BF16 tensors, what TensorRT builds. emulated: an FP32 graph that rounds every low-precision
+   * tensor through the target type (a Cast there and back) where the engine would store it: the CPU's
+   * model of the engine. ONNX Runtime's CPU has no BF16 kernels at all, and runs FP16 nodes that lack an
+   * FP16 kernel in FP32 without rounding between them (even an overflow past 65504 vanishes), so the CPU
+   * runs the emulated file. Both come from the same decisions.
    */
   emit?: 'typed' | 'emulated';
   /** Measured ranges of the float tensors (graph inputs and intermediates) by name. */
@@ -102,7 +104,9 @@ export function float32ArrayToBfloat16(x: Float32Array): Uint16Array {
   return out;
 }
 
-function bfloat16Round(x: Float32Array): Float32Array {
+/** FP32 values rounded through the target type (what a Cast there and back does). */
+function roundThrough(target: Target, x: Float32Array): Float32Array {
+  if (target === 'fp16') return float16ArrayToFloat32(float32ArrayToFloat16(x));
   const bits = float32ArrayToBfloat16(x);
   const out = new Uint32Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = bits[i]! << 16;
@@ -320,7 +324,7 @@ export function convertPrecision(model: any, opts: ConvertOptions): { model: any
     constantsConverted++;
     const tensor = typed
       ? { name, dataType: lowT, dims: [...(inits.get(t)?.dims ?? constNode.get(t)?.attribute?.find((a: any) => a.t)?.t?.dims ?? (data.length === 1 ? [] : [data.length]))], rawData: rawOf(opts.target === 'fp16' ? float32ArrayToFloat16(data) : float32ArrayToBfloat16(data)) }
-      : { name, dataType: FLOAT, dims: [...(inits.get(t)?.dims ?? constNode.get(t)?.attribute?.find((a: any) => a.t)?.t?.dims ?? (data.length === 1 ? [] : [data.length]))], rawData: rawOf(bfloat16Round(data)) };
+      : { name, dataType: FLOAT, dims: [...(inits.get(t)?.dims ?? constNode.get(t)?.attribute?.find((a: any) => a.t)?.t?.dims ?? (data.length === 1 ? [] : [data.length]))], rawData: rawOf(roundThrough(opts.target, data)) };
     if (inits.has(t)) g.initializer.push(tensor);
     else out.push({ opType: 'Constant', name: fresh(`${nameOf(constNode.get(t))}__${suffix}`), input: [], output: [name], attribute: [{ name: 'value', type: 4, t: { ...tensor, name: '' } }] });
     finalType.set(name, lowT);
@@ -376,7 +380,7 @@ export function convertPrecision(model: any, opts: ConvertOptions): { model: any
           const d = tensorFloats(a.t);
           a.t = typed
             ? { ...a.t, dataType: lowT, floatData: [], rawData: rawOf(opts.target === 'fp16' ? float32ArrayToFloat16(d) : float32ArrayToBfloat16(d)) }
-            : { ...a.t, floatData: [], rawData: rawOf(bfloat16Round(d)) };
+            : { ...a.t, floatData: [], rawData: rawOf(roundThrough(opts.target, d)) };
         }
       }
       if (n.opType === 'ConstantOfShape' && typed && !(n.attribute ?? []).some((a: any) => a.name === 'value')) {

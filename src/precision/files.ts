@@ -10,8 +10,8 @@ export function convertedDir(outputDir: string): string {
 }
 
 /**
- * The converted model of a module: <dir>/<module>.<precision>.onnx (what TensorRT builds), or
- * <module>.<precision>.cpu.onnx where the CPU runs another file (BF16 emulated on ONNX Runtime).
+ * The converted model of a module: <dir>/<module>.<precision>.onnx (what TensorRT builds), and
+ * <module>.<precision>.cpu.onnx (the same decisions emulated in FP32 for ONNX Runtime on the CPU).
  */
 export function convertedFile(dir: string, module: string, precision: Precision, emit: 'typed' | 'emulated' = 'typed'): string {
   return join(dir, `${module}.${precision}${emit === 'emulated' ? '.cpu' : ''}.onnx`);

@@ -26,8 +26,9 @@ export interface PrecisionModelRequest {
   /** Folder for converted models (default <profile output>/converted). */
   out?: string;
   /**
-   * cpu (default): the file ONNX Runtime on the CPU runs (BF16 there is emulated in FP32: ORT has no BF16
-   * kernels). trt: the strongly typed file TensorRT builds. FP16 and INT8 are the same file for both.
+   * trt: the strongly typed file TensorRT builds. cpu (default): the file ONNX Runtime on the CPU runs, the
+   * same decisions emulated in FP32 with every low-precision tensor rounded where the engine stores it
+   * (convert.ts `emit`: ORT's CPU has no BF16 kernels and does not round between FP16 nodes it upcasts).
    */
   runtime?: 'cpu' | 'trt';
   /** Real module inputs for the activation ranges (called only when a conversion has to run). */
@@ -101,7 +102,7 @@ export async function precisionModel(req: PrecisionModelRequest): Promise<Precis
   const keepErrors = checkKeepFp32(loaded, { [module]: graphFacts(model, qdq ?? source) }, { defaults: false });
   if (keepErrors.length) throw keepErrors.length === 1 ? keepErrors[0]! : new UserErrors(keepErrors);
 
-  const emit = precision === 'bf16' && (req.runtime ?? 'cpu') === 'cpu' ? 'emulated' : 'typed';
+  const emit = (req.runtime ?? 'cpu') === 'cpu' ? 'emulated' : 'typed';
   const target = precision === 'bf16' ? 'bf16' : 'fp16';
   const ioDtypes = Object.fromEntries([...Object.entries(spec.inputs), ...Object.entries(spec.outputs)].map(([k, v]) => [k, v.dtype]));
   const dir = req.out ?? convertedDir(loaded.profile.output);
@@ -123,7 +124,7 @@ export async function precisionModel(req: PrecisionModelRequest): Promise<Precis
   if (cached) return { file, report: cached, cached: true };
 
   const measured = await measureRanges(source, req.inputs(module));
-  if (qdq) raiseOpsetTo19(model); // FP16 scales on Q/DQ need opset 19
+  if (qdq && emit === 'typed') raiseOpsetTo19(model); // FP16 scales on Q/DQ need opset 19
   const { report } = convertPrecision(model, { target, emit, ranges: measured.ranges, keepFp32: settings.keepFp32, maxAbs: settings.fp16MaxAbs, ioDtypes });
   const bytes = await encodeOnnxModel(model);
   await mkdir(dir, { recursive: true });
