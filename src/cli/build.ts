@@ -11,8 +11,8 @@ import { describeMode, displayCommand, planBuild } from '../build/plan.ts';
 import { moduleSpecs, readModuleInfos } from '../build/spec.ts';
 import type { Dialect } from '../build/types.ts';
 import { loadModelManifest } from '../model/manifest.ts';
-import { checkInt8Calibration, checkLayerPrecisions } from '../precision/checks.ts';
-import { precisionModel, precisionSettings } from '../precision/model.ts';
+import { DEFAULT_SAMPLES } from '../precision/files.ts';
+import { checkProfilePrecision } from '../precision/profile.ts';
 import { loadProfile } from '../profile/load.ts';
 import { validateProfile } from '../profile/validate.ts';
 import { queryGpus } from '../system/nvidia-smi.ts';
@@ -20,7 +20,6 @@ import { buildModeFor } from '../trtexec/flags.ts';
 import { findTrtexec } from '../trtexec/find.ts';
 import { detectTensorRt, dialectFor } from '../trtexec/version.ts';
 import { CONFIGS_DIR, collect, log, positiveInt, positiveNumber, timestamp } from './common.ts';
-import { checkProfileKeepFp32, DEFAULT_SAMPLES, speechModuleInputs } from './convert.ts';
 
 interface Opts {
   profile: string;
@@ -83,14 +82,12 @@ export function register(program: Command): void {
         });
       }
       const mode = buildModeFor(dialect, p.tensorrt?.legacy_precision_flags ?? false, loaded.locate(['tensorrt', 'legacy_precision_flags']));
-      const precisions = Object.fromEntries(Object.keys(manifest.modules).map((m) => [m, precisionSettings(p, m).precision]));
       // A strongly typed INT8 build reads the Q/DQ model, not the calibration cache: only the former must exist.
       const caches = new Set(Object.values(p.modules ?? {}).map((m) => m.calibration?.cache).filter((f): f is string => !!f));
       const fileExists = (f: string) => (mode === 'strongly-typed' && caches.has(f)) || existsSync(f);
       const problems = [
         ...validateProfile(loaded, manifest, infos, { tensorrtVersion: version, fileExists }),
-        ...(await checkProfileKeepFp32(loaded, manifest)),
-        ...(mode === 'strongly-typed' ? [...checkInt8Calibration(loaded, precisions, existsSync), ...checkLayerPrecisions(loaded)] : []),
+        ...(await checkProfilePrecision(loaded, manifest, mode, existsSync)),
       ];
       if (problems.length) throw new UserErrors(problems);
 
@@ -138,6 +135,9 @@ export function register(program: Command): void {
       // Strongly typed: the converted models first (cached by content; real speech measures their ranges).
       const toConvert = plan.modules.filter((m) => m.conversion);
       if (toConvert.length) {
+        // loaded here: ONNX Runtime and the speech pipeline are only needed by a real strongly typed build
+        const { speechModuleInputs } = await import('./convert.ts');
+        const { precisionModel } = await import('../precision/model.ts');
         const speech = await speechModuleInputs(manifest, { samples });
         try {
           for (const m of toConvert) {

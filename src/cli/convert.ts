@@ -12,17 +12,15 @@ import { speechInputs, type Upstream } from '../calibrate/run.ts';
 import { UserError, UserErrors } from '../core/errors.ts';
 import { sha256Text } from '../core/files.ts';
 import { loadModelManifest, type ModelManifest } from '../model/manifest.ts';
-import { decodeOnnxModel } from '../model/onnx.ts';
-import { checkKeepFp32, graphFacts, type GraphFacts } from '../precision/checks.ts';
+import { DEFAULT_SAMPLES } from '../precision/files.ts';
 import { precisionModel, precisionSettings, type PrecisionModel } from '../precision/model.ts';
-import { loadProfile, type LoadedProfile } from '../profile/load.ts';
+import { checkProfilePrecision } from '../precision/profile.ts';
+import { loadProfile } from '../profile/load.ts';
 import { OrtRunner } from '../runtime/ort.ts';
 import type { TensorMap } from '../tensor/tensor.ts';
 import { CONFIGS_DIR, ROOT, collect, log, positiveInt } from './common.ts';
 
 const TEXT_SIDE = ['text_encoder', 'acoustic_encoder', 'acoustic_decoder'];
-/** Real speech inputs per module for the activation ranges (convert and build agree, so build reuses convert's files). */
-export const DEFAULT_SAMPLES = 32;
 
 export interface SpeechModuleInputs {
   inputs: (module: string) => AsyncIterable<TensorMap>;
@@ -60,19 +58,6 @@ export async function speechModuleInputs(manifest: ModelManifest, opts: { sample
   };
 }
 
-/** keep_fp32 checked against every module's graph (decoded only when a node name needs looking up). */
-export async function checkProfileKeepFp32(loaded: LoadedProfile, manifest: ModelManifest): Promise<UserError[]> {
-  const p = loaded.profile;
-  const lists = [p.defaults?.keep_fp32 ?? [], ...Object.values(p.modules ?? {}).map((m) => m.keep_fp32 ?? [])];
-  if (!lists.some((l) => l.length)) return [];
-  const graphs: Record<string, GraphFacts> = {};
-  for (const [name, mod] of Object.entries(manifest.modules)) {
-    const file = p.modules?.[name]?.onnx ?? mod.file;
-    graphs[name] = graphFacts(await decodeOnnxModel(await readFile(file), file), file);
-  }
-  return checkKeepFp32(loaded, graphs);
-}
-
 interface Opts {
   profile: string;
   module?: string[];
@@ -103,7 +88,7 @@ export function register(program: Command): void {
       for (const m of opts.module ?? []) {
         if (!modules.includes(m)) throw new UserError(`unknown module "${m}"`, { hint: `modules of this model: ${modules.join(', ')}` });
       }
-      const problems = await checkProfileKeepFp32(loaded, manifest);
+      const problems = await checkProfilePrecision(loaded, manifest, null, existsSync);
       if (problems.length) throw problems.length === 1 ? problems[0]! : new UserErrors(problems);
       const speech = await speechModuleInputs(manifest, { samples, data: opts.data });
       const results: { module: string; precision: string; result: PrecisionModel }[] = [];

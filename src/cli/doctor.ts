@@ -13,8 +13,8 @@ import { describeMode } from '../build/plan.ts';
 import { readModuleInfos } from '../build/spec.ts';
 import type { Dialect } from '../build/types.ts';
 import { checkLayerPrecisions } from '../precision/checks.ts';
+import { checkProfilePrecision, modulePrecisions } from '../precision/profile.ts';
 import { qdqModelFor } from '../precision/files.ts';
-import { precisionSettings } from '../precision/model.ts';
 import { loadProfile } from '../profile/load.ts';
 import { validateProfile } from '../profile/validate.ts';
 import { queryGpus } from '../system/nvidia-smi.ts';
@@ -22,7 +22,6 @@ import { buildModeFor } from '../trtexec/flags.ts';
 import { findTrtexec } from '../trtexec/find.ts';
 import { detectTensorRt } from '../trtexec/version.ts';
 import { CONFIGS_DIR } from './common.ts';
-import { checkProfileKeepFp32 } from './convert.ts';
 
 interface ProfileReport {
   problems: string[];
@@ -83,8 +82,9 @@ export function register(program: Command): void {
           if (trt) r.mode = mode && dialect ? describeMode(mode, dialect) : legacy ? 'legacy precision flags on TensorRT 10 and 8.6 (TensorRT 11 has none)' : 'strongly typed on TensorRT 11 and 10, legacy precision flags on 8.6';
           // Calibration outputs are made by `emovoice calibrate`: missing on a fresh clone, by design.
           const made = new Map<string, string>();
+          const precisions = modulePrecisions(p, manifest);
           for (const [m, mp] of Object.entries(p.modules ?? {})) {
-            if (precisionSettings(p, m).precision !== 'int8') continue;
+            if (precisions[m] !== 'int8') continue;
             for (const file of [mp.calibration?.cache, mp.calibration?.qdq_model, qdqModelFor(m, mp.calibration)]) if (file) made.set(file, m);
           }
           const missing = new Map<string, string>();
@@ -95,7 +95,7 @@ export function register(program: Command): void {
           };
           const problems = [
             ...validateProfile(loaded, manifest, infos, { tensorrtVersion: trtVersion ?? undefined, fileExists }),
-            ...(await checkProfileKeepFp32(loaded, manifest)),
+            ...(await checkProfilePrecision(loaded, manifest, null, fileExists)),
             ...(trt && mode !== 'legacy-flags' ? checkLayerPrecisions(loaded) : []),
           ];
           r.problems.push(...problems.map((e) => e.format()));

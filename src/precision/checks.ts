@@ -19,9 +19,25 @@ export function graphFacts(model: any, file: string): GraphFacts {
   return { file, nodes: new Set((model.graph?.node ?? []).map((n: any) => n.name || n.output?.[0])) };
 }
 
+/** Edit distance (insertions, deletions, substitutions), for suggesting the node a typo meant. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
 function suggest(entry: string, nodes: ReadonlySet<string>): string {
-  const leaf = entry.split('/').filter(Boolean).pop()?.toLowerCase() ?? entry.toLowerCase();
-  const close = [...nodes].filter((n) => n.toLowerCase().includes(leaf)).slice(0, 3);
+  // the nearest names, if they are near: at most a third of the name changed
+  const close = [...nodes]
+    .map((n) => ({ n, d: distance(entry, n) }))
+    .filter((x) => x.d <= Math.max(2, entry.length / 3))
+    .sort((a, b) => a.d - b.d)
+    .slice(0, 3)
+    .map((x) => x.n);
   const kinds = `an ONNX op type (e.g. LayerNormalization), a rule group (${Object.keys(RULE_GROUPS).join(', ')}) or a node name`;
   return close.length ? `did you mean ${close.map((c) => `"${c}"`).join(', ')}? keep_fp32 takes ${kinds}` : `keep_fp32 takes ${kinds}`;
 }

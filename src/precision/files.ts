@@ -4,6 +4,9 @@ import { basename, dirname, join } from 'node:path';
 
 export type Precision = 'fp32' | 'fp16' | 'bf16' | 'int8';
 
+/** Real speech inputs per module for the activation ranges (convert and build share it, so a build reuses convert's files). */
+export const DEFAULT_SAMPLES = 32;
+
 /** The folder of converted models under a profile's output folder. */
 export function convertedDir(outputDir: string): string {
   return join(outputDir, 'converted');

@@ -15,7 +15,7 @@ import { checkInt8Calibration, checkKeepFp32, graphFacts } from './checks.ts';
 import { convertPrecision, type ConversionReport } from './convert.ts';
 import { convertedDir, convertedFile, needsConversion, qdqModelFor, reportFile, type Precision } from './files.ts';
 import { raiseOpsetTo19 } from './opset.ts';
-import { measureRanges } from './ranges.ts';
+import { measureRanges, type MeasuredRanges } from './ranges.ts';
 import { DEFAULT_FP16_MAX_ABS, RULES_VERSION } from './rules.ts';
 
 export interface PrecisionModelRequest {
@@ -123,7 +123,7 @@ export async function precisionModel(req: PrecisionModelRequest): Promise<Precis
   const cached = await readCachedReport(file, key);
   if (cached) return { file, report: cached, cached: true };
 
-  const measured = await measureRanges(source, req.inputs(module));
+  const measured = await rangesOf(source, sourceBytes, req);
   if (qdq && emit === 'typed') raiseOpsetTo19(model); // FP16 scales on Q/DQ need opset 19
   const { report } = convertPrecision(model, { target, emit, ranges: measured.ranges, keepFp32: settings.keepFp32, maxAbs: settings.fp16MaxAbs, ioDtypes });
   const bytes = await encodeOnnxModel(model);
@@ -144,6 +144,22 @@ export async function precisionModel(req: PrecisionModelRequest): Promise<Precis
   };
   await writeFileAtomic(reportFile(file), JSON.stringify(full, null, 2) + '\n');
   return { file, report: full, cached: false };
+}
+
+// Ranges measured in this process, by model content and input set: the CPU and TensorRT files of a module
+// (and every precision) come from one pass over the speech.
+const measuredRanges = new Map<string, Promise<MeasuredRanges>>();
+
+function rangesOf(source: string, bytes: Uint8Array, req: PrecisionModelRequest): Promise<MeasuredRanges> {
+  if (req.inputsKey === undefined) return measureRanges(source, req.inputs(req.module));
+  const key = `${sha256Text(bytes)}:${req.inputsKey}`;
+  let p = measuredRanges.get(key);
+  if (!p) {
+    p = measureRanges(source, req.inputs(req.module));
+    measuredRanges.set(key, p);
+    p.catch(() => measuredRanges.delete(key));
+  }
+  return p;
 }
 
 /** The report of a converted file still current for this key (and the file's bytes unchanged), else null. */
