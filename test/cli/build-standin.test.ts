@@ -183,7 +183,7 @@ describe('strongly typed builds: bad input gives one error line, exit 2', () => 
     await writeFile(profile, `name: p\nextends: ${join(ROOT, 'configs/a10g-fp16.yaml')}\noutput: ${dir}/out\nmodules:\n  vocoder:\n    keep_fp32: [Tanh, /conv_post/Conv, /conv_post/Cnv]\n`);
     const r = await emovoice(['build', '--profile', profile, '--dry-run'], '11.0.0');
     expect(r.exitCode).toBe(2);
-    expectOneErrorLine(r.stderr, new RegExp(`^error: ${profile}:6:40 modules\\.vocoder\\.keep_fp32\\.2: vocoder: keep_fp32 names node "/conv_post/Cnv", which .*vocoder\\.onnx does not have \\(fix: did you mean "/conv_post/Conv"\\?`));
+    expectOneErrorLine(r.stderr, new RegExp(`^error: ${profile}:6:40 modules\\.vocoder\\.keep_fp32\\.2: vocoder: keep_fp32 names node "/conv_post/Cnv", which .*vocoder\\.onnx does not have \\(fix: did you mean "/conv_post/Conv"`));
   });
 
   it('an INT8 module whose Q/DQ model was never made by calibration (TensorRT 8.6 only needs the cache)', async () => {
@@ -242,3 +242,28 @@ async function writeQdqVocoder(dir: string): Promise<void> {
   const q = insertQdq(await decodeOnnxModel(await readFile(onnx)), new Map([...ranges].map(([k, r]) => [k, r.absmax])));
   await writeFile(join(dir, 'vocoder.qdq.onnx'), await encodeOnnxModel(q.model));
 }
+
+describe('doctor', () => {
+  it('names the build mode per dialect, and what a fresh clone lacks by design is a note with its command (exit 0)', async () => {
+    for (const [version, mode] of [
+      ['11.0.0', 'strongly typed \\(precision decided in the converted ONNX; TensorRT 11 has no precision flags\\)'],
+      ['10.3.0', 'strongly typed \\(precision decided in the converted ONNX, --stronglyTyped\\)'],
+    ] as const) {
+      const r = await emovoice(['doctor'], version);
+      expect(r.exitCode, r.stdout).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`TensorRT ${version.replace(/\./g, '\\.')}, trt1[01] dialect`));
+      expect(r.stdout).toMatch(new RegExp(`a10g-fp16\\.yaml +ok — ${mode}`));
+      expect(r.stdout).not.toMatch(/error:/);
+      // calibration outputs and engines are made by commands; where they are missing doctor says which
+      for (const line of r.stdout.split('\n').filter((l) => l.includes('note:'))) expect(line).toMatch(/`emovoice (calibrate \w+|build --profile [\w-]+)`/);
+      if (!existsSync(join(ROOT, 'calibration/out/vocoder.calib'))) expect(r.stdout).toMatch(/note: vocoder: not calibrated yet .*`emovoice calibrate vocoder` makes it/);
+    }
+  }, 60_000);
+
+  it('something broken is still an error and exit 1: h100-fp16 needs TensorRT 10 and finds 8.6', async () => {
+    const r = await emovoice(['doctor'], '8.6.1');
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/a10g-fp16\.yaml +ok — legacy precision flags \(--fp16\/--int8\/--calib on the FP32 ONNX; TensorRT 8\.6 has no strong typing\)/);
+    expect(r.stdout).toMatch(/h100-fp16\.yaml +1 problem\(s\)[^\n]*\n +error: \S+h100-fp16\.yaml:\d+:\d+ tensorrt\.min_version: needs TensorRT ≥ 10\.0, found 8\.6\.1/);
+  }, 60_000);
+});
