@@ -77,7 +77,7 @@ export function register(program: Command): void {
     .option('--set <key=value>', 'override a profile value, e.g. modules.vocoder.keep_fp32=[Tanh] (repeatable)', collect)
     .option('--samples <n>', 'real speech inputs per module for the activation ranges', String(DEFAULT_SAMPLES))
     .option('--data <manifest|dir>', 'real speech: a speech manifest or a folder of WAVs (default calibration/speech.yaml)')
-    .option('--runtime <trt|cpu>', 'trt: the files TensorRT builds; cpu: the files ONNX Runtime on the CPU runs (BF16 emulated)', 'trt')
+    .option('--runtime <trt|cpu>', 'trt: the files TensorRT builds; cpu: the same decisions emulated in FP32 for ONNX Runtime on the CPU (docs/precision.md)', 'trt')
     .option('--json', 'print the conversion reports as JSON')
     .action(async (opts: Opts) => {
       const samples = positiveInt('--samples', opts.samples);
