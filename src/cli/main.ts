@@ -31,6 +31,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'init', summary: 'write a starter build profile and model manifest for your own export into a folder', load: () => import('./init.ts') },
   { name: 'inspect', summary: 'show an ONNX model: inputs/outputs with symbolic dims, opsets, op histogram, parameters, external data', load: () => import('./inspect.ts') },
   { name: 'build', summary: 'build one TensorRT engine per module with trtexec, from a YAML build profile', load: () => import('./build.ts') },
+  { name: 'convert', summary: 'write the strongly typed ONNX models a profile builds (FP16/BF16 with FP32 islands from ranges measured on real speech; INT8 Q/DQ with FP16 elsewhere) and report every node kept in FP32', load: () => import('./convert.ts') },
   { name: 'parse-log', summary: 'parse a trtexec log (TensorRT 8.x/10.x) into a summary: version, status, build time, latency percentiles, errors', load: () => import('./parse-log.ts') },
   { name: 'doctor', summary: 'check trtexec, TensorRT version, GPU/driver, ONNX Runtime, and lint every profile in configs/', load: () => import('./doctor.ts') },
   { name: 'verify', summary: 'run every module on the PyTorch reference cases and compare (max/mean abs, rel L2, cosine, SNR, LSD, MCD)', load: () => import('./verify.ts') },
