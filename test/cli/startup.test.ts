@@ -150,9 +150,10 @@ describe('colour and terminals', () => {
 
   // build's spinner is the one place emovoice draws on a terminal; `script` gives the process a real
   // pseudo-terminal (80 columns: with 0, as `script` reports without a terminal, ora never returns).
+  // Legacy precision flags: no strongly typed conversion first, which is slow and has no spinner.
   const script = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
   const onTerminal = (noColor: boolean) =>
-    execa(script!, ['-qec', `stty cols 80 rows 24; exec node ${BIN} build --profile a10g-fp16 --module vocoder --force --set output=${join(work, 'engines')}`, '/dev/null'], {
+    execa(script!, ['-qec', `stty cols 80 rows 24; exec node ${BIN} build --profile a10g-fp16 --module vocoder --force --set output=${join(work, 'engines')} --set tensorrt.legacy_precision_flags=true`, '/dev/null'], {
       cwd: work,
       reject: false,
       stdin: 'ignore',
