@@ -22,6 +22,7 @@ const commands: Loader[] = [
   () => import('./verify.ts'),
   () => import('./synth.ts'),
   () => import('./export.ts'),
+  () => import('./import.ts'),
   () => import('./diff.ts'),
   () => import('./bench.ts'),
   () => import('./package.ts'),
