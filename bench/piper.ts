@@ -2,14 +2,17 @@
 // (profile piper-joe-cpu) beside piper-tts on the unsplit voice, the same sentences on the same machine,
 // each side in its own process, text in and audio out (each side's own espeak-ng included). Latency
 // (mean, P50, P99 over every request), real-time factor (compute seconds per audio second) and peak
-// resident memory, side by side; the report goes to bench/results/.
+// resident memory, and the word error rate of Whisper tiny.en on each side's audio, side by side; the
+// report goes to bench/results/.
 //   npx tsx bench/piper.ts [--repeats 5] [--out bench/results/piper-joe-<machine>.json]
 import { execa } from 'execa';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { heldOutSentences } from '../src/asr/intelligibility.ts';
+import { corpusWordErrorRate } from '../src/asr/wer.ts';
+import { probeRecognizer, transcribe } from '../src/asr/whisper.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { repeats: { type: 'string', default: '5' }, out: { type: 'string' } } });
@@ -42,8 +45,19 @@ try {
     if (r.exitCode !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.exitCode})`);
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as Side;
   };
-  const ours = await run('npx', ['tsx', 'bench/piper_ours.ts', '--profile', 'piper-joe-cpu', '--sentences', file, '--repeats', values.repeats!]);
-  const peer = await run('python3', ['bench/piper_peer.py', '--voice', voice, '--sentences', file, '--repeats', values.repeats!]);
+  await mkdir(join(dir, 'ours'));
+  await mkdir(join(dir, 'peer'));
+  const ours = await run('npx', ['tsx', 'bench/piper_ours.ts', '--profile', 'piper-joe-cpu', '--sentences', file, '--repeats', values.repeats!, '--wav-dir', join(dir, 'ours')]);
+  const peer = await run('python3', ['bench/piper_peer.py', '--voice', voice, '--sentences', file, '--repeats', values.repeats!, '--wav-dir', join(dir, 'peer')]);
+  // the same recogniser scores both sides' audio of every sentence
+  const rec = await probeRecognizer();
+  const wer = async (side: string) => {
+    if (!rec.ok) return null;
+    const heard = await transcribe(rec.recognizer, sentences.map((_, i) => join(dir, side, `${i}.wav`)));
+    return { wer: corpusWordErrorRate(sentences.map((reference, i) => ({ reference, hypothesis: heard[i]! }))), heard };
+  };
+  const oursWer = await wer('ours');
+  const peerWer = await wer('peer');
   const rows = [['', 'emovoice (piper-joe-cpu)', 'piper-tts'], ...(() => {
     const a = summary(ours);
     const b = summary(peer);
@@ -55,12 +69,21 @@ try {
       ['latency P99 (ms)', f(a.p99Ms), f(b.p99Ms)],
       ['real-time factor', f(a.rtf, 3), f(b.rtf, 3)],
       ['peak memory (MiB)', f(a.peakRssMiB, 0), f(b.peakRssMiB, 0)],
+      ['WER (Whisper tiny.en)', oursWer ? f(oursWer.wer, 3) : 'skipped', peerWer ? f(peerWer.wer, 3) : 'skipped'],
     ];
   })()];
-  const table = rows.map((r) => `${r[0]!.padEnd(20)} ${r[1]!.padStart(24)} ${r[2]!.padStart(12)}`).join('\n');
+  const table = rows.map((r) => `${r[0]!.padEnd(22)} ${r[1]!.padStart(24)} ${r[2]!.padStart(12)}`).join('\n');
   process.stdout.write(`machine: ${machine}\n${sentences.length} sentences (the pangram and the held-out English transcripts) × ${values.repeats} each\n${ours.runtime}\n${peer.runtime}\n\n${table}\n`);
   if (ours.stages_ms) process.stdout.write(`\nemovoice per stage (mean ms): ${Object.entries(ours.stages_ms).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}\n`);
-  const report = { machine, date: new Date().toISOString(), command: `npx tsx bench/piper.ts --repeats ${values.repeats}`, sentences, ours: { ...summary(ours), raw: ours }, peer: { ...summary(peer), raw: peer } };
+  if (!rec.ok) process.stdout.write(`WER skipped: speech recogniser not installed (${rec.reason})\n`);
+  const report = {
+    machine,
+    date: new Date().toISOString(),
+    command: `npx tsx bench/piper.ts --repeats ${values.repeats}`,
+    sentences,
+    ours: { ...summary(ours), wer: oursWer, raw: ours },
+    peer: { ...summary(peer), wer: peerWer, raw: peer },
+  };
   const out = values.out ?? resolve(ROOT, `bench/results/piper-joe-${cpus().length}core.json`);
   await writeFile(out, JSON.stringify(report, null, 2) + '\n');
   process.stdout.write(`\nwrote ${out}\n`);

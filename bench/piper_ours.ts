@@ -1,8 +1,11 @@
 // emovoice's side of the Piper peer benchmark (bench/piper.ts runs it in its own process, so its peak
 // resident memory is its own): the profile's model opened as `emovoice synth` opens it, each sentence
 // spoken text to audio (frontend included) `--repeats` times after one warm-up. Prints one JSON object.
-//   npx tsx bench/piper_ours.ts --profile piper-joe-cpu --sentences s.json [--repeats 5]
+//   npx tsx bench/piper_ours.ts --profile piper-joe-cpu --sentences s.json [--repeats 5] [--wav-dir DIR]
+// (--wav-dir keeps each sentence's audio as DIR/<index>.wav, for the recogniser.)
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeWav } from '../src/audio/io.ts';
 import { parseArgs } from 'node:util';
 import { loadModelManifest } from '../src/model/manifest.ts';
 import { Pipeline } from '../src/pipeline/executor.ts';
@@ -12,7 +15,7 @@ import { makeRunners } from '../src/synth/runners.ts';
 import { synthesizeText } from '../src/synth/speak.ts';
 import { CONFIGS_DIR } from '../src/cli/common.ts';
 
-const { values } = parseArgs({ options: { profile: { type: 'string', default: 'piper-joe-cpu' }, sentences: { type: 'string' }, repeats: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { profile: { type: 'string', default: 'piper-joe-cpu' }, sentences: { type: 'string' }, repeats: { type: 'string', default: '5' }, 'wav-dir': { type: 'string' } } });
 const sentences = JSON.parse(await readFile(values.sentences!, 'utf8')) as string[];
 const repeats = Number(values.repeats);
 const { profile } = await loadProfile(values.profile!, { configsDir: CONFIGS_DIR, overrides: [] });
@@ -25,7 +28,7 @@ try {
   await synthesizeText(pipeline, { text: sentences[0]!, conditioning: {} }); // warm-up
   const out = [];
   const stages: Record<string, number[]> = {};
-  for (const text of sentences) {
+  for (const [n, text] of sentences.entries()) {
     const ms: number[] = [];
     let audioSeconds = 0;
     for (let i = 0; i < repeats; i++) {
@@ -33,6 +36,7 @@ try {
       ms.push(r.totalMs);
       audioSeconds = r.audioSeconds;
       for (const s of r.stages) (stages[s.stage] ??= []).push(s.ms);
+      if (i === 0 && values['wav-dir']) await writeWav(join(values['wav-dir'], `${n}.wav`), r.waveform, r.sampleRate);
     }
     out.push({ text, ms, audio_seconds: audioSeconds });
   }

@@ -3,12 +3,13 @@ Runtime session over the unsplit voice) synthesizing the given sentences, timed 
 to audio, in its own process so its peak resident memory is its own. bench/piper.ts runs it beside
 emovoice on the same sentences and machine.
 
-    python3 bench/piper_peer.py --voice VOICE.onnx --sentences sentences.json [--repeats 5] [--threads 2]
+    python3 bench/piper_peer.py --voice VOICE.onnx --sentences sentences.json [--repeats 5] [--threads 2] [--wav-dir DIR]
 Prints one JSON object: per-sentence latencies (ms), audio seconds, peak RSS (MiB), versions.
 Exit 3 when piper-tts is not installed (one line saying so).
 """
 import argparse
 import json
+import os
 import resource
 import sys
 import time
@@ -20,6 +21,7 @@ def main(argv=None):
     ap.add_argument("--sentences", required=True, help="JSON list of strings")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=0, help="ONNX Runtime intra-op threads (0 = its default)")
+    ap.add_argument("--wav-dir", help="keep each sentence's audio as <dir>/<index>.wav (for the recogniser)")
     a = ap.parse_args(argv)
     try:
         import onnxruntime
@@ -39,18 +41,28 @@ def main(argv=None):
     cfg = SynthesisConfig(normalize_audio=False)
     rate = voice.config.sample_rate
 
-    def speak(text):
+    def speak(text, wav=None):
         chunks = list(voice.synthesize(text, cfg))
+        if wav:
+            import wave
+            with wave.open(wav, "wb") as w:
+                w.setnchannels(1)
+                w.setsampwidth(2)
+                w.setframerate(rate)
+                for c in chunks:
+                    w.writeframes(c.audio_int16_bytes)
         return sum(c.audio_float_array.size for c in chunks) / rate
 
     speak(sentences[0])  # warm-up: first-run allocations, espeak-ng data
     out = []
-    for text in sentences:
+    for n, text in enumerate(sentences):
         ms, seconds = [], 0.0
-        for _ in range(a.repeats):
+        for i in range(a.repeats):
             t0 = time.perf_counter()
             seconds = speak(text)
             ms.append((time.perf_counter() - t0) * 1000)
+        if a.wav_dir:  # written outside the timed calls
+            speak(text, os.path.join(a.wav_dir, f"{n}.wav"))
         out.append({"text": text, "ms": ms, "audio_seconds": seconds})
     print(json.dumps({
         "runtime": f"piper-tts {version('piper-tts')} (onnxruntime {onnxruntime.__version__})",
