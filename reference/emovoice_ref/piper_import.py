@@ -41,10 +41,12 @@ TOLERANCE = 1e-5
 # Piper's id conventions (piper-phonemize): sentence start, end, and the pad put between phonemes.
 BOS, EOS, PAD = "^", "$", "_"
 
-# Data-dependent ops: no static output shape (NonZero, and the scatters/gathers it indexes), a running sum
-# over a data-dependent axis, or a random draw. A module holding any is kept off the engine path.
-DATA_DEPENDENT = ("NonZero", "ScatterND", "GatherND", "CumSum", "RandomNormalLike", "RandomNormal",
-                  "RandomUniformLike", "RandomUniform", "Multinomial")
+# Data-dependent ops: an output shape that depends on the values (NonZero), or a random draw. A module that
+# still holds any after the rewrite below is kept off the engine path (engine: false in the manifest).
+DATA_DEPENDENT = ("NonZero", "RandomNormalLike", "RandomNormal", "RandomUniformLike", "RandomUniform", "Multinomial")
+# Ops the brief watches besides: fine for an engine at static shapes (TensorRT's ONNX parser has
+# ScatterND, GatherND and CumSum layers), reported so the manifest says what the module holds.
+WATCHED = ("ScatterND", "GatherND", "CumSum")
 
 # Fixed reference inputs: espeak-ng 1.51 (en-us) IPA of fixed sentences, mapped with Piper's conventions.
 # `quick` is also the e2e case; the CLI replaces the e2e cases with its own frontend's ids (--cases).
@@ -365,8 +367,129 @@ def build_modules(model: onnx.ModelProto, c: Cuts) -> dict:
     return mods
 
 
+def rewrite_text_encoder(mods: dict, id_cases: list, noise_w: float) -> dict:
+    """The duration predictor's mask indexing made dense (densify_mask_indexing), kept only if it gives the
+    same outputs as the extracted module; else the module stays as extracted (and off the engine path)."""
+    te = mods["text_encoder"]
+    if not held_ops(te):
+        return {"rewritten": 0, "rel_l2": 0.0, "kept": True}
+    dense = onnx.ModelProto()
+    dense.CopyFrom(te)
+    try:
+        dense, count = densify_mask_indexing(dense)
+    except VoiceError as e:
+        return {"rewritten": 0, "error": str(e), "kept": False}
+    worst = same_text_encoder(te, dense, id_cases, noise_w)
+    ok = worst <= TOLERANCE and not held_ops(dense)
+    if ok:
+        mods["text_encoder"] = dense
+    return {"rewritten": count, "rel_l2": worst, "kept": ok}
+
+
 def held_ops(m: onnx.ModelProto) -> list:
     return sorted({n.op_type for n in m.graph.node if n.op_type in DATA_DEPENDENT})
+
+
+def watched_ops(m: onnx.ModelProto) -> list:
+    return sorted({n.op_type for n in m.graph.node if n.op_type in WATCHED})
+
+
+def densify_mask_indexing(model: onnx.ModelProto) -> tuple:
+    """PyTorch's boolean-mask indexing, exported as NonZero → GatherND / ScatterND (a shape that depends
+    on the values), rewritten as the same computation over every element:
+      GatherND(x, nz(mask)) → Reshape(Where(mask, x, 0), [-1, *trailing])   (x as wide as the mask: the
+                              positions outside hold 0, a value the dense computation can take, e.g. a
+                              spline's bin search; they are thrown away below)
+      GatherND(x, nz(mask)) → Reshape(x, [-1, *trailing])                   (x wider than the mask)
+      ScatterND(d, nz(mask), Slice(v, 0, count)) → Where(mask, Reshape(v, Shape(d)), d)
+    Returns (model, number of rewritten nodes). Raises VoiceError on a pattern it does not know."""
+    inferred = onnx.shape_inference.infer_shapes(model)
+    rank = {vi.name: len(vi.type.tensor_type.shape.dim)
+            for vi in list(inferred.graph.value_info) + list(inferred.graph.input) + list(inferred.graph.output)
+            if vi.type.tensor_type.HasField("shape")}
+    g = model.graph
+    G = Graph(g)
+    mask_of = {}
+    for n in G.nodes("NonZero"):
+        for t in G.users(n.output[0], "Transpose"):
+            if [a.ints for a in t.attribute if a.name == "perm"] == [[1, 0]]:
+                mask_of[t.output[0]] = n.input[0]
+    nodes, count, k = [], 0, 0
+
+    def fresh(tag):
+        nonlocal k
+        k += 1
+        return f"emovoice/dense/{tag}_{k}"
+
+    zero = fresh("zero")
+    nodes.append(helper.make_node("Constant", [], [zero], value=numpy_helper.from_array(np.array(0.0, np.float32), zero)))
+    minus1 = fresh("minus1")
+    nodes.append(_c(minus1, [-1]))
+    for n in g.node:
+        if n.op_type == "GatherND" and n.input[1] in mask_of:
+            mask, data = mask_of[n.input[1]], n.input[0]
+            rm, rd = rank.get(mask), rank.get(data)
+            if rm is None or rd is None or rd < rm or any(a.name == "batch_dims" and a.i for a in n.attribute):
+                raise VoiceError(f"cannot rewrite the mask-indexed gather {n.name}: unknown ranks")
+            src = data
+            if rd == rm:
+                src = fresh("masked")
+                nodes.append(helper.make_node("Where", [mask, data, zero], [src], name=src))
+            full, start, end, tail, shape = fresh("full"), fresh("start"), fresh("end"), fresh("tail"), fresh("shape")
+            nodes.append(helper.make_node("Shape", [data], [full], name=full))
+            nodes += [_c(start, [rm]), _c(end, [np.iinfo(np.int64).max])]
+            nodes.append(helper.make_node("Slice", [full, start, end], [tail], name=tail))
+            nodes.append(helper.make_node("Concat", [minus1, tail], [shape], axis=0, name=shape))
+            nodes.append(helper.make_node("Reshape", [src, shape], [n.output[0]], name=n.name + "/dense"))
+            count += 1
+        elif n.op_type == "ScatterND" and n.input[1] in mask_of:
+            mask, data, upd = mask_of[n.input[1]], n.input[0], n.input[2]
+            if rank.get(mask) is None or rank.get(mask) != rank.get(data):
+                raise VoiceError(f"cannot rewrite the mask-indexed scatter {n.name}: its mask is not shaped like its data")
+            cut = G.made_by(upd, "Slice")
+            if cut is not None and len(cut.input) > 2 and G.depends_on(cut.input[2], n.input[1]):
+                upd = cut.input[0]  # the values before they were cut to the mask's count
+            shape, dense = fresh("shape"), fresh("dense")
+            nodes.append(helper.make_node("Shape", [data], [shape], name=shape))
+            nodes.append(helper.make_node("Reshape", [upd, shape], [dense], name=dense))
+            nodes.append(helper.make_node("Where", [mask, dense, data], [n.output[0]], name=n.name + "/dense"))
+            count += 1
+        else:
+            nodes.append(n)
+    # drop what nothing reads any more (the NonZero chains and the count slices)
+    live, stack = set(), [o.name for o in g.output]
+    producer = {o: n for n in nodes for o in n.output}
+    while stack:
+        t = stack.pop()
+        n = producer.get(t)
+        if n is None or id(n) in live:
+            continue
+        live.add(id(n))
+        stack.extend(i for i in n.input if i)
+    del g.node[:]
+    g.node.extend(n for n in nodes if id(n) in live)
+    used = {i for n in g.node for i in n.input}
+    keep = [i for i in g.initializer if i.name in used]
+    del g.initializer[:]
+    g.initializer.extend(keep)
+    onnx.checker.check_model(model)
+    return model, count
+
+
+def same_text_encoder(a: onnx.ModelProto, b: onnx.ModelProto, id_cases: list, noise_w: float) -> float:
+    """Worst rel L2 between two text encoders on the cases, with host noise at the voice's noise_w and at
+    four times it (so some of the spline's inputs fall outside its interval, where the rewrite matters)."""
+    sa, sb = _session(a), _session(b)
+    worst = 0.0
+    for seed, ids in enumerate(id_cases):
+        rng = np.random.default_rng(100 + seed)
+        for scale in (0.0, noise_w, 4 * noise_w):
+            feed = {"phoneme_ids": ids[None, :].astype(np.int32)}
+            for ch in ("duration_noise_0", "duration_noise_1"):
+                feed[ch] = (rng.standard_normal((1, ids.size)) * scale).astype(np.float32)
+            for x, y in zip(sa.run(None, feed), sb.run(None, feed)):
+                worst = max(worst, rel_l2(y, x))
+    return worst
 
 
 def ids_for(ipa: str, id_map: dict) -> np.ndarray:
@@ -471,7 +594,7 @@ MODULE_IO = {
 }
 
 
-def manifest(name: str, cfg: dict, c: Cuts, mods: dict, cases: list, e2e: list, source: dict) -> dict:
+def manifest(name: str, cfg: dict, c: Cuts, mods: dict, cases: list, e2e: list, source: dict, rewrite: dict) -> dict:
     inf = cfg.get("inference", {})
     noise_scale, length_scale, noise_w = (float(inf.get(k, d)) for k, d in
                                           (("noise_scale", 0.667), ("length_scale", 1.0), ("noise_w", 0.8)))
@@ -490,6 +613,12 @@ def manifest(name: str, cfg: dict, c: Cuts, mods: dict, cases: list, e2e: list, 
             entry["notes"] = (f"kept off the engine path: holds data-dependent ops {', '.join(held[k])} "
                               "(the stochastic duration predictor's rational-quadratic spline flows index by masks); "
                               "runs on ONNX Runtime on every backend")
+        elif k == "text_encoder" and rewrite.get("rewritten"):
+            entry["notes"] = (f"rewritten for the engine path: the stochastic duration predictor's {rewrite['rewritten']} "
+                              "mask-indexed gathers/scatters (NonZero → GatherND/ScatterND, value-dependent shapes) are dense "
+                              "Where over every element (same outputs: rel L2 "
+                              f"{rewrite['rel_l2']:.1e} with host noise); its random draw is the host's noise; what remains "
+                              f"({', '.join(watched_ops(mods[k])) or 'none'}) has static shapes")
         return entry
 
     return {
@@ -595,6 +724,8 @@ def import_voice(onnx_path: str, out: str, config_path: str = None, cases_path: 
 
     module_cases = {k: ids_for(ipa, id_map) for k, ipa in FIXED_IPA.items()}
     e2e_cases = _load_cases(cases_path, id_map)
+    noise_w = float(cfg.get("inference", {}).get("noise_w", 0.8))
+    rewrite = rewrite_text_encoder(mods, list(module_cases.values()), noise_w)
     check, boards = {}, {}
     for k, ids in list(module_cases.items()) + [(f"e2e/{k}", v[1]) for k, v in e2e_cases.items()]:
         orig = run_original(model, cuts, ids, length_scale)
@@ -605,11 +736,11 @@ def import_voice(onnx_path: str, out: str, config_path: str = None, cases_path: 
 
     voice = os.path.basename(onnx_path)[: -len(".onnx")] if onnx_path.endswith(".onnx") else os.path.basename(onnx_path)
     source = {"file": os.path.basename(onnx_path), "voice": voice, "sha256": sha256(onnx_path)}
-    report = {"source": source, "tolerance_rel_l2": TOLERANCE, "worst_rel_l2": worst, "cases": check,
+    report = {"source": source, "tolerance_rel_l2": TOLERANCE, "worst_rel_l2": worst, "cases": check, "text_encoder_rewrite": rewrite,
               "cuts": {k: v for k, v in cuts.__dict__.items()},
               "modules": {k: {"nodes": len(m.graph.node),
                               "parameters": int(sum(np.prod(i.dims) for i in m.graph.initializer)),
-                              "data_dependent_ops": held_ops(m)} for k, m in mods.items()}}
+                              "data_dependent_ops": held_ops(m), "static_shape_ops": watched_ops(m)} for k, m in mods.items()}}
     if not worst <= TOLERANCE:
         return {"ok": False, "report": report}
 
@@ -632,7 +763,7 @@ def import_voice(onnx_path: str, out: str, config_path: str = None, cases_path: 
             with open(os.path.join(stage, "refs", "e2e", f"{k}.json"), "w", encoding="utf-8") as fh:
                 json.dump({"text": text, "conditioning": {}, "noise": "zero: the noise stages' outputs are in the npz",
                            "length_scale": length_scale}, fh, ensure_ascii=False, indent=2)
-        doc = manifest(name or f"piper-{voice}", cfg, cuts, mods, list(module_cases), list(e2e_cases), source)
+        doc = manifest(name or f"piper-{voice}", cfg, cuts, mods, list(module_cases), list(e2e_cases), source, rewrite)
         with open(os.path.join(stage, "manifest.yaml"), "w", encoding="utf-8") as fh:
             fh.write(f"# Written by emovoice import piper (emovoice_ref.piper_import) from {source['file']}; see docs/model-manifest.md\n")
             yaml.dump(doc, fh, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=120, default_flow_style=None)
@@ -672,6 +803,12 @@ def main(argv=None) -> int:
     for k, m in r["modules"].items():
         held = f"  data-dependent: {', '.join(m['data_dependent_ops'])} (engine: false)" if m["data_dependent_ops"] else ""
         print(f"{k:<13} {m['nodes']:>5} nodes {m['parameters'] / 1e6:6.2f} M parameters{held}")
+    rw = r["text_encoder_rewrite"]
+    if rw.get("kept") and rw.get("rewritten"):
+        print(f"text_encoder: {rw['rewritten']} mask-indexed gathers/scatters made dense (rel L2 {rw['rel_l2']:.1e} against the extracted module, with host noise)")
+    elif not rw.get("kept"):
+        why = rw.get("error") or f"rel L2 {rw.get('rel_l2', float('nan')):.1e} against the extracted module"
+        print(f"text_encoder: not rewritten ({why}); kept off the engine path")
     print(f"split vs original: worst rel L2 {r['worst_rel_l2']:.2e} (tolerance {TOLERANCE:g}) over {len(r['cases'])} cases")
     if not res["ok"]:
         print(f"error: {a.onnx}: the split does not reproduce the original (worst rel L2 {r['worst_rel_l2']:.2e} > {TOLERANCE:g}); nothing written", file=sys.stderr)
