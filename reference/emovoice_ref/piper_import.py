@@ -594,7 +594,7 @@ MODULE_IO = {
 }
 
 
-def manifest(name: str, cfg: dict, c: Cuts, mods: dict, cases: list, e2e: list, source: dict, rewrite: dict) -> dict:
+def manifest(name: str, cfg: dict, c: Cuts, mods: dict, cases: list, e2e: list, source: dict, rewrite: dict, out_dir: str) -> dict:
     inf = cfg.get("inference", {})
     noise_scale, length_scale, noise_w = (float(inf.get(k, d)) for k, d in
                                           (("noise_scale", 0.667), ("length_scale", 1.0), ("noise_w", 0.8)))
@@ -668,6 +668,9 @@ def manifest(name: str, cfg: dict, c: Cuts, mods: dict, cases: list, e2e: list, 
             {"id": "vocoder"},
         ],
         "output": "waveform",
+        # `emovoice bench` runs piper-tts on the unsplit voice beside us (emovoice_ref.piper_baseline)
+        "baseline": {"python": "emovoice_ref.piper_baseline",
+                     "cwd": os.path.relpath(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), os.path.abspath(out_dir))},
         "references": {"dir": "refs", "cases": [f"{m}/{k}" for m in MODULE_IO for k in cases] + [f"e2e/{k}" for k in e2e]},
         "limits": {"text_len": 400, "frames": 8192},
     }
@@ -735,7 +738,8 @@ def import_voice(onnx_path: str, out: str, config_path: str = None, cases_path: 
     worst = max(v["rel_l2"] for case in check.values() for v in case.values())
 
     voice = os.path.basename(onnx_path)[: -len(".onnx")] if onnx_path.endswith(".onnx") else os.path.basename(onnx_path)
-    source = {"file": os.path.basename(onnx_path), "voice": voice, "sha256": sha256(onnx_path)}
+    source = {"file": os.path.basename(onnx_path), "voice": voice, "sha256": sha256(onnx_path),
+              "path": os.path.abspath(onnx_path)}  # for the piper-tts baseline; models/<name> is made on each machine
     report = {"source": source, "tolerance_rel_l2": TOLERANCE, "worst_rel_l2": worst, "cases": check, "text_encoder_rewrite": rewrite,
               "cuts": {k: v for k, v in cuts.__dict__.items()},
               "modules": {k: {"nodes": len(m.graph.node),
@@ -763,7 +767,7 @@ def import_voice(onnx_path: str, out: str, config_path: str = None, cases_path: 
             with open(os.path.join(stage, "refs", "e2e", f"{k}.json"), "w", encoding="utf-8") as fh:
                 json.dump({"text": text, "conditioning": {}, "noise": "zero: the noise stages' outputs are in the npz",
                            "length_scale": length_scale}, fh, ensure_ascii=False, indent=2)
-        doc = manifest(name or f"piper-{voice}", cfg, cuts, mods, list(module_cases), list(e2e_cases), source, rewrite)
+        doc = manifest(name or f"piper-{voice}", cfg, cuts, mods, list(module_cases), list(e2e_cases), source, rewrite, out)
         with open(os.path.join(stage, "manifest.yaml"), "w", encoding="utf-8") as fh:
             fh.write(f"# Written by emovoice import piper (emovoice_ref.piper_import) from {source['file']}; see docs/model-manifest.md\n")
             yaml.dump(doc, fh, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=120, default_flow_style=None)

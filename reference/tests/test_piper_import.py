@@ -180,3 +180,29 @@ def test_mask_indexing_made_dense_gives_the_same_outputs(tmp_path):
         (ya,), (yb,) = a.run(None, feed), b.run(None, feed)
         assert np.abs(feed["x"]).max() > 1.0          # some elements lie outside the mask
         np.testing.assert_allclose(yb, ya, rtol=1e-6, atol=1e-7)
+
+
+def test_piper_tts_baseline_runs_our_request(imported, tmp_path):
+    """The manifest's baseline (piper-tts on the unsplit voice) answers bench's request protocol."""
+    try:
+        import piper  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("piper-tts is not installed in CI (scripts/setup.sh installs piper-tts==1.8.0)")
+        pytest.skip("piper-tts is not installed (scripts/setup.sh installs piper-tts==1.8.0)")
+    import subprocess
+    import sys
+    _, _, out, _ = imported
+    doc = yaml.safe_load(open(os.path.join(out, "manifest.yaml"), encoding="utf-8"))
+    assert doc["baseline"]["python"] == "emovoice_ref.piper_baseline"
+    ids = np.load(os.path.join(out, "refs", "e2e", "quick.npz"))["phoneme_ids"][0].tolist()
+    req = tmp_path / "request.json"
+    req.write_text(json.dumps({"model": out, "device": "cpu", "parts": [ids, ids[:21] + ids[-2:]], "warmup": 1, "requests": 2, "streams": [1]}))
+    r = subprocess.run([sys.executable, "-m", doc["baseline"]["python"], "--request", str(req)],
+                       cwd=os.path.normpath(os.path.join(out, doc["baseline"]["cwd"])),  # the manifest's own cwd
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    o = json.loads(r.stdout)
+    assert len(o["latencies_ms"]) == 2 and all(x > 0 for x in o["latencies_ms"])
+    assert o["phonemes"] == len(ids) + 23 and o["audio_seconds"] > 2.0
+    assert o["sweep"][0]["streams"] == 1 and o["peak_rss_mib"] > 50
