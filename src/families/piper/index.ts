@@ -10,4 +10,5 @@ export const piperVits: FamilyDef = {
   name: 'piper-vits',
   description: 'Piper (VITS) voice: text encoder + stochastic duration predictor, host length regulation, flow with host noise, HiFi-GAN',
   frontends: [espeakPiperFrontend],
+  sampleText: 'The quick brown fox jumps over the lazy dog.',
 };
