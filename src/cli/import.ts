@@ -6,19 +6,20 @@ import type { Command } from 'commander';
 import { execa } from 'execa';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/files.ts';
-import { piperFrontend } from '../families/piper/frontend.ts';
-import { PIPER_CONVENTIONS } from '../families/piper/phonemes.ts';
+import { registry } from '../pipeline/registry.ts';
 import { log, ROOT } from './common.ts';
 
 const E2E_TEXT = { quick: 'The quick brown fox jumps over the lazy dog.' };
+const FRONTEND = 'espeak-piper';
 const PY_HINT = 'run scripts/setup.sh, or pip install -r reference/requirements.txt';
 
 interface PiperConfig {
   phoneme_id_map?: Record<string, number[]>;
   espeak?: { voice?: string };
+  audio?: { sample_rate?: number };
 }
 
 async function readVoiceConfig(path: string): Promise<PiperConfig> {
@@ -36,12 +37,14 @@ async function readVoiceConfig(path: string): Promise<PiperConfig> {
 }
 
 /** The e2e cases as our frontend speaks them; null (with a warning) when espeak-ng is missing. */
-async function frontendCases(cfg: PiperConfig): Promise<{ name: string; text: string; ids: number[] }[] | null> {
+async function frontendCases(cfg: PiperConfig, configPath: string): Promise<{ name: string; text: string; ids: number[] }[] | null> {
   const map = cfg.phoneme_id_map ?? {};
   const symbols: string[] = [];
   for (const [s, ids] of Object.entries(map)) if (ids.length === 1) symbols[ids[0]!] = s;
-  const fe = piperFrontend(Array.from(symbols, (s) => s ?? ''), { voice: cfg.espeak?.voice ?? 'en-us', conventions: PIPER_CONVENTIONS });
+  // the family's frontend, by the name the manifest will give it (the registry, not the family's folder)
+  const ctx = { manifestPath: configPath, dir: dirname(configPath), audio: { sample_rate: Number(cfg.audio?.sample_rate ?? 22050) }, place: { file: configPath } };
   try {
+    const fe = await registry.frontend(FRONTEND)!.create({ voice: cfg.espeak?.voice ?? 'en-us' }, Array.from(symbols, (s) => s ?? ''), ctx);
     const out = [];
     for (const [name, text] of Object.entries(E2E_TEXT)) {
       const r = await fe.toIds(text, { limit: 400 });
@@ -79,7 +82,7 @@ export function register(program: Command): void {
       if (probe.exitCode !== 0) {
         throw new UserError(`Python cannot import onnx/onnxruntime/numpy/yaml: ${probe.stderr.trim().split('\n').pop()}`, { hint: PY_HINT, exitCode: 3 });
       }
-      const cases = await frontendCases(cfg);
+      const cases = await frontendCases(cfg, config);
       const tmp = await mkdtemp(join(tmpdir(), 'emovoice-import-'));
       try {
         const args = ['-m', 'emovoice_ref.piper_import', onnx, '--out', resolve(opts.out), '--config', config];
