@@ -7,7 +7,7 @@
 //   npx tsx bench/piper.ts [--repeats 5] [--out bench/results/piper-joe-<machine>.json]
 import { execa } from 'execa';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { heldOutSentences } from '../src/asr/intelligibility.ts';
@@ -73,11 +73,14 @@ try {
     ];
   })()];
   const table = rows.map((r) => `${r[0]!.padEnd(22)} ${r[1]!.padStart(24)} ${r[2]!.padStart(12)}`).join('\n');
-  process.stdout.write(`machine: ${machine}\n${sentences.length} sentences (the pangram and the held-out English transcripts) × ${values.repeats} each\n${ours.runtime}\n${peer.runtime}\n\n${table}\n`);
+  // other work on the machine slows both sides alike; the load is said so the numbers can be judged
+  const load = `load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1 / 5 / 15 min) at the end`;
+  process.stdout.write(`machine: ${machine}; ${load}\n${sentences.length} sentences (the pangram and the held-out English transcripts) × ${values.repeats} each\n${ours.runtime}\n${peer.runtime}\n\n${table}\n`);
   if (ours.stages_ms) process.stdout.write(`\nemovoice per stage (mean ms): ${Object.entries(ours.stages_ms).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}\n`);
   if (!rec.ok) process.stdout.write(`WER skipped: speech recogniser not installed (${rec.reason})\n`);
   const report = {
     machine,
+    load,
     date: new Date().toISOString(),
     command: `npx tsx bench/piper.ts --repeats ${values.repeats}`,
     sentences,
