@@ -4,7 +4,6 @@
 // changing its phonemes), and espeak-ng prints one line per clause. When espeak-ng cuts a clause further
 // (quotes, brackets, very long clauses) the lines no longer pair up, and each clause is then read by a
 // process of its own. A missing espeak-ng is one user error naming the set-up step.
-import { execa } from 'execa';
 import { UserError } from '../../core/errors.ts';
 
 export const SETUP_HINT = 'run scripts/setup.sh (it installs Debian espeak-ng), or apt-get install espeak-ng; ESPEAK_NG=/path/to/espeak-ng picks another';
@@ -15,6 +14,9 @@ export function espeakProgram(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 async function run(program: string, voice: string, text: string): Promise<string[]> {
+  // loaded when first needed: every family is registered wherever the registry is (the Triton frontend
+  // bundle too), and that bundle must not start a process library it never uses
+  const { execa } = await import('execa');
   const r = await execa(program, ['-q', '--ipa', '-b', '1', '-v', voice], { input: text, reject: false, stripFinalNewline: true });
   if ((r as { code?: string }).code === 'ENOENT') {
     throw new UserError(`espeak-ng was not found (${program}): the Piper frontend needs it for phonemes`, { hint: SETUP_HINT, exitCode: 3 });
