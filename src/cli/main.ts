@@ -37,6 +37,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'verify', summary: 'run every module on the PyTorch reference cases and compare (max/mean abs, rel L2, cosine, SNR, LSD, MCD)', load: () => import('./verify.ts') },
   { name: 'synth', summary: "synthesize speech end to end through the model's graph, with per-stage latency", load: () => import('./synth.ts') },
   { name: 'export', summary: 'export the PyTorch reference model to per-module ONNX files, a manifest and PyTorch reference outputs', load: () => import('./export.ts') },
+  { name: 'import', summary: 'import a model from another toolkit into per-module ONNX files and a manifest', load: () => import('./import.ts') },
   { name: 'diff', summary: 'compare two build manifests, verify reports or bench reports; exit 1 on a latency, size, accuracy or capacity regression', load: () => import('./diff.ts') },
   { name: 'bench', summary: 'before/after table: end-to-end latency (text in, audio out), P99, concurrent streams under a P99 objective, memory, per-stage, CPU fallbacks — vs PyTorch eager on the same work', load: () => import('./bench.ts') },
   { name: 'package', summary: 'write a Triton Inference Server model repository: the engines, CPU fallbacks, and an orchestrator (text + voice in, audio out)', load: () => import('./package.ts') },
