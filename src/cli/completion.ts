@@ -20,7 +20,7 @@ export interface CommandSpec {
   name: string;
   description: string;
   options: OptionSpec[];
-  /** Choices for the first positional argument, when it has a fixed set (e.g. completion's shell). */
+  /** Choices for the first word after the command: its subcommands (import piper), or its first argument's fixed set (completion bash|zsh). */
   argChoices: string[];
 }
 
@@ -58,7 +58,7 @@ export function commandSpec(cmd: Command): CommandSpec {
     name: cmd.name(),
     description: cmd.description(),
     options: [...cmd.options.filter((o) => !o.hidden).map(optionSpec), HELP],
-    argChoices: first?.argChoices ? [...first.argChoices] : [],
+    argChoices: cmd.commands.length ? cmd.commands.map((c) => c.name()) : first?.argChoices ? [...first.argChoices] : [],
   };
 }
 

@@ -56,6 +56,7 @@ describe('bash', () => {
     expect(await bashComplete('synth', '--backend', '')).toEqual(['ort', 'trt']);
     expect(await bashComplete('verify', '--profile', 'a10')).toEqual(expect.arrayContaining(['a10g-fp16', 'a10g-int8']));
     expect(await bashComplete('completion', '')).toEqual(['bash', 'zsh']);
+    expect(await bashComplete('import', '')).toEqual(['piper']);
     // a value that is a path: nothing from us, so bash falls back to file names (-o default)
     expect(await bashComplete('synth', 'hi', '--ref', '')).toEqual([]);
   });
