@@ -3,7 +3,8 @@
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
-const ENTRY = fileURLToPath(new URL('./frontend-server.ts', import.meta.url));
+// the .ts source under tsx, the compiled .js in an installed package (dist/)
+const ENTRY = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './frontend-server.ts' : './frontend-server.js', import.meta.url));
 
 export async function bundleFrontend(): Promise<Uint8Array> {
   const r = await build({
