@@ -44,6 +44,7 @@ def main():
     repo, reqs_file, out = sys.argv[1], sys.argv[2], sys.argv[3]
     overrides = dict(a.split("=", 1) for a in sys.argv[5::2]) if "--param" in sys.argv else {}
     pb_utils.REPO = repo
+    pb_utils.load_repository()
     os.makedirs(out, exist_ok=True)
     cfg = pb_utils._config("emovoice")
     cfg_json = json_format.MessageToDict(cfg, preserving_proto_field_name=True)
@@ -64,6 +65,9 @@ def main():
         for k, v in s["inputs"].items():
             if k.endswith("_WAV"):  # a WAV file sent as <NAME>_AUDIO (and <NAME>_SAMPLE_RATE, unless given)
                 base = k[: -len("_WAV")]
+                if f"{base}_AUDIO" not in inputs_cfg:
+                    bad = f"unexpected inference input '{base}_AUDIO' for model 'emovoice'"
+                    break
                 x, sr = read_wav(v, s["inputs"].get(f"{base}_SECONDS"))
                 tensors.append(pb_utils.Tensor(f"{base}_AUDIO", x))
                 if f"{base}_SAMPLE_RATE" not in s["inputs"]:
