@@ -5,7 +5,7 @@
 // files its steps and conditioning name). Configs come from src/serving/triton.ts, the request contract
 // from src/serving/contract.ts, pipeline.json from src/serving/pipeline-file.ts. Knows no family.
 import type { Command } from 'commander';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,12 +89,13 @@ export function register(program: Command): void {
         await mkdir(orch, { recursive: true });
         await writeFile(join(stage, ORCHESTRATOR_MODEL, 'config.pbtxt'), orchestratorConfig(manifest, plan, contract));
         await writeFile(join(orch, 'model.py'), await readFile(ORCHESTRATOR));
-        await writeFile(join(orch, 'frontend.mjs'), await bundleFrontend());
+        const fe = await bundleFrontend();
+        await writeFile(join(orch, 'frontend.mjs'), fe.code);
         await writeFile(join(orch, bundle.pipeline.frontend.file), JSON.stringify(bundle.frontend) + '\n');
         await writeFile(join(orch, 'pipeline.json'), JSON.stringify(bundle.pipeline, null, 1) + '\n');
-        for (const f of bundle.files) {
+        for (const f of [...bundle.files, ...fe.files]) {
           await mkdir(dirname(join(orch, f.to)), { recursive: true });
-          await copyFile(f.from, join(orch, f.to));
+          await cp(f.from, join(orch, f.to), { recursive: true, dereference: true });
         }
       });
       const fallbacks = Object.values(models).filter((m) => m.fallback).length;

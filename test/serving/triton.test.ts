@@ -2,7 +2,7 @@
 // (Triton's own model_config.proto, from the tritonclient wheel that scripts/setup.sh installs).
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,6 +10,7 @@ import { requestContract } from '../../src/serving/contract.ts';
 import { moduleModels, onnxRuntimeConfig, servingPlan } from '../../src/serving/triton.ts';
 import { registry } from '../../src/pipeline/registry.ts';
 import { decodeValue, encodeValue } from '../../src/serving/frontend-server.ts';
+import { bundleFrontend } from '../../src/serving/bundle.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
 import { textToPhonemes } from '../../src/text/frontend.ts';
 
@@ -247,6 +248,42 @@ describe('the step protocol of the Node process (pure encoding)', () => {
     ];
     for (const v of values) expect(decodeValue(JSON.parse(JSON.stringify(encodeValue(v))))).toEqual(v);
     expect(() => decodeValue({ dtype: 'float32', shape: [2, 2], data: 'AAAA' })).toThrow(/3 bytes of float32 do not fill shape \[2, 2\]/);
+  });
+});
+
+describe('bundling a frontend that brings data files and a native package (bundleFrontend)', () => {
+  it('ships the file it opens by URL and the package it loads at run time beside frontend.mjs, and runs from there alone', async () => {
+    const src = await mkdtemp(join(tmpdir(), 'ev-bundle-src-'));
+    const put = async (file: string, text: string) => {
+      await mkdir(join(src, file, '..'), { recursive: true });
+      await writeFile(join(src, file), text);
+    };
+    await put('src/fam/data/table.txt', 'row one');
+    await put('src/fam/entry.ts', [
+      "import { readFileSync } from 'node:fs';",
+      "import { createRequire } from 'node:module';",
+      "import eol from 'cjs-dep';",
+      "const table = readFileSync(new URL('./data/table.txt', import.meta.url), 'utf8');",
+      'const require = createRequire(import.meta.url);',
+      "const { greet } = require('fake-native') as { greet(): string };",
+      'console.log(JSON.stringify({ table, greet: greet(), eol }));',
+    ].join('\n'));
+    // a package loaded at run time, with one platform's binary installed among its optional dependencies
+    await put('node_modules/fake-native/package.json', JSON.stringify({ name: 'fake-native', main: 'index.js', optionalDependencies: { 'fake-native-linux': '1', 'fake-native-darwin': '1' } }));
+    await put('node_modules/fake-native/index.js', "module.exports = { greet: () => require('fake-native-linux').word + '!' };");
+    await put('node_modules/fake-native-linux/package.json', JSON.stringify({ name: 'fake-native-linux', main: 'index.js' }));
+    await put('node_modules/fake-native-linux/index.js', "module.exports = { word: 'hi' };");
+    // CommonJS bundled inside that requires a Node built-in
+    await put('node_modules/cjs-dep/package.json', JSON.stringify({ name: 'cjs-dep', main: 'index.js' }));
+    await put('node_modules/cjs-dep/index.js', "module.exports = require('os').EOL.length;");
+    const b = await bundleFrontend(join(src, 'src/fam/entry.ts'), src);
+    expect(b.files.map((f) => f.to).sort()).toEqual(['bundled/src/fam/data/table.txt', 'node_modules/fake-native', 'node_modules/fake-native-linux']);
+    const out = await mkdtemp(join(tmpdir(), 'ev-bundle-out-'));
+    await writeFile(join(out, 'frontend.mjs'), b.code);
+    for (const f of b.files) await cp(f.from, join(out, f.to), { recursive: true });
+    await rm(src, { recursive: true }); // nothing may be read from where it was built
+    const r = await execa('node', [join(out, 'frontend.mjs')], { cwd: tmpdir() });
+    expect(JSON.parse(r.stdout)).toEqual({ table: 'row one', greet: 'hi!', eol: 1 });
   });
 });
 
