@@ -56,7 +56,6 @@ export function register(program: Command): void {
     .option('--set <key=value>', 'override a profile value, e.g. model=path/to/manifest.yaml (repeatable)', collect)
     .option('--json', 'print a JSON report')
     .action(async (text: string, opts: Opts) => {
-      if (opts.emotion && opts.emotionRef) throw new UserError('give either --emotion or --emotion-ref, not both');
       if (!text.trim()) throw new UserError('the text is empty', { hint: 'give something to say, e.g. emovoice synth "Hello world"' });
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;

@@ -43,6 +43,8 @@ export interface ConditioningSpec {
   required: boolean;
   default?: string | number;
   description?: string;
+  /** Conditioning sources a request may not give together with this one (names). */
+  excludes?: string[];
   seconds?: { min: number; max: number };
   labels?: string[];
   /** label → vector table (.npz, key = label), absolute. */
@@ -198,6 +200,7 @@ export function manifestFromData(raw: any, src: Pick<YamlSource, 'file' | 'locat
     const spec: ConditioningSpec = { name, kind: c.kind, flag: c.flag, output: c.output, required: c.required === true, dtype: c.dtype ?? 'int32' };
     if (c.default !== undefined) spec.default = c.default;
     if (c.description) spec.description = c.description;
+    if (c.excludes) spec.excludes = c.excludes;
     if (c.kind === 'audio') {
       spec.seconds = c.seconds ?? { min: 1, max: 30 };
       if (spec.seconds!.min > spec.seconds!.max) err([...at, 'seconds'], `seconds: min ${spec.seconds!.min} is above max ${spec.seconds!.max}`, 'swap them');
@@ -225,6 +228,12 @@ export function manifestFromData(raw: any, src: Pick<YamlSource, 'file' | 'locat
       err([...at, 'default'], `default "${spec.default}" is not one of the labels`, `use one of: ${spec.labels?.join(', ')}`);
     }
     conditioning[name] = spec;
+  }
+
+  for (const c of Object.values(conditioning)) {
+    for (const [i, x] of (c.excludes ?? []).entries()) {
+      if (!conditioning[x]) err(['conditioning', c.name, 'excludes', i], `excludes "${x}", which is not a conditioning source`, `use one of: ${Object.keys(conditioning).join(', ')}`);
+    }
   }
 
   // graph

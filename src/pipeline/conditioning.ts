@@ -46,6 +46,14 @@ export function resolveConditioning(model: Pick<OpenModel, 'manifest' | 'tables'
       });
     }
   }
+  for (const c of Object.values(m.conditioning)) {
+    for (const x of c.excludes ?? []) {
+      const other = m.conditioning[x]!;
+      if (given[c.flag] !== undefined && given[other.flag] !== undefined) {
+        throw new UserError(`give either --${c.flag} or --${other.flag}, not both`, { place: { file: m.path, path: `conditioning.${c.name}.excludes` }, hint: `drop one of them` });
+      }
+    }
+  }
   const out: Record<string, ConditioningValue> = {};
   for (const c of Object.values(m.conditioning)) {
     const v = given[c.flag] ?? c.default;

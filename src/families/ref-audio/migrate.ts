@@ -47,7 +47,10 @@ export function migrateFormat1(d: Record<string, any>): Record<string, any> {
     conditioning.emotion_reference = { kind: 'audio', flag: 'emotion-ref', seconds, output: 'emotion_ref_audio', description: 'take the emotion from another recording' };
   }
   if (d.emotions?.file) {
-    conditioning.emotion = { kind: 'label', flag: 'emotion', labels: d.emotions.labels ?? [], table: d.emotions.file, output: 'emotion_label_embedding', description: 'a fixed emotion vector' };
+    conditioning.emotion = {
+      kind: 'label', flag: 'emotion', labels: d.emotions.labels ?? [], table: d.emotions.file, output: 'emotion_label_embedding', description: 'a fixed emotion vector',
+      ...(conditioning.emotion_reference && { excludes: ['emotion_reference'] }),
+    };
   }
   const out: Record<string, any> = {
     format: 'emovoice-model-manifest/2',
