@@ -333,10 +333,11 @@ class NodeProcess:
 # --- conditioning: what a request brings, read from its inputs (pipeline.json's conditioning) ------------
 
 class Given:
-    """One source's value for one request: `key` for the stage cache, `value()` computed when a stage first needs it."""
+    """One source's value for one request: `key` for the stage cache, `value()` computed when a stage first needs
+    it; `explicit` when the request brought it (not the manifest's default)."""
 
-    def __init__(self, key, compute):
-        self.key, self._compute, self._done = key, compute, None
+    def __init__(self, key, compute, explicit=True):
+        self.key, self._compute, self._done, self.explicit = key, compute, None, explicit
 
     def value(self, warnings):
         if self._done is None:
@@ -368,7 +369,8 @@ class Source:
             n = len(s["names"]) if s.get("names") else s["count"]
             ident = _int(request, self.inputs["id"])
             name = _text(request, self.inputs["name"]) if self.inputs.get("name") else None
-            if ident is None and name is None and "default" in s:
+            explicit = ident is not None or name is not None
+            if not explicit and "default" in s:
                 ident, name = (s["default"], None) if isinstance(s["default"], int) or str(s["default"]).isdigit() else (None, s["default"])
             if ident is None and name is None:
                 return self._missing()
@@ -381,19 +383,20 @@ class Source:
             if not 0 <= ident < n:
                 raise RequestError(f"{self.main_input()} {ident} is outside the table (0-{n - 1}); use an id from 0 to {n - 1}")
             v = np.array([ident], dtype=np.int64 if s["dtype"] == "int64" else np.int32)
-            return Given(str(ident), lambda w: v)
+            return Given(str(ident), lambda w: v, explicit)
         field = self.inputs["value"]
         text = _text(request, field)
-        if text is None and "default" in s:
+        explicit = text is not None
+        if not explicit and "default" in s:
             text = str(s["default"])
         if text is None:
             return self._missing()
         if self.kind == "text":
-            return Given(text, lambda w: text)
+            return Given(text, lambda w: text, explicit)
         if text not in s["labels"]:
             raise RequestError(f"unknown {field} {text!r}; use one of: {', '.join(sorted(s['labels']))}")
         v = self.table[text] if self.table is not None else s["values"][text]
-        return Given(text, lambda w: v)
+        return Given(text, lambda w: v, explicit)
 
     def _missing(self):
         if not self.spec["required"]:
@@ -580,6 +583,16 @@ class TritonPythonModel:
             return None, res.error().message(), False
         return [pb_utils.get_output_tensor_by_name(res, o).as_numpy() for o in outputs], None, False
 
+    def _conditioning(self, request):
+        """[(source, its Given or None)] for the request; two sources it may not bring together are an error."""
+        given = [(s, s.read(request)) for s in self.sources]
+        brought = {s.name: s for s, g in given if g is not None and g.explicit}
+        for s in brought.values():
+            for other in s.spec.get("excludes", []):
+                if other in brought:
+                    raise RequestError(f"send either {s.main_input()} or {brought[other].main_input()}, not both")
+        return given
+
     def _sentences(self, request, warnings):
         """[(sentence text or None, ids)] from the frontend's ids input, or TEXT through the frontend."""
         text = _text(request, "TEXT")
@@ -704,7 +717,7 @@ class TritonPythonModel:
         for request in requests:
             warnings = []
             try:
-                given = [(s, s.read(request)) for s in self.sources]
+                given = self._conditioning(request)
                 sentences = self._sentences(request, warnings)
                 wav = np.concatenate([await self._sentence(text, ids, given, warnings) for text, ids in sentences])
                 out = [pb_utils.Tensor("WAVEFORM", wav),

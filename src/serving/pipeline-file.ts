@@ -55,6 +55,8 @@ export interface PipelineConditioning {
   values?: Record<string, string>;
   names?: string[];
   count?: number;
+  /** Sources a request may not bring together with this one (conditioning names). */
+  excludes?: string[];
   /** The Triton inputs that carry it. */
   inputs: ConditioningInputs;
 }
@@ -165,6 +167,7 @@ export function servingPipeline(
     ...(c.values && { values: c.values }),
     ...(c.names && { names: c.names }),
     ...(c.count !== undefined && { count: c.count }),
+    ...(c.excludes && { excludes: c.excludes }),
     inputs: contract.conditioning[c.name]!,
   }));
   const frontend: FrontendFile = {

@@ -148,6 +148,7 @@ describe.skipIf(!have || !existsSync(REF))('Triton orchestrator (stand-in pb_uti
       { name: 'emotion', inputs: { TEXT: 'Hello', REF_WAV: REF, EMOTION: 'sleepy' } },
       { name: 'ids-too-long', inputs: { PHONEME_IDS: Array(129).fill(5), REF_WAV: REF } },
       { name: 'not-an-input', inputs: { TEXT: 'Hello', REF_WAV: REF, SPEAKER: 3 } },
+      { name: 'both-emotions', inputs: { TEXT: 'Hello', REF_WAV: REF, EMOTION: 'happy', EMOTION_REF_WAV: REF } },
       { name: 'ok', inputs: { TEXT: 'Hello', REF_WAV: REF } },
     ]);
     const err = (n: string) => r.byName[n]!.error ?? '';
@@ -158,7 +159,8 @@ describe.skipIf(!have || !existsSync(REF))('Triton orchestrator (stand-in pb_uti
     expect(err('emotion')).toMatch(/unknown EMOTION 'sleepy'; use one of: angry, happy, neutral, sad, surprise/);
     expect(err('ids-too-long')).toMatch(/129 ids, over max_text_len 128/);
     expect(err('not-an-input')).toMatch(/unexpected inference input 'SPEAKER'/); // this model has no speaker id source
-    for (const n of ['empty', 'short-ref', 'no-ref', 'unknown-key', 'emotion', 'ids-too-long', 'not-an-input']) expect(r.byName[n]!.code).toBe(3); // INVALID_ARG
+    expect(err('both-emotions')).toMatch(/send either EMOTION or EMOTION_REF_AUDIO, not both/); // the manifest's excludes
+    for (const n of ['empty', 'short-ref', 'no-ref', 'unknown-key', 'emotion', 'ids-too-long', 'not-an-input', 'both-emotions']) expect(r.byName[n]!.code).toBe(3); // INVALID_ARG
     expect(r.byName.ok!.samples).toBeGreaterThan(0);
   }, 60_000);
 

@@ -43,7 +43,7 @@ def test_id_by_number_by_name_and_default():
     g = s.read(request(SPEAKER=np.array([1], np.int32)))
     assert g.key == "1" and g.value([]).dtype == np.int32 and g.value([]).tolist() == [1]
     assert s.read(request(SPEAKER_NAME="ann")).key == "0"
-    assert s.read(request()).key == "2"  # the manifest's default
+    assert s.read(request()).key == "2" and not s.read(request()).explicit  # the manifest's default, not the request's
     assert source(**SPEAKER, default="bob").read(request()).key == "1"  # a default given by name
     assert source(**{**SPEAKER, "dtype": "int64"}).read(request(SPEAKER=np.array([0], np.int32))).value([]).dtype == np.int64
 

@@ -48,6 +48,7 @@ describe.skipIf(!haveSchema)('Triton model repository', () => {
     expect(pipe.graph.map((g: { id: string }) => g.id)).toEqual(['reference_mel', 'style_encoder', 'emotion_reference_mel', 'emotion_style_encoder', 'emotion', 'text_encoder', 'acoustic_encoder', 'length_regulation', 'acoustic_decoder', 'vocoder']);
     expect(pipe.graph.find((g: { id: string }) => g.id === 'style_encoder').depends_on).toEqual(['conditioning:reference']); // cached by the voice
     expect(pipe.modules.acoustic_decoder.inputs.frame_hidden.max).toEqual([null, 1024, 64]); // limits.mel_len and the profile's max shape
+    expect(pipe.conditioning.find((c: { name: string }) => c.name === 'emotion').excludes).toEqual(['emotion_reference']);
     expect(pipe.conditioning.map((c: { name: string; inputs: object }) => [c.name, c.inputs])).toEqual([
       ['reference', { audio: 'REF_AUDIO', sample_rate: 'REF_SAMPLE_RATE', key: 'REF_KEY' }],
       ['emotion', { value: 'EMOTION' }],
