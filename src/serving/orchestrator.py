@@ -500,19 +500,20 @@ class TritonPythonModel:
         node = p.get("node", "node")
         self.node = NodeProcess([node, os.path.join(here, "frontend.mjs"), "--frontend", os.path.join(here, self.fe["file"]),
                                  "--pipeline", os.path.join(here, p.get("pipeline", "pipeline.json"))])
-        self.frontend_ok = False
+        self.frontend_down = None  # why TEXT cannot be served, when it cannot
         try:  # start it now: a missing Node or frontend shows at load time, not at the first request
             pong = self.node.ask({"ping": True}, timeout_s=120)
-            self.frontend_ok = pong.get("frontend") == "ok"
             node_steps = set(pong.get("steps", []))
-            if not self.frontend_ok:
-                self.log.log_warn(f"emovoice: the text frontend cannot start ({pong.get('frontend')}); TEXT requests will fail, "
-                                  f"{self.fe['input']} requests work")
+            if pong.get("frontend") != "ok":
+                self.frontend_down = f"the text frontend cannot start: {pong.get('frontend')}"
+                self.log.log_warn(f"emovoice: {self.frontend_down}; TEXT requests will fail, {self.fe['input']} requests work")
         except (OSError, RequestError) as e:
             self.log.log_warn(f"emovoice: text frontend not available ({e}); TEXT requests will fail, {self.fe['input']} work "
                               f"(fix: install Node.js >= 20 in the Triton image or set parameter node)")
             self.node.close()
             self.node, node_steps = None, set()
+            self.frontend_down = (f"TEXT needs the text frontend, which needs Node.js >= 20 in the Triton image "
+                                  f"(parameter node); send {self.fe['input']} instead")
         self.stages = [Stage(s) for s in pipe["graph"]]
         in_node = []
         for st in self.stages:
@@ -607,9 +608,8 @@ class TritonPythonModel:
             return [(text, ids)]  # TEXT beside the ids is the sentence's text, for steps that read it
         if text is None:
             raise RequestError(f"send TEXT (or {self.fe['input']})")
-        if self.node is None or not self.frontend_ok:
-            raise RequestError(f"TEXT needs the text frontend, which needs Node.js >= 20 in the Triton image "
-                               f"(parameter node); send {self.fe['input']} instead")
+        if self.frontend_down:
+            raise RequestError(self.frontend_down)
         lang = _text(request, "LANGUAGE") or "auto"
         ans = self.node.frontend(text, lang, self.max_text_len)
         if "error" in ans:

@@ -104,6 +104,19 @@ describe.skipIf(!haveSchema)('Triton model repository', () => {
     expect(await readFile(join(dir, 'emovoice/config.pbtxt'), 'utf8')).toMatch(/key: "cpu_fallback"\n  value: \{ string_value: "false" \}/);
   });
 
+  it('a bad host-step parameter is an error at package time, at its manifest line, and nothing is written', async () => {
+    const toy = await mkdtemp(join(tmpdir(), 'ev-toy-bad-'));
+    await execa('python3', [join(ROOT, 'test/fixtures/synthetic/make_family.py'), toy, join(ROOT, 'models/tiny/symbols.txt')]);
+    const manifest = join(toy, 'manifest.yaml');
+    await writeFile(manifest, (await readFile(manifest, 'utf8')).replace('rounding: round_half_even', 'rounding: nearest'));
+    await writeFile(join(toy, 'trt.yaml'), `name: toy-trt\nbackend: trt\nmodel: manifest.yaml\noutput: ${join(toy, 'engines')}\n`);
+    const repo = join(toy, 'repo');
+    const r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'package', '--profile', join(toy, 'trt.yaml'), '--triton', repo], { cwd: ROOT, reject: false });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: \S+manifest\.yaml:\d+:\d+ graph\.1\.params\.durations\.rounding: repeat: rounding must be one of round_half_even, round, ceil, floor, got "nearest" \(fix: e\.g\. rounding: round_half_even\)$/)]);
+    expect(existsSync(repo)).toBe(false);
+  });
+
   it('the validator rejects a config Triton would reject', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ev-triton-bad-'));
     await execa('mkdir', ['-p', join(dir, 'vocoder')]);
