@@ -25,7 +25,7 @@ const ORCHESTRATOR = fileURLToPath(new URL('../serving/orchestrator.py', import.
 export function register(program: Command): void {
   program
     .command('package')
-    .description('write a Triton Inference Server model repository: the engines, CPU fallbacks, and an orchestrator (text + voice in, audio out)')
+    .description('write a Triton Inference Server model repository: the engines, CPU fallbacks, and an orchestrator (text and the conditioning the manifest declares in, audio out)')
     .requiredOption('--profile <name|path>', 'build profile whose engines to package')
     .requiredOption('--triton <dir>', 'output model repository')
     .option('--instances <n>', 'GPU instances per engine model', '1')

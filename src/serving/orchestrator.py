@@ -618,7 +618,7 @@ class TritonPythonModel:
         return [(s["text"], np.asarray(s["ids"], dtype=self.ids_dtype)) for s in ans["sentences"]]
 
     def _plan(self, present, keys):
-        """Which stages run, in order, and which come from the cache: src/pipeline/executor.ts's plan."""
+        """[(stage, cache key or None, cached outputs or None)] in run order: src/pipeline/executor.ts's plan."""
         available, runnable = set(present), set()
         for st in self.stages:
             if st.variadic:
@@ -635,10 +635,11 @@ class TritonPythonModel:
             if st.id not in runnable or not any(t in needed for _, t in st.outs):
                 continue
             key = st.cache_key(keys) if st.cacheable else None
-            if key is not None and key in self.cache:
-                run.append((st, key, True))
+            if key is not None and key in self.cache:  # taken now: a later stage's entry may evict it
+                self.cache.move_to_end(key)
+                run.append((st, key, self.cache[key]))
                 continue
-            run.append((st, key, False))
+            run.append((st, key, None))
             if st.variadic:
                 first = next((t for _, t in st.ins if t in available), None)
                 if first is not None:
@@ -686,9 +687,8 @@ class TritonPythonModel:
             return board.get(t)
 
         for st, key, hit in self._plan(set(board) | set(lazy), keys):
-            if hit:
-                self.cache.move_to_end(key)
-                board.update(self.cache[key])
+            if hit is not None:
+                board.update(hit)
                 continue
             inputs = {port: get(t) for port, t in st.ins}
             inputs = {k: v for k, v in inputs.items() if v is not None}

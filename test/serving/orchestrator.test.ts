@@ -126,6 +126,19 @@ describe.skipIf(!have || !existsSync(REF))('Triton orchestrator (stand-in pb_uti
     expect(r.calls.vocoder).toBe(2);
   }, 60_000);
 
+  it('the stage cache is bounded (cache_size, least recently used out first): an evicted voice must be sent again', async () => {
+    const r = await run(
+      [
+        { name: 'a', inputs: { TEXT: 'Hello', REF_WAV: REF, REF_KEY: 'alice' } },
+        { name: 'b', inputs: { TEXT: 'Hello', REF_KEY: 'alice' } },
+      ],
+      {},
+      ['cache_size=1'],
+    );
+    expect(r.byName.a!.error).toBeUndefined();
+    expect(r.byName.b!.error).toMatch(/REF_KEY 'alice' is not cached \(evicted or never sent\); send REF_AUDIO with it once/);
+  }, 60_000);
+
   it('long text is split at sentence boundaries within max_text_len, reported, and every part is spoken', async () => {
     const r = await run([{ name: 'long', inputs: { TEXT: LONG, REF_WAV: REF } }]);
     const res = r.byName.long!;
