@@ -31,12 +31,12 @@ describe('emovoice build --dry-run', () => {
     const voc = j.commands.find((c: { module: string }) => c.module === 'vocoder').argv;
     expect(voc).toEqual([
       'trtexec',
-      `--onnx=${join(ROOT, 'models/tiny/vocoder.onnx')}`,
+      `--onnx=${join(ROOT, 'out/a10g-fp16/converted/vocoder.fp16.onnx')}`, // strongly typed: the converted model
       `--saveEngine=${join(ROOT, 'out/a10g-fp16/vocoder.engine')}`,
       '--minShapes=mel:1x80x16',
       '--optShapes=mel:1x80x400',
       '--maxShapes=mel:4x80x1024',
-      '--fp16',
+      '--stronglyTyped',
       '--memPoolSize=workspace:4096M',
       '--builderOptimizationLevel=3',
       `--timingCacheFile=${join(ROOT, 'out/timing-a10g.cache')}`,
