@@ -19,7 +19,10 @@ import { loadModelManifest } from '../src/model/manifest.ts';
 import { precisionModel } from '../src/precision/model.ts';
 import { loadProfile } from '../src/profile/load.ts';
 import { OrtRunner } from '../src/runtime/ort.ts';
-import { durationsFromLog, regulateLength } from '../src/synth/length.ts';
+import { resolveConditioning } from '../src/pipeline/conditioning.ts';
+import { Pipeline } from '../src/pipeline/executor.ts';
+import { openModel } from '../src/pipeline/model.ts';
+import { makeRunners } from '../src/synth/runners.ts';
 import { readNpz } from '../src/tensor/io.ts';
 import type { TensorMap } from '../src/tensor/tensor.ts';
 
@@ -74,21 +77,19 @@ for (const v of VARIANTS) {
 const hello = await readNpz(join(ROOT, 'models/tiny/refs/e2e/hello.npz'));
 const e2e: Record<string, unknown>[] = [];
 for (const v of VARIANTS.filter((x) => x.runtime === 'cpu')) {
-  const run = async (module: string, feeds: TensorMap) => {
-    const r = new OrtRunner(files[v.name]![module]!);
-    await r.load();
-    const o = await r.infer(feeds);
-    await r.close();
-    return o;
-  };
-  const style = await run('style_encoder', { ref_mel: hello.ref_mel! });
-  const th = await run('text_encoder', { phoneme_ids: hello.phoneme_ids! });
-  const cond = { speaker_embedding: style.speaker_embedding!, emotion_embedding: hello.emotion_embedding! };
-  const ae = await run('acoustic_encoder', { text_hidden: th.text_hidden!, ...cond });
-  const d = durationsFromLog(ae.log_durations!.data as Float32Array, manifest.lengthRegulator);
-  const sameDurations = d.every((x, i) => x === (hello.durations!.data as Int32Array)[i]);
-  const mel = (await run('acoustic_decoder', { frame_hidden: regulateLength(ae.adapted_hidden!, d), ...cond })).mel!;
-  const wav = (await run('vocoder', { mel })).waveform!.data as Float32Array;
+  // the request of the reference case (its voice, ids and emotion) through the executor, every module converted
+  const runners = makeRunners(manifest, 'ort', { onnx: files[v.name] });
+  await Promise.all(Object.values(runners).map((r) => r.load()));
+  const model = await openModel(manifest);
+  const r = await new Pipeline(model, runners).run({
+    sentence: { text: '', ids: hello.phoneme_ids!.data as Int32Array },
+    conditioning: resolveConditioning(model, { ref: { samples: hello.wav_ref!.data as Float32Array, sampleRate: manifest.audio.sample_rate }, emotion: 'neutral' }),
+  });
+  await Promise.all([...Object.values(runners).map((x) => x.close()), model.close()]);
+  const d = r.intermediates.durations!.data as Int32Array;
+  const sameDurations = d.length === hello.durations!.data.length && d.every((x, i) => x === (hello.durations!.data as Int32Array)[i]);
+  const mel = r.intermediates.mel!;
+  const wav = r.waveform;
   const refWav = hello.waveform!.data as Float32Array;
   const row: Record<string, unknown> = { variant: v.name, same_durations: sameDurations, samples: wav.length, reference_samples: refWav.length };
   if (wav.length === refWav.length) {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { melConfigFromManifest } from '../audio/mel.ts';
-import { speechInputs, type Upstream } from '../calibrate/run.ts';
+import { calibrationInputs, dataMode, fp32Pipeline } from '../calibrate/run.ts';
 import { UserError, UserErrors } from '../core/errors.ts';
 import { sha256Text } from '../core/files.ts';
 import { loadModelManifest, type ModelManifest } from '../model/manifest.ts';
@@ -16,11 +16,8 @@ import { DEFAULT_SAMPLES } from '../precision/files.ts';
 import { precisionModel, precisionSettings, type PrecisionModel } from '../precision/model.ts';
 import { checkProfilePrecision } from '../precision/profile.ts';
 import { loadProfile } from '../profile/load.ts';
-import { OrtRunner } from '../runtime/ort.ts';
 import type { TensorMap } from '../tensor/tensor.ts';
 import { CONFIGS_DIR, ROOT, collect, log, positiveInt } from './common.ts';
-
-const TEXT_SIDE = ['text_encoder', 'acoustic_encoder', 'acoustic_decoder'];
 
 export interface SpeechModuleInputs {
   inputs: (module: string) => AsyncIterable<TensorMap>;
@@ -30,30 +27,26 @@ export interface SpeechModuleInputs {
 }
 
 /**
- * Real module inputs from the calibration split of the speech manifest: audio-side modules get the log-mel
- * of each recording, text-side modules its transcript through the FP32 upstream modules.
+ * Real module inputs from the calibration split of the speech manifest, as calibrate makes them for any
+ * family: the log-mel of each recording for modules whose inputs are log-mels, otherwise the model's
+ * own FP32 graph run on each recording's transcript (the recording as the reference voice).
  */
 export async function speechModuleInputs(manifest: ModelManifest, opts: { samples: number; data?: string }): Promise<SpeechModuleInputs> {
   const source = resolve(opts.data ?? resolve(ROOT, 'calibration/speech.yaml'));
   if (!existsSync(source)) {
     throw new UserError('no real speech to measure activation ranges on', { place: { file: source }, hint: 'run `bash calibration/fetch-speech.sh`, or pass --data with a speech manifest or a folder of WAVs' });
   }
-  const mel = melConfigFromManifest(manifest.audio, manifest.path);
+  const mel = manifest.audio.mel ? melConfigFromManifest(manifest.audio, manifest.path) : undefined;
   const key = sha256Text(JSON.stringify({ speech: sha256Text(await readFile(source).catch(() => source)), split: 'calibration', samples: opts.samples }));
-  let upstream: Upstream | undefined;
-  const openUpstream = async (): Promise<Upstream> => {
-    const [style, text, acoustic] = ['style_encoder', 'text_encoder', 'acoustic_encoder'].map((m) => new OrtRunner(manifest.modules[m]!.file));
-    await Promise.all([style!.load(), text!.load(), acoustic!.load()]);
-    return { symbols: manifest.symbols, lengthRegulator: manifest.lengthRegulator, style: style!, text: text!, acoustic: acoustic! };
-  };
+  let pipeline: Awaited<ReturnType<typeof fp32Pipeline>> | undefined;
   return {
     key,
     inputs: async function* (module: string) {
-      if (TEXT_SIDE.includes(module)) upstream ??= await openUpstream();
-      for await (const { feeds } of speechInputs({ module, source, split: 'calibration', mel, limits: manifest.limits, maxClips: opts.samples, upstream })) yield feeds;
+      if (dataMode(manifest, module) === 'pipeline') pipeline ??= await fp32Pipeline(manifest);
+      for await (const { feeds } of calibrationInputs({ manifest, module, source, split: 'calibration', mel, maxInputs: opts.samples, pipeline })) yield feeds;
     },
     async close() {
-      await Promise.all([upstream?.style.close(), upstream?.text.close(), upstream?.acoustic.close()]);
+      await pipeline?.close();
     },
   };
 }
