@@ -467,7 +467,6 @@ class Stage:
         self.optional_in = set(spec.get("optional_inputs", []))
         self.optional_out = set(spec.get("optional_outputs", []))
         self.run = None  # host steps: inputs -> outputs (a numpy twin, or a call into the Node process)
-        self.where = None  # "python" | "node"
         # cached when it depends on conditioning only (src/pipeline/executor.ts)
         self.cacheable = bool(self.deps) and all(d.startswith("conditioning:") for d in self.deps)
 
@@ -482,8 +481,7 @@ class TritonPythonModel:
         here = os.path.join(args["model_repository"], args["model_version"])
         self.log = pb_utils.Logger
         with open(os.path.join(here, p.get("pipeline", "pipeline.json")), encoding="utf-8") as f:
-            self.pipe = json.load(f)
-        pipe = self.pipe
+            pipe = json.load(f)
         self.sample_rate = int(pipe["audio"]["sample_rate"])
         self.max_text_len = int(pipe["max_text_len"])
         self.modules = pipe["modules"]
@@ -520,9 +518,9 @@ class TritonPythonModel:
             if st.step is None:
                 continue
             if p.get("host_steps", "python") == "python" and st.step in TWINS:
-                st.run, st.where = TWINS[st.step](st.spec.get("params", {}), pipe["audio"], here), "python"
+                st.run = TWINS[st.step](st.spec.get("params", {}), pipe["audio"], here)
             else:
-                st.run, st.where = (lambda inputs, _id=st.id: self._node_step(_id, inputs)), "node"
+                st.run = lambda inputs, _id=st.id: self._node_step(_id, inputs)
                 in_node.append(f"{st.id} ({st.step})")
                 if self.node is not None and st.step not in node_steps:
                     self.log.log_error(f"emovoice: step {st.step} of stage {st.id} is in neither model.py nor frontend.mjs; "
