@@ -160,7 +160,8 @@ describe('emovoice verify', () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.pass).toBe(true);
-    expect(j.cases.length).toBe(15);
+    expect(j.cases.length).toBe(16); // 5 modules × 3 cases, and the end-to-end request through the whole graph
+    expect(j.cases.at(-1)).toMatchObject({ module: 'e2e', case: 'hello', pass: true });
     const xml = await readFile(join(dir, 'v.xml'), 'utf8');
     expect(xml).toContain('<testsuite');
     expect(xml).toContain('vocoder/typical/waveform');
