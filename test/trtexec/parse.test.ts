@@ -10,9 +10,9 @@ const NONE: TimingStats = { min: null, max: null, mean: null, median: null, p90:
 
 describe('fixtures', () => {
   const files = readdirSync(DIR).filter((f) => f.endsWith('.log'));
-  it('6–10 real logs, each naming its public source on line 1', () => {
+  it('6–12 real logs, each naming its public source on line 1', () => {
     expect(files.length).toBeGreaterThanOrEqual(6);
-    expect(files.length).toBeLessThanOrEqual(10);
+    expect(files.length).toBeLessThanOrEqual(12);
     for (const f of files) {
       expect(read(f).split('\n')[0], f).toMatch(
         /^# source: https:\/\/github\.com\/([\w.-]+\/[\w.-]+)\/(?:issues|pull)\/(\d+) \(\1#\2, quoted log, trimmed only where marked\)$/,
@@ -128,6 +128,40 @@ describe('parseTrtexecLog on real logs', () => {
     expect(s.gpuName).toBe('Orin');
     expect(s.computeCapability).toBe('8.7');
     expect(s.peakGpuMemoryMiB).toBe(1957);
+  });
+});
+
+describe('golden cases where the last value is not the answer', () => {
+  it('NVIDIA/TensorRT#2217: peak GPU memory is the largest figure (2222 MiB mid-log), not the last (87) nor the last device-wide (2201)', () => {
+    const s = parseTrtexecLog(read('trt-loadengine-memory-2217.log'));
+    expect(s.peakGpuMemoryMiB).toBe(2222);
+    expect(s.engineBytes).toBe(21 * 1024 * 1024); // "[TRT] Loaded engine size: 21 MiB": no "Created" line in a --loadEngine run
+    expect(s.buildSeconds).toBeNull();
+    expect(s.errors).toEqual([]);
+    expect(s.warnings).toBe(0);
+  });
+
+  // CONSTRUCTED logs (not quoted from anywhere), in the line formats of sampleEngines.cpp (10.x "Created engine
+  // with size") and TensorRT's runtime ("[TRT] Loaded engine size"): a 10.x build that then loads the engine
+  // it built for inference prints both, and the size it built is the one to report.
+  const created = '[01/01/2025-00:00:01] [I] Created engine with size: 12.5 MiB';
+  const loaded = '[01/01/2025-00:00:02] [I] [TRT] Loaded engine size: 13 MiB';
+  it('constructed: a later "Loaded engine size" does not override "Created engine with size"', () => {
+    expect(parseTrtexecLog([created, loaded].join('\n')).engineBytes).toBe(Math.round(12.5 * 1024 * 1024));
+  });
+  it('constructed: "Created" replaces an earlier "Loaded"; "Loaded" alone is used', () => {
+    expect(parseTrtexecLog([loaded, created].join('\n')).engineBytes).toBe(Math.round(12.5 * 1024 * 1024));
+    expect(parseTrtexecLog(loaded).engineBytes).toBe(13 * 1024 * 1024);
+    expect(parseTrtexecLog(created.replace('12.5', '0.3')).engineBytes).toBe(Math.round(0.3 * 1024 * 1024));
+  });
+  it('constructed: peak memory takes the largest "now: … GPU n" of every [MemUsageChange] line, wherever it is', () => {
+    const mem = (gpu: number, cpu = 10) => `[I] [TRT] [MemUsageChange] Init CUDA: CPU +1, GPU +1, now: CPU ${cpu}, GPU ${gpu} (MiB)`;
+    expect(parseTrtexecLog([mem(300), mem(900), mem(500)].join('\n')).peakGpuMemoryMiB).toBe(900);
+    expect(parseTrtexecLog([mem(900), mem(300)].join('\n')).peakGpuMemoryMiB).toBe(900);
+    expect(parseTrtexecLog([mem(0)].join('\n')).peakGpuMemoryMiB).toBe(0);
+    // the CPU figure is not the GPU figure, and a line without [MemUsageChange] does not count
+    expect(parseTrtexecLog([mem(100, 5000), '[I] now: CPU 1, GPU 7000 (MiB)'].join('\n')).peakGpuMemoryMiB).toBe(100);
+    expect(parseTrtexecLog('[I] Selected Device: X').peakGpuMemoryMiB).toBeNull();
   });
 });
 
