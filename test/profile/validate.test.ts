@@ -146,3 +146,64 @@ describe('cross-module checks: the engines form one pipeline', () => {
     expect(validateProfile(loaded, manifest, infos, { fileExists: exists })).toEqual([]);
   });
 });
+
+// Plain-data profiles (no files read): the boundaries of each rule, where an off-by-one or a dropped
+// condition changes the answer.
+function pure(profile: Record<string, unknown>, opts: { limits?: Record<string, number>; dims?: (string | number)[] } = {}) {
+  const manifest = {
+    path: '/m/manifest.yaml', dir: '/m', name: 'x', config: 'x', limits: opts.limits ?? { mel_len: 100 },
+    modules: { vocoder: { file: '/m/v.onnx', inputs: {}, outputs: {} } },
+  } as unknown as ModelManifest;
+  const infos = {
+    vocoder: { path: '/m/v.onnx', inputs: [{ name: 'mel', dtype: 'float32', dims: opts.dims ?? ['batch', 80, 'mel_len'] }] } as unknown as OnnxInfo,
+  };
+  const loaded = {
+    profile: { name: 'p', backend: 'trt', model: '/m/manifest.yaml', output: '/o', ...profile },
+    file: '/p.yaml', sha256: '', sources: {}, chain: ['/p.yaml'],
+    locate: (path: (string | number)[]) => ({ file: '/p.yaml', line: 1, column: 1, path: path.join('.') }),
+  } as unknown as LoadedProfile;
+  return { loaded, manifest, infos };
+}
+const melShapes = (min: number[], opt: number[], max: number[]) => ({ modules: { vocoder: { shapes: { mel: { min, opt, max } } } } });
+const messages = (p: ReturnType<typeof pure>, o: Parameters<typeof validateProfile>[3] = {}) => validateProfile(p.loaded, p.manifest, p.infos, o).map((e) => e.message);
+
+describe('validateProfile boundaries (plain data)', () => {
+  it('max may equal the manifest limit; one more is an error', () => {
+    expect(messages(pure(melShapes([1, 80, 1], [1, 80, 50], [1, 80, 100])))).toEqual([]);
+    expect(messages(pure(melShapes([1, 80, 1], [1, 80, 50], [1, 80, 101])))).toEqual(["vocoder.mel.max[2] = 101 exceeds the model's mel_len limit of 100"]);
+    // a dim without a manifest limit has no upper bound; a fixed dim is checked against the model instead
+    expect(messages(pure(melShapes([1, 80, 1], [4, 80, 50], [64, 80, 100])))).toEqual([]);
+  });
+
+  it('min ≤ opt ≤ max in every dim: opt above max and min above opt are both errors; equal values are fine', () => {
+    expect(messages(pure(melShapes([1, 80, 10], [1, 80, 10], [1, 80, 10])))).toEqual([]);
+    expect(messages(pure(melShapes([1, 80, 1], [1, 80, 90], [1, 80, 60])))).toEqual(['vocoder.mel: need min ≤ opt ≤ max in dim 2, got 1 / 90 / 60']);
+    expect(messages(pure(melShapes([1, 80, 70], [1, 80, 60], [1, 80, 90])))).toEqual(['vocoder.mel: need min ≤ opt ≤ max in dim 2, got 70 / 60 / 90']);
+    expect(messages(pure(melShapes([2, 80, 1], [1, 80, 5], [4, 80, 9])))).toEqual(['vocoder.mel: need min ≤ opt ≤ max in dim 0, got 2 / 1 / 4']);
+  });
+
+  it('tensorrt.min_version compares major, minor and patch as numbers', () => {
+    const p = pure({ ...melShapes([1, 80, 1], [1, 80, 50], [1, 80, 100]), tensorrt: { min_version: '8.6.3' } });
+    const verdict = (found: string) => messages(p, { tensorrtVersion: found }).length === 0;
+    expect(['8.6.3', '8.6.4', '8.6.10', '8.7.0', '10.0.0', '9'].map(verdict)).toEqual([true, true, true, true, true, true]);
+    expect(['8.6.1', '8.6.2', '8.6', '8.5.9', '7.9.9', '8'].map(verdict)).toEqual([false, false, false, false, false, false]);
+    expect(messages(p, { tensorrtVersion: '8.6.1' })).toEqual(['needs TensorRT ≥ 8.6.3, found 8.6.1']);
+    // numeric, not text: 10.x is newer than 9.x, x.10 newer than x.9
+    const ten = pure({ ...melShapes([1, 80, 1], [1, 80, 50], [1, 80, 100]), tensorrt: { min_version: '9.2.10' } });
+    expect(messages(ten, { tensorrtVersion: '10.0.1' })).toEqual([]);
+    expect(messages(ten, { tensorrtVersion: '9.2.9' })).toHaveLength(1);
+    expect(messages(ten, { tensorrtVersion: '9.10.0' })).toEqual([]);
+  });
+
+  it('bf16 needs TensorRT 9.0 or newer, patch levels included', () => {
+    const bf16 = (v: string) => messages(pure({ ...melShapes([1, 80, 1], [1, 80, 50], [1, 80, 100]), defaults: { precision: 'bf16' } }), { tensorrtVersion: v });
+    expect(bf16('9.0.0')).toEqual([]);
+    expect(bf16('9')).toEqual([]);
+    expect(bf16('8.6.99')).toEqual(['vocoder: bf16 needs TensorRT 9 or newer (found 8.6.99)']);
+  });
+
+  it('the ORT backend checks shapes and limits but not TensorRT versions or precisions', () => {
+    const p = pure({ backend: 'ort', tensorrt: { min_version: '99.0' }, defaults: { precision: 'int8' }, ...melShapes([1, 80, 1], [1, 80, 50], [1, 80, 101]) });
+    expect(messages(p, { tensorrtVersion: '8.6.1' })).toEqual(["vocoder.mel.max[2] = 101 exceeds the model's mel_len limit of 100"]);
+  });
+});
