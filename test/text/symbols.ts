@@ -1,6 +1,6 @@
 // The phoneme symbol table, built exactly like reference/emovoice_ref/symbols.py's symbol_table()
 // (same order; the index is the phoneme id). Tests use this so they do not depend on a model.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 
@@ -33,8 +33,7 @@ export const SYMBOLS = symbolTable();
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const MANIFEST = resolve(ROOT, 'models/tiny/manifest.yaml');
 
-/** The tiny model's `symbols:` list, or null when the model is not there. */
-export function manifestSymbols(): string[] | null {
-  if (!existsSync(MANIFEST)) return null;
+/** The tiny model's `symbols:` list (models/tiny is committed; a missing manifest is a broken checkout). */
+export function manifestSymbols(): string[] {
   return (parse(readFileSync(MANIFEST, 'utf8')) as { symbols: string[] }).symbols;
 }
