@@ -9,18 +9,19 @@ import { join, relative, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
-/** The commands that make each piece (scripts/setup.sh runs them all). */
+/** The command that makes each piece; `bash scripts/setup.sh` runs them all. */
 export const SETUP = {
-  all: 'bash scripts/setup.sh',
-  speech: 'bash calibration/fetch-speech.sh (run by bash scripts/setup.sh)',
-  alsa: 'bash calibration/fetch-speech.sh --packages-only (installs alsa-utils; run by bash scripts/setup.sh)',
-  reference: 'npx tsx scripts/make-reference.ts data/ref-alsa.wav (run by bash scripts/setup.sh)',
-  python: 'bash scripts/setup.sh (pip installs reference/requirements.txt and tritonclient)',
+  speech: 'bash calibration/fetch-speech.sh',
+  alsa: 'bash calibration/fetch-speech.sh --packages-only',
+  reference: 'npx tsx scripts/make-reference.ts data/ref-alsa.wav',
+  python: 'bash scripts/setup.sh',
 } as const;
+
+const fix = (step: string) => (step === SETUP.python ? `run \`${step}\`` : `run \`${step}\` (or \`bash scripts/setup.sh\`, which does all set-up)`);
 
 export class SetupMissing extends Error {
   constructor(what: string, step: string) {
-    super(`set-up missing: ${what} (fix: ${step})`);
+    super(`set-up missing: ${what} (fix: ${fix(step)})`);
     this.name = 'SetupMissing';
   }
 }
@@ -35,7 +36,7 @@ const inCi = () => process.env.CI === 'true' || process.env.CI === '1';
 export function requireSetup(what: string, step: string, present: boolean): boolean {
   if (present) return true;
   if (inCi()) throw new SetupMissing(what, step);
-  console.warn(`SKIPPED: ${what} is missing (set up with: ${step})`);
+  console.warn(`SKIPPED: set-up missing: ${what} (fix: ${fix(step)})`);
   return false;
 }
 
