@@ -205,3 +205,66 @@ describe('validateProfile boundaries (plain data)', () => {
     expect(messages(p, { tensorrtVersion: '8.6.1' })).toEqual(["vocoder.mel.max[2] = 101 exceeds the model's mel_len limit of 100"]);
   });
 });
+
+describe('validateProfile rules and messages (plain data)', () => {
+  const ok = melShapes([1, 80, 1], [1, 80, 50], [1, 80, 100]);
+  const errs = (p: ReturnType<typeof pure>, o: Parameters<typeof validateProfile>[3] = {}) => validateProfile(p.loaded, p.manifest, p.infos, o);
+  it('no modules section: dynamic inputs still need shapes; static inputs do not; a module without ONNX info is skipped', () => {
+    expect(messages(pure({}))).toEqual(['vocoder.mel has dynamic dims [batch, 80, mel_len] but no shape range']);
+    expect(messages(pure({}, { dims: [1, 80, 100] }))).toEqual([]);
+    const p = pure(ok);
+    expect(validateProfile(p.loaded, p.manifest, {}, {})).toEqual([]);
+  });
+  it('calibration files: checked only for int8 on TensorRT, each kind named, with hints', () => {
+    const calib = (precision: string, backend = 'trt') => pure({ backend, ...ok, modules: { vocoder: { ...ok.modules.vocoder, precision, calibration: { cache: 'c.calib', qdq_model: 'q.onnx' } } } });
+    const gone = { fileExists: () => false };
+    const e = errs(calib('int8'), gone);
+    expect(e.map((x) => [x.place.path, x.message, x.hint])).toEqual([
+      ['modules.vocoder.calibration.cache', 'vocoder: calibration cache not found: c.calib', 'run `emovoice calibrate vocoder` first'],
+      ['modules.vocoder.calibration.qdq_model', 'vocoder: calibration QDQ model not found: q.onnx', 'run `emovoice calibrate vocoder` first'],
+    ]);
+    expect(errs(calib('int8'), { fileExists: () => true })).toEqual([]);
+    expect(errs(calib('fp16'), gone)).toEqual([]);
+    expect(errs(calib('int8', 'ort'), gone)).toEqual([]);
+    const none = errs(pure({ ...ok, defaults: { precision: 'int8' } }));
+    expect(none.map((x) => [x.place.path, x.message, x.hint])).toEqual([
+      ['modules.vocoder.precision', 'vocoder: int8 needs a calibration cache or a QDQ model', 'run `emovoice calibrate vocoder` and set modules.vocoder.calibration.cache'],
+    ]);
+  });
+  it('bf16: placed where it was set, with the found version or the min_version in the message and the matching hint', () => {
+    const onModule = errs(pure({ tensorrt: { min_version: '8.6' }, modules: { vocoder: { ...ok.modules.vocoder, precision: 'bf16' } } }));
+    expect(onModule.map((x) => [x.place.path, x.message, x.hint])).toEqual([
+      ['modules.vocoder.precision', 'vocoder: bf16 needs TensorRT 9 or newer (tensorrt.min_version is 8.6)', 'use fp16, or set tensorrt.min_version: "9.0"'],
+    ]);
+    const found = errs(pure({ ...ok, defaults: { precision: 'bf16' } }), { tensorrtVersion: '8.6.1' });
+    expect(found.map((x) => [x.place.path, x.hint])).toEqual([['defaults.precision', 'use fp16, or install TensorRT ≥ 9']]);
+    // no version known at all: nothing to check against
+    expect(errs(pure({ ...ok, defaults: { precision: 'bf16' } }))).toEqual([]);
+  });
+  it('messages and hints of the version and module checks', () => {
+    const e = errs(pure({ ...ok, tensorrt: { min_version: '9.1' }, modules: { ...ok.modules, postnet: {} } }), { tensorrtVersion: '9.0.2' });
+    expect(e.map((x) => [x.place.path, x.message, x.hint])).toEqual([
+      ['tensorrt.min_version', 'needs TensorRT ≥ 9.1, found 9.0.2', 'install a newer TensorRT or lower min_version'],
+      ['modules.postnet', 'the model has no module "postnet"', 'modules of /m/manifest.yaml: vocoder'],
+    ]);
+  });
+  it('min/opt/max of different ranks: the rank errors only, no ordering check on mismatched dims', () => {
+    const p = pure({ modules: { vocoder: { shapes: { mel: { min: [1, 80], opt: [1, 80, 5], max: [1, 80, 9] } } } } });
+    expect(messages(p)).toEqual(['vocoder.mel.min has rank 2, the model input has rank 3 [batch, 80, mel_len]']);
+    const q = pure({ modules: { vocoder: { shapes: { mel: { min: [1, 80, 1], opt: [1, 80, 5], max: [9, 1, 80, 9] } } } } });
+    expect(messages(q)).toEqual(['vocoder.mel.max has rank 4, the model input has rank 3 [batch, 80, mel_len]']);
+  });
+  it('cross-module checks: only on TensorRT, only where both numbers are given', () => {
+    const shapes = (m: string, input: string, max: number[]) => ({ [m]: { shapes: { [input]: { min: max, opt: max, max } } } });
+    const cross = (profile: Record<string, unknown>) => messages(pure(profile, { limits: { mel_len: 1000 } })).filter((x) => !x.includes('the model has no module'));
+    const short = { ...shapes('text_encoder', 'phoneme_ids', [1, 64]), ...shapes('acoustic_decoder', 'frame_hidden', [1, 500, 8]), ...shapes('vocoder', 'mel', [1, 80, 400]) };
+    expect(cross({ serving: { max_text_len: 100 }, modules: short })).toEqual([
+      'text_encoder.phoneme_ids.max[1] = 64 is below serving.max_text_len 100: sentences the server lets through would not fit the engine',
+      'vocoder.mel.max[2] = 400 frames is below acoustic_decoder.frame_hidden.max[1] = 500: the decoder can make mel the vocoder cannot take',
+    ]);
+    expect(cross({ backend: 'ort', serving: { max_text_len: 100 }, modules: short })).toEqual([]);
+    expect(cross({ modules: shapes('text_encoder', 'phoneme_ids', [1, 64]) })).toEqual([]); // no serving.max_text_len
+    expect(cross({ serving: { max_text_len: 100 }, modules: { text_encoder: {}, acoustic_encoder: { shapes: {} }, acoustic_decoder: { shapes: { frame_hidden: {} } } } })).toEqual([]);
+    expect(cross({ modules: shapes('acoustic_decoder', 'frame_hidden', [1, 500, 8]) })).toEqual([]); // no vocoder shapes
+  });
+});

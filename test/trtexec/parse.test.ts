@@ -201,3 +201,91 @@ describe('parseTrtexecLog robustness (synthetic lines in the formats of sampleEn
     expect(s.errors).toEqual(['first']);
   });
 });
+
+// CONSTRUCTED lines (not quoted from any log), in the formats the parser documents at its top, one rule each.
+describe('parseTrtexecLog rules, on constructed lines', () => {
+  const P = (...lines: string[]) => parseTrtexecLog(lines.join('\n'));
+  it('7.x blocks: Host Latency, GPU Compute (with or without "Time"), ignored blocks, first throughput and walltime', () => {
+    const s = P(
+      '[I] Host Latency',
+      '[I] min: 1 ms (end to end 2 ms)',
+      '[I] max: 9 ms (end to end 10 ms)',
+      '[I] mean: 3 ms (end to end 4 ms)',
+      '[I] median: 2.5 ms (end to end 3.5 ms)',
+      '[I] percentile: 5 ms at 90% (end to end 6 ms at 90%)',
+      '[I] percentile: 6 ms at 95%',
+      '[I] percentile: 7 ms at 99%',
+      '[I] percentile: 4 ms at 50%',
+      '[W] a warning inside the block',
+      '[E] min: 3 ms',
+      '[I] throughput: 100 qps',
+      '[I] walltime: 3.5 s',
+      '[I] Enqueue Time',
+      '[I] min: 0.1 ms',
+      '[I] percentile: 0.3 ms at 99%',
+      '[I] GPU Compute',
+      '[I] min: 0.9 ms',
+      '[I] percentile: 6.5 ms at 99%',
+      '[I] throughput: 200 qps',
+      '[I] walltime: 9 s',
+      '[I] H2D Latency',
+      '[I] mean: 0.05 ms',
+      '[I] D2H Latency',
+      '[I] median: 0.06 ms',
+      '[I] GPU Compute Time',
+      '[I] max: 8 ms',
+      '[I] Selected Device: Foo',
+      '[I] median: 77 ms',
+    );
+    expect(s.latencyMs).toEqual({ min: 1, max: 9, mean: 3, median: 2.5, p90: 5, p95: 6, p99: 7 });
+    expect(s.gpuComputeMs).toEqual({ min: 0.9, max: 8, mean: null, median: null, p90: null, p95: null, p99: 6.5 });
+    expect([s.throughputQps, s.hostWalltimeS, s.warnings, s.errors, s.gpuName]).toEqual([100, 3.5, 1, ['min: 3 ms'], 'Foo']);
+  });
+  it('block headers match whole lines only', () => {
+    for (const decoy of ['Total Host Latency', 'Host Latency (ms)', 'my GPU Compute', 'GPU Compute Times', 'x Enqueue Time', 'Enqueue Time (ms)', 'D2H Latency avg']) {
+      const s = P(`[I] ${decoy}`, '[I] min: 42 ms', '[I] throughput: 42 qps');
+      expect([s.latencyMs.min, s.gpuComputeMs.min, s.throughputQps], decoy).toEqual([null, null, null]);
+    }
+  });
+  it('one-line statistics: 90/95/99 % only, wherever they stand', () => {
+    expect(P('[I] Latency: min = 1 ms, percentile(99%) = 3 ms, percentile(50%) = 2 ms').latencyMs.p99).toBe(3);
+    expect(P('[I] GPU Compute Time: percentile(50%) = 2 ms, max = 4 ms').gpuComputeMs).toEqual({ min: null, max: 4, mean: null, median: null, p90: null, p95: null, p99: null });
+  });
+  it('timestamps and severities: only at the start, with or without the space after them', () => {
+    expect(P('[01/01/2025-00:00:00][W] tight').warnings).toBe(1);
+    expect(P('[W]tight').warnings).toBe(1);
+    expect(P('[I]Selected Device: Tight').gpuName).toBe('Tight');
+    expect(P('note [W] is not a warning').warnings).toBe(0);
+    expect(P('[I] Selected Device: A [01/01/2025-00:00:00] B').gpuName).toBe('A [01/01/2025-00:00:00] B');
+    expect(P('[E] A\rB').errors).toEqual(['A\rB']); // only a line-ending CR is dropped
+    expect(P('[F] fatal').errors).toEqual(['fatal']);
+    expect(P('[I]   Throughput: 5 qps   ').throughputQps).toBe(5);
+  });
+  it('continuation lines: only unstamped lines without severity after an error; never banners, comments, or the first line', () => {
+    expect(P('Selected Device: NoStamp').gpuName).toBe('NoStamp');
+    expect(P('[E] broke', '[01/01/2025-00:00:00] stamped text').errors).toEqual(['broke']);
+    const s = P('[E] broke', '&&&& FAILED TensorRT.trtexec [TensorRT v8601] # trtexec', '# a comment');
+    expect([s.errors, s.status]).toEqual([['broke'], 'failed']);
+    expect(P('[E] broke', 'more of it').errors).toEqual(['broke more of it']);
+  });
+  it('banners: at the start of a line, "#" part optional, the first command line kept, a versionless banner keeps the version', () => {
+    expect(P('echo &&&& PASSED TensorRT.trtexec').status).toBe('unknown');
+    expect(P('&&&& PASSED TensorRT.trtexec [TensorRT v8601]').status).toBe('passed');
+    expect(P('&&&& RUNNING TensorRT.trtexec [TensorRT v8601] #trtexec --onnx=a').commandLine).toBe('trtexec --onnx=a');
+    const two = P('&&&& RUNNING TensorRT.trtexec [TensorRT v8601] # trtexec --a   ', '&&&& PASSED TensorRT.trtexec [TensorRT v8601] # trtexec --b');
+    expect([two.commandLine, two.status]).toEqual(['trtexec --a', 'passed']);
+    expect(P('[I] TensorRT version: 8.6.1', '&&&& PASSED TensorRT.trtexec # trtexec').tensorrtVersion).toBe('8.6.1');
+  });
+  it('version, device and compute capability lines: anchored, any number of digits, space optional', () => {
+    expect(P('[I] TensorRT version: 10.12.13').tensorrtVersion).toBe('10.12.13');
+    expect(P('[I] TensorRT version:8.6.1').tensorrtVersion).toBe('8.6.1');
+    expect(P('[I] the TensorRT version: 1.2.3 note').tensorrtVersion).toBeNull();
+    expect(P('[I] Selected Device:X100').gpuName).toBe('X100');
+    expect(P('[I] not Selected Device: X').gpuName).toBeNull();
+    expect(P('[I] Compute Capability:10.12').computeCapability).toBe('10.12');
+    expect(P('[I] see Compute Capability: 8.9').computeCapability).toBeNull();
+  });
+  it('a [MemUsageChange] line without a "now" GPU figure is skipped', () => {
+    expect(P('[I] [TRT] [MemUsageChange] something else').peakGpuMemoryMiB).toBeNull();
+  });
+});
