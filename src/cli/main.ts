@@ -17,6 +17,7 @@ type Loader = () => Promise<{ register(program: Command): void }>;
 const commands: Loader[] = [
   () => import('./inspect.ts'),
   () => import('./build.ts'),
+  () => import('./convert.ts'),
   () => import('./parse-log.ts'),
   () => import('./doctor.ts'),
   () => import('./verify.ts'),
@@ -26,6 +27,9 @@ const commands: Loader[] = [
   () => import('./bench.ts'),
   () => import('./package.ts'),
   () => import('./calibrate.ts'),
+  () => import('./phonemize.ts'),
+  () => import('./models.ts'),
+  () => import('./migrate.ts'),
 ];
 
 export async function main(argv: string[]): Promise<number> {

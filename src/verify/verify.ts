@@ -4,6 +4,9 @@ import { basename } from 'node:path';
 import { compareOutputs, type CompareResult, type OutputKind, type Tolerances } from '../compare/compare.ts';
 import type { Runner } from '../runtime/runner.ts';
 import type { TensorMap } from '../tensor/tensor.ts';
+import { resolveConditioning } from '../pipeline/conditioning.ts';
+import type { Pipeline } from '../pipeline/executor.ts';
+import type { E2eCase } from './e2e.ts';
 
 export interface VerifyCase {
   module: string;
@@ -31,24 +34,18 @@ export const DEFAULT_TOLERANCES: Record<string, Tolerances> = {
   int8: { rel_l2: 0.1, cosine_min: 0.99, snr_db_min: 15, lsd_db_max: 3, mcd_db_max: 2.0 },
 };
 
-export function kindOf(name: string): OutputKind {
-  if (name === 'waveform') return 'waveform';
-  if (name === 'mel') return 'mel';
-  return 'generic';
-}
-
 /** Split a reference npz into inputs and expected outputs by name. Pure. */
 export function splitCase(all: TensorMap, inputNames: string[], outputNames: string[]): { inputs: TensorMap; expected: TensorMap } {
   const pick = (names: string[]) => Object.fromEntries(names.filter((n) => all[n]).map((n) => [n, all[n]!]));
   return { inputs: pick(inputNames), expected: pick(outputNames) };
 }
 
-export async function verifyCase(runner: Runner, c: VerifyCase, tolerances: Tolerances): Promise<CaseResult> {
+/** `kinds`: output name → 'waveform' | 'mel' | 'generic' (the manifest's tensor kinds), which choose the metrics. */
+export async function verifyCase(runner: Runner, c: VerifyCase, tolerances: Tolerances, kinds: Record<string, OutputKind> = {}): Promise<CaseResult> {
   const t0 = performance.now();
   try {
     const outputs = await runner.infer(c.inputs, Object.keys(c.expected));
     const ms = performance.now() - t0;
-    const kinds = Object.fromEntries(Object.keys(c.expected).map((n) => [n, kindOf(n)]));
     const results = compareOutputs(outputs, c.expected, { tolerances, kinds });
     return { module: c.module, case: c.case, pass: results.every((r) => r.pass), ms, outputs: results };
   } catch (e) {
@@ -65,4 +62,30 @@ export async function verifyCase(runner: Runner, c: VerifyCase, tolerances: Tole
 
 export function caseName(file: string): string {
   return basename(file).replace(/\.npz$/, '');
+}
+
+/**
+ * One end-to-end reference case through the pipeline: the same ids and conditioning PyTorch had, the audio
+ * compared with PyTorch's (SNR, LSD). Audio of another length (durations that moved) fails, saying so.
+ */
+export async function verifyE2e(pipeline: Pipeline, c: E2eCase, tolerances: Tolerances): Promise<CaseResult> {
+  const t0 = performance.now();
+  const module = 'e2e';
+  const name = c.name.replace(/^e2e\//, '');
+  try {
+    if (!c.ids) throw new Error(`${c.file} has no ${pipeline.model.manifest.frontend.output} (the frontend's ids)`);
+    const conditioning = resolveConditioning(pipeline.model, c.conditioning);
+    const r = await pipeline.run({ sentence: { text: c.text, ids: c.ids }, conditioning });
+    const out = pipeline.model.manifest.output;
+    const expected = c.reference[out];
+    if (!expected) throw new Error(`${c.file} has no ${out}`);
+    const got = { [out]: { dtype: 'float32' as const, shape: expected.shape, data: r.waveform } };
+    if (r.waveform.length !== expected.data.length) {
+      return { module, case: name, pass: false, ms: performance.now() - t0, outputs: [], error: `the audio is ${r.waveform.length} samples, PyTorch's ${expected.data.length}: the durations moved` };
+    }
+    const results = compareOutputs(got, { [out]: expected }, { tolerances, kinds: { [out]: 'waveform' } });
+    return { module, case: name, pass: results.every((x) => x.pass), ms: performance.now() - t0, outputs: results };
+  } catch (e) {
+    return { module, case: name, pass: false, ms: performance.now() - t0, outputs: [], error: e instanceof Error ? e.message.split('\n')[0] : String(e) };
+  }
 }
