@@ -180,5 +180,8 @@ describe('HistogramCollector edge cases (hand-counted)', () => {
     expect(s.get('a')!.count).toBe(2);
     expect(s.get('b')!.histogram.counts).toHaveLength(4);
     expect(new StatisticsCollector().names()).toEqual([]);
+    const plain = new StatisticsCollector({ bins: 4 }); // no range hints at all
+    plain.add('x', Float32Array.from([2]));
+    expect(plain.snapshot().get('x')!.histogram.range).toBe(2);
   });
 });
