@@ -59,6 +59,11 @@ const command = opt('--command') ?? 'npm run test:mutation';
 const table = [
   `Mutation scores, ${date}, \`${command}\` (StrykerJS ${report.framework?.version ?? ''}, vitest runner, perTest coverage).`,
   '',
+  'A mutant is one small planted bug (an operator, a condition, a constant changed). Killed: some test failed;',
+  'timeout: the tests hung (counted as caught); survived: every test still passed; no coverage: no test ran the line.',
+  'Score = (killed + timeout) / (killed + timeout + survived + no coverage). Equivalent: survivors marked in the',
+  'source with a "Stryker: equivalent — why" comment (a change no input can observe); the last column leaves them out.',
+  '',
   '| file | mutants | killed | timeout | survived | no coverage | score % | equivalent (commented) | score w/o equiv. % |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...rows.map((r) => `| ${r.file} | ${r.mutants} | ${r.killed} | ${r.timeout} | ${r.survived} | ${r.noCoverage} | ${r.score.toFixed(1)} | ${r.equivalent} | ${r.scoreWithoutEquivalent.toFixed(1)} |`),
