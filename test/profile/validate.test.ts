@@ -151,7 +151,8 @@ describe('cross-module checks: the engines form one pipeline', () => {
 function pure(profile: Record<string, unknown>, opts: { limits?: Record<string, number>; dims?: (string | number)[] } = {}) {
   const manifest = {
     path: '/m/manifest.yaml', dir: '/m', name: 'x', config: 'x', limits: opts.limits ?? { mel_len: 100 },
-    modules: { vocoder: { file: '/m/v.onnx', inputs: {}, outputs: {} } },
+    modules: { vocoder: { file: '/m/v.onnx', inputs: {}, outputs: {}, engine: true } },
+    graph: [], frontend: { output: 'ids' },
   } as unknown as ModelManifest;
   const infos = {
     vocoder: { path: '/m/v.onnx', inputs: [{ name: 'mel', dtype: 'float32', dims: opts.dims ?? ['batch', 80, 'mel_len'] }] } as unknown as OnnxInfo,
@@ -254,19 +255,5 @@ describe('validateProfile rules and messages (plain data)', () => {
     expect(messages(p)).toEqual(['vocoder.mel.min has rank 2, the model input has rank 3 [batch, 80, mel_len]']);
     const q = pure({ modules: { vocoder: { shapes: { mel: { min: [1, 80, 1], opt: [1, 80, 5], max: [9, 1, 80, 9] } } } } });
     expect(messages(q)).toEqual(['vocoder.mel.max has rank 4, the model input has rank 3 [batch, 80, mel_len]']);
-  });
-  it('cross-module checks: only on TensorRT, only where both numbers are given', () => {
-    const shapes = (m: string, input: string, max: number[]) => ({ [m]: { shapes: { [input]: { min: max, opt: max, max } } } });
-    // the vocoder input is static here, so only the cross-module rules can speak
-    const cross = (profile: Record<string, unknown>) => messages(pure(profile, { limits: {}, dims: [1, 80, 400] })).filter((x) => !x.includes('the model has no module'));
-    const short = { ...shapes('text_encoder', 'phoneme_ids', [1, 64]), ...shapes('acoustic_decoder', 'frame_hidden', [1, 500, 8]), ...shapes('vocoder', 'mel', [1, 80, 400]) };
-    expect(cross({ serving: { max_text_len: 100 }, modules: short })).toEqual([
-      'text_encoder.phoneme_ids.max[1] = 64 is below serving.max_text_len 100: sentences the server lets through would not fit the engine',
-      'vocoder.mel.max[2] = 400 frames is below acoustic_decoder.frame_hidden.max[1] = 500: the decoder can make mel the vocoder cannot take',
-    ]);
-    expect(cross({ backend: 'ort', serving: { max_text_len: 100 }, modules: short })).toEqual([]);
-    expect(cross({ modules: shapes('text_encoder', 'phoneme_ids', [1, 64]) })).toEqual([]); // no serving.max_text_len
-    expect(cross({ serving: { max_text_len: 100 }, modules: { text_encoder: {}, acoustic_encoder: { shapes: {} }, acoustic_decoder: { shapes: { frame_hidden: {} } } } })).toEqual([]);
-    expect(cross({ modules: shapes('acoustic_decoder', 'frame_hidden', [1, 500, 8]) })).toEqual([]); // no vocoder shapes
   });
 });

@@ -33,7 +33,8 @@ export const SYMBOLS = symbolTable();
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const MANIFEST = resolve(ROOT, 'models/tiny/manifest.yaml');
 
-/** The tiny model's `symbols:` list (models/tiny is committed; a missing manifest is a broken checkout). */
+/** The tiny model's symbol table (models/tiny/symbols.txt, one per line, named by the manifest's frontend). */
 export function manifestSymbols(): string[] {
-  return (parse(readFileSync(MANIFEST, 'utf8')) as { symbols: string[] }).symbols;
+  const frontend = (parse(readFileSync(MANIFEST, 'utf8')) as { frontend: { symbols: string } }).frontend;
+  return readFileSync(resolve(ROOT, 'models/tiny', frontend.symbols), 'utf8').split('\n').filter((l) => l.length > 0);
 }
