@@ -17,6 +17,11 @@ export const MUTATE = [
   'src/trtexec/parse.ts',
   'src/trtexec/version.ts',
   'src/profile/validate.ts',
+  'src/pipeline/steps/length.ts', // host length regulation (repeat)
+  'src/precision/convert.ts', // the strongly typed conversion
+  'src/precision/rules.ts',
+  'src/precision/checks.ts',
+  'src/precision/files.ts',
 ];
 
 /**
@@ -32,6 +37,8 @@ export const TEST_FILES = [
   'test/trtexec/version*.test.ts',
   'test/build/plan*.test.ts',
   'test/profile/validate*.test.ts',
+  'test/pipeline/length.test.ts',
+  'test/precision/convert.test.ts',
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
