@@ -222,7 +222,7 @@ def load(c: Checkout, trust: bool = False) -> Loaded:
 
 # ---------------------------------------------------------------- a random model in the released layout
 
-def init_random(g: JETSGenerator, s: StyleEncoder, seed: int):
+def init_random(g: JETSGenerator, s: StyleEncoder | None, seed: int):
     """Random weights the way each model initialises (EmotiVoice's xavier_uniform for the acoustic model,
     N(0, 0.01) HiFi-GAN convs, N(0, 0.02) BERT), plus one adjustment so that random speech is plausible:
     the duration predictor's output layer predicts about 2–8 frames a phoneme instead of 0 or 50."""
@@ -249,6 +249,8 @@ def init_random(g: JETSGenerator, s: StyleEncoder, seed: int):
         # a quiet but audible random vocoder: HiFi-GAN at N(0, 0.01) gives ~1e-6; scale the output conv
         post = g.generator.conv_post
         post.weight_g.mul_(3000.0)
+        if s is None:
+            return
         for p in s.parameters():
             p.normal_(0, 0.02, generator=gen) if p.dim() > 1 else p.zero_()
         for m in s.modules():

@@ -75,15 +75,17 @@ class AcousticDecoder(nn.Module):
 
 
 class UpsamplingDecoder(nn.Module):
-    """The in-engine variant: adapted_hidden [B, T, H], durations [B, T] (float frames, guarded) and
-    frame_times [B, F] (0 … F−1: the frame count travels in its shape) → mel [B, n_mels, F]."""
+    """Gaussian upsampling inside the engine, then the decoder: adapted_hidden [B, T, H], durations
+    [B, T] int32 (the host's frames per phoneme, guarded) and frame_times [B, F] float32 (0 … F−1: the
+    frame count travels in its shape, so the output shape is never data-dependent) → mel [B, n_mels, F]."""
 
     def __init__(self, g: JETSGenerator, delta: float):
         super().__init__()
         self.am, self.delta = g.am, delta
 
     def forward(self, adapted_hidden, durations, frame_times):
-        c = torch.cumsum(durations, dim=-1) - durations / 2
+        d = durations.to(adapted_hidden.dtype)
+        c = torch.cumsum(d, dim=-1) - d / 2
         e = -self.delta * (frame_times.unsqueeze(-1) - c.unsqueeze(1)) ** 2
         frames = torch.matmul(torch.softmax(e, dim=-1), adapted_hidden)
         return self.am.decode(frames).transpose(1, 2)
