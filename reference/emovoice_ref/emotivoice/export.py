@@ -130,8 +130,7 @@ def export_onnx(name, mod, spec, feeds, path, meta):
     return ops
 
 
-def ort_outputs(path, spec, feeds):
-    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+def ort_outputs(sess, spec, feeds):
     got = sess.run([t[0] for t in spec[1]], {t[0]: feeds[t[0]] for t in spec[0]})
     return dict(zip([t[0] for t in spec[1]], got))
 
@@ -359,12 +358,13 @@ def export(checkout_dir: str, out_dir: str, upsampling: str = "engine", refs: bo
         path = os.path.join(out_dir, f"{mod_name}.onnx")
         ops = export_onnx(mod_name, mod, spec[mod_name], cases[mod_name]["typical"], path,
                           {"emovoice.family": FAMILY, "emovoice.module": mod_name, "emovoice.config": label or c.name})
+        sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
         for case, feeds in cases[mod_name].items():
             want = run(torch_mods[mod_name], spec[mod_name], feeds)
             for k, v in want.items():
                 if not np.isfinite(v).all():
                     raise SystemExit(f"error: {mod_name}/{case}: {k} has NaN or inf")
-            got = ort_outputs(path, spec[mod_name], feeds)
+            got = ort_outputs(sess, spec[mod_name], feeds)
             for oname, g in got.items():
                 r = rel_l2(g, want[oname])
                 table.append((mod_name, case, oname, float(np.abs(g - want[oname]).max()), r))
