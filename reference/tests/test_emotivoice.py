@@ -224,3 +224,14 @@ def test_committed_tiny_manifest_and_e2e_cases():
         assert 0 in dur   # EmotiVoice's durations have no 1-frame minimum
         assert d["frame_times"].shape == (1, dur.sum()) and d["mel"].shape == (1, 80, dur.sum())
         assert d["waveform"].shape == (1, 1, dur.sum() * TINY.hop) and 1e-3 < d["waveform"].std() and np.abs(d["waveform"]).max() <= 1
+
+
+def test_gaussian_fixture_for_the_typescript_step_is_torchs():
+    """test/fixtures/gaussian/zh-frame-hidden.npy (what the TS `gaussian` step is checked against) is
+    torch's Gaussian upsampling of the committed e2e/zh case."""
+    from emovoice_ref.emotivoice.gaussian import upsample_torch
+    d = np.load(os.path.join(TINY_DIR, "refs", "e2e", "zh.npz"))
+    dur = torch.from_numpy(d["durations"].astype(np.float32))
+    want = upsample_torch(torch.from_numpy(d["adapted_hidden"]), dur, int(dur.sum()), 0.1).numpy()
+    got = np.load(os.path.join(os.path.dirname(__file__), "..", "..", "test", "fixtures", "gaussian", "zh-frame-hidden.npy"))
+    assert got.shape == want.shape and np.abs(got - want).max() < 1e-6
