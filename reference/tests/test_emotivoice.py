@@ -235,3 +235,24 @@ def test_gaussian_fixture_for_the_typescript_step_is_torchs():
     want = upsample_torch(torch.from_numpy(d["adapted_hidden"]), dur, int(dur.sum()), 0.1).numpy()
     got = np.load(os.path.join(os.path.dirname(__file__), "..", "..", "test", "fixtures", "gaussian", "zh-frame-hidden.npy"))
     assert got.shape == want.shape and np.abs(got - want).max() < 1e-6
+
+
+def test_pytorch_baseline_speaks_the_same_frames_from_the_same_ids(tmp_path, capsys):
+    """The bench baseline, given the ids of a request's parts, runs EmotiVoice's eager graph on them:
+    the frames it speaks are the committed references' (so both sides time the same audio length)."""
+    from emovoice_ref.emotivoice import bench
+    parts, frames = [], []
+    for case in ("zh", "en"):
+        info = json.load(open(os.path.join(TINY_DIR, "refs", "e2e", f"{case}.json"), encoding="utf-8"))
+        d = np.load(os.path.join(TINY_DIR, "refs", "e2e", f"{case}.npz"))
+        parts.append({"text": info["text"], "phoneme_ids": info["phoneme_ids"], "prompt_input_ids": info["prompt_input_ids"],
+                      "content_input_ids": info["content_input_ids"]})
+        frames.append(int(d["durations"].sum()))
+    req = tmp_path / "parts.json"
+    req.write_text(json.dumps({"speaker": 0, "prompt": "(ids given)", "parts": parts}, ensure_ascii=False), encoding="utf-8")
+    bench.main(["--model", TINY_DIR, "--inputs", str(req), "--repeats", "1", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["frames"] == frames and out["parts"] == 2
+    assert out["audio_seconds"] == sum(frames) * TINY.hop / TINY.sample_rate
+    assert set(out["stages"]) >= {"prompt_encoder", "content_encoder", "text_encoder", "acoustic_encoder", "length_regulator",
+                                  "acoustic_decoder", "vocoder"} and out["total_ms"] > 0
