@@ -195,33 +195,73 @@ def check_graph(path: str):
     return ops
 
 
+# Tensors whose kind decides metrics and calibration data (docs/model-manifest.md).
+KINDS = {("style_encoder", "ref_mel"): "mel", ("acoustic_decoder", "mel"): "mel", ("vocoder", "mel"): "mel",
+         ("vocoder", "waveform"): "waveform"}
+
+
 def write_manifest(c, seed, out_dir, ref_cases):
+    """Format 2: modules, frontend, conditioning, host steps and the graph (docs/model-manifest.md)."""
     spec = io_spec(c)
     modules = {}
     for name, (ins, outs) in spec.items():
-        modules[name] = {
-            "file": f"{name}.onnx",
-            "inputs": {t[0]: {"dtype": t[1], "dims": t[2], "meaning": t[3]} for t in ins},
-            "outputs": {t[0]: {"dtype": t[1], "dims": t[2], "meaning": t[3]} for t in outs},
-        }
+        def side(ts):
+            return {t[0]: {"dtype": t[1], "dims": t[2], **({"kind": KINDS[(name, t[0])]} if (name, t[0]) in KINDS else {}),
+                           "meaning": t[3]} for t in ts}
+        modules[name] = {"file": f"{name}.onnx", "inputs": side(ins), "outputs": side(outs)}
+    with open(os.path.join(out_dir, "symbols.txt"), "w", encoding="utf-8") as f:
+        f.write("\n".join(SYMBOLS) + "\n")
+    seconds = {"min": 3, "max": 10}
+    graph = [
+        {"id": "reference_mel", "label": "reference log-mel", "step": "log_mel", "in": {"audio": "ref_audio"},
+         "out": {"mel": "ref_mel"}, "params": {"layout": "frames_first"}},
+        {"id": "style_encoder", "out": {"speaker_embedding": "speaker_embedding", "emotion_embedding": "reference_emotion"}},
+        {"id": "emotion_reference_mel", "label": "emotion reference log-mel", "step": "log_mel",
+         "in": {"audio": "emotion_ref_audio"}, "out": {"mel": "emotion_ref_mel"}, "params": {"layout": "frames_first"}},
+        {"id": "emotion_style_encoder", "label": "style_encoder (emotion reference)", "module": "style_encoder",
+         "in": {"ref_mel": "emotion_ref_mel"}, "out": {"emotion_embedding": "emotion_ref_embedding"}},
+        {"id": "emotion", "step": "first_of", "in": ["emotion_label_embedding", "emotion_ref_embedding", "reference_emotion"],
+         "out": {"value": "emotion_embedding"}},
+        {"id": "text_encoder"},
+        {"id": "acoustic_encoder"},
+        {"id": "length_regulation", "label": "length regulation", "step": "repeat",
+         "in": {"log_durations": "log_durations", "hidden": "adapted_hidden"},
+         "out": {"hidden": "frame_hidden", "durations": "durations"},
+         "params": {"durations": {"scale": 1, "offset": 1, "rounding": "round_half_even", "min": 1, "max": 50},
+                    "layout": "frames_first"}},
+        {"id": "acoustic_decoder"},
+        {"id": "vocoder"},
+    ]
     m = {
-        "format": "emovoice-model-manifest/1",
+        "format": "emovoice-model-manifest/2",
         "name": f"emovoice-ref-{c.name}",
+        "family": "ref-audio",
         "config": c.name,
         "seed": seed,
         "audio": {
             "sample_rate": c.sample_rate,
+            "hop": c.hop,
             "mel": {"n_fft": c.n_fft, "hop": c.hop, "win_length": c.win_length, "n_mels": c.n_mels, "fmin": c.fmin,
                     "fmax": c.fmax, "log_base": "e", "clamp_min": c.clamp_min, "pad": "reflect", "center": False,
                     "window": "hann", "mel_scale": "slaney", "norm": "slaney"},
-            "ref_seconds": {"min": 3, "max": 10},
         },
-        "length_regulator": {"max_frames_per_phoneme": 50, "duration_rounding": "round", "min_frames": 1},
-        "symbols": SYMBOLS,
-        "emotions": {"labels": EMOTIONS, "file": "emotions.npz"},
+        "frontend": {"name": "emovoice-mixed", "symbols": "symbols.txt", "output": "phoneme_ids", "dtype": "int32",
+                     "sample_text": "The weather is lovely today, 我们去公园散步吧。"},
+        "conditioning": {
+            "reference": {"kind": "audio", "flag": "ref", "required": True, "seconds": seconds, "output": "ref_audio",
+                          "description": "the target voice: 3-10 s of speech"},
+            "emotion": {"kind": "label", "flag": "emotion", "labels": EMOTIONS, "table": "emotions.npz",
+                        "output": "emotion_label_embedding", "description": "a fixed emotion vector",
+                        "excludes": ["emotion_reference"]},
+            "emotion_reference": {"kind": "audio", "flag": "emotion-ref", "seconds": seconds, "output": "emotion_ref_audio",
+                                  "description": "take the emotion from another recording"},
+        },
         "modules": modules,
+        "graph": graph,
+        "output": "waveform",
         "references": {"dir": "refs", "cases": ref_cases},
         "limits": dict(c.limits),
+        "baseline": {"python": "emovoice_ref.bench"},
     }
     with open(os.path.join(out_dir, "manifest.yaml"), "w", encoding="utf-8") as f:
         f.write("# Written by emovoice_ref.export; see docs/model-manifest.md\n")
@@ -267,7 +307,8 @@ def export(config: str, out_dir: str, seed: int = 1234, refs: bool = True, quiet
         with open(os.path.join(out_dir, "refs", "e2e", "hello.json"), "w", encoding="utf-8") as f:
             json.dump({"text": HELLO_TEXT, "phonemes": HELLO_PHONEMES, "phoneme_ids": ids[0].tolist(),
                        "reference_wavs": sources, "reference_gap_seconds": 0.25, "emotion": "neutral",
-                       "reference_seconds": round(len(voice) / c.sample_rate, 3)}, f, ensure_ascii=False, indent=2)
+                       "reference_seconds": round(len(voice) / c.sample_rate, 3),
+                       "request": {"ref": {"npz": "wav_ref"}, "emotion": "neutral"}}, f, ensure_ascii=False, indent=2)
             f.write("\n")
         ref_cases.append("e2e/hello")
     write_manifest(c, seed, out_dir, ref_cases)

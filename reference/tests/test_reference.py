@@ -168,7 +168,9 @@ def test_manifest_matches_the_onnx_graphs(fresh_export):
     assert man["audio"]["mel"] == {"n_fft": 1024, "hop": 256, "win_length": 1024, "n_mels": 80, "fmin": 0, "fmax": 8000,
                                    "log_base": "e", "clamp_min": 1e-5, "pad": "reflect", "center": False, "window": "hann",
                                    "mel_scale": "slaney", "norm": "slaney"}
-    assert man["format"] == "emovoice-model-manifest/1" and man["symbols"] == SYMBOLS
+    assert man["format"] == "emovoice-model-manifest/2" and man["family"] == "ref-audio"
+    with open(os.path.join(out, man["frontend"]["symbols"]), encoding="utf-8") as f:
+        assert f.read().splitlines() == SYMBOLS
     for name, mod in man["modules"].items():
         g = onnx.load(os.path.join(out, mod["file"])).graph
         inits = {i.name for i in g.initializer}
@@ -183,7 +185,7 @@ def test_manifest_matches_the_onnx_graphs(fresh_export):
         assert os.path.exists(os.path.join(out, "refs", case + ".npz")), case
     assert man["limits"] == {"text_len": 128, "ref_frames": 626, "mel_len": 1024}
     emo = np.load(os.path.join(out, "emotions.npz"))
-    assert sorted(emo.files) == sorted(man["emotions"]["labels"])
+    assert sorted(emo.files) == sorted(man["conditioning"]["emotion"]["labels"])
     assert all(emo[k].dtype == np.float32 and emo[k].shape == (TINY.emo_dim,) for k in emo.files)
 
 

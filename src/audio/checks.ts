@@ -25,6 +25,8 @@ export function checkReferenceAudio(
   audio: { samples: Float32Array; sampleRate: number },
   refSeconds: RefSeconds,
   file = '<reference audio>',
+  /** The manifest key that sets the range, named in the error. */
+  key = 'audio.ref_seconds',
 ): ReferenceCheck {
   const { samples, sampleRate } = audio;
   const durationSec = samples.length / sampleRate;
@@ -36,7 +38,7 @@ export function checkReferenceAudio(
         ? `use a recording of at least ${refSeconds.min} s of speech (or join several: sox a.wav b.wav out.wav)`
         : `trim it: ffmpeg -i ${file} -t ${refSeconds.max} out.wav (or: sox ${file} out.wav trim 0 ${refSeconds.max})`;
     throw new UserError(
-      `reference audio is ${fmt(durationSec)} s long; the style encoder takes ${refSeconds.min}–${refSeconds.max} s (audio.ref_seconds)`,
+      `reference audio is ${fmt(durationSec)} s long; the style encoder takes ${refSeconds.min}–${refSeconds.max} s (${key})`,
       { place, hint: fix },
     );
   }

@@ -1,57 +1,47 @@
 // What runs on the host beside the TensorRT engines, measured on this host for `emovoice bench
-// --backend trt`: the text frontend and the length regulation of a request, and — when an engine is
-// taken out (--fail-engine) — that module's ONNX Runtime CPU fallback at the same shapes, under the
-// same number of concurrent streams. Measures time; never invents a number.
+// --backend trt`: the text frontend and the graph's host steps (length regulation, log-mel, noise …)
+// on the inputs a real run of the request gave them, and — when an engine is taken out (--fail-engine)
+// — that module's ONNX Runtime CPU fallback at the same shapes, under the same number of concurrent
+// streams. Measures time; never invents a number.
+import type { OpenModel } from '../pipeline/model.ts';
+import { registry } from '../pipeline/registry.ts';
+import type { ValueMap } from '../pipeline/types.ts';
 import type { Runner } from '../runtime/runner.ts';
-import { durationsFromLog, regulateLength, type LengthRegulatorConfig } from '../synth/length.ts';
-import { frontend, type SplitInfo } from '../synth/speak.ts';
-import type { DType, Tensor, TensorMap } from '../tensor/tensor.ts';
+import type { DType, TensorMap } from '../tensor/tensor.ts';
 import { stats, type LatencyStats } from './load.ts';
 import type { HostTiming } from './trt.ts';
 
-export interface HostSteps {
-  /** Phonemes of each sentence part of the text, as the frontend produced them. */
-  parts: number[];
-  split: SplitInfo | null;
-  /** "frontend" and "length regulation" per request (all parts), over `repeats` runs after one warm-up. */
-  stages: HostTiming[];
-}
-
-export function measureHostSteps(opts: {
-  text: string;
-  symbols: string[];
-  limit: number;
-  hidden: number;
-  lengthRegulator: LengthRegulatorConfig;
-  framesPerPhoneme: number;
-  repeats: number;
-}): HostSteps {
-  const fe = frontend(opts.text, opts.symbols, opts.limit);
-  const parts = fe.phonemes.map((p) => p.ids.length);
-  // Length regulation on encoder-shaped data: log-durations that give framesPerPhoneme frames each.
-  const inputs = parts.map((n) => ({
-    logD: new Float32Array(n).fill(Math.log(opts.framesPerPhoneme + 1)),
-    hidden: { dtype: 'float32', shape: [1, n, opts.hidden], data: filled('float32', n * opts.hidden) } as Tensor,
-  }));
-  const fMs: number[] = [];
-  const lMs: number[] = [];
-  for (let r = 0; r <= opts.repeats; r++) {
+/**
+ * The frontend over the whole text, and every non-trivial host step that is not cached, summed over the
+ * request's parts (`boards`: each part's board from a real run), over `repeats` runs after one warm-up.
+ */
+export async function measureHostSteps(model: OpenModel, text: string, boards: TensorMap[], cached: Set<string>, repeats: number): Promise<HostTiming[]> {
+  const m = model.manifest;
+  const steps = m.graphInfo.order.map((i) => m.graph.find((s) => s.index === i)!).filter((s) => s.step && !registry.step(s.step)?.trivial && !cached.has(s.label));
+  const samples = new Map<string, number[]>([['frontend', []], ...steps.map((s) => [s.label, []] as [string, number[]])]);
+  for (let r = 0; r <= repeats; r++) {
     let t0 = performance.now();
-    frontend(opts.text, opts.symbols, opts.limit);
-    const f = performance.now() - t0;
-    t0 = performance.now();
-    for (const x of inputs) regulateLength(x.hidden, durationsFromLog(x.logD, opts.lengthRegulator));
-    const l = performance.now() - t0;
-    if (r > 0) { // r = 0 is the warm-up
-      fMs.push(f);
-      lMs.push(l);
+    await model.frontend.toIds(text, { limit: model.maxTextLen });
+    const fe = performance.now() - t0;
+    const per = new Map<string, number>();
+    for (const board of boards) {
+      for (const st of steps) {
+        const inputs: ValueMap = {};
+        for (const [port, t] of st.in) if (board[t]) inputs[port] = board[t]!;
+        if (Object.keys(inputs).length < st.in.length) continue; // not run for this part
+        t0 = performance.now();
+        await model.steps.get(st.index)!.run(inputs);
+        per.set(st.label, (per.get(st.label) ?? 0) + performance.now() - t0);
+      }
     }
+    if (r === 0) continue; // warm-up
+    samples.get('frontend')!.push(fe);
+    for (const st of steps) samples.get(st.label)!.push(per.get(st.label) ?? 0);
   }
-  const row = (stage: string, xs: number[]): HostTiming => {
+  return [...samples].map(([stage, xs]) => {
     const s = stats(xs);
     return { stage, mean: s.mean, p99: s.p99, samples: xs };
-  };
-  return { parts, split: fe.split, stages: [row('frontend', fMs), row('length regulation', lMs)] };
+  });
 }
 
 /** Deterministic values in [-1, 1) (float) or small ids (integer): timing needs shapes, not meaning. */

@@ -2,7 +2,7 @@
 // end-to-end and per-stage latency, and a sweep over concurrent streams to find the most that still
 // meet a P99 objective, counting the requests a CPU fallback answered. Time is measured, not
 // assumed; the statistics and the text builder are pure helpers.
-import type { StageTiming } from '../synth/pipeline.ts';
+import type { StageTiming } from '../pipeline/executor.ts';
 import { mergeStages } from '../synth/speak.ts';
 
 export function percentile(xs: number[], p: number): number {
@@ -32,25 +32,25 @@ export function stats(xs: number[]): LatencyStats {
   };
 }
 
-/** Phoneme ids for roughly `seconds` of speech at ~5 frames per phoneme (the tiny model's average). */
-export function phonemesForSeconds(seconds: number, sampleRate: number, hop: number, framesPerPhoneme = 5): number {
-  return Math.max(1, Math.round((seconds * sampleRate) / hop / framesPerPhoneme));
-}
+/** Fewer samples than this and a "P99" is only the maximum of what was measured: it is labelled so. */
+export const MIN_P99_SAMPLES = 100;
 
-/** A natural mixed English + Mandarin sentence (41 phonemes with the bundled frontend, no unknown symbols). */
-export const BENCH_SENTENCE = 'The weather is lovely today, 我们去公园散步吧。';
+/** What a P99 of n samples is: "P99", or "max of n" when there are too few for a 99th percentile to mean anything. */
+export function p99Label(n: number): string {
+  return n >= MIN_P99_SAMPLES ? 'P99' : `max of ${n}`;
+}
 
 /**
  * Text of about `targetPhonemes`: `sentence` repeated, as many times as brings the phoneme count
- * (by `count`, the real frontend) closest to the target; at least once.
+ * (by `count`, the model's real frontend) closest to the target; at least once.
  */
-export function benchText(targetPhonemes: number, count: (text: string) => number, sentence = BENCH_SENTENCE): string {
+export async function benchText(targetPhonemes: number, count: (text: string) => number | Promise<number>, sentence: string): Promise<string> {
   let prev = sentence;
-  let prevN = count(prev);
+  let prevN = await count(prev);
   for (;;) {
     if (prevN >= targetPhonemes) return prev;
     const next = `${prev} ${sentence}`;
-    const n = count(next);
+    const n = await count(next);
     if (n <= prevN) return prev; // the sentence adds nothing pronounceable: stop rather than loop
     if (n >= targetPhonemes) return targetPhonemes - prevN < n - targetPhonemes ? prev : next;
     [prev, prevN] = [next, n];

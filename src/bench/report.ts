@@ -1,28 +1,35 @@
 // The reports of `emovoice bench` as data (what --json prints) and as the seed-style text table:
 // before (PyTorch eager) / after (this backend), a per-stage breakdown, the streams sweep, and which
 // modules ran on their CPU fallback. Pure: reports in, text out.
-import type { LatencyStats, StreamResult } from './load.ts';
+import { p99Label, type LatencyStats, type StreamResult } from './load.ts';
 import type { CombinedRequest, HostTiming } from './trt.ts';
 
-/** What `python3 -m emovoice_ref.bench --json` prints (the fields used here). */
+/**
+ * The PyTorch eager baseline, as the same statistics as ours: computed here from the raw per-request
+ * latencies the baseline process returned (docs/bench-baseline.md), over the same token ids, sentence
+ * parts and conditioning, so both columns speak the same audio.
+ */
 export interface Baseline {
   device: string;
+  torch?: string;
+  /** Per stage: mean ms over the measured requests (same stage names as ours where the work is the same). */
   stages: Record<string, number>;
-  total_ms: number;
-  p99_ms: number;
-  peak_gpu_mib: number | null;
-  /** Peak resident memory of the baseline process (absent in results from before it was recorded). */
-  peak_rss_mib?: number;
+  /** One stream, after `warmup` requests that are not counted. */
+  latency: LatencyStats;
+  warmup: number;
+  sweep?: { streams: number; latency: LatencyStats; throughputRps: number; meetsSlo: boolean }[];
+  maxStreamsWithinSlo?: number;
+  peakRssMiB?: number;
+  peakGpuMiB?: number | null;
   phonemes: number;
-  audio_seconds?: number;
-  max_streams_within_slo?: number;
+  audioSeconds: number;
 }
 
 export interface StageRow {
   stage: string;
   meanMs: number | null;
   p99Ms: number | null;
-  /** PyTorch eager median for the same stage, when the baseline has it. */
+  /** PyTorch eager mean for the same stage, when the baseline has it. */
   baselineMs: number | null;
   /** Requests (of the stage-breakdown run) in which this stage was answered by a CPU fallback. */
   fellBack?: number;
@@ -51,6 +58,8 @@ export interface OrtReport {
   maxTextLen: number;
   audioSeconds: number;
   sloP99Ms: number;
+  /** Requests run and not counted, before the measured ones (each side). */
+  warmup: number;
   single: LatencyStats;
   stages: StageRow[];
   sweep: StreamResult[];
@@ -81,8 +90,8 @@ export interface TrtReport {
   sloP99Ms: number;
   host: HostTiming[];
   stages: StageRow[];
-  /** The style encoder, timed once at one stream: it runs once per new voice, then its embeddings are cached. */
-  styleEncoder: TrtLevel['runs'][number];
+  /** Conditioning-only module stages (a style encoder …), timed once at one stream: cached after a request's first run. */
+  cachedStages: TrtLevel['runs'];
   sweep: TrtLevel[];
   maxStreamsWithinSlo: number;
   baseline: Baseline | null;
@@ -91,49 +100,37 @@ export interface TrtReport {
   warnings: string[];
 }
 
-/** Pipeline order and the names the tables use. */
-export const STAGES: [string, string][] = [
-  ['frontend', 'text frontend (host)'],
-  ['style_encoder', 'style encoder'],
-  ['text_encoder', 'text encoder'],
-  ['acoustic_encoder', 'acoustic encoder'],
-  ['length regulation', 'length regulation (host)'],
-  ['acoustic_decoder', 'acoustic decoder'],
-  ['vocoder', 'vocoder'],
-];
-
 /**
- * Rows in pipeline order from measured stage means/P99s. The style encoder is cached after warm-up
- * (as a server caches per voice): its row says so, with the cost of a new voice (`styleFirst`: the
- * warm-up request's reference log-mel + style encoder, or the engine's per-call time).
+ * Rows in pipeline order (`order`: the stage names of one request, as the pipeline reported them)
+ * from measured stage means/P99s. A stage served from the cache after the first request (a voice's
+ * embeddings, a prompt's style) says so, with what its first run cost (`firstRun`).
  */
 export function stageRows(
+  order: string[],
   measured: { stage: string; mean: number | null; p99: number | null; fellBack?: number }[],
-  baseline: Baseline | null,
-  styleFirst: { ms: number; logMel: boolean } | null,
+  baseline: Pick<Baseline, 'stages'> | null,
+  firstRun: Record<string, number>,
   requests?: number,
 ): StageRow[] {
   const by = new Map(measured.map((m) => [m.stage, m]));
-  return STAGES.map(([stage]) => {
-    const m = by.get(stage);
+  const names = [...new Set(order.map((s) => s.replace(/ \(cached\)$/, '')))];
+  return names.map((stage) => {
+    const m = by.get(stage) ?? by.get(`${stage} (cached)`);
     const row: StageRow = { stage, meanMs: m?.mean ?? null, p99Ms: m?.p99 ?? null, baselineMs: baseline?.stages[stage] ?? null };
     if (m?.fellBack) {
       row.fellBack = m.fellBack;
       row.note = `CPU fallback in ${m.fellBack}${requests ? `/${requests}` : ''} requests`;
     }
-    if (stage === 'style_encoder') {
-      const cached = by.get('style_encoder (cached)');
-      if (cached) Object.assign(row, { meanMs: cached.mean, p99Ms: cached.p99 });
-      const first = styleFirst ? ` (a new voice: ${styleFirst.ms.toFixed(1)} ms once${styleFirst.logMel ? ', its log-mel included' : ''})` : '';
-      row.note = `cached per voice${first}${row.note ? `; ${row.note}` : ''}`;
+    if (!by.has(stage) && by.has(`${stage} (cached)`)) {
+      const first = firstRun[stage] !== undefined ? ` (first time: ${firstRun[stage]!.toFixed(1)} ms once)` : '';
+      row.note = `cached per conditioning${first}${row.note ? `; ${row.note}` : ''}`;
     }
-    if (stage === 'frontend' && baseline) row.note = 'not in the baseline: it starts from phoneme ids';
+    if (stage === 'frontend' && baseline) row.note = 'not in the baseline: it starts from the same token ids';
     return row;
   });
 }
 
 const f1 = (x: number | null | undefined) => (x == null || !Number.isFinite(x) ? '-' : x.toFixed(1));
-const label = (stage: string) => STAGES.find(([s]) => s === stage)?.[1] ?? stage;
 
 function beforeAfter(before: string, after: string, rows: [string, string, string][]): string[] {
   const row = (a: string, b: string, c: string) => `${a.padEnd(38)} ${b.padStart(20)} ${c.padStart(20)}`;
@@ -144,7 +141,7 @@ function stageTable(after: string, rows: StageRow[]): string[] {
   const line = (a: string, b: string, c: string, d: string, e = '') => `${a.padEnd(30)} ${b.padStart(14)} ${c.padStart(12)} ${d.padStart(12)}${e ? `  ${e}` : ''}`;
   return [
     line('per stage, one request (ms)', 'PyTorch eager', `${after} mean`, `${after} P99`),
-    ...rows.map((r) => line(`  ${label(r.stage)}`, f1(r.baselineMs), f1(r.meanMs), f1(r.p99Ms), r.note ?? '')),
+    ...rows.map((r) => line(`  ${r.stage}`, f1(r.baselineMs), f1(r.meanMs), f1(r.p99Ms), r.note ?? '')),
   ];
 }
 
@@ -170,13 +167,16 @@ export function renderOrt(r: OrtReport): string {
   const b = r.baseline;
   const totalReq = r.sweep.reduce((a, s) => a + s.requests, 0);
   const fellBack = r.sweep.reduce((a, s) => a + s.fellBack, 0);
+  const tail = (l: LatencyStats | undefined) => (l ? `${f1(l.p99)} (${p99Label(l.n)})` : '-');
   return [
     `emovoice bench — profile ${r.profile}, ${r.textSeconds} s of speech per request (text → audio: ${r.phonemes} phonemes in ${r.parts} part${r.parts > 1 ? 's' : ''} of ≤ ${r.maxTextLen}, ${r.audioSeconds.toFixed(1)} s audio), P99 objective ${r.sloP99Ms} ms`,
     ...beforeAfter(b ? `PyTorch eager (${b.device})` : 'baseline', r.fallback.onFallback.length ? `${r.backend} (with fallback)` : r.backend, [
-      ['end-to-end latency, mean (ms)', f1(b?.total_ms), f1(r.single.mean)],
-      ['end-to-end latency, P99 (ms)', f1(b?.p99_ms), f1(r.single.p99)],
-      [`concurrent streams within P99 ${r.sloP99Ms} ms`, b?.max_streams_within_slo != null ? String(b.max_streams_within_slo) : '-', String(r.maxStreamsWithinSlo)],
-      ['peak memory (MiB, process RSS)', b?.peak_rss_mib != null ? b.peak_rss_mib.toFixed(0) : '-', r.peakRssMiB.toFixed(0)],
+      ['end-to-end latency, mean (ms)', f1(b?.latency.mean), f1(r.single.mean)],
+      ['end-to-end latency, median (ms)', f1(b?.latency.p50), f1(r.single.p50)],
+      ['end-to-end latency, P99 (ms)', tail(b?.latency), tail(r.single)],
+      [`concurrent streams within P99 ${r.sloP99Ms} ms`, b?.maxStreamsWithinSlo != null ? String(b.maxStreamsWithinSlo) : '-', String(r.maxStreamsWithinSlo)],
+      ['peak memory (MiB, process RSS)', b?.peakRssMiB != null ? b.peakRssMiB.toFixed(0) : '-', r.peakRssMiB.toFixed(0)],
+      ['audio per request (s)', b ? b.audioSeconds.toFixed(2) : '-', r.audioSeconds.toFixed(2)],
     ]),
     '',
     ...stageTable(r.backend, r.stages),
@@ -187,7 +187,8 @@ export function renderOrt(r: OrtReport): string {
         `${String(s.streams).padStart(7)} ${String(s.requests).padStart(9)} ${f1(s.latency.mean).padStart(8)} ${f1(s.latency.p99).padStart(8)} ${s.throughputRps.toFixed(1).padStart(6)}  ${(s.meetsSlo ? 'yes' : 'no').padEnd(10)}  ${`${s.fellBack}/${s.requests}`.padStart(16)}  ${`${s.overran}/${s.requests}`.padStart(15)}`,
     ),
     ...fallbackLines(r.fallback, fellBack, totalReq),
-    `each request: text frontend + pipeline (${r.parts > 1 ? 'parts one after another, ' : ''}style embedding cached); per-call timeout ${r.fallback.timeoutMs ?? 'none'} ms (serving.timeout_ms)${b ? `; the PyTorch baseline runs ${b.phonemes} random phoneme ids in one call${b.audio_seconds ? ` (${b.audio_seconds.toFixed(1)} s audio)` : ''}, style encoder every time` : ''}`,
+    `each request: text frontend + pipeline (${r.parts > 1 ? 'parts one after another, ' : ''}conditioning-only stages cached); per-call timeout ${r.fallback.timeoutMs ?? 'none'} ms (serving.timeout_ms); ${r.warmup} warm-up request${r.warmup === 1 ? '' : 's'} not counted on each side; "max of N" where fewer than 100 requests were measured (no P99 from so few)`,
+    ...(b ? [`the PyTorch baseline runs the same token ids in the same ${r.parts} part${r.parts > 1 ? 's' : ''} with the same conditioning (${b.audioSeconds.toFixed(2)} s audio), every stage on every request (no cache)`] : []),
   ].join('\n') + '\n';
 }
 
@@ -199,10 +200,10 @@ export function renderTrt(r: TrtReport): string {
   return [
     `emovoice bench — profile ${r.profile}, TensorRT ${r.tensorrt} (${r.trtexec}), ${r.textSeconds} s of speech per request (${r.phonemes} phonemes in ${r.parts.length} part${r.parts.length > 1 ? 's' : ''} of ≤ ${r.maxTextLen}), P99 objective ${r.sloP99Ms} ms`,
     ...beforeAfter(b ? `PyTorch eager (${b.device})` : 'baseline', mods.length ? 'TensorRT + CPU fallback' : 'TensorRT', [
-      [`end-to-end latency, mean (ms)${at}`, f1(b?.total_ms), f1(first?.meanMs)],
-      [`end-to-end latency, P99 (ms)${at}`, f1(b?.p99_ms), first?.p99EstimateMs != null ? f1(first.p99EstimateMs) : `~${f1(first?.p99Ms)} (sum)`],
-      [`concurrent streams within P99 ${r.sloP99Ms} ms`, b?.max_streams_within_slo != null ? String(b.max_streams_within_slo) : '-', String(r.maxStreamsWithinSlo)],
-      ['peak GPU memory (MiB)', b?.peak_gpu_mib ? b.peak_gpu_mib.toFixed(0) : '-', first?.peakGpuMiB != null ? `${first.peakGpuMiB.toFixed(0)} (1 engine)` : '-'],
+      [`end-to-end latency, mean (ms)${at}`, f1(b?.latency.mean), f1(first?.meanMs)],
+      [`end-to-end latency, P99 (ms)${at}`, b ? `${f1(b.latency.p99)} (${p99Label(b.latency.n)})` : '-', first?.p99EstimateMs != null ? f1(first.p99EstimateMs) : `~${f1(first?.p99Ms)} (sum)`],
+      [`concurrent streams within P99 ${r.sloP99Ms} ms`, b?.maxStreamsWithinSlo != null ? String(b.maxStreamsWithinSlo) : '-', String(r.maxStreamsWithinSlo)],
+      ['peak GPU memory (MiB)', b?.peakGpuMiB ? b.peakGpuMiB.toFixed(0) : '-', first?.peakGpuMiB != null ? `${first.peakGpuMiB.toFixed(0)} (1 engine)` : '-'],
     ]),
     '',
     ...stageTable('trt', r.stages),

@@ -11,29 +11,36 @@ import type { Dialect } from '../trtexec/flags.ts';
 import type { TrtexecSummary } from '../trtexec/parse.ts';
 import { timeEngine } from '../trtexec/perf.ts';
 import type { ModelManifest } from '../model/manifest.ts';
+import type { TensorMap } from '../tensor/tensor.ts';
 
-export type ModuleShapes = Record<string, { name: string; dims: number[] }[]>;
+/** The concrete inputs of each engine call one sentence part makes: one entry per module stage. */
+export type StageShapes = { stage: string; module: string; inputs: { name: string; dims: number[] }[] }[];
 
-function shapesFor(manifest: ModelManifest, size: { text_len: number; mel_len: number }, refSeconds: number): ModuleShapes {
-  const mel = manifest.audio.mel as { hop: number };
-  const sizes: Record<string, number> = { batch: 1, ...size, ref_frames: Math.round((refSeconds * manifest.audio.sample_rate) / mel.hop) };
-  const out: ModuleShapes = {};
-  for (const [module, spec] of Object.entries(manifest.modules)) {
-    out[module] = Object.entries(spec.inputs).map(([name, t]) => ({
-      name,
-      dims: t.dims.map((d) => (typeof d === 'number' ? d : (sizes[d] ?? 1))),
-    }));
+/**
+ * The shapes a request really implies, read from a run of the pipeline (each part's board): every module
+ * stage's inputs as they were. Parts with the same shapes are grouped (counted once, timed once). Pure.
+ */
+export function shapesOfParts(manifest: Pick<ModelManifest, 'graph' | 'graphInfo'>, parts: TensorMap[], stages?: (stage: string) => boolean): { count: number; shapes: StageShapes }[] {
+  const groups = new Map<string, { count: number; shapes: StageShapes }>();
+  for (const board of parts) {
+    const shapes: StageShapes = [];
+    for (const i of manifest.graphInfo.order) {
+      const st = manifest.graph.find((s) => s.index === i)!;
+      if (!st.module || (stages && !stages(st.label))) continue;
+      const inputs = st.in.map(([name, t]) => ({ name, dims: board[t]?.shape ?? [] }));
+      if (inputs.some((x) => !x.dims.length)) continue; // the stage did not run for this part
+      shapes.push({ stage: st.label, module: st.module, inputs });
+    }
+    const key = JSON.stringify(shapes);
+    const g = groups.get(key) ?? { count: 0, shapes };
+    g.count++;
+    groups.set(key, g);
   }
-  return out;
-}
-
-/** Concrete input shapes (batch 1) for one sentence part of `textLen` phonemes at `framesPerPhoneme` frames each. */
-export function shapesForPhonemes(manifest: ModelManifest, textLen: number, refSeconds = 6, framesPerPhoneme = 5): ModuleShapes {
-  const n = Math.max(1, textLen);
-  return shapesFor(manifest, { text_len: n, mel_len: n * framesPerPhoneme }, refSeconds);
+  return [...groups.values()];
 }
 
 export interface TrtModuleBench {
+  /** The stage's label (a module may run in several stages). */
   module: string;
   argv: string[];
   summary: TrtexecSummary;
@@ -68,7 +75,7 @@ export async function benchEngines(opts: {
   exe: string;
   dialect: Dialect;
   engineDir: string;
-  shapes: ModuleShapes;
+  shapes: StageShapes;
   streams: number;
   durationS: number;
   workDir: string;
@@ -76,8 +83,8 @@ export async function benchEngines(opts: {
   logTag?: string;
 }): Promise<TrtModuleBench[]> {
   const out: TrtModuleBench[] = [];
-  for (const [module, shapes] of Object.entries(opts.shapes)) {
-    const logFile = join(opts.workDir, `${module}${opts.logTag ? `.${opts.logTag}` : ''}.perf.log`);
+  for (const { stage, module, inputs: shapes } of opts.shapes) {
+    const logFile = join(opts.workDir, `${stage.replace(/[^A-Za-z0-9_.-]/g, '_')}${opts.logTag ? `.${opts.logTag}` : ''}.perf.log`);
     const engine = join(opts.engineDir, `${module}.engine`);
     const times = logFile.replace(/\.log$/, '.times.json');
     const { argv, summary, failure } = await timeEngine({ exe: opts.exe, dialect: opts.dialect, engine, shapes, durationS: opts.durationS, streams: opts.streams, logFile, exportTimes: times, slackS: 120 });
@@ -88,7 +95,7 @@ export async function benchEngines(opts: {
         exitCode: 3,
       });
     }
-    out.push({ module, argv, summary, log: logFile, samples: traceLatencies(await readFile(times, 'utf8').catch(() => '')) });
+    out.push({ module: stage, argv, summary, log: logFile, samples: traceLatencies(await readFile(times, 'utf8').catch(() => '')) });
   }
   return out;
 }

@@ -1,138 +1,186 @@
 // `emovoice bench --profile p`: the seed-style before/after table — end-to-end latency for a given
 // amount of speech (text in, audio out), P99, concurrent streams that meet the P99 objective, memory,
 // a per-stage breakdown, and the requests answered by the CPU fallback — for this backend next to the
-// PyTorch eager baseline on the same machine. Flags in, core calls, printing out.
+// PyTorch eager baseline on the same machine, the same token ids and sentence parts, the same
+// conditioning and so the same audio. Any family: stages, modules and the request come from the
+// model's manifest. Flags in, core calls, printing out.
 import type { Command } from 'commander';
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
+import { benchRunner, measureHostSteps } from '../bench/host.ts';
+import { benchText, MIN_P99_SAMPLES, runStreams, stats, type StreamResult } from '../bench/load.ts';
+import { renderOrt, renderTrt, stageRows, type Baseline, type FallbackSummary, type OrtReport, type TrtLevel, type TrtReport } from '../bench/report.ts';
+import { benchEngines, combineTimings, fromTrtexec, shapesOfParts, type ModuleTiming, type StageShapes } from '../bench/trt.ts';
+import { resample } from '../audio/resample.ts';
 import { UserError } from '../core/errors.ts';
-import { loadModelManifest, servedTextLen, type ModelManifest } from '../model/manifest.ts';
+import { loadModelManifest, moduleOrder, type ModelManifest } from '../model/manifest.ts';
+import { registry } from '../pipeline/registry.ts';
+import { Pipeline } from '../pipeline/executor.ts';
+import { openModel, type OpenModel } from '../pipeline/model.ts';
+import type { AudioInput, RequestConditioning } from '../pipeline/conditioning.ts';
 import { loadProfile, type LoadedProfile } from '../profile/load.ts';
 import { FallbackRunner } from '../runtime/fallback.ts';
 import { OrtThreadRunner } from '../runtime/ort-thread.ts';
-import { makeRunners, synthModel } from '../synth/model.ts';
-import { EmbeddingCache, hashSamples, MODULES, Pipeline } from '../synth/pipeline.ts';
-import { splitWarning, synthesizeText } from '../synth/speak.ts';
+import { makeRunners } from '../synth/runners.ts';
+import { splitWarning, synthesizeText, type TextResult } from '../synth/speak.ts';
 import { readNpz } from '../tensor/io.ts';
-import { textToPhonemes } from '../text/frontend.ts';
+import { encodeNpy } from '../tensor/npy.ts';
 import { findTrtexec } from '../trtexec/find.ts';
 import { detectTensorRt } from '../trtexec/version.ts';
-import { benchRunner, measureHostSteps } from '../bench/host.ts';
-import { benchText, phonemesForSeconds, runStreams, type StreamResult } from '../bench/load.ts';
-import { renderOrt, renderTrt, stageRows, type Baseline, type FallbackSummary, type OrtReport, type TrtLevel, type TrtReport } from '../bench/report.ts';
-import { benchEngines, combineTimings, fromTrtexec, shapesForPhonemes, type ModuleTiming } from '../bench/trt.ts';
 import { CONFIGS_DIR, ROOT, backendOf, collect, log, positiveInt, positiveInts, positiveNumber } from './common.ts';
+import { addRequestOptions, requestConditioning, type RequestOpts } from './request.ts';
 
-interface Opts {
+interface Opts extends RequestOpts {
   profile: string;
   backend?: string;
   textSeconds: string;
   streams: string;
   sloP99Ms: string;
   requests: string;
+  warmup: string;
   baseline: string;
   failEngine?: string[];
   json?: boolean;
   set?: string[];
 }
 
-const FRAMES_PER_PHONEME = 5;
-
-export function register(program: Command): void {
-  program
-    .command('bench')
-    .description('before/after table: end-to-end latency (text in, audio out), P99, concurrent streams under a P99 objective, memory, per-stage, CPU fallbacks — vs PyTorch eager')
-    .option('--profile <name|path>', 'build profile', 'cpu')
-    .option('--backend <ort|trt>', 'override the profile backend')
-    .option('--text-seconds <s>', 'amount of speech per request', '15')
-    .option('--streams <list>', 'concurrent streams to sweep', '1,2,4,8')
-    .option('--slo-p99-ms <ms>', 'P99 latency objective', '130')
-    .option('--requests <n>', 'requests per stream', '8')
-    .option('--baseline <pytorch|none>', 'baseline column', 'pytorch')
-    .option('--fail-engine <module>', "make this module's engine fail at load, so its CPU fallback serves it (repeatable or comma list)", collect)
-    .option('--set <key=value>', 'override a profile value (repeatable)', collect)
-    .option('--json', 'print JSON')
-    .action(async (opts: Opts) => {
-      const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
-      const p = loaded.profile;
-      const backend = backendOf(opts.backend, p.backend);
-      if (opts.baseline !== 'pytorch' && opts.baseline !== 'none') throw new UserError(`--baseline: unknown baseline "${opts.baseline}"`, { hint: 'use pytorch or none' });
-      const failEngines = (opts.failEngine ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
-      for (const m of failEngines) {
-        if (!(MODULES as readonly string[]).includes(m)) throw new UserError(`--fail-engine: unknown module "${m}"`, { hint: `use one of: ${MODULES.join(', ')}` });
-      }
-      const flags = {
-        seconds: positiveNumber('--text-seconds', opts.textSeconds),
-        streams: positiveInts('--streams', opts.streams),
-        slo: positiveNumber('--slo-p99-ms', opts.sloP99Ms),
-        requests: positiveInt('--requests', opts.requests),
-        failEngines: [...new Set(failEngines)],
-      };
-      const manifest = await loadModelManifest(p.model);
-      const maxTextLen = servedTextLen(p.serving, manifest);
-      const hop = Number((manifest.audio.mel as { hop: number }).hop);
-      const target = phonemesForSeconds(flags.seconds, manifest.audio.sample_rate, hop, FRAMES_PER_PHONEME);
-      const text = benchText(target, (t) => textToPhonemes(t, { symbols: manifest.symbols }).ids.length);
-      const report = backend === 'trt' ? await benchTrt(loaded, manifest, text, maxTextLen, opts, flags) : await benchOrt(loaded, manifest, text, maxTextLen, opts, flags);
-      if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-      else process.stdout.write(report.backend === 'trt' ? renderTrt(report) : renderOrt(report));
-    });
-}
+/** emovoice's own Python reference implementations (the baselines of the bundled families). */
+const REFERENCE_DIR = resolve(ROOT, 'reference');
 
 interface Flags {
   seconds: number;
   streams: number[];
   slo: number;
   requests: number;
+  warmup: number;
   failEngines: string[];
 }
 
+export function register(program: Command): void {
+  const cmd = program
+    .command('bench')
+    .description('before/after table: end-to-end latency (text in, audio out), P99, concurrent streams under a P99 objective, memory, per-stage, CPU fallbacks — vs PyTorch eager on the same work')
+    .option('--profile <name|path>', 'build profile', 'cpu')
+    .option('--backend <ort|trt>', 'override the profile backend')
+    .option('--text-seconds <s>', 'amount of speech per request', '15')
+    .option('--streams <list>', 'concurrent streams to sweep', '1,2,4,8')
+    .option('--slo-p99-ms <ms>', 'P99 latency objective', '130')
+    .option('--requests <n>', `measured requests per streams level (a P99 needs ≥ ${MIN_P99_SAMPLES}; fewer are reported as "max of N")`, String(MIN_P99_SAMPLES))
+    .option('--warmup <n>', 'requests run first and not counted, on each side', '2')
+    .option('--baseline <pytorch|none>', 'baseline column', 'pytorch')
+    .option('--fail-engine <module>', "make this module's engine fail at load, so its CPU fallback serves it (repeatable or comma list)", collect)
+    .option('--set <key=value>', 'override a profile value (repeatable)', collect)
+    .option('--json', 'print JSON');
+  addRequestOptions(cmd).action(async (opts: Opts) => {
+    const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
+    const p = loaded.profile;
+    const backend = backendOf(opts.backend, p.backend);
+    if (opts.baseline !== 'pytorch' && opts.baseline !== 'none') throw new UserError(`--baseline: unknown baseline "${opts.baseline}"`, { hint: 'use pytorch or none' });
+    const manifest = await loadModelManifest(p.model);
+    const modules = moduleOrder(manifest);
+    const failEngines = (opts.failEngine ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+    for (const m of failEngines) {
+      if (!modules.includes(m)) throw new UserError(`--fail-engine: unknown module "${m}"`, { hint: `use one of: ${modules.join(', ')}` });
+    }
+    const f: Flags = {
+      seconds: positiveNumber('--text-seconds', opts.textSeconds),
+      streams: positiveInts('--streams', opts.streams),
+      slo: positiveNumber('--slo-p99-ms', opts.sloP99Ms),
+      requests: positiveInt('--requests', opts.requests),
+      warmup: opts.warmup === '0' ? 0 : positiveInt('--warmup', opts.warmup),
+      failEngines: [...new Set(failEngines)],
+    };
+    const conditioning = await benchConditioning(manifest, opts);
+    const report = backend === 'trt' ? await benchTrt(loaded, manifest, conditioning, opts, f) : await benchOrt(loaded, manifest, conditioning, opts, f);
+    if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    else process.stdout.write(report.backend === 'trt' ? renderTrt(report) : renderOrt(report));
+  });
+}
+
+/**
+ * The request's conditioning: the flags given, else the model's example request (refs/e2e/<case>.json
+ * `request`: audio as a key of the case's .npz, labels/ids/text as values).
+ */
+async function benchConditioning(m: ModelManifest, opts: RequestOpts): Promise<RequestConditioning> {
+  const given = await requestConditioning(m, opts);
+  if (Object.keys(given).length) return given;
+  const cases = m.references.cases.filter((c) => c.startsWith('e2e/'));
+  for (const c of cases) {
+    const json = join(m.references.dir, `${c}.json`);
+    if (!existsSync(json)) continue;
+    const req = (JSON.parse(await readFile(json, 'utf8')) as { request?: Record<string, unknown> }).request;
+    if (!req) continue;
+    const out: RequestConditioning = {};
+    for (const [flag, v] of Object.entries(req)) {
+      if (v && typeof v === 'object' && 'npz' in v) {
+        const npz = await readNpz(join(m.references.dir, `${c}.npz`));
+        const t = npz[String((v as { npz: string }).npz)];
+        if (!t) throw new UserError(`${c}.npz has no "${(v as { npz: string }).npz}"`, { place: { file: json, path: `request.${flag}` }, hint: 're-export the model' });
+        out[flag] = { samples: t.data as Float32Array, sampleRate: m.audio.sample_rate } satisfies AudioInput;
+      } else out[flag] = v as string | number;
+    }
+    return out;
+  }
+  return given; // none: the model takes text only, or the user must give the flags (resolveConditioning says which)
+}
+
+/** Text of about `seconds` of speech for this model: its sample sentence repeated, lengths measured, not assumed. */
+async function textFor(pipeline: Pipeline, conditioning: RequestConditioning, seconds: number): Promise<string> {
+  const m = pipeline.model.manifest;
+  const sentence = m.frontend.sampleText ?? registry.families.get(m.family)?.sampleText;
+  if (!sentence) throw new UserError('the model gives no sample sentence for bench', { place: { file: m.path, path: 'frontend.sample_text' }, hint: 'add frontend.sample_text: <a sentence in its language>' });
+  const one = await synthesizeText(pipeline, { text: sentence, conditioning });
+  pipeline.cache.clear(); // the first measured request pays for a new voice/prompt once, as a server does
+  const idsPerSecond = one.phonemes / Math.max(one.audioSeconds, 1e-6);
+  const count = async (t: string) => (await pipeline.model.frontend.toIds(t, { limit: Number.MAX_SAFE_INTEGER })).sentences.reduce((a, s) => a + s.ids.length, 0);
+  return benchText(Math.max(1, Math.round(seconds * idsPerSecond)), count, sentence);
+}
+
 /** The ONNX Runtime path: the real pipeline, every module wrapped in a FallbackRunner, requests from text. */
-async function benchOrt(loaded: LoadedProfile, manifest: ModelManifest, text: string, maxTextLen: number, opts: Opts, f: Flags): Promise<OrtReport> {
+async function benchOrt(loaded: LoadedProfile, manifest: ModelManifest, conditioning: RequestConditioning, opts: Opts, f: Flags): Promise<OrtReport> {
   const p = loaded.profile;
   const timeoutMs = p.serving?.timeout_ms ?? null;
-  const model = await synthModel(manifest, p.serving);
-  const e2e = await readNpz(resolve(manifest.references.dir, 'e2e/hello.npz'));
-  const samples = e2e.wav_ref!.data as Float32Array;
-  // The reference's content hash is its cache key, computed once as a server does when a voice is registered.
-  const reference = { samples, sampleRate: model.sampleRate, hash: hashSamples(samples, model.sampleRate) };
+  const model = await openModel(manifest, p.serving);
   // Every module behind its CPU fallback, loaded when first needed (a module taken out: up front), so
   // the memory row counts the sessions a request actually uses, not a second copy of every model.
   const runners = makeRunners(manifest, 'ort', { fallback: 'always', failModules: f.failEngines, timeoutMs: timeoutMs ?? undefined });
   try {
     await Promise.all(Object.values(runners).map((r) => r.load()));
-    const pipeline = new Pipeline(model, runners, new EmbeddingCache());
-    const serve = () => synthesizeText(pipeline, { text, symbols: manifest.symbols, reference, emotion: 'neutral' });
-    const warm = await serve(); // warm-up; also computes the voice's embeddings, cached from here on
-    const warnings = [...(warm.split ? [splitWarning(warm.split, loaded.locate(['serving', 'max_text_len']))] : []), ...warm.warnings];
+    const pipeline = new Pipeline(model, runners);
+    const text = await textFor(pipeline, conditioning, f.seconds);
+    const serve = () => synthesizeText(pipeline, { text, conditioning });
+    // the first request fills the cache (a voice's embeddings …): its stages say what a new voice costs once
+    const first = await serve();
+    for (let i = 1; i < f.warmup; i++) await serve();
+    const warnings = [...(first.split ? [splitWarning(first.split, loaded.locate(['serving', 'max_text_len']))] : []), ...first.warnings];
     for (const w of warnings) log(`warning: ${w}`);
+    const perStream = (s: number) => Math.max(1, Math.ceil(f.requests / s));
     const single = await runStreams(serve, 1, f.requests, f.slo);
     const sweep: StreamResult[] = [];
     for (const s of f.streams) {
-      sweep.push(await runStreams(serve, s, f.requests, f.slo));
+      sweep.push(s === 1 ? single : await runStreams(serve, s, perStream(s), f.slo));
       const r = sweep.at(-1)!;
       log(`streams ${s}: p99 ${r.latency.p99.toFixed(1)} ms, ${r.throughputRps.toFixed(1)} req/s, ${r.fellBack}/${r.requests} fell back`);
     }
     const peakRssMiB = process.resourceUsage().maxRSS / 1024; // KiB: this process's peak, worker threads included
-    // The text's phoneme count (parts add a pause at each cut); the baseline runs that many ids in one call.
-    const phonemes = warm.split?.phonemes ?? warm.phonemes;
-    const baseline = opts.baseline === 'pytorch' ? await pytorchBaseline(manifest, phonemes, 'cpu', f) : null;
-    const styleFirst = warm.stages.filter((s) => s.stage === 'style_encoder' || s.stage === 'reference log-mel').reduce((a, s) => a + s.ms, 0);
+    const baseline = opts.baseline === 'pytorch' ? await pytorchBaseline(manifest, first, conditioning, 'cpu', f) : null;
+    const firstRun = Object.fromEntries(first.stages.map((s) => [s.stage, s.ms]));
     return {
       profile: p.name,
       backend: 'ort',
       textSeconds: f.seconds,
       text,
-      phonemes,
-      parts: warm.parts.length,
-      maxTextLen,
-      audioSeconds: warm.audioSeconds,
+      phonemes: first.split?.phonemes ?? first.phonemes,
+      parts: first.parts.length,
+      maxTextLen: model.maxTextLen,
+      audioSeconds: first.audioSeconds,
       sloP99Ms: f.slo,
+      warmup: f.warmup,
       single: single.latency,
-      stages: stageRows(single.stages, baseline, { ms: styleFirst, logMel: true }, single.requests),
+      stages: stageRows(single.stages.map((s) => s.stage), single.stages, baseline, firstRun, single.requests),
       sweep,
       maxStreamsWithinSlo: Math.max(0, ...sweep.filter((s) => s.meetsSlo).map((s) => s.streams)),
       peakRssMiB,
@@ -141,7 +189,7 @@ async function benchOrt(loaded: LoadedProfile, manifest: ModelManifest, text: st
       warnings,
     };
   } finally {
-    await Promise.all(Object.values(runners).map((r) => r.close()));
+    await Promise.all([...Object.values(runners).map((r) => r.close()), model.close()]);
   }
 }
 
@@ -158,8 +206,18 @@ function fallbackSummary(runners: Record<string, FallbackRunner>, timeoutMs: num
   return { timeoutMs, failEngines, onFallback, timeouts, overran };
 }
 
-/** The TensorRT path: trtexec performance runs per module and part shape, plus host steps measured here. */
-async function benchTrt(loaded: LoadedProfile, manifest: ModelManifest, text: string, maxTextLen: number, opts: Opts, f: Flags): Promise<TrtReport> {
+/** Stage labels whose outputs depend on conditioning only: cached per voice/speaker/prompt after the first request. */
+function cachedStages(model: OpenModel): Set<string> {
+  const out = new Set<string>();
+  for (const st of model.manifest.graph) {
+    const deps = model.deps.get(st.index)!;
+    if (deps.size && [...deps].every((d) => d.startsWith('conditioning:'))) out.add(st.label);
+  }
+  return out;
+}
+
+/** The TensorRT path: trtexec performance runs per module stage at the shapes a real run of the request gave, plus host steps measured here. */
+async function benchTrt(loaded: LoadedProfile, manifest: ModelManifest, conditioning: RequestConditioning, opts: Opts, f: Flags): Promise<TrtReport> {
   const p = loaded.profile;
   const exe = await findTrtexec();
   if (!exe) {
@@ -168,7 +226,8 @@ async function benchTrt(loaded: LoadedProfile, manifest: ModelManifest, text: st
       exitCode: 3,
     });
   }
-  const missing = MODULES.filter((m) => !f.failEngines.includes(m) && !existsSync(join(p.output, `${m}.engine`)));
+  const engineModules = moduleOrder(manifest).filter((m) => manifest.modules[m]!.engine);
+  const missing = engineModules.filter((m) => !f.failEngines.includes(m) && !existsSync(join(p.output, `${m}.engine`)));
   if (missing.length) {
     throw new UserError(`engines not built yet: ${missing.map((m) => join(p.output, `${m}.engine`)).join(', ')}`, {
       hint: `run \`emovoice build --profile ${p.name}\` first, or measure without them: --fail-engine ${missing.join(',')}`,
@@ -177,48 +236,60 @@ async function benchTrt(loaded: LoadedProfile, manifest: ModelManifest, text: st
   }
   const { version, dialect } = await detectTensorRt(exe);
   const work = await mkdtemp(join(tmpdir(), 'emovoice-bench-'));
-  const hidden = Number(manifest.modules.acoustic_encoder?.outputs.adapted_hidden?.dims.at(-1));
-  const host = measureHostSteps({ text, symbols: manifest.symbols, limit: maxTextLen, hidden, lengthRegulator: manifest.lengthRegulator, framesPerPhoneme: FRAMES_PER_PHONEME, repeats: Math.max(20, f.requests) });
-  const warnings = host.split ? [splitWarning(host.split, loaded.locate(['serving', 'max_text_len']))] : [];
+  // One real run of the request on the CPU gives every engine call's shapes and the host steps' inputs.
+  const model = await openModel(manifest, p.serving);
+  const probeRunners = makeRunners(manifest, 'ort');
+  let probe: TextResult;
+  let text: string;
+  let host: Awaited<ReturnType<typeof measureHostSteps>>;
+  const cached = cachedStages(model);
+  try {
+    await Promise.all(Object.values(probeRunners).map((r) => r.load()));
+    const pipeline = new Pipeline(model, probeRunners);
+    text = await textFor(pipeline, conditioning, f.seconds);
+    probe = await synthesizeText(pipeline, { text, conditioning });
+    host = await measureHostSteps(model, text, probe.parts.map((x) => x.intermediates), cached, Math.max(20, f.requests));
+  } finally {
+    await Promise.all([...Object.values(probeRunners).map((r) => r.close()), model.close()]);
+  }
+  const warnings = probe.split ? [splitWarning(probe.split, loaded.locate(['serving', 'max_text_len']))] : [];
   for (const w of warnings) log(`warning: ${w}`);
-  // Parts of equal length share one measurement.
-  const lengths = new Map<number, number>();
-  for (const n of host.parts) lengths.set(n, (lengths.get(n) ?? 0) + 1);
-  // The CPU fallbacks of engines taken out run in worker threads, as synth's do: concurrent streams
-  // queue on them for real, so their latency under load is measured, not just one call's.
-  const fallbacks = new Map(f.failEngines.map((m) => [m, new OrtThreadRunner(manifest.modules[m]!.file)]));
+  const groups = shapesOfParts(manifest, probe.parts.map((x) => x.intermediates), (stage) => !cached.has(stage));
+  const cachedShapes = shapesOfParts(manifest, [probe.parts[0]!.intermediates], (stage) => cached.has(stage))[0]?.shapes ?? [];
+  // The CPU fallbacks of engines taken out (and modules kept off the engine path) run in worker threads,
+  // as synth's do: concurrent streams queue on them for real, so their latency under load is measured.
+  const onCpu = moduleOrder(manifest).filter((m) => f.failEngines.includes(m) || !manifest.modules[m]!.engine);
+  const fallbacks = new Map(onCpu.map((m) => [m, new OrtThreadRunner(manifest.modules[m]!.file)]));
   const sweep: TrtLevel[] = [];
-  let styleRun: TrtLevel['runs'][number];
+  const cachedRuns: TrtLevel['runs'] = [];
   try {
     await Promise.all([...fallbacks.values()].map((r) => r.load()));
-    /** Each module at one part's shape under `streams` streams: on its engine (trtexec) or its CPU fallback. */
-    const measure = async (streams: number, textLen: number | null, count: number, modules: string[], runs: TrtLevel['runs']): Promise<ModuleTiming[]> => {
-      const shapes = shapesForPhonemes(manifest, textLen ?? 1, 6, FRAMES_PER_PHONEME);
-      const onEngine = Object.fromEntries(modules.filter((m) => !fallbacks.has(m)).map((m) => [m, shapes[m]!]));
+    /** Each stage at one part's shapes under `streams` streams: on its engine (trtexec) or on the CPU. */
+    const measure = async (streams: number, shapes: StageShapes, count: number, tag: string, runs: TrtLevel['runs']): Promise<ModuleTiming[]> => {
       const timings: ModuleTiming[] = [];
+      const textLen = shapes[0]?.inputs[0]?.dims[1] ?? null;
       // The report keeps each run's numbers; the per-call samples only feed the request P99 estimate.
       const record = ({ samples, ...t }: ModuleTiming, log?: string) => runs.push({ ...t, textLen, count, samples: samples?.length ?? 0, ...(log && { log }) });
-      for (const b of await benchEngines({ exe, dialect, engineDir: p.output, shapes: onEngine, streams, durationS: 3, workDir: work, logTag: `s${streams}${textLen != null ? `.t${textLen}` : ''}` })) {
+      const onEngine = shapes.filter((s) => !fallbacks.has(s.module));
+      for (const b of await benchEngines({ exe, dialect, engineDir: p.output, shapes: onEngine, streams, durationS: 3, workDir: work, logTag: `s${streams}.${tag}` })) {
         timings.push(fromTrtexec(b));
         record(timings.at(-1)!, b.log);
       }
-      for (const m of modules.filter((m) => fallbacks.has(m))) {
-        const inputs = shapes[m]!.map((s) => ({ ...s, dtype: manifest.modules[m]!.inputs[s.name]!.dtype }));
-        const st = await benchRunner(fallbacks.get(m)!, inputs, streams, f.requests);
-        timings.push({ module: m, meanMs: st.mean, p99Ms: st.p99, source: 'ort-cpu fallback', samples: st.samples });
+      for (const s of shapes.filter((x) => fallbacks.has(x.module))) {
+        const inputs = s.inputs.map((i) => ({ ...i, dtype: manifest.modules[s.module]!.inputs[i.name]!.dtype }));
+        const st = await benchRunner(fallbacks.get(s.module)!, inputs, streams, Math.max(1, Math.ceil(f.requests / streams)));
+        timings.push({ module: s.stage, meanMs: st.mean, p99Ms: st.p99, source: 'ort-cpu fallback', samples: st.samples });
         record(timings.at(-1)!);
       }
       return timings;
     };
-    // The style encoder runs once per new voice (then cached), so it is timed once, for the table's note.
-    const styleRuns: TrtLevel['runs'] = [];
-    const style = await measure(1, null, 1, ['style_encoder'], styleRuns);
-    styleRun = styleRuns[0]!;
+    // Conditioning-only stages (a style encoder …) run once per new voice/speaker/prompt: timed once, for the table's note.
+    const cachedTimings = await measure(1, cachedShapes, 1, 'cached', cachedRuns);
     for (const streams of f.streams) {
       const runs: TrtLevel['runs'] = [];
-      const parts = [{ count: 1, modules: style }];
-      for (const [n, count] of lengths) parts.push({ count, modules: await measure(streams, n, count, MODULES.filter((m) => m !== 'style_encoder'), runs) });
-      const c = combineTimings(parts, host.stages, ['style_encoder']);
+      const parts = [{ count: 1, modules: cachedTimings }];
+      for (const [i, g] of groups.entries()) parts.push({ count: g.count, modules: await measure(streams, g.shapes, g.count, `g${i}`, runs) });
+      const c = combineTimings(parts, host, [...cached]);
       // The objective is judged on the estimate when every stage has per-call samples, else on the P99 sum.
       const p99 = c.p99EstimateMs ?? c.p99Ms;
       sweep.push({ streams, ...c, meetsSlo: p99 != null && p99 <= f.slo, runs });
@@ -227,10 +298,10 @@ async function benchTrt(loaded: LoadedProfile, manifest: ModelManifest, text: st
   } finally {
     await Promise.all([...fallbacks.values()].map((r) => r.close()));
   }
-  const phonemes = host.split?.phonemes ?? host.parts[0]!;
-  const baseline = opts.baseline === 'pytorch' ? await pytorchBaseline(manifest, phonemes, 'cuda', f) : null;
+  const baseline = opts.baseline === 'pytorch' ? await pytorchBaseline(manifest, probe, conditioning, 'cuda', f) : null;
   const first = sweep[0]!;
-  const measured = first.stages.map((s) => (s.stage === 'style_encoder' ? { stage: 'style_encoder (cached)', mean: 0, p99: 0 } : { stage: s.stage, mean: s.meanMs, p99: s.p99Ms }));
+  const measured = first.stages.map((s) => (cached.has(s.stage) ? { stage: `${s.stage} (cached)`, mean: 0, p99: 0 } : { stage: s.stage, mean: s.meanMs, p99: s.p99Ms }));
+  const firstRun = Object.fromEntries(cachedRuns.filter((r) => r.meanMs != null).map((r) => [r.module, r.meanMs!]));
   return {
     profile: p.name,
     backend: 'trt',
@@ -238,13 +309,14 @@ async function benchTrt(loaded: LoadedProfile, manifest: ModelManifest, text: st
     trtexec: exe,
     textSeconds: f.seconds,
     text,
-    phonemes,
-    parts: host.parts,
-    maxTextLen,
+    phonemes: probe.split?.phonemes ?? probe.phonemes,
+    parts: probe.parts.map((x) => x.phonemes),
+    maxTextLen: model.maxTextLen,
     sloP99Ms: f.slo,
-    host: host.stages.map(({ samples: _, ...h }) => h),
-    stages: stageRows(measured, baseline, styleRun.meanMs != null ? { ms: styleRun.meanMs, logMel: false } : null),
-    styleEncoder: styleRun,
+    host: host.map(({ samples: _, ...h }) => h),
+    // in pipeline order (the probe request's), the stages that were timed
+    stages: stageRows(probe.stages.map((s) => s.stage).filter((s) => first.stages.some((x) => x.stage === s)), measured, baseline, firstRun),
+    cachedStages: cachedRuns,
     sweep,
     maxStreamsWithinSlo: Math.max(0, ...sweep.filter((s) => s.meetsSlo).map((s) => s.streams)),
     baseline,
@@ -260,12 +332,77 @@ async function benchTrt(loaded: LoadedProfile, manifest: ModelManifest, text: st
   };
 }
 
-/** PyTorch eager on the same amount of text (python3 -m emovoice_ref.bench); null with a warning when it cannot run. */
-async function pytorchBaseline(manifest: ModelManifest, phonemes: number, device: 'cpu' | 'cuda', f: Flags): Promise<Baseline | null> {
-  const args = ['-m', 'emovoice_ref.bench', '--model', resolve(manifest.dir), '--text-len', String(phonemes), '--device', device, '--repeats', String(f.requests)];
-  args.push('--streams', f.streams.join(','), '--slo-p99-ms', String(f.slo), '--json');
-  const py = await execa('python3', args, { cwd: resolve(ROOT, 'reference'), reject: false });
-  if (py.exitCode === 0) return JSON.parse(py.stdout) as Baseline;
-  log(`warning: PyTorch baseline not run (${py.stderr.trim().split('\n').pop() || `python3 exit ${py.exitCode}`}); fix: pip install -r reference/requirements.txt${device === 'cuda' ? ' (with CUDA)' : ''}, or --baseline none`);
-  return null;
+/** What a baseline process prints (docs/bench-baseline.md): raw latencies, so both sides get the same statistics. */
+interface BaselineOutput {
+  device: string;
+  torch?: string;
+  latencies_ms: number[];
+  stages_ms: Record<string, number[]>;
+  sweep?: { streams: number; latencies_ms: number[]; wall_s: number }[];
+  peak_rss_mib?: number;
+  peak_gpu_mib?: number | null;
+  audio_seconds: number;
+  phonemes: number;
+}
+
+/**
+ * PyTorch eager on exactly our request (the manifest's `baseline:` Python module): the same token ids in
+ * the same parts, the same conditioning; null with a warning when it cannot run.
+ */
+async function pytorchBaseline(m: ModelManifest, ours: Pick<TextResult, 'frontend'>, conditioning: RequestConditioning, device: 'cpu' | 'cuda', f: Flags): Promise<Baseline | null> {
+  if (!m.baseline) {
+    log(`warning: no PyTorch baseline: the model's manifest names none (baseline: { python: <module> }); --baseline none hides this`);
+    return null;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'emovoice-baseline-'));
+  const cond: Record<string, unknown> = {};
+  for (const [flag, v] of Object.entries(conditioning)) {
+    if (v && typeof v === 'object') {
+      // at the model's rate, resampled here as our pipeline does, so both sides hear the same voice
+      const x = v.sampleRate === m.audio.sample_rate ? v.samples : resample(v.samples, v.sampleRate, m.audio.sample_rate);
+      const file = join(dir, `${flag}.npy`);
+      await writeFile(file, encodeNpy({ dtype: 'float32', shape: [x.length], data: x }));
+      cond[flag] = { npy: file, sample_rate: m.audio.sample_rate };
+    } else if (v !== undefined) cond[flag] = v;
+  }
+  const request = {
+    model: m.dir,
+    device,
+    parts: ours.frontend.sentences.map((s) => [...s.ids]),
+    texts: ours.frontend.sentences.map((s) => s.text),
+    conditioning: cond,
+    warmup: f.warmup,
+    requests: f.requests,
+    streams: f.streams,
+  };
+  const reqFile = join(dir, 'request.json');
+  await writeFile(reqFile, JSON.stringify(request));
+  const py = await execa('python3', ['-m', m.baseline.python, '--request', reqFile], {
+    cwd: m.baseline.cwd ?? m.dir,
+    env: { PYTHONPATH: [REFERENCE_DIR, process.env.PYTHONPATH].filter(Boolean).join(delimiter) },
+    reject: false,
+  });
+  if (py.exitCode !== 0) {
+    log(`warning: PyTorch baseline not run (${py.stderr.trim().split('\n').pop() || `python3 exit ${py.exitCode}`}); fix: pip install -r reference/requirements.txt${device === 'cuda' ? ' (with CUDA)' : ''}, or --baseline none`);
+    return null;
+  }
+  const o = JSON.parse(py.stdout) as BaselineOutput;
+  const sweep = (o.sweep ?? []).map((s) => {
+    const latency = stats(s.latencies_ms);
+    return { streams: s.streams, latency, throughputRps: s.latencies_ms.length / s.wall_s, meetsSlo: latency.p99 <= f.slo };
+  });
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  return {
+    device: o.device,
+    ...(o.torch && { torch: o.torch }),
+    stages: Object.fromEntries(Object.entries(o.stages_ms).map(([k, xs]) => [k, mean(xs)])),
+    latency: stats(o.latencies_ms),
+    warmup: f.warmup,
+    sweep,
+    maxStreamsWithinSlo: Math.max(0, ...sweep.filter((s) => s.meetsSlo).map((s) => s.streams)),
+    ...(o.peak_rss_mib !== undefined && { peakRssMiB: o.peak_rss_mib }),
+    peakGpuMiB: o.peak_gpu_mib ?? null,
+    phonemes: o.phonemes,
+    audioSeconds: o.audio_seconds,
+  };
 }

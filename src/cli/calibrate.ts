@@ -9,10 +9,13 @@ import { formatCalibrationCache } from '../calibrate/cache.ts';
 import { StatisticsCollector } from '../calibrate/histogram.ts';
 import { insertQdq, quantizableNodes } from '../calibrate/quantize.ts';
 import { RANGE_METHODS, computeRanges, type RangeMethod } from '../calibrate/ranges.ts';
-import { measureQuality, speechInputs, SUPPORTED, type Quality, type Upstream } from '../calibrate/run.ts';
+import { calibrationInputs, dataMode, measureQuality, qualityScore, qualityText, type Quality } from '../calibrate/run.ts';
 import { UserError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/files.ts';
-import { loadModelManifest } from '../model/manifest.ts';
+import { loadModelManifest, moduleOrder } from '../model/manifest.ts';
+import { Pipeline } from '../pipeline/executor.ts';
+import { openModel } from '../pipeline/model.ts';
+import { makeRunners } from '../synth/runners.ts';
 import { decodeOnnxModel, encodeOnnxModel } from '../model/onnx.ts';
 import { loadProfile } from '../profile/load.ts';
 import { exposeIntermediates } from '../runtime/expose.ts';
@@ -41,7 +44,7 @@ export function register(program: Command): void {
   program
     .command('calibrate')
     .description('INT8 calibration on real recorded speech: TensorRT calibration cache + QDQ ONNX model + quality on held-out speech')
-    .argument('<module>', `module to calibrate (${SUPPORTED.join(', ')})`)
+    .argument('<module>', "module to calibrate (any module of the profile's model; the seed's advice: start with the vocoder)")
     .option('--profile <name|path>', 'profile naming the model', 'a10g-int8')
     .option('--data <dir|manifest>', 'real speech: a speech manifest or a folder of WAVs', 'calibration/speech.yaml')
     .option('--method <m>', `range algorithm: ${RANGE_METHODS.join('|')}`, 'entropy')
@@ -55,9 +58,6 @@ export function register(program: Command): void {
     .option('--set <key=value>', 'override a profile value (repeatable)', collect)
     .option('--json', 'print a JSON report')
     .action(async (module: string, opts: Opts) => {
-      if (!(SUPPORTED as readonly string[]).includes(module)) {
-        throw new UserError(`calibration of "${module}" is not supported yet`, { hint: `calibrate one of: ${SUPPORTED.join(', ')} (the seed's advice: start with the vocoder)` });
-      }
       if (!(RANGE_METHODS as readonly string[]).includes(opts.method)) {
         throw new UserError(`unknown method "${opts.method}"`, { hint: `use one of: ${RANGE_METHODS.join(', ')}` });
       }
@@ -67,18 +67,24 @@ export function register(program: Command): void {
       }
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const manifest = await loadModelManifest(loaded.profile.model);
+      if (!manifest.modules[module]) {
+        throw new UserError(`calibration of "${module}": the model has no such module`, { place: { file: manifest.path, path: 'modules' }, hint: `calibrate one of: ${moduleOrder(manifest).join(', ')} (the seed's advice: start with the vocoder)` });
+      }
       const onnx = manifest.modules[module]!.file;
-      const mel = melConfigFromManifest(manifest.audio, manifest.path);
+      const kinds = Object.fromEntries(Object.entries(manifest.modules[module]!.outputs).map(([k, t]) => [k, t.kind]));
+      const mode = dataMode(manifest, module);
+      const mel = mode === 'speech' ? melConfigFromManifest(manifest.audio, manifest.path) : undefined;
       const exe = opts.trtVersion ? null : await findTrtexec().catch(() => null);
       const trtVersion = opts.trtVersion ?? (exe ? (await detectTensorRt(exe)).version : '10.0.0');
 
-      // text-side modules get their inputs from the fp32 upstream modules (real speech + its transcript)
-      let upstream: Upstream | undefined;
-      if (['text_encoder', 'acoustic_encoder', 'acoustic_decoder'].includes(module)) {
-        const [style, text, acoustic] = ['style_encoder', 'text_encoder', 'acoustic_encoder'].map((m) => new OrtRunner(manifest.modules[m]!.file));
-        await Promise.all([style!.load(), text!.load(), acoustic!.load()]);
-        upstream = { symbols: manifest.symbols, lengthRegulator: manifest.lengthRegulator, style: style!, text: text!, acoustic: acoustic! };
+      // modules fed through the graph get their inputs from the fp32 upstream stages (real transcripts, real voices)
+      let pipeline: Pipeline | undefined;
+      if (mode === 'pipeline') {
+        const runners = makeRunners(manifest, 'ort');
+        await Promise.all(Object.values(runners).map((r) => r.load()));
+        pipeline = new Pipeline(await openModel(manifest, loaded.profile.serving), runners);
       }
+      const realInputs = (split: 'calibration' | 'heldout', maxInputs: number) => calibrationInputs({ manifest, module, source, split, mel, maxInputs, pipeline });
       // 1. statistics: one streaming pass over real speech, every float tensor exposed
       const original = await readFile(onnx);
       const exposed = await exposeIntermediates(original, onnx);
@@ -89,7 +95,7 @@ export function register(program: Command): void {
       let inputs = 0;
       let seconds = 0;
       const seen = new Set<string>();
-      for await (const { clip, feeds } of speechInputs({ module, source, split: 'calibration', mel, limits: manifest.limits, maxClips: Number(opts.samples), upstream })) {
+      for await (const { clip, feeds } of realInputs('calibration', Number(opts.samples))) {
         if (!seen.has(clip.id)) {
           seen.add(clip.id);
           seconds += clip.samples.length / clip.sampleRate;
@@ -110,7 +116,7 @@ export function register(program: Command): void {
 
       // 3. held-out real speech for quality
       const held: TensorMap[] = [];
-      for await (const { feeds } of speechInputs({ module, source, split: 'heldout', mel, limits: manifest.limits, maxClips: Number(opts.heldout), upstream })) held.push(feeds);
+      for await (const { feeds } of realInputs('heldout', Number(opts.heldout))) held.push(feeds);
       const fp32 = new OrtRunner(onnx);
       await fp32.load();
       const qdqRunner = async (exclude: Set<string>) => {
@@ -128,12 +134,10 @@ export function register(program: Command): void {
       const ranked: { layer: string; opType: string; quality: Quality }[] = [];
       for (const n of [...all].sort((a, b) => b.weightBytes - a.weightBytes).slice(0, Number(opts.sensitivity))) {
         const only = await qdqRunner(new Set(all.map((x) => x.name).filter((x) => x !== n.name)));
-        ranked.push({ layer: n.name, opType: n.opType, quality: await measureQuality(module, fp32, only.r, probe) });
+        ranked.push({ layer: n.name, opType: n.opType, quality: await measureQuality(kinds, fp32, only.r, probe) });
         await only.r.close();
       }
-      const score = (q: Quality) =>
-        q.snrDb ?? (q.mcdDb !== undefined ? -q.mcdDb : q.cosine !== undefined ? -10 * Math.log10(Math.max(1e-12, 1 - q.cosine)) : 0);
-      ranked.sort((a, b) => score(a.quality) - score(b.quality));
+      ranked.sort((a, b) => qualityScore(a.quality) - qualityScore(b.quality));
       // layers the profile already pins to a float precision stay unquantized too
       const pinned = Object.keys(loaded.profile.modules?.[module]?.layer_precisions ?? {});
       const keep = new Set([...ranked.slice(0, Number(opts.keepFp16)).map((r) => r.layer), ...pinned]);
@@ -141,12 +145,13 @@ export function register(program: Command): void {
       const final = await qdqRunner(keep);
       const qdqPath = resolve(opts.out, `${module}.qdq.onnx`);
       await writeFileAtomic(qdqPath, final.bytes);
-      const quality = await measureQuality(module, fp32, final.r, held);
-      await Promise.all([fp32.close(), final.r.close(), upstream?.style.close(), upstream?.text.close(), upstream?.acoustic.close()]);
+      const quality = await measureQuality(kinds, fp32, final.r, held);
+      await Promise.all([fp32.close(), final.r.close(), ...Object.values(pipeline?.runners ?? {}).map((r) => r.close()), pipeline?.model.close()]);
 
       const report = {
         module,
         model: onnx,
+        inputsFrom: mode === 'speech' ? 'log-mel of real recordings' : 'the fp32 graph run on real transcripts (and recordings as reference audio)',
         method: opts.method,
         data: source,
         calibration: { inputs, speechSeconds: seconds, tensors: amax.size, seconds: statsSeconds, speechSecondsPerSecond: seconds / statsSeconds },
@@ -168,14 +173,9 @@ export function register(program: Command): void {
           `calibrated ${module} on ${inputs} inputs (${seconds.toFixed(1)} s of real speech) in ${statsSeconds.toFixed(1)} s — ${amax.size} tensors, method ${opts.method}`,
           `  cache       ${cachePath} (TRT ${trtVersion}, EntropyCalibration2 format)`,
           `  QDQ model   ${qdqPath} (${final.nodes.length} layers quantized${keep.size ? `, ${keep.size} kept in float: ${[...keep].join(', ')}` : ''})`,
-          `quality on ${held.length} held-out inputs (INT8 QDQ vs fp32, ONNX Runtime):` +
-            (module === 'vocoder'
-              ? ` SNR ${f(quality.snrDb)} dB, LSD ${f(quality.lsdDb, 3)} dB`
-              : module === 'acoustic_decoder'
-                ? ` mel-cepstral distortion ${f(quality.mcdDb, 3)} dB`
-                : ` cosine ${f(quality.cosine, 6)}`),
+          `quality on ${held.length} held-out inputs (INT8 QDQ vs fp32, ONNX Runtime): ${qualityText(quality, f)}`,
           'most sensitive layers (quantized alone):',
-          ...ranked.slice(0, 5).map((r) => `  ${r.layer.padEnd(40)} ${r.opType.padEnd(14)} ${module === 'vocoder' ? `SNR ${f(r.quality.snrDb)} dB` : module === 'acoustic_decoder' ? `MCD ${f(r.quality.mcdDb, 3)} dB` : `cos ${f(r.quality.cosine, 6)}`}`),
+          ...ranked.slice(0, 5).map((r) => `  ${r.layer.padEnd(40)} ${r.opType.padEnd(14)} ${qualityText(r.quality, f)}`),
           `suggestion: keep ${report.suggestion.join(', ')} in FP16 (--keep-fp16 ${Math.min(3, ranked.length)}, or modules.${module}.layer_precisions in the profile)`,
         ].join('\n') + '\n',
       );

@@ -26,6 +26,9 @@ const commands: Loader[] = [
   () => import('./bench.ts'),
   () => import('./package.ts'),
   () => import('./calibrate.ts'),
+  () => import('./phonemize.ts'),
+  () => import('./models.ts'),
+  () => import('./migrate.ts'),
 ];
 
 export async function main(argv: string[]): Promise<number> {

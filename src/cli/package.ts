@@ -73,8 +73,9 @@ export function register(program: Command): void {
         await writeFile(join(orch, 'config.pbtxt'), orchestratorConfig(manifest, plan));
         await writeFile(join(orch, '1', 'model.py'), await readFile(ORCHESTRATOR));
         await writeFile(join(orch, '1', 'frontend.mjs'), await bundleFrontend());
-        await writeFile(join(orch, '1', 'symbols.json'), JSON.stringify(manifest.symbols) + '\n');
-        if (manifest.emotions.file) await copyFile(manifest.emotions.file, join(orch, '1', 'emotions.npz'));
+        await writeFile(join(orch, '1', 'frontend.json'), JSON.stringify({ name: manifest.frontend.name, section: manifest.frontend.section, symbols: manifest.frontend.symbols }) + '\n');
+        const emotions = Object.values(manifest.conditioning).find((c) => c.kind === 'label' && c.table);
+        if (emotions?.table) await copyFile(emotions.table, join(orch, '1', 'emotions.npz'));
       });
       const n = Object.keys(manifest.modules).length;
       log(

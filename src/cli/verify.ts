@@ -6,12 +6,11 @@ import { join } from 'node:path';
 import { formatJUnit, formatNumber } from '../compare/report.ts';
 import type { Tolerances } from '../compare/compare.ts';
 import { UserError } from '../core/errors.ts';
-import { loadModelManifest } from '../model/manifest.ts';
+import { loadModelManifest, moduleOrder } from '../model/manifest.ts';
 import { loadProfile } from '../profile/load.ts';
 import { readNpz } from '../tensor/io.ts';
 import { findTrtexec } from '../trtexec/find.ts';
-import { makeRunners } from '../synth/model.ts';
-import { MODULES, type ModuleName } from '../synth/pipeline.ts';
+import { makeRunners } from '../synth/runners.ts';
 import { firstDeparture } from '../verify/debug-layers.ts';
 import { DEFAULT_TOLERANCES, caseName, splitCase, verifyCase, type CaseResult } from '../verify/verify.ts';
 import { CONFIGS_DIR, backendOf, collect, log } from './common.ts';
@@ -47,9 +46,10 @@ export function register(program: Command): void {
         trtexec: backend === 'trt' ? await findTrtexec() : null,
         onFallback: (e) => log(`warning: ${e.runner} failed (${e.reason}); this module was verified on the CPU backend instead`),
       });
-      const modules = (opts.module ?? [...MODULES]) as ModuleName[];
+      const all = moduleOrder(manifest);
+      const modules = opts.module ?? all;
       for (const m of modules) {
-        if (!MODULES.includes(m)) throw new UserError(`unknown module "${m}"`, { hint: `use one of: ${MODULES.join(', ')}` });
+        if (!all.includes(m)) throw new UserError(`unknown module "${m}"`, { place: { file: manifest.path, path: 'modules' }, hint: `this model's modules: ${all.join(', ')}` });
       }
       const results: CaseResult[] = [];
       const debug: unknown[] = [];
@@ -67,11 +67,12 @@ export function register(program: Command): void {
               hint: 're-export the model with its references (emovoice export)',
             });
           }
-          await runners[name].load();
+          await runners[name]!.load();
           for (const f of files) {
             const all = await readNpz(join(dir, f));
             const { inputs, expected } = splitCase(all, Object.keys(mod.inputs), Object.keys(mod.outputs));
-            const r = await verifyCase(runners[name], { module: name, case: caseName(f), file: join(dir, f), inputs, expected }, tolerances);
+            const kinds = Object.fromEntries(Object.entries(mod.outputs).map(([k, t]) => [k, t.kind ?? 'generic']));
+            const r = await verifyCase(runners[name]!, { module: name, case: caseName(f), file: join(dir, f), inputs, expected }, tolerances, kinds);
             results.push(r);
             if (!opts.json) printCase(r);
           }

@@ -74,7 +74,7 @@ export interface FrontendDef {
 export interface PortSpec {
   name: string;
   dtype: string | 'any' | 'text';
-  /** Input only: may be absent (the step decides what to do). */
+  /** May be absent (an input the step can do without; an output it gives only when that input came). */
   optional?: boolean;
 }
 
@@ -104,4 +104,8 @@ export interface FamilyDef {
   description: string;
   frontends?: FrontendDef[];
   steps?: HostStepDef[];
+  /** Older manifest formats this family owns: format string → data in format 2 (pure). */
+  migrations?: Record<string, (data: Record<string, unknown>) => Record<string, unknown>>;
+  /** The sentence bench speaks when the manifest gives no frontend.sample_text. */
+  sampleText?: string;
 }

@@ -4,7 +4,7 @@
 // data and returns every problem at once (one UserError each, with its place and a fix).
 import { existsSync } from 'node:fs';
 import { UserError } from '../core/errors.ts';
-import type { ModelManifest } from '../model/manifest.ts';
+import { textDim, type ModelManifest } from '../model/manifest.ts';
 import type { OnnxInfo } from '../model/onnx.ts';
 import type { LoadedProfile } from './load.ts';
 
@@ -100,23 +100,41 @@ export function validateProfile(
     }
     void mod;
   }
-  if (trt) crossModule(p, loaded, err);
+  if (trt) crossModule(p, manifest, err);
   return errs;
 }
 
-/** The engines form one pipeline: a sentence the serving limits let through must fit every engine. */
-function crossModule(p: LoadedProfile['profile'], loaded: LoadedProfile, err: (path: (string | number)[], msg: string, hint: string) => void): void {
+/**
+ * The engines form one pipeline (the manifest's graph): a sentence the serving limits let through must
+ * fit every engine that reads the frontend's ids, and engines whose inputs share a symbolic dim (the
+ * frames a decoder makes and a vocoder takes) must accept the same largest size of it.
+ */
+function crossModule(p: LoadedProfile['profile'], manifest: ModelManifest, err: (path: (string | number)[], msg: string, hint: string) => void): void {
   const maxText = p.serving?.max_text_len;
-  const textInputs: [string, string][] = [['text_encoder', 'phoneme_ids'], ['acoustic_encoder', 'text_hidden']];
-  for (const [m, input] of textInputs) {
-    const max = p.modules?.[m]?.shapes?.[input]?.max?.[1];
-    if (maxText !== undefined && max !== undefined && max < maxText) {
-      err(['modules', m, 'shapes', input, 'max'], `${m}.${input}.max[1] = ${max} is below serving.max_text_len ${maxText}: sentences the server lets through would not fit the engine`, `raise it to ${maxText}, or lower serving.max_text_len`);
+  const text = textDim(manifest);
+  // every engine input with a symbolic dim past the batch: [module, input, axis, dim, profile max]
+  const uses: { m: string; input: string; axis: number; dim: string; max: number }[] = [];
+  for (const [m, mod] of Object.entries(manifest.modules)) {
+    if (!mod.engine) continue;
+    for (const [input, t] of Object.entries(mod.inputs)) {
+      t.dims.forEach((d, axis) => {
+        const max = p.modules?.[m]?.shapes?.[input]?.max?.[axis];
+        if (axis > 0 && typeof d === 'string' && max !== undefined) uses.push({ m, input, axis, dim: d, max });
+      });
     }
   }
-  const frames = p.modules?.acoustic_decoder?.shapes?.frame_hidden?.max?.[1];
-  const vocFrames = p.modules?.vocoder?.shapes?.mel?.max?.[2];
-  if (frames !== undefined && vocFrames !== undefined && vocFrames < frames) {
-    err(['modules', 'vocoder', 'shapes', 'mel', 'max'], `vocoder.mel.max[2] = ${vocFrames} frames is below acoustic_decoder.frame_hidden.max[1] = ${frames}: the decoder can make mel the vocoder cannot take`, `set both to the same number of frames`);
+  for (const u of uses) {
+    if (u.dim === text && maxText !== undefined && u.max < maxText) {
+      err(['modules', u.m, 'shapes', u.input, 'max'], `${u.m}.${u.input}.max[${u.axis}] = ${u.max} is below serving.max_text_len ${maxText}: sentences the server lets through would not fit the engine`, `raise it to ${maxText}, or lower serving.max_text_len`);
+    }
+  }
+  for (const dim of new Set(uses.map((u) => u.dim))) {
+    const same = uses.filter((u) => u.dim === dim);
+    const top = same.reduce((a, b) => (b.max > a.max ? b : a));
+    for (const u of same) {
+      if (u.max < top.max) {
+        err(['modules', u.m, 'shapes', u.input, 'max'], `${u.m}.${u.input}.max[${u.axis}] = ${u.max} is below ${top.m}.${top.input}.max[${top.axis}] = ${top.max} (both are ${dim}): ${top.m} takes ${dim} that ${u.m} cannot`, `set both to the same ${dim}`);
+      }
+    }
   }
 }

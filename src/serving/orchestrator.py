@@ -197,7 +197,7 @@ class TritonPythonModel:
             with np.load(emo_file) as data:
                 self.emotions = {k: data[k].astype(np.float32) for k in data.files}
         node = p.get("node", "node")
-        self.frontend = Frontend([node, os.path.join(here, "frontend.mjs"), "--symbols", os.path.join(here, "symbols.json")],
+        self.frontend = Frontend([node, os.path.join(here, "frontend.mjs"), "--frontend", os.path.join(here, "frontend.json")],
                                  self.max_text_len)
         try:
             self.frontend(".")  # start it now: a missing Node shows at load time, not at the first request

@@ -34,7 +34,7 @@ export interface ServingPlan {
 /** Serving parameters from the profile: pure, so tests can check every rule. */
 export function servingPlan(
   profile: Pick<Profile, 'modules' | 'serving'>,
-  manifest: Pick<ModelManifest, 'modules' | 'limits'>,
+  manifest: Pick<ModelManifest, 'modules' | 'limits' | 'graph' | 'frontend'>,
   o: { instances?: number; cpuInstances?: number; orchestratorInstances?: number; cpuFallback?: boolean } = {},
 ): ServingPlan {
   const s = profile.serving ?? {};
@@ -119,12 +119,14 @@ const io = (name: string, type: string, dims: string, optional = true) =>
 
 export function orchestratorConfig(manifest: ModelManifest, plan: ServingPlan): string {
   const mel = manifest.audio.mel as Record<string, number | string>;
+  const refSeconds = Object.values(manifest.conditioning).find((c) => c.kind === 'audio')?.seconds ?? { min: 0, max: 0 };
+  const durations = (manifest.graph.find((s) => s.step === 'repeat')?.params.durations ?? {}) as Record<string, unknown>;
   const params: [string, string | number][] = [
     ['sample_rate', manifest.audio.sample_rate],
     ['n_fft', mel.n_fft!], ['hop', mel.hop!], ['win_length', mel.win_length ?? mel.n_fft!], ['n_mels', mel.n_mels!],
     ['fmin', mel.fmin ?? 0], ['fmax', mel.fmax ?? manifest.audio.sample_rate / 2], ['clamp_min', mel.clamp_min ?? 1e-5], ['log_base', mel.log_base ?? 'e'],
-    ['ref_seconds_min', manifest.audio.ref_seconds.min], ['ref_seconds_max', manifest.audio.ref_seconds.max],
-    ['max_frames_per_phoneme', manifest.lengthRegulator.maxFramesPerPhoneme], ['min_frames', manifest.lengthRegulator.minFrames],
+    ['ref_seconds_min', refSeconds.min], ['ref_seconds_max', refSeconds.max],
+    ['max_frames_per_phoneme', Number(durations.max ?? 50)], ['min_frames', Number(durations.min ?? 1)],
     ['max_text_len', plan.maxTextLen], ['max_mel_frames', plan.maxMelFrames],
     ['timeout_ms', plan.timeoutMs], ['cpu_fallback', plan.cpuFallback ? 'true' : 'false'], ['engine_retry_s', 30],
     ['cache_size', 1024], ['node', 'node'],

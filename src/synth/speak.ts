@@ -1,27 +1,20 @@
-// Text in, audio out: the text frontend (timed as the "frontend" stage), the serving limit on
-// phonemes per sentence (text over serving.max_text_len is split at sentence/clause boundaries,
-// never truncated), then the pipeline once per part. `emovoice synth` and `emovoice bench` both
-// serve requests through this, so what bench measures is what synth does.
+// Text in, audio out: the family's frontend (timed as the "frontend" stage; text over the served limit
+// is split at sentence/clause boundaries, never truncated), then the pipeline once per sentence with
+// the request's conditioning. `emovoice synth` and `emovoice bench` both serve requests through this,
+// so what bench measures is what synth does.
 import type { Place } from '../core/errors.ts';
 import { formatProblem } from '../core/errors.ts';
-import { splitSentences, textToPhonemes, type Language, type Phonemes } from '../text/frontend.ts';
-import type { Pipeline, ReferenceAudio, StageTiming, SynthResult } from './pipeline.ts';
+import { resolveConditioning, type RequestConditioning } from '../pipeline/conditioning.ts';
+import type { Pipeline, StageTiming, SynthResult } from '../pipeline/executor.ts';
+import type { FrontendResult, SplitInfo } from '../pipeline/types.ts';
+
+export type { SplitInfo } from '../pipeline/types.ts';
 
 export interface TextRequest {
   text: string;
-  /** The model's symbol table (manifest `symbols:`). */
-  symbols: string[];
-  reference: ReferenceAudio;
-  emotion?: string;
-  emotionReference?: ReferenceAudio;
-  language?: Language;
-}
-
-/** Text longer than the limit: how long it was and how many parts it was spoken in. */
-export interface SplitInfo {
-  phonemes: number;
-  limit: number;
-  parts: number;
+  /** Conditioning by flag (ref, emotion, speaker, prompt …), as the manifest declares it. */
+  conditioning: RequestConditioning;
+  language?: string;
 }
 
 /** A whole text request: the parts' audio joined, their stages summed ("frontend" first). */
@@ -30,30 +23,18 @@ export interface TextResult extends Omit<SynthResult, 'intermediates' | 'warning
   split: SplitInfo | null;
   /** Frontend and pipeline warnings (unreadable characters, reference audio); not the split (see `split`). */
   warnings: string[];
-}
-
-/**
- * The frontend as served: text → phonemes, split into parts (`texts`) of at most `limit` phonemes when
- * longer. synth, bench and the Triton orchestrator's frontend process all go through this.
- */
-export function frontend(text: string, symbols: string[], limit: number, language?: Language): { texts: string[]; phonemes: Phonemes[]; split: SplitInfo | null } {
-  const opts = { symbols, language };
-  const whole = textToPhonemes(text, opts);
-  if (whole.ids.length <= limit) return { texts: [text], phonemes: [whole], split: null };
-  const texts = splitSentences(text, limit, symbols, { language, phonemes: whole.ids.length });
-  const phonemes = texts.map((t) => textToPhonemes(t, opts));
-  return { texts, phonemes, split: { phonemes: whole.ids.length, limit, parts: phonemes.length } };
+  /** What the frontend made of the text (sentences, tokens, ids). */
+  frontend: FrontendResult;
 }
 
 export async function synthesizeText(pipeline: Pipeline, req: TextRequest): Promise<TextResult> {
   const t0 = performance.now();
-  const { phonemes, split } = frontend(req.text, req.symbols, pipeline.model.maxTextLen, req.language);
+  const conditioning = resolveConditioning(pipeline.model, req.conditioning);
+  const fe = await pipeline.model.frontend.toIds(req.text, { limit: pipeline.model.maxTextLen, language: req.language });
   const frontendMs = performance.now() - t0;
-  const warnings = [...new Set(phonemes.flatMap((p) => p.warnings))];
+  const warnings = [...fe.warnings];
   const parts: SynthResult[] = [];
-  for (const ph of phonemes) {
-    parts.push(await pipeline.synthesize({ phonemeIds: ph.ids, reference: req.reference, emotion: req.emotion, emotionReference: req.emotionReference }));
-  }
+  for (const sentence of fe.sentences) parts.push(await pipeline.run({ sentence, conditioning }));
   const stages = mergeStages([[{ stage: 'frontend', ms: frontendMs }], ...parts.map((p) => p.stages)]);
   const n = parts.reduce((a, p) => a + p.waveform.length, 0);
   const waveform = new Float32Array(n);
@@ -76,15 +57,16 @@ export async function synthesizeText(pipeline: Pipeline, req: TextRequest): Prom
     phonemes: parts.reduce((a, p) => a + p.phonemes, 0),
     frames: parts.reduce((a, p) => a + p.frames, 0),
     parts,
-    split,
+    split: fe.split,
     cacheHit: parts.some((p) => p.cacheHit),
     warnings: [...new Set(warnings)],
+    frontend: fe,
   };
 }
 
 /**
  * Sum stage timings by name, in first-seen order; a stage fell back (or overran) if any of its calls
- * did. A cache hit ("style_encoder (cached)", 0 ms) folds into the stage itself when that also ran.
+ * did. A cache hit ("<stage> (cached)", 0 ms) folds into the stage itself when that also ran.
  */
 export function mergeStages(lists: StageTiming[][]): StageTiming[] {
   const out = new Map<string, StageTiming>();

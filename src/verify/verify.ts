@@ -31,24 +31,18 @@ export const DEFAULT_TOLERANCES: Record<string, Tolerances> = {
   int8: { rel_l2: 0.1, cosine_min: 0.99, snr_db_min: 15, lsd_db_max: 3, mcd_db_max: 2.0 },
 };
 
-export function kindOf(name: string): OutputKind {
-  if (name === 'waveform') return 'waveform';
-  if (name === 'mel') return 'mel';
-  return 'generic';
-}
-
 /** Split a reference npz into inputs and expected outputs by name. Pure. */
 export function splitCase(all: TensorMap, inputNames: string[], outputNames: string[]): { inputs: TensorMap; expected: TensorMap } {
   const pick = (names: string[]) => Object.fromEntries(names.filter((n) => all[n]).map((n) => [n, all[n]!]));
   return { inputs: pick(inputNames), expected: pick(outputNames) };
 }
 
-export async function verifyCase(runner: Runner, c: VerifyCase, tolerances: Tolerances): Promise<CaseResult> {
+/** `kinds`: output name → 'waveform' | 'mel' | 'generic' (the manifest's tensor kinds), which choose the metrics. */
+export async function verifyCase(runner: Runner, c: VerifyCase, tolerances: Tolerances, kinds: Record<string, OutputKind> = {}): Promise<CaseResult> {
   const t0 = performance.now();
   try {
     const outputs = await runner.infer(c.inputs, Object.keys(c.expected));
     const ms = performance.now() - t0;
-    const kinds = Object.fromEntries(Object.keys(c.expected).map((n) => [n, kindOf(n)]));
     const results = compareOutputs(outputs, c.expected, { tolerances, kinds });
     return { module: c.module, case: c.case, pass: results.every((r) => r.pass), ms, outputs: results };
   } catch (e) {

@@ -94,7 +94,8 @@ describe('validateProfile against the mini fixture model', () => {
   it('is pure: works from plain data, no files read', () => {
     const manifest = {
       path: '/m/manifest.yaml', dir: '/m', name: 'x', config: 'x', limits: { mel_len: 100 },
-      modules: { vocoder: { file: '/m/v.onnx', inputs: {}, outputs: {} } },
+      modules: { vocoder: { file: '/m/v.onnx', inputs: {}, outputs: {}, engine: true } },
+      graph: [], frontend: { output: 'ids' },
     } as unknown as ModelManifest;
     const infos = {
       vocoder: { path: '/m/v.onnx', inputs: [{ name: 'mel', dtype: 'float32', dims: ['batch', 80, 'mel_len'] }] } as unknown as OnnxInfo,
@@ -138,7 +139,7 @@ describe('cross-module checks: the engines form one pipeline', () => {
     expect(got).toEqual([
       'modules.text_encoder.shapes.phoneme_ids.max | text_encoder.phoneme_ids.max[1] = 128 is below serving.max_text_len 200: sentences the server lets through would not fit the engine',
       'modules.acoustic_encoder.shapes.text_hidden.max | acoustic_encoder.text_hidden.max[1] = 128 is below serving.max_text_len 200: sentences the server lets through would not fit the engine',
-      'modules.vocoder.shapes.mel.max | vocoder.mel.max[2] = 512 frames is below acoustic_decoder.frame_hidden.max[1] = 1024: the decoder can make mel the vocoder cannot take',
+      'modules.vocoder.shapes.mel.max | vocoder.mel.max[2] = 512 is below acoustic_decoder.frame_hidden.max[1] = 1024 (both are mel_len): acoustic_decoder takes mel_len that vocoder cannot',
     ]);
   });
   it('equal limits pass', async () => {

@@ -12,10 +12,12 @@ import { join, resolve } from 'node:path';
 import { encodeWav, parseWav } from '../../src/audio/wav.ts';
 import { loadModelManifest } from '../../src/model/manifest.ts';
 import { loadProfile } from '../../src/profile/load.ts';
-import { EmbeddingCache, Pipeline } from '../../src/synth/pipeline.ts';
-import { makeRunners, synthModel } from '../../src/synth/model.ts';
+import { Pipeline } from '../../src/pipeline/executor.ts';
+import { openModel } from '../../src/pipeline/model.ts';
+import { makeRunners } from '../../src/synth/runners.ts';
+import { synthesizeText } from '../../src/synth/speak.ts';
 import { readNpy } from '../../src/tensor/io.ts';
-import { splitSentences, textToPhonemes } from '../../src/text/frontend.ts';
+import { textToPhonemes } from '../../src/text/frontend.ts';
 
 const ROOT = resolve(__dirname, '../..');
 const ALSA = '/usr/share/sounds/alsa';
@@ -57,23 +59,14 @@ function relL2(a: Float32Array, b: Float32Array): number {
 async function tsSynth(text: string, emotion?: string): Promise<{ wave: Float32Array; sentences: number }> {
   const p = (await loadProfile('a10g-fp16', { configsDir: join(ROOT, 'configs') })).profile;
   const manifest = await loadModelManifest(p.model);
-  const model = await synthModel(manifest, p.serving);
+  const model = await openModel(manifest, p.serving);
   const runners = makeRunners(manifest, 'ort');
   await Promise.all(Object.values(runners).map((r) => r.load()));
-  const pipeline = new Pipeline(model, runners, new EmbeddingCache());
+  const pipeline = new Pipeline(model, runners);
   const wav = parseWav(await readFile(REF));
-  const reference = { samples: wav.samples, sampleRate: wav.sampleRate };
-  const parts: Float32Array[] = [];
-  const chunks = splitSentences(text, model.maxTextLen, manifest.symbols);
-  for (const c of chunks) parts.push((await pipeline.synthesize({ phonemeIds: textToPhonemes(c, { symbols: manifest.symbols }).ids, reference, emotion })).waveform);
-  await Promise.all(Object.values(runners).map((r) => r.close()));
-  const out = new Float32Array(parts.reduce((a, x) => a + x.length, 0));
-  let off = 0;
-  for (const x of parts) {
-    out.set(x, off);
-    off += x.length;
-  }
-  return { wave: out, sentences: chunks.length };
+  const r = await synthesizeText(pipeline, { text, conditioning: { ref: { samples: wav.samples, sampleRate: wav.sampleRate }, ...(emotion && { emotion }) } });
+  await Promise.all(Object.values(runners).map((x) => x.close()));
+  return { wave: r.waveform, sentences: r.parts.length };
 }
 
 const LONG = Array.from({ length: 10 }, (_, i) => `This is sentence number ${i + 1}, spoken clearly.`).join(' ') + ' 今天天气很好，我们去公园散步吧。';
@@ -211,7 +204,7 @@ describe.skipIf(!have || !existsSync(REF))('Triton orchestrator (stand-in pb_uti
   }, 60_000);
 
   it('without Node.js, TEXT requests get a clear error and PHONEME_IDS requests still work', async () => {
-    const ids = Array.from(textToPhonemes('Hello world', { symbols: (await loadModelManifest(join(ROOT, 'models/tiny/manifest.yaml'))).symbols }).ids);
+    const ids = Array.from(textToPhonemes('Hello world', { symbols: (await loadModelManifest(join(ROOT, 'models/tiny/manifest.yaml'))).frontend.symbols }).ids);
     const r = await run(
       [
         { name: 'text', inputs: { TEXT: 'Hello world', REF_WAV: REF } },

@@ -36,19 +36,19 @@ describe.skipIf(!haveSchema)('Triton model repository', () => {
     expect(orch).toMatch(/key: "max_text_len"\n  value: \{ string_value: "128" \}/);
     expect(orch).toMatch(/key: "timeout_ms"\n  value: \{ string_value: "2000" \}/);
     expect(orch).toMatch(/key: "max_mel_frames"\n  value: \{ string_value: "1024" \}/);
-    for (const f of ['model.py', 'frontend.mjs', 'symbols.json', 'emotions.npz']) expect(existsSync(join(dir, 'emovoice/1', f)), f).toBe(true);
+    for (const f of ['model.py', 'frontend.mjs', 'frontend.json', 'emotions.npz']) expect(existsSync(join(dir, 'emovoice/1', f)), f).toBe(true);
   });
 
   it('the bundled frontend runs on plain Node and gives the ids the CLI frontend gives', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ev-triton-'));
     await execa('node', [join(ROOT, 'bin/emovoice.js'), 'package', '--profile', 'a10g-fp16', '--triton', dir, '--allow-missing-engines'], { cwd: ROOT });
     const f = join(dir, 'emovoice/1');
-    const r = await execa('node', [join(f, 'frontend.mjs'), '--symbols', join(f, 'symbols.json')], {
+    const r = await execa('node', [join(f, 'frontend.mjs'), '--frontend', join(f, 'frontend.json')], {
       cwd: tmpdir(), // no node_modules in reach: the bundle must stand alone
       input: ['{"text": "Hello world, 你好世界"}', '{"text": "  "}', 'not json'].join('\n') + '\n',
     });
     const [ok, empty, bad] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    const symbols = JSON.parse(await readFile(join(f, 'symbols.json'), 'utf8'));
+    const { symbols } = JSON.parse(await readFile(join(f, 'frontend.json'), 'utf8'));
     expect(ok.sentences).toEqual([{ text: 'Hello world, 你好世界', ids: Array.from(textToPhonemes('Hello world, 你好世界', { symbols }).ids) }]);
     expect(empty.error).toMatch(/text is empty/);
     expect(bad.error).toMatch(/not valid JSON/);

@@ -3,9 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import { loadModelManifest } from '../../src/model/manifest.ts';
-import { makeRunners, synthModel } from '../../src/synth/model.ts';
-import { Pipeline } from '../../src/synth/pipeline.ts';
-import { frontend, mergeStages, splitWarning, synthesizeText } from '../../src/synth/speak.ts';
+import { Pipeline } from '../../src/pipeline/executor.ts';
+import { openModel } from '../../src/pipeline/model.ts';
+import { makeRunners } from '../../src/synth/runners.ts';
+import { mergeStages, splitWarning, synthesizeText } from '../../src/synth/speak.ts';
 import { readNpz } from '../../src/tensor/io.ts';
 import { textToPhonemes } from '../../src/text/frontend.ts';
 
@@ -17,12 +18,12 @@ describe('synthesizeText', async () => {
   const e2e = await readNpz(resolve(ROOT, 'models/tiny/refs/e2e/hello.npz'));
   const runners = makeRunners(manifest, 'ort');
   await Promise.all(Object.values(runners).map((r) => r.load()));
-  const reference = { samples: e2e.wav_ref!.data as Float32Array, sampleRate: 16000 };
-  const whole = textToPhonemes(TEXT, { symbols: manifest.symbols }).ids.length;
+  const conditioning = { ref: { samples: e2e.wav_ref!.data as Float32Array, sampleRate: 16000 }, emotion: 'neutral' };
+  const whole = textToPhonemes(TEXT, { symbols: manifest.frontend.symbols }).ids.length;
 
   it('within the limit: one part, the frontend timed first, audio of frames × hop samples', async () => {
-    const pipeline = new Pipeline(await synthModel(manifest, { max_text_len: 128 }), runners);
-    const r = await synthesizeText(pipeline, { text: TEXT, symbols: manifest.symbols, reference, emotion: 'neutral' });
+    const pipeline = new Pipeline(await openModel(manifest, { max_text_len: 128 }), runners);
+    const r = await synthesizeText(pipeline, { text: TEXT, conditioning });
     expect(r.split).toBeNull();
     expect(r.parts).toHaveLength(1);
     expect(r.phonemes).toBe(whole);
@@ -32,16 +33,18 @@ describe('synthesizeText', async () => {
 
   it('over the limit: split at sentence ends, every part spoken, each within the limit', async () => {
     const limit = Math.ceil(whole / 2);
-    const pipeline = new Pipeline(await synthModel(manifest, { max_text_len: limit }), runners);
-    const r = await synthesizeText(pipeline, { text: TEXT, symbols: manifest.symbols, reference, emotion: 'neutral' });
+    const model = await openModel(manifest, { max_text_len: limit });
+    const pipeline = new Pipeline(model, runners);
+    const r = await synthesizeText(pipeline, { text: TEXT, conditioning });
     expect(r.split).toEqual({ phonemes: whole, limit, parts: r.parts.length });
     expect(r.parts.length).toBeGreaterThan(1);
     for (const p of r.parts) expect(p.phonemes).toBeLessThanOrEqual(limit);
     expect(r.waveform.length).toBe(r.parts.reduce((a, p) => a + p.waveform.length, 0));
     // the cache hit of later parts folds into the style encoder's row
     expect(r.stages.map((s) => s.stage)).not.toContain('style_encoder (cached)');
-    const { phonemes } = frontend(TEXT, manifest.symbols, limit);
-    expect(phonemes.map((p) => p.ids.length)).toEqual(r.parts.map((p) => p.phonemes));
+    const fe = await model.frontend.toIds(TEXT, { limit });
+    expect(fe.sentences.map((p) => p.ids.length)).toEqual(r.parts.map((p) => p.phonemes));
+    expect(r.frontend.sentences.map((p) => p.text)).toEqual(fe.sentences.map((p) => p.text));
   });
 
   it('mergeStages sums by name and keeps the fallback marks', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationsFromLog, regulateLength, roundHalfEven } from '../../src/synth/length.ts';
+import { durationsFromLog, regulateLength, roundHalfEven } from '../../src/pipeline/steps/length.ts';
 
 describe('length regulation', () => {
   it('rounds half to even like torch.round', () => {
@@ -8,7 +8,7 @@ describe('length regulation', () => {
 
   it('turns log-durations into clamped frame counts', () => {
     const logD = new Float32Array([Math.log(1 + 3), Math.log(1 + 0.2), 10, Math.log(1 + 7)]);
-    const d = durationsFromLog(logD, { maxFramesPerPhoneme: 50, minFrames: 1 }, new Uint8Array([0, 0, 0, 1]));
+    const d = durationsFromLog(logD, { scale: 1, offset: 1, rounding: 'round_half_even', min: 1, max: 50 }, new Uint8Array([0, 0, 0, 1]));
     expect([...d]).toEqual([3, 1, 50, 0]);
   });
 

@@ -1,0 +1,69 @@
+// Opening a model for running: the manifest plus what its declaration needs at run time — the family
+// frontend, one host step per step stage (parameters checked), the label tables of its conditioning,
+// and per-stage facts the executor uses on every request (which conditioning a stage depends on).
+// Adapter (factories may read files or start a process); the manifest itself stays plain data.
+import { UserError } from '../core/errors.ts';
+import { conditioningDtype, servedTextLen, type ModelManifest } from '../model/manifest.ts';
+import { stageDependencies } from '../model/graph.ts';
+import { readNpz } from '../tensor/io.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { registry } from './registry.ts';
+import type { FactoryContext, Frontend, HostStep } from './types.ts';
+
+export interface OpenModel {
+  manifest: ModelManifest;
+  frontend: Frontend;
+  /** Stage index → its host step (step stages only). */
+  steps: Map<number, HostStep>;
+  /** Stage index → the sources it depends on ('text', 'frontend', 'conditioning:<name>'). */
+  deps: Map<number, Set<string>>;
+  /** Conditioning name → label → vector [1, dim] (label sources with a table). */
+  tables: Record<string, Record<string, Tensor>>;
+  /** Most ids per sentence (serving.max_text_len, else the model's limit). */
+  maxTextLen: number;
+  sampleRate: number;
+  /** Output samples per acoustic frame (audio.hop, else audio.mel.hop), for frame counts. */
+  hop: number;
+  close(): Promise<void>;
+}
+
+export async function openModel(m: ModelManifest, serving?: { max_text_len?: number }): Promise<OpenModel> {
+  const ctx = (path: (string | number)[]): FactoryContext => ({ manifestPath: m.path, dir: m.dir, audio: m.audio, place: m.locate(path) });
+  const fe = registry.frontend(m.frontend.name)!;
+  const frontend = await fe.create(m.frontend.section, m.frontend.symbols, ctx(['frontend']));
+  const steps = new Map<number, HostStep>();
+  for (const st of m.graph) {
+    if (!st.step) continue;
+    steps.set(st.index, await registry.step(st.step)!.create(st.params, ctx(['graph', st.index, 'params'])));
+  }
+  const tables: OpenModel['tables'] = {};
+  for (const c of Object.values(m.conditioning)) {
+    if (c.kind !== 'label' || !c.table || conditioningDtype(c) !== 'float32') continue;
+    const npz = await readNpz(c.table);
+    tables[c.name] = {};
+    for (const label of c.labels ?? []) {
+      const t = npz[label];
+      if (!t) {
+        throw new UserError(`label "${label}" has no vector in ${c.table}`, {
+          place: m.locate(['conditioning', c.name, 'labels']),
+          hint: 'add it to the table (re-export the model) or remove the label',
+        });
+      }
+      tables[c.name]![label] = { dtype: 'float32', shape: [1, t.data.length], data: t.data };
+    }
+  }
+  const hop = Number(m.audio.hop ?? (m.audio.mel as { hop?: number } | undefined)?.hop ?? 1);
+  return {
+    manifest: m,
+    frontend,
+    steps,
+    deps: stageDependencies(m.graph, m.graphInfo),
+    tables,
+    maxTextLen: servedTextLen(serving, m),
+    sampleRate: m.audio.sample_rate,
+    hop,
+    close: async () => {
+      await frontend.close?.();
+    },
+  };
+}
