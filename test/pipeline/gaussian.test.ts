@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import { UserError } from '../../src/core/errors.ts';
-import { durationsFromLog, EMOTIVOICE_DURATIONS, gaussianStep, gaussianUpsample, guardSilent, parseDurationRule } from '../../src/pipeline/steps/gaussian.ts';
+import { EMOTIVOICE_DURATIONS, gaussianStep, gaussianUpsample, guardSilent } from '../../src/pipeline/steps/gaussian.ts';
+import { durationsFromLog } from '../../src/pipeline/steps/length.ts';
 import type { FactoryContext } from '../../src/pipeline/types.ts';
 import { readNpy, readNpz } from '../../src/tensor/io.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
@@ -93,19 +94,18 @@ describe('gaussian step', () => {
       }
       throw new Error('accepted');
     };
-    for (const [p, msg] of [
-      [{ delta: 0 }, 'delta must be a positive number'],
-      [{ sigma: 1 }, 'sigma is not a gaussian parameter'],
-      [{ durations: { rounding: 'nearest' } }, 'durations.rounding must be one of'],
-      [{ durations: { min: -1 } }, 'durations.min must be'],
-      [{ durations: { min: 3, max: 2 } }, 'below durations.min'],
-      [{ durations: 'round' }, 'durations must be a mapping'],
+    for (const [p, msg, where] of [
+      [{ delta: 0 }, 'delta must be a positive number', 'params.delta'],
+      [{ sigma: 1 }, 'unknown parameter "sigma"', 'params.sigma'],
+      [{ durations: { rounding: 'nearest' } }, 'rounding must be one of', 'params.durations.rounding'],
+      [{ durations: { min: -1 } }, 'min must be a whole number', 'params.durations.min'],
+      [{ durations: { min: 3, max: 2 } }, 'durations.max (2) is below durations.min (3)', 'params.durations.max'],
+      [{ durations: 'round' }, 'durations must be a mapping', 'params.durations'],
     ] as const) {
       const e = await bad(p);
       expect(e).toBeInstanceOf(UserError);
       expect(e.message).toContain(msg);
-      expect(e.format()).toMatch(/^manifest\.yaml graph\[8\]\.params: .* \(fix: .+\)$/);
+      expect(e.format()).toMatch(new RegExp(`^manifest\\.yaml graph\\[8\\]\\.${where.replaceAll('.', '\\.')}: gaussian: .* \\(fix: .+\\)$`));
     }
-    expect(parseDurationRule(undefined, EMOTIVOICE_DURATIONS, ctx)).toBe(EMOTIVOICE_DURATIONS);
   });
 });

@@ -21,49 +21,14 @@
 // underflows them too). That makes it O(F · window · H) instead of O(F · T · H).
 import { UserError } from '../../core/errors.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
-import type { FactoryContext, HostStep, HostStepDef, ValueMap } from '../types.ts';
-
-export type Rounding = 'round_half_even' | 'round' | 'ceil' | 'floor';
-
-export interface DurationRule {
-  scale: number;
-  offset: number;
-  rounding: Rounding;
-  min: number;
-  max: number;
-}
+import type { FactoryContext, HostStepDef, ValueMap } from '../types.ts';
+import { durationsFromLog, ROUNDINGS, type DurationRule } from './length.ts';
+import { Params } from './params.ts';
 
 /** EmotiVoice's rule: clamp(round(exp(x) − 1), min 0), half to even as torch.round, no maximum. */
 export const EMOTIVOICE_DURATIONS: DurationRule = { scale: 1, offset: 1, rounding: 'round_half_even', min: 0, max: Infinity };
 
 const CUTOFF = 40;
-
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  // Math.round sends .5 up; torch.round sends it to the even neighbour
-  return Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-const ROUNDERS: Record<Rounding, (x: number) => number> = {
-  round_half_even: roundHalfEven,
-  round: (x) => Math.sign(x) * Math.round(Math.abs(x)),
-  ceil: Math.ceil,
-  floor: Math.floor,
-};
-
-/**
- * Frames per phoneme from log durations. exp and the subtraction are rounded to float32 as torch does
- * them, so a value near a .5 edge rounds the way the PyTorch reference did.
- */
-export function durationsFromLog(logD: Float32Array, rule: DurationRule): Int32Array {
-  const out = new Int32Array(logD.length);
-  const round = ROUNDERS[rule.rounding];
-  for (let i = 0; i < logD.length; i++) {
-    const x = Math.fround(Math.fround(Math.fround(Math.exp(logD[i]!)) * rule.scale) - rule.offset);
-    out[i] = Math.min(rule.max, Math.max(rule.min, round(x)));
-  }
-  return out;
-}
 
 /** EmotiVoice's guard: a sentence predicted as all-zero durations gets one frame per phoneme. */
 export function guardSilent(d: Int32Array): Int32Array {
@@ -110,37 +75,23 @@ export function gaussianUpsample(hidden: Float32Array, T: number, H: number, d: 
   return out;
 }
 
-function numberParam(params: Record<string, unknown>, key: string, fallback: number, ctx: FactoryContext, path: string, ok: (v: number) => boolean, want: string): number {
-  const v = params[key];
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) {
-    throw new UserError(`${path}${key} must be ${want}, got ${JSON.stringify(v)}`, { place: ctx.place, hint: `e.g. ${key}: ${fallback}` });
-  }
-  return v;
-}
-
-/** The `durations:` params shared with `repeat`: {scale, offset, rounding, min, max}. */
-export function parseDurationRule(raw: unknown, fallback: DurationRule, ctx: FactoryContext): DurationRule {
-  if (raw === undefined) return fallback;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new UserError('durations must be a mapping', { place: ctx.place, hint: 'e.g. durations: { scale: 1, offset: 1, rounding: round_half_even, min: 0 }' });
-  }
-  const p = raw as Record<string, unknown>;
-  const known = ['scale', 'offset', 'rounding', 'min', 'max'];
-  const extra = Object.keys(p).filter((k) => !known.includes(k));
-  if (extra.length) throw new UserError(`durations.${extra[0]} is not a duration option`, { place: ctx.place, hint: `use ${known.join(', ')}` });
-  const rounding = p.rounding ?? fallback.rounding;
-  if (typeof rounding !== 'string' || !(rounding in ROUNDERS)) {
-    throw new UserError(`durations.rounding must be one of ${Object.keys(ROUNDERS).join(', ')}, got ${JSON.stringify(rounding)}`, { place: ctx.place, hint: 'EmotiVoice rounds half to even: round_half_even' });
-  }
+/** The `durations:` params as `repeat` reads them, with EmotiVoice's defaults (min 0, no max). */
+function durationRule(p: Params, ctx: FactoryContext): DurationRule {
+  const d = p.object('durations');
   const rule: DurationRule = {
-    scale: numberParam(p, 'scale', fallback.scale, ctx, 'durations.', (v) => v > 0, 'a positive number'),
-    offset: numberParam(p, 'offset', fallback.offset, ctx, 'durations.', () => true, 'a number'),
-    rounding: rounding as Rounding,
-    min: numberParam(p, 'min', fallback.min, ctx, 'durations.', (v) => Number.isInteger(v) && v >= 0, 'a whole number ≥ 0'),
-    max: p.max === undefined ? fallback.max : numberParam(p, 'max', 0, ctx, 'durations.', (v) => Number.isInteger(v) && v >= 1, 'a whole number ≥ 1'),
+    scale: d.number('scale', 1, (v) => v > 0, 'a positive number'),
+    offset: d.number('offset', EMOTIVOICE_DURATIONS.offset),
+    rounding: d.oneOf('rounding', ROUNDINGS, EMOTIVOICE_DURATIONS.rounding),
+    min: d.number('min', EMOTIVOICE_DURATIONS.min, (v) => Number.isInteger(v) && v >= 0, 'a whole number ≥ 0'),
+    max: d.number('max', EMOTIVOICE_DURATIONS.max, (v) => v === Infinity || (Number.isInteger(v) && v >= 1), 'a whole number ≥ 1'),
   };
-  if (rule.max < rule.min) throw new UserError(`durations.max (${rule.max}) is below durations.min (${rule.min})`, { place: ctx.place, hint: 'raise max or lower min' });
+  d.done();
+  if (rule.max < rule.min) {
+    throw new UserError(`gaussian: durations.max (${rule.max}) is below durations.min (${rule.min})`, {
+      place: { ...ctx.place, path: `${ctx.place.path ?? 'params'}.durations.max` },
+      hint: 'raise max or lower min (EmotiVoice: min 0, no max)',
+    });
+  }
   return rule;
 }
 
@@ -164,14 +115,13 @@ export const gaussianStep: HostStepDef = {
     // only when `hidden` is given (the upsampling on the host)
     { name: 'hidden', dtype: 'float32' },
   ],
-  create(params: Record<string, unknown>, ctx: FactoryContext): HostStep {
-    const known = ['delta', 'durations'];
-    const extra = Object.keys(params).filter((k) => !known.includes(k));
-    if (extra.length) throw new UserError(`${extra[0]} is not a gaussian parameter`, { place: ctx.place, hint: `use ${known.join(', ')}` });
-    const delta = numberParam(params, 'delta', 0.1, ctx, '', (v) => v > 0, 'a positive number');
-    const rule = parseDurationRule(params.durations, EMOTIVOICE_DURATIONS, ctx);
+  create(params, ctx) {
+    const p = new Params(params, ctx, 'gaussian');
+    const delta = p.number('delta', 0.1, (v) => v > 0, 'a positive number');
+    const rule = durationRule(p, ctx);
+    p.done();
     return {
-      run(inputs: ValueMap): ValueMap {
+      run(inputs) {
         const logD = asFloat(inputs.log_durations, 'log_durations');
         const t = logD.data.length;
         if (logD.shape.length !== 2 || logD.shape[0] !== 1 || t === 0) {
