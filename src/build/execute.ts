@@ -5,6 +5,7 @@ import { readFile, rename, rm, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UserError } from '../core/errors.ts';
 import { fileSize, sha256File, sha256Text, writeFileAtomic } from '../core/files.ts';
+import { reportFile } from '../precision/files.ts';
 import { parseTrtexecLog } from '../trtexec/parse.ts';
 import { runTrtexec } from '../trtexec/run.ts';
 import type { GpuInfo } from '../system/nvidia-smi.ts';
@@ -75,7 +76,7 @@ export async function executePlan(plan: BuildPlan, opts: ExecuteOptions): Promis
       format: 'emovoice-build-manifest/1',
       emovoiceVersion: EMOVOICE_VERSION,
       profile: plan.profile,
-      tensorrt: { version: plan.tensorrt.version, dialect: plan.tensorrt.dialect, trtexec: exe },
+      tensorrt: { version: plan.tensorrt.version, dialect: plan.tensorrt.dialect, trtexec: exe, mode: plan.mode },
       gpu: opts.gpu
         ? { name: opts.gpu.name, computeCapability: opts.gpu.computeCapability, driverVersion: opts.gpu.driverVersion }
         : null,
@@ -111,6 +112,9 @@ export async function executePlan(plan: BuildPlan, opts: ExecuteOptions): Promis
           log: m.log,
           summary: outcome.summary,
           builtAt: new Date().toISOString(),
+          precision: m.precision,
+          mode: m.mode,
+          converted: m.conversion ? { source: m.conversion.source, report: reportFile(m.conversion.output) } : null,
         };
         manifest.modules[m.module] = record;
         result.built.push(m.module);

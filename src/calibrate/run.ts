@@ -11,7 +11,9 @@ import { UserError } from '../core/errors.ts';
 import { cosineSimilarity, logSpectralDistance, melCepstralDistortion, snrDb } from '../compare/metrics.ts';
 import type { ModelManifest, TensorSpec } from '../model/manifest.ts';
 import { resolveConditioning, type RequestConditioning } from '../pipeline/conditioning.ts';
-import type { Pipeline } from '../pipeline/executor.ts';
+import { Pipeline } from '../pipeline/executor.ts';
+import { openModel } from '../pipeline/model.ts';
+import { makeRunners } from '../synth/runners.ts';
 import type { Runner } from '../runtime/runner.ts';
 import type { TensorMap } from '../tensor/tensor.ts';
 import { loadSpeech, type SpeechClip } from './speech.ts';
@@ -66,6 +68,14 @@ export function clipRequest(m: Pick<ModelManifest, 'conditioning' | 'path'>, cli
     }
   }
   return given;
+}
+
+/** The model's own FP32 graph on ONNX Runtime, for deriving modules' real inputs; close() releases it. */
+export async function fp32Pipeline(manifest: ModelManifest, serving?: { max_text_len?: number }): Promise<Pipeline & { close(): Promise<void> }> {
+  const runners = makeRunners(manifest, 'ort');
+  await Promise.all(Object.values(runners).map((r) => r.load()));
+  const p = new Pipeline(await openModel(manifest, serving), runners);
+  return Object.assign(p, { close: async () => void (await Promise.all([...Object.values(runners).map((r) => r.close()), p.model.close()])) });
 }
 
 export interface InputSource {

@@ -20,13 +20,14 @@ import { loadModelManifest, moduleOrder, type ModelManifest } from '../model/man
 import { registry } from '../pipeline/registry.ts';
 import { Pipeline } from '../pipeline/executor.ts';
 import { openModel, type OpenModel } from '../pipeline/model.ts';
-import type { AudioInput, RequestConditioning } from '../pipeline/conditioning.ts';
+import type { RequestConditioning } from '../pipeline/conditioning.ts';
 import { loadProfile, type LoadedProfile } from '../profile/load.ts';
 import { FallbackRunner } from '../runtime/fallback.ts';
 import { OrtThreadRunner } from '../runtime/ort-thread.ts';
+import { cpuModels } from '../synth/precision.ts';
 import { makeRunners } from '../synth/runners.ts';
 import { splitWarning, synthesizeText, type TextResult } from '../synth/speak.ts';
-import { readNpz } from '../tensor/io.ts';
+import { e2eCases } from '../verify/e2e.ts';
 import { encodeNpy } from '../tensor/npy.ts';
 import { findTrtexec } from '../trtexec/find.ts';
 import { detectTensorRt } from '../trtexec/version.ts';
@@ -100,31 +101,12 @@ export function register(program: Command): void {
   });
 }
 
-/**
- * The request's conditioning: the flags given, else the model's example request (refs/e2e/<case>.json
- * `request`: audio as a key of the case's .npz, labels/ids/text as values).
- */
+/** The request's conditioning: the flags given, else the model's first end-to-end reference case's request. */
 async function benchConditioning(m: ModelManifest, opts: RequestOpts): Promise<RequestConditioning> {
   const given = await requestConditioning(m, opts);
   if (Object.keys(given).length) return given;
-  const cases = m.references.cases.filter((c) => c.startsWith('e2e/'));
-  for (const c of cases) {
-    const json = join(m.references.dir, `${c}.json`);
-    if (!existsSync(json)) continue;
-    const req = (JSON.parse(await readFile(json, 'utf8')) as { request?: Record<string, unknown> }).request;
-    if (!req) continue;
-    const out: RequestConditioning = {};
-    for (const [flag, v] of Object.entries(req)) {
-      if (v && typeof v === 'object' && 'npz' in v) {
-        const npz = await readNpz(join(m.references.dir, `${c}.npz`));
-        const t = npz[String((v as { npz: string }).npz)];
-        if (!t) throw new UserError(`${c}.npz has no "${(v as { npz: string }).npz}"`, { place: { file: json, path: `request.${flag}` }, hint: 're-export the model' });
-        out[flag] = { samples: t.data as Float32Array, sampleRate: m.audio.sample_rate } satisfies AudioInput;
-      } else out[flag] = v as string | number;
-    }
-    return out;
-  }
-  return given; // none: the model takes text only, or the user must give the flags (resolveConditioning says which)
+  // none: the model takes text only, or the user must give the flags (resolveConditioning says which)
+  return (await e2eCases(m))[0]?.conditioning ?? given;
 }
 
 /** Text of about `seconds` of speech for this model: its sample sentence repeated, lengths measured, not assumed. */
@@ -146,7 +128,9 @@ async function benchOrt(loaded: LoadedProfile, manifest: ModelManifest, conditio
   const model = await openModel(manifest, p.serving);
   // Every module behind its CPU fallback, loaded when first needed (a module taken out: up front), so
   // the memory row counts the sessions a request actually uses, not a second copy of every model.
-  const runners = makeRunners(manifest, 'ort', { fallback: 'always', failModules: f.failEngines, timeoutMs: timeoutMs ?? undefined });
+  // each module at the precision the profile gives it, as synth runs it on the CPU
+  const cpu = await cpuModels(loaded, manifest, undefined, { log });
+  const runners = makeRunners(manifest, 'ort', { fallback: 'always', failModules: f.failEngines, timeoutMs: timeoutMs ?? undefined, onnx: cpu.files });
   try {
     await Promise.all(Object.values(runners).map((r) => r.load()));
     const pipeline = new Pipeline(model, runners);

@@ -1,20 +1,25 @@
 // `emovoice build --profile p`: validate, plan, and run trtexec once per module.
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { writeFileAtomic } from '../core/files.ts';
 import { measureEngines } from '../build/measure.ts';
 import ora from 'ora';
 import { UserError, UserErrors } from '../core/errors.ts';
 import { executePlan, type BuildEvent } from '../build/execute.ts';
-import { displayCommand, planBuild } from '../build/plan.ts';
+import { describeMode, displayCommand, planBuild } from '../build/plan.ts';
 import { moduleSpecs, readModuleInfos } from '../build/spec.ts';
 import type { Dialect } from '../build/types.ts';
 import { loadModelManifest } from '../model/manifest.ts';
+import { DEFAULT_SAMPLES } from '../precision/files.ts';
+import { checkProfilePrecision } from '../precision/profile.ts';
 import { loadProfile } from '../profile/load.ts';
 import { validateProfile } from '../profile/validate.ts';
 import { queryGpus } from '../system/nvidia-smi.ts';
+import { buildModeFor } from '../trtexec/flags.ts';
 import { findTrtexec } from '../trtexec/find.ts';
 import { detectTensorRt, dialectFor } from '../trtexec/version.ts';
-import { CONFIGS_DIR, collect, log, positiveNumber, timestamp } from './common.ts';
+import { CONFIGS_DIR, collect, log, positiveInt, positiveNumber, timestamp } from './common.ts';
 
 interface Opts {
   profile: string;
@@ -27,7 +32,9 @@ interface Opts {
   timeout?: string;
   verbose?: boolean;
   measure?: string | boolean;
+  samples: string;
 }
+
 
 export function register(program: Command): void {
   program
@@ -43,9 +50,11 @@ export function register(program: Command): void {
     .option('--timeout <seconds>', 'stop a module build that runs longer than this', '3600')
     .option('--verbose', 'pass --verbose to trtexec')
     .option('--measure [seconds]', 'after building, time each engine at its opt shapes (trtexec performance mode, default 3 s) and record it in the build manifest for `emovoice diff`')
+    .option('--samples <n>', 'strongly typed builds: real speech inputs per module for the activation ranges of the conversion', String(DEFAULT_SAMPLES))
     .action(async (opts: Opts) => {
       // Flags first: a bad value must not surface after an hour of building.
       const timeoutS = positiveNumber('--timeout', opts.timeout ?? '3600');
+      const samples = positiveInt('--samples', opts.samples ?? String(DEFAULT_SAMPLES));
       const measureS = opts.measure === undefined || opts.measure === false ? null : opts.measure === true ? 3 : positiveNumber('--measure', opts.measure);
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;
@@ -65,14 +74,21 @@ export function register(program: Command): void {
         ({ version, dialect } = await detectTensorRt(exe));
       } else if (opts.dryRun) {
         version = opts.trtVersion ?? '10.0';
-        dialect = dialectFor(version);
+        dialect = dialectFor(version, '--trt-version');
       } else {
         throw new UserError('trtexec was not found, so no engine can be built', {
           hint: 'install TensorRT and put trtexec on PATH or set TRTEXEC=/path/to/trtexec; `--dry-run` prints the commands without it',
           exitCode: 3,
         });
       }
-      const problems = validateProfile(loaded, manifest, infos, { tensorrtVersion: version });
+      const mode = buildModeFor(dialect, p.tensorrt?.legacy_precision_flags ?? false, loaded.locate(['tensorrt', 'legacy_precision_flags']));
+      // A strongly typed INT8 build reads the Q/DQ model, not the calibration cache: only the former must exist.
+      const caches = new Set(Object.values(p.modules ?? {}).map((m) => m.calibration?.cache).filter((f): f is string => !!f));
+      const fileExists = (f: string) => (mode === 'strongly-typed' && caches.has(f)) || existsSync(f);
+      const problems = [
+        ...validateProfile(loaded, manifest, infos, { tensorrtVersion: version, fileExists }),
+        ...(await checkProfilePrecision(loaded, manifest, mode, existsSync)),
+      ];
       if (problems.length) throw new UserErrors(problems);
 
       let specs = moduleSpecs(loaded, manifest);
@@ -89,6 +105,7 @@ export function register(program: Command): void {
         outputDir: p.output,
         modules: specs,
         tensorrt: { version, dialect, exe },
+        mode,
         verbose: opts.verbose,
       });
 
@@ -97,17 +114,42 @@ export function register(program: Command): void {
         const commands = plan.modules.map((m) => ({
           module: m.module,
           engine: m.engine,
+          precision: m.precision,
+          onnx: m.onnx,
+          conversion: m.conversion,
           argv: [exeName, ...m.argv.map((a) => a.replace(m.partialEngine, m.engine))],
         }));
         if (opts.json) {
-          process.stdout.write(JSON.stringify({ profile: p.name, tensorrt: { version, dialect, found: !!exe }, commands }, null, 2) + '\n');
+          process.stdout.write(JSON.stringify({ profile: p.name, tensorrt: { version, dialect, found: !!exe, mode }, commands }, null, 2) + '\n');
         } else {
           if (!exe) log(`# trtexec not found: showing the TensorRT ${version} (${dialect}) dialect`);
+          process.stdout.write(`# build mode: ${describeMode(mode, dialect)}\n`);
           for (const c of commands) {
-            process.stdout.write(`# ${c.module} → ${c.engine}\n${displayCommand(c.argv[0]!, c.argv.slice(1), process.cwd())}\n`);
+            const from = c.conversion ? ` (${c.precision}, converted from ${c.conversion.qdq ?? c.conversion.source} by \`emovoice convert\` before the build)` : '';
+            process.stdout.write(`# ${c.module} → ${c.engine}${from}\n${displayCommand(c.argv[0]!, c.argv.slice(1), process.cwd())}\n`);
           }
         }
         return;
+      }
+
+      // Strongly typed: the converted models first (cached by content; real speech measures their ranges).
+      const toConvert = plan.modules.filter((m) => m.conversion);
+      if (toConvert.length) {
+        // loaded here: ONNX Runtime and the speech pipeline are only needed by a real strongly typed build
+        const { speechModuleInputs } = await import('./convert.ts');
+        const { precisionModel } = await import('../precision/model.ts');
+        const speech = await speechModuleInputs(manifest, { samples });
+        try {
+          for (const m of toConvert) {
+            const c = m.conversion!;
+            const r = await precisionModel({ profile: loaded, manifest, module: m.module, precision: m.precision, runtime: 'trt', out: dirname(c.output), inputs: speech.inputs, inputsKey: speech.key });
+            if (r.file !== m.onnx) throw new Error(`the plan builds ${m.onnx}, the conversion wrote ${r.file}`);
+            const kept = r.report?.kept.length ?? 0;
+            log(`[${timestamp()}] ${m.module}: ${r.cached ? 'converted model up to date' : 'converted'} (${m.precision}, ${kept} node(s) kept in FP32) ${r.file}`);
+          }
+        } finally {
+          await speech.close();
+        }
       }
 
       const gpus = await queryGpus();
@@ -165,7 +207,7 @@ export function register(program: Command): void {
           if (controller.signal.aborted) result.interrupted = true;
         }
         if (opts.json) process.stdout.write(JSON.stringify({ ...result, measureFailed, manifestPath: plan.manifestPath }, null, 2) + '\n');
-        else log(`build manifest: ${plan.manifestPath}`);
+        else log(`build manifest: ${plan.manifestPath} (TensorRT ${version}, ${describeMode(mode, dialect)})`);
         if (result.interrupted) process.exitCode = 130;
         else if (result.failed.length || measureFailed.length) process.exitCode = 3;
       } finally {

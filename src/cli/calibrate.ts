@@ -9,13 +9,10 @@ import { formatCalibrationCache } from '../calibrate/cache.ts';
 import { StatisticsCollector } from '../calibrate/histogram.ts';
 import { insertQdq, quantizableNodes } from '../calibrate/quantize.ts';
 import { RANGE_METHODS, computeRanges, type RangeMethod } from '../calibrate/ranges.ts';
-import { calibrationInputs, dataMode, measureQuality, qualityScore, qualityText, type Quality } from '../calibrate/run.ts';
+import { calibrationInputs, dataMode, fp32Pipeline, measureQuality, qualityScore, qualityText, type Quality } from '../calibrate/run.ts';
 import { UserError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/files.ts';
 import { loadModelManifest, moduleOrder } from '../model/manifest.ts';
-import { Pipeline } from '../pipeline/executor.ts';
-import { openModel } from '../pipeline/model.ts';
-import { makeRunners } from '../synth/runners.ts';
 import { decodeOnnxModel, encodeOnnxModel } from '../model/onnx.ts';
 import { loadProfile } from '../profile/load.ts';
 import { exposeIntermediates } from '../runtime/expose.ts';
@@ -78,12 +75,7 @@ export function register(program: Command): void {
       const trtVersion = opts.trtVersion ?? (exe ? (await detectTensorRt(exe)).version : '10.0.0');
 
       // modules fed through the graph get their inputs from the fp32 upstream stages (real transcripts, real voices)
-      let pipeline: Pipeline | undefined;
-      if (mode === 'pipeline') {
-        const runners = makeRunners(manifest, 'ort');
-        await Promise.all(Object.values(runners).map((r) => r.load()));
-        pipeline = new Pipeline(await openModel(manifest, loaded.profile.serving), runners);
-      }
+      const pipeline = mode === 'pipeline' ? await fp32Pipeline(manifest, loaded.profile.serving) : undefined;
       const realInputs = (split: 'calibration' | 'heldout', maxInputs: number) => calibrationInputs({ manifest, module, source, split, mel, maxInputs, pipeline });
       // 1. statistics: one streaming pass over real speech, every float tensor exposed
       const original = await readFile(onnx);
@@ -146,7 +138,7 @@ export function register(program: Command): void {
       const qdqPath = resolve(opts.out, `${module}.qdq.onnx`);
       await writeFileAtomic(qdqPath, final.bytes);
       const quality = await measureQuality(kinds, fp32, final.r, held);
-      await Promise.all([fp32.close(), final.r.close(), ...Object.values(pipeline?.runners ?? {}).map((r) => r.close()), pipeline?.model.close()]);
+      await Promise.all([fp32.close(), final.r.close(), pipeline?.close()]);
 
       const report = {
         module,

@@ -17,6 +17,7 @@ type Loader = () => Promise<{ register(program: Command): void }>;
 const commands: Loader[] = [
   () => import('./inspect.ts'),
   () => import('./build.ts'),
+  () => import('./convert.ts'),
   () => import('./parse-log.ts'),
   () => import('./doctor.ts'),
   () => import('./verify.ts'),

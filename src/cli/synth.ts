@@ -14,6 +14,7 @@ import { loadProfile } from '../profile/load.ts';
 import type { FallbackEvent } from '../runtime/fallback.ts';
 import { TRTEXEC_CALL_OVERHEAD_MS } from '../runtime/trt.ts';
 import { DiskStore } from '../synth/cache.ts';
+import { cpuModels } from '../synth/precision.ts';
 import { makeRunners } from '../synth/runners.ts';
 import { splitWarning, synthesizeText } from '../synth/speak.ts';
 import { findTrtexec } from '../trtexec/find.ts';
@@ -65,7 +66,10 @@ export function register(program: Command): void {
       const conditioning = await requestConditioning(manifest, opts);
       const model = await openModel(manifest, serving);
       const fallbacks: string[] = [];
+      // the CPU backend runs each module at the precision the profile gives it (an INT8 vocoder, FP16 …)
+      const cpu = backend === 'ort' ? await cpuModels(loaded, manifest, undefined, { log }) : null;
       const runners = makeRunners(manifest, backend, {
+        onnx: cpu?.files,
         engineDir: p.output,
         trtexec: backend === 'trt' ? await findTrtexec() : null,
         timeoutMs: opts.timeoutMs ? positiveNumber('--timeout-ms', opts.timeoutMs) : serving.timeout_ms,
@@ -89,6 +93,7 @@ export function register(program: Command): void {
           model: manifest.path,
           family: manifest.family,
           backend,
+          ...(cpu && { precisions: cpu.precisions }),
           sampleRate: model.sampleRate,
           audioSeconds,
           totalMs,

@@ -10,9 +10,14 @@ import { loadModelManifest, moduleOrder } from '../model/manifest.ts';
 import { loadProfile } from '../profile/load.ts';
 import { readNpz } from '../tensor/io.ts';
 import { findTrtexec } from '../trtexec/find.ts';
+import { Pipeline } from '../pipeline/executor.ts';
+import { openModel } from '../pipeline/model.ts';
+import type { Precision } from '../precision/files.ts';
+import { cpuModels, PRECISIONS } from '../synth/precision.ts';
 import { makeRunners } from '../synth/runners.ts';
+import { e2eCases } from '../verify/e2e.ts';
 import { firstDeparture } from '../verify/debug-layers.ts';
-import { DEFAULT_TOLERANCES, caseName, splitCase, verifyCase, type CaseResult } from '../verify/verify.ts';
+import { DEFAULT_TOLERANCES, caseName, splitCase, verifyCase, verifyE2e, type CaseResult } from '../verify/verify.ts';
 import { CONFIGS_DIR, backendOf, collect, log } from './common.ts';
 
 interface Opts {
@@ -23,7 +28,18 @@ interface Opts {
   junit?: string;
   module?: string[];
   debugLayers?: boolean;
+  precision?: string;
+  e2e?: boolean;
 }
+
+/** End-to-end audio against PyTorch at each precision: the tolerance of the least precise module decides. */
+export const E2E_TOLERANCES: Record<string, Tolerances> = {
+  fp32: { snr_db_min: 40 },
+  fp16: { snr_db_min: 25 },
+  bf16: { snr_db_min: 15 },
+  int8: { snr_db_min: 10 },
+};
+const ORDER = ['fp32', 'fp16', 'bf16', 'int8'];
 
 export function register(program: Command): void {
   program
@@ -36,12 +52,20 @@ export function register(program: Command): void {
     .option('--json', 'print a JSON report')
     .option('--junit <file>', 'write a JUnit XML report')
     .option('--debug-layers', 'for each module, find the first intermediate tensor where the runtime model departs from the fp32 reference')
+    .option('--precision <p>', `CPU backend: run every module at ${PRECISIONS.join('|')}, or "profile" (each module at its profile precision); default fp32`)
+    .option('--no-e2e', "skip the end-to-end cases (the model's refs/e2e requests through the whole graph)")
     .action(async (opts: Opts) => {
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;
       const manifest = await loadModelManifest(p.model);
       const backend = backendOf(opts.backend, p.backend);
+      const choice = opts.precision ?? 'fp32';
+      if (choice !== 'profile' && !(PRECISIONS as readonly string[]).includes(choice)) throw new UserError(`--precision: unknown precision "${choice}"`, { hint: `use ${PRECISIONS.join(', ')} or profile` });
+      if (opts.precision && backend === 'trt') throw new UserError('--precision is for the CPU backend: engines run at the precision they were built with', { hint: 'drop --precision, or add --backend ort' });
+      // the CPU backend runs each module at the chosen precision (converted or calibrated files, src/precision)
+      const cpu = backend === 'ort' ? await cpuModels(loaded, manifest, choice === 'profile' ? undefined : (choice as Precision), { log }) : null;
       const runners = makeRunners(manifest, backend, {
+        onnx: cpu?.files,
         engineDir: p.output,
         trtexec: backend === 'trt' ? await findTrtexec() : null,
         onFallback: (e) => log(`warning: ${e.runner} failed (${e.reason}); this module was verified on the CPU backend instead`),
@@ -57,7 +81,7 @@ export function register(program: Command): void {
       try {
         for (const name of modules) {
           const mod = manifest.modules[name]!;
-          const precision = backend === 'ort' ? 'fp32' : (p.modules?.[name]?.precision ?? p.defaults?.precision ?? 'fp32');
+          const precision = cpu ? cpu.precisions[name]! : (p.modules?.[name]?.precision ?? p.defaults?.precision ?? 'fp32');
           const tolerances: Tolerances = { ...DEFAULT_TOLERANCES[precision], ...(p.tolerances?.[precision] ?? {}) };
           const dir = join(manifest.references.dir, name);
           const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.npz')).sort();
@@ -85,7 +109,7 @@ export function register(program: Command): void {
             if (backend === 'trt' && !qdq) {
               log(`${name}: --debug-layers compares ONNX Runtime runs; a TensorRT engine exposes no intermediate tensors through trtexec (rebuild with them marked as outputs to inspect it)`);
             }
-            const candidate = qdq ?? mod.file;
+            const candidate = cpu?.files[name] ?? qdq ?? mod.file;
             const d = await firstDeparture(mod.file, candidate, inputs, tolerances.rel_l2 ?? 1e-4);
             debug.push({ module: name, case: target.case, candidate, ...d });
             if (!opts.json) {
@@ -95,6 +119,20 @@ export function register(program: Command): void {
                   : `      ${name}/${target.case}: no intermediate departs beyond rel L2 ${tolerances.rel_l2} (${d.compared} tensors; worst ${d.worst?.tensor} ${d.worst?.relL2.toExponential(2)})\n`,
               );
             }
+          }
+        }
+        if (opts.e2e !== false && !opts.module) {
+          // the model's end-to-end requests through the whole graph on the same runners: the audio a listener gets
+          const least = ORDER[Math.max(...Object.keys(manifest.modules).map((m) => ORDER.indexOf(cpu ? cpu.precisions[m]! : (p.modules?.[m]?.precision ?? p.defaults?.precision ?? 'fp32'))))]!;
+          const model = await openModel(manifest, p.serving);
+          try {
+            for (const c of await e2eCases(manifest)) {
+              const r = await verifyE2e(new Pipeline(model, runners), c, { ...E2E_TOLERANCES[least]!, ...(p.tolerances?.[`e2e_${least}`] ?? {}) });
+              results.push(r);
+              if (!opts.json) printCase(r);
+            }
+          } finally {
+            await model.close();
           }
         }
       } finally {
@@ -110,9 +148,9 @@ export function register(program: Command): void {
         await writeFileAtomic(opts.junit, formatJUnit(flat, { suite: `emovoice verify ${p.name} (${backend})`, timeSec: (performance.now() - t0) / 1000 }));
       }
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ profile: p.name, backend, pass: failed.length === 0, cases: results, ...(opts.debugLayers ? { debugLayers: debug } : {}) }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ profile: p.name, backend, precision: cpu ? choice : 'engines', pass: failed.length === 0, cases: results, ...(opts.debugLayers ? { debugLayers: debug } : {}) }, null, 2) + '\n');
       } else {
-        process.stdout.write(`\n${results.length - failed.length}/${results.length} cases passed (${backend}, profile ${p.name})\n`);
+        process.stdout.write(`\n${results.length - failed.length}/${results.length} cases passed (${backend}${cpu ? `, ${choice}` : ''}, profile ${p.name})\n`);
       }
       if (failed.length) process.exitCode = 1;
     });

@@ -30,6 +30,10 @@ export interface ModuleProfile {
   builder_optimization_level?: number;
   timing_cache?: string;
   extra_args?: string[];
+  /** Strongly typed builds: ONNX op types, rule groups or node names kept in FP32 (adds to the built-in rules). */
+  keep_fp32?: string[];
+  /** Strongly typed fp16: a node whose measured activations reach this |x| stays FP32 (default 16384). */
+  fp16_max_abs?: number;
 }
 
 export interface Profile {
@@ -42,8 +46,16 @@ export interface Profile {
   /** Absolute output folder. */
   output: string;
   target?: { gpu?: string; compute_capability?: string };
-  tensorrt?: { min_version?: string };
-  defaults?: { precision?: ModuleProfile['precision']; workspace_mib?: number; builder_optimization_level?: number; timing_cache?: string };
+  /** legacy_precision_flags: TensorRT 10 builds the fp32 ONNX with --fp16/--int8/--calib instead of a converted, strongly typed one. */
+  tensorrt?: { min_version?: string; legacy_precision_flags?: boolean };
+  defaults?: {
+    precision?: ModuleProfile['precision'];
+    workspace_mib?: number;
+    builder_optimization_level?: number;
+    timing_cache?: string;
+    keep_fp32?: string[];
+    fp16_max_abs?: number;
+  };
   modules?: Record<string, ModuleProfile>;
   tolerances?: Record<string, Record<string, number>>;
   serving?: { max_text_len?: number; timeout_ms?: number; batching_window_ms?: number; max_batch?: number };

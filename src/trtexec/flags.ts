@@ -2,49 +2,59 @@
 // It must never invent a flag: every flag below was read in NVIDIA/TensorRT
 // samples/common/sampleOptions.cpp (the getAndDelOption calls and the printed help) at the tags named.
 // Sources: https://github.com/NVIDIA/TensorRT/blob/<tag>/samples/common/sampleOptions.cpp, tags v8.6.1,
-// v10.0.0, v10.3.0, v10.13.3, v11.0, v11.1 (v11.x only to know what 11 removed; see version.ts).
+// v10.0.0, v10.3.0, v10.13.3, v10.16, v11.0, v11.1.
 //
-// | purpose               | trt10 (10.0 … 10.x)                     | trt8.6 (8.6.x)                              |
-// |-----------------------|------------------------------------------|---------------------------------------------|
-// | model / output        | --onnx=<f> --saveEngine=<f>              | same                                        |
-// | dynamic shapes        | --minShapes/--optShapes/--maxShapes=     | same; the name is everything before the     |
-// |                       |   in:1x16,in2:1x80x32                    |   last ':' (so "a:0" names work), ',' splits|
-// | fp16 / int8           | --fp16 / --int8 (int8 + --fp16 fallback) | same                                        |
-// | bf16                  | --bf16 (added in 10.0.0)                 | absent → UserError                          |
-// | best                  | --best (int8+fp16; 10.x also bf16 on     | --best (int8+fp16)                          |
-// |                       |   Ampere+ from 10.13.3); not with        |                                             |
-// |                       |   --stronglyTyped (10.13.3 rejects it)   |                                             |
-// | TF32 off              | --noTF32                                 | same                                        |
-// | strongly typed        | --stronglyTyped (added in 10.0.0)        | absent → UserError                          |
-// | int8 calib cache      | --calib=<f>                              | same                                        |
-// | per-layer precision   | --precisionConstraints=obey|prefer       | same (values fp32|fp16|int8; no bf16)       |
-// |                       |   --layerPrecisions=l1:fp16,l2:bf16      |                                             |
-// | workspace             | --memPoolSize=workspace:<N>M (10.0.0     | --memPoolSize=workspace:<N> (N in MiB; no   |
-// |                       |   added B/K/M/G suffixes, default MiB);  |   unit suffixes in 8.6.1's parser, which is |
-// |                       |   --workspace removed in 10.0.0          |   std::stod); --workspace= is deprecated    |
-// |                       |                                          |   in 8.6.1 (warns), so never used           |
-// | opt level             | --builderOptimizationLevel=N (0…5)       | same (added in 8.6)                         |
-// | timing cache          | --timingCacheFile=<f>                    | same                                        |
-// | version compatible    | --versionCompatible                      | same                                        |
-// | hardware compat.      | --hardwareCompatibilityLevel=none|ampere+| same ("sameComputeCapability" only from    |
-// |                       |                                          |   10.10, absent at v10.8.0: not modelled)   |
-// | build only            | --skipInference (--buildOnly removed in  | --skipInference (--buildOnly is a           |
-// |                       |   10.0.0)                                |   deprecated alias that warns in 8.6.1)     |
-// | verbose               | --verbose                                | same                                        |
-// | perf: engine, shapes  | --loadEngine=<f> --shapes=in:1x16        | same                                        |
-// | perf: inputs          | --loadInputs=in:file ('in':c:\f when the | same                                        |
-// |                       |   path has a ':')                        |                                             |
-// | perf: timing          | --warmUp=<ms> --duration=<s>             | same                                        |
-// |                       |   --iterations=N                         |                                             |
-// | perf: cuda graph etc. | --useCudaGraph --noDataTransfers         | same                                        |
-// |                       |   --separateProfileRun                   |                                             |
-// | perf: streams         | --infStreams=N (--streams= is a          | --infStreams=N (--streams already warns     |
-// |                       |   deprecated alias that warns)           |   "deprecated" in 8.6.1)                    |
-// | perf: exports         | --exportTimes= --exportOutput=           | same                                        |
-// |                       |   --exportProfile=                       |                                             |
-import { UserError } from '../core/errors.ts';
+// | purpose               | trt11 (11.0, 11.1)                | trt10 (10.0 … 10.x)                     | trt8.6 (8.6.x)                              |
+// |-----------------------|-----------------------------------|------------------------------------------|---------------------------------------------|
+// | model / output        | --onnx=<f> --saveEngine=<f>       | same                                     | same                                        |
+// | dynamic shapes        | same as trt10                     | --minShapes/--optShapes/--maxShapes=     | same; the name is everything before the     |
+// |                       |                                   |   in:1x16,in2:1x80x32                    |   last ':' (so "a:0" names work), ',' splits|
+// | fp16 / int8 / bf16    | ABSENT: 11.0 removed them; types  | --fp16 / --int8 / --bf16 (10.0.0); 10.16 | --fp16 / --int8 (no --bf16 → UserError)     |
+// |                       |   come from the ONNX model        |   marks them deprecated, "superseded by  |                                             |
+// |                       |                                   |   strong typing" (AutoCast)              |                                             |
+// | best                  | ABSENT                            | --best; not with --stronglyTyped         | --best (int8+fp16)                          |
+// |                       |                                   |   (10.13.3 rejects it)                   |                                             |
+// | TF32 off              | --noTF32                          | same                                     | same                                        |
+// | strongly typed        | always; --stronglyTyped is kept   | --stronglyTyped (added in 10.0.0; it     | absent → UserError                          |
+// |                       |   as a "[Deprecated] … no-op", so |   disables --fp16/--int8/--bf16 with a   |                                             |
+// |                       |   we never pass it                |   warning, so we refuse to combine them) |                                             |
+// | int8 calib cache      | ABSENT (no --calib)               | --calib=<f>                              | same                                        |
+// | per-layer precision   | ABSENT                            | --precisionConstraints=obey|prefer       | same (values fp32|fp16|int8; no bf16)       |
+// |                       |                                   |   --layerPrecisions=l1:fp16,l2:bf16      |                                             |
+// | workspace             | --memPoolSize=workspace:<N>M      | --memPoolSize=workspace:<N>M (10.0.0     | --memPoolSize=workspace:<N> (N in MiB; no   |
+// |                       |   (base-2 suffixes, default MiB)  |   added B/K/M/G suffixes, default MiB);  |   unit suffixes in 8.6.1's parser, which is |
+// |                       |                                   |   --workspace removed in 10.0.0          |   std::stod); --workspace= is deprecated    |
+// |                       |                                   |                                          |   in 8.6.1 (warns), so never used           |
+// | opt level             | --builderOptimizationLevel=N      | --builderOptimizationLevel=N (0…5)       | same (added in 8.6)                         |
+// | timing cache          | --timingCacheFile=<f>             | same                                     | same                                        |
+// | version compatible    | --versionCompatible (or --vc)     | same                                     | same                                        |
+// | hardware compat.      | --hardwareCompatibilityLevel=     | --hardwareCompatibilityLevel=none|ampere+| same ("sameComputeCapability" only from    |
+// |                       |   none|ampere+|sameComputeCap…    |                                          |   10.10, absent at v10.8.0: not modelled)   |
+// | build only            | --skipInference                   | --skipInference (--buildOnly removed in  | --skipInference (--buildOnly is a           |
+// |                       |                                   |   10.0.0)                                |   deprecated alias that warns in 8.6.1)     |
+// | verbose               | --verbose                         | same                                     | same                                        |
+// | perf: engine, shapes  | --loadEngine=<f> --shapes=in:1x16 | same                                     | same                                        |
+// | perf: inputs          | --loadInputs=in:file              | same ('in':c:\f when the path has a ':') | same                                        |
+// | perf: timing          | --warmUp=<ms> --duration=<s>      | same                                     | same                                        |
+// |                       |   --iterations=N                  |                                          |                                             |
+// | perf: cuda graph etc. | --useCudaGraph --noDataTransfers  | same                                     | same                                        |
+// |                       |   --separateProfileRun            |                                          |                                             |
+// | perf: streams         | --infStreams=N                    | --infStreams=N (--streams= is a          | --infStreams=N (--streams already warns     |
+// |                       |                                   |   deprecated alias that warns)           |   "deprecated" in 8.6.1)                    |
+// | perf: exports         | --exportTimes= --exportOutput=    | same                                     | same                                        |
+// |                       |   --exportProfile=                |                                          |                                             |
+// trtexec 11 stops with "Unknown option" on any flag it does not know (samples/trtexec/trtexec.cpp @v11.0),
+// so a removed flag is a build that fails after the whole plan ran: buildArgv refuses it up front.
+import { UserError, type Place } from '../core/errors.ts';
 
-export type Dialect = 'trt10' | 'trt8.6';
+export type Dialect = 'trt11' | 'trt10' | 'trt8.6';
+
+/**
+ * How precision reaches TensorRT. strongly-typed: every tensor's type is in the ONNX model (converted by
+ * src/precision/), the builder obeys it; legacy-flags: an fp32 ONNX model plus --fp16/--int8/--calib,
+ * and the builder picks per layer.
+ */
+export type BuildMode = 'strongly-typed' | 'legacy-flags';
 
 export type Precision = 'fp32' | 'fp16' | 'bf16' | 'int8';
 
@@ -59,6 +69,10 @@ export interface BuildFlags {
   onnx: string;
   saveEngine: string;
   shapes: ShapeRange[];
+  /**
+   * Builder precision flags of a legacy (weakly typed) build; 'fp32' adds none. A strongly typed build
+   * (stronglyTyped, or any TensorRT 11 build) takes 'fp32': its types are in the ONNX model.
+   */
   precision: Precision;
   /** int8 only: let layers fall back to fp16 (adds --fp16). */
   fp16Fallback?: boolean;
@@ -73,6 +87,7 @@ export interface BuildFlags {
   layerPrecisions?: { layer: string; precision: string }[];
   /** How strictly layerPrecisions apply; default "obey" when layerPrecisions are given. */
   precisionConstraints?: 'obey' | 'prefer';
+  /** --stronglyTyped (TensorRT 10); TensorRT 11 is strongly typed whatever this says. */
   stronglyTyped?: boolean;
   versionCompatible?: boolean;
   hardwareCompatibilityLevel?: 'none' | 'ampere+';
@@ -101,6 +116,7 @@ export interface PerfFlags {
 }
 
 const LAYER_PRECISIONS: Record<Dialect, readonly string[]> = {
+  trt11: [],
   trt10: ['fp32', 'fp16', 'bf16', 'int8'],
   'trt8.6': ['fp32', 'fp16', 'int8'],
 };
@@ -147,11 +163,52 @@ function shapeList(shapes: ShapeRange[], pick: 'min' | 'opt' | 'max'): string {
 }
 
 function trt10Only(what: string, flag: string, dialect: Dialect, hint: string): void {
-  if (dialect !== 'trt10') fail(`${what} needs TensorRT 10 or newer (trtexec 8.6 has no ${flag})`, what, hint);
+  if (dialect === 'trt8.6') fail(`${what} needs TensorRT 10 or newer (trtexec 8.6 has no ${flag})`, what, hint);
+}
+
+/** The builder-flag settings a strongly typed build has no use for (types come from the ONNX model). */
+function weakTypingFlags(opts: BuildFlags): string[] {
+  const found: string[] = [];
+  if (opts.precision !== 'fp32') found.push(`precision ${opts.precision}`);
+  if (opts.fp16Fallback) found.push('fp16 fallback');
+  if (opts.best) found.push('best');
+  if (opts.calibCache) found.push('a calibration cache');
+  if (opts.layerPrecisions?.length) found.push('layerPrecisions');
+  if (opts.precisionConstraints) found.push('precisionConstraints');
+  return found;
+}
+
+/**
+ * The build mode a dialect takes: TensorRT 11 is strongly typed only, 8.6 knows builder flags only, 10 is
+ * strongly typed unless the profile asks for the legacy flags. `place`: where that switch was set.
+ */
+export function buildModeFor(dialect: Dialect, legacyFlags: boolean, place: Place = { path: 'tensorrt.legacy_precision_flags' }): BuildMode {
+  if (dialect === 'trt11') {
+    if (legacyFlags) {
+      throw new UserError('TensorRT 11 builds strongly typed networks only: its trtexec has no --fp16, --int8, --best or --calib', {
+        place,
+        hint: 'drop tensorrt.legacy_precision_flags (emovoice converts the ONNX models instead), or build with TensorRT 10.x',
+      });
+    }
+    return 'strongly-typed';
+  }
+  if (dialect === 'trt8.6') return 'legacy-flags';
+  return legacyFlags ? 'legacy-flags' : 'strongly-typed';
 }
 
 /** trtexec arguments (no executable) that build one engine from ONNX. */
 export function buildArgv(opts: BuildFlags, dialect: Dialect): string[] {
+  if (dialect === 'trt11') {
+    // 11.x builds strongly typed networks only; refuse what its trtexec no longer takes.
+    const weak = weakTypingFlags(opts);
+    if (weak.length) {
+      fail(
+        `TensorRT 11 takes precision from the ONNX model; its trtexec has no flag for ${weak.join(', ')}`,
+        'precision',
+        'build the strongly typed ONNX model that `emovoice convert` writes, with no precision flags',
+      );
+    }
+  }
   const argv = [`--onnx=${opts.onnx}`, `--saveEngine=${opts.saveEngine}`];
   if (opts.shapes.length) {
     argv.push(`--minShapes=${shapeList(opts.shapes, 'min')}`);
@@ -176,22 +233,23 @@ export function buildArgv(opts: BuildFlags, dialect: Dialect): string[] {
   if (opts.best) argv.push('--best');
   if (opts.noTF32) argv.push('--noTF32');
   if (opts.calibCache) argv.push(`--calib=${opts.calibCache}`);
-  if (opts.stronglyTyped) {
+  if (opts.stronglyTyped && dialect !== 'trt11') {
     trt10Only('stronglyTyped', '--stronglyTyped', dialect, 'drop stronglyTyped, or build with TensorRT 10.x');
     // A strongly typed network takes its types from the ONNX model; trtexec disables and warns about
     // --fp16/--int8/--bf16 and (10.13.3) rejects --best. Refuse rather than silently ignore.
-    if (opts.precision !== 'fp32' || opts.best || opts.layerPrecisions?.length) {
+    const weak = weakTypingFlags(opts);
+    if (weak.length) {
       fail(
-        'stronglyTyped takes precisions from the ONNX model; precision, best and layerPrecisions do not apply',
+        `stronglyTyped takes precisions from the ONNX model; ${weak.join(', ')} do not apply`,
         'stronglyTyped',
-        'set precision: fp32 with no best/layerPrecisions, or drop stronglyTyped',
+        'set precision: fp32 with no best/layerPrecisions/calibration cache, or drop stronglyTyped',
       );
     }
     argv.push('--stronglyTyped');
   }
   if (opts.workspaceMiB !== undefined) {
     checkInt('workspaceMiB', opts.workspaceMiB, 1);
-    argv.push(dialect === 'trt10' ? `--memPoolSize=workspace:${opts.workspaceMiB}M` : `--memPoolSize=workspace:${opts.workspaceMiB}`);
+    argv.push(dialect === 'trt8.6' ? `--memPoolSize=workspace:${opts.workspaceMiB}` : `--memPoolSize=workspace:${opts.workspaceMiB}M`);
   }
   if (opts.builderOptimizationLevel !== undefined) {
     checkInt('builderOptimizationLevel', opts.builderOptimizationLevel, 0, 5);
@@ -228,7 +286,7 @@ function loadInputItem(name: string, file: string): string {
   return `'${name}':${file}`;
 }
 
-/** trtexec arguments (no executable) for a benchmark run of a built engine. Same in both dialects. */
+/** trtexec arguments (no executable) for a benchmark run of a built engine. Same in every dialect. */
 export function perfArgv(opts: PerfFlags, _dialect: Dialect = 'trt10'): string[] {
   const argv = [`--loadEngine=${opts.loadEngine}`];
   if (opts.shapes?.length) {

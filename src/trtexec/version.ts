@@ -6,9 +6,11 @@
 // The number is NV_TENSORRT_VERSION: MAJOR*10000 + MINOR*100 + PATCH from 10.0 (include/NvInferRuntimeBase.h
 // @v10.3.0), MAJOR*1000 + MINOR*100 + PATCH in 8.x (kNV_TENSORRT_VERSION_IMPL @v8.6.1). Logs also carry
 //   [I] TensorRT version: 8.6.1
-// Dialects: 8.6 → trt8.6; 10.x → trt10. Older, 9.x (LLM-only releases) and 11+ are refused: 11.0 dropped
-// --fp16/--bf16/--best/--precisionConstraints/--layerPrecisions from trtexec (sampleOptions.cpp @v11.0), which
-// our build argv relies on.
+// (11.0: NV_TENSORRT_VERSION_INT is MAJOR*10000 + MINOR*100 + PATCH, include/NvInferRuntimeBase.h @v11.0.)
+// Dialects: 8.6 → trt8.6; 10.x → trt10; 11.x → trt11 (strongly typed only: 11.0 dropped --fp16/--int8/--bf16/
+// --best/--calib/--precisionConstraints/--layerPrecisions, sampleOptions.cpp @v11.0 and @v11.1). Older
+// releases and 9.x (LLM-only releases) are refused, and so is anything newer than 11.x: its trtexec flags
+// have not been read, and a flag it dropped would fail the build only after the whole plan ran.
 import { execa } from 'execa';
 import { UserError } from '../core/errors.ts';
 import type { Dialect } from './flags.ts';
@@ -26,16 +28,27 @@ export function parseVersionBanner(text: string): string | null {
   return null;
 }
 
-export function dialectFor(version: string): Dialect {
+/** The newest TensorRT release line whose trtexec flags this code was written against. */
+export const NEWEST_SUPPORTED = '11.x';
+const SUPPORTED = 'TensorRT 11.x, 10.x or 8.6.x';
+
+/** The argv dialect of a TensorRT version; `source` (the trtexec path, or --trt-version) is named in errors. */
+export function dialectFor(version: string, source?: string): Dialect {
   const m = /^(\d+)(?:\.(\d+))?/.exec(version.trim());
   const major = m ? Number(m[1]) : NaN;
   const minor = m?.[2] !== undefined ? Number(m[2]) : 0;
+  if (major === 11) return 'trt11';
   if (major === 10) return 'trt10';
   if (major === 8 && minor === 6) return 'trt8.6';
-  const why = major >= 11 ? ' (its trtexec no longer takes --fp16/--int8 builder flags)' : '';
-  throw new UserError(`TensorRT ${version} is not supported${why}`, {
-    hint: 'use TensorRT 8.6.x or 10.x (set TRTEXEC= to that trtexec)',
-    exitCode: 3,
+  if (major > 11) {
+    throw new UserError(`TensorRT ${version} is newer than every trtexec dialect emovoice knows (newest supported: ${NEWEST_SUPPORTED})`, {
+      place: source ? { file: source } : {},
+      hint: `use ${SUPPORTED} (set TRTEXEC= to that trtexec, or --trt-version for a dry run), or update emovoice`,
+    });
+  }
+  throw new UserError(`TensorRT ${version} is not supported`, {
+    place: source ? { file: source } : {},
+    hint: `use ${SUPPORTED} (set TRTEXEC= to that trtexec)`,
   });
 }
 
@@ -58,5 +71,5 @@ export async function detectTensorRt(exe: string): Promise<{ version: string; di
       exitCode: 3,
     });
   }
-  return { version, dialect: dialectFor(version) };
+  return { version, dialect: dialectFor(version, exe) };
 }

@@ -4,6 +4,9 @@ import { basename } from 'node:path';
 import { compareOutputs, type CompareResult, type OutputKind, type Tolerances } from '../compare/compare.ts';
 import type { Runner } from '../runtime/runner.ts';
 import type { TensorMap } from '../tensor/tensor.ts';
+import { resolveConditioning } from '../pipeline/conditioning.ts';
+import type { Pipeline } from '../pipeline/executor.ts';
+import type { E2eCase } from './e2e.ts';
 
 export interface VerifyCase {
   module: string;
@@ -59,4 +62,30 @@ export async function verifyCase(runner: Runner, c: VerifyCase, tolerances: Tole
 
 export function caseName(file: string): string {
   return basename(file).replace(/\.npz$/, '');
+}
+
+/**
+ * One end-to-end reference case through the pipeline: the same ids and conditioning PyTorch had, the audio
+ * compared with PyTorch's (SNR, LSD). Audio of another length (durations that moved) fails, saying so.
+ */
+export async function verifyE2e(pipeline: Pipeline, c: E2eCase, tolerances: Tolerances): Promise<CaseResult> {
+  const t0 = performance.now();
+  const module = 'e2e';
+  const name = c.name.replace(/^e2e\//, '');
+  try {
+    if (!c.ids) throw new Error(`${c.file} has no ${pipeline.model.manifest.frontend.output} (the frontend's ids)`);
+    const conditioning = resolveConditioning(pipeline.model, c.conditioning);
+    const r = await pipeline.run({ sentence: { text: c.text, ids: c.ids }, conditioning });
+    const out = pipeline.model.manifest.output;
+    const expected = c.reference[out];
+    if (!expected) throw new Error(`${c.file} has no ${out}`);
+    const got = { [out]: { dtype: 'float32' as const, shape: expected.shape, data: r.waveform } };
+    if (r.waveform.length !== expected.data.length) {
+      return { module, case: name, pass: false, ms: performance.now() - t0, outputs: [], error: `the audio is ${r.waveform.length} samples, PyTorch's ${expected.data.length}: the durations moved` };
+    }
+    const results = compareOutputs(got, { [out]: expected }, { tolerances, kinds: { [out]: 'waveform' } });
+    return { module, case: name, pass: results.every((x) => x.pass), ms: performance.now() - t0, outputs: results };
+  } catch (e) {
+    return { module, case: name, pass: false, ms: performance.now() - t0, outputs: [], error: e instanceof Error ? e.message.split('\n')[0] : String(e) };
+  }
 }

@@ -2,12 +2,12 @@
 // trtexec's process behaviour only and never builds an engine. What is asserted here is what the
 // executor does with success, failure, crash, hang and interrupt: no good engine is ever replaced.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { executePlan, readBuildManifest } from '../../src/build/execute.ts';
 import { planBuild } from '../../src/build/plan.ts';
-import type { BuildPlan } from '../../src/build/types.ts';
+import type { BuildMode, BuildPlan } from '../../src/build/types.ts';
 
 const FAKE = resolve(__dirname, '../fixtures/bin/fake-trtexec');
 let dir: string;
@@ -21,11 +21,12 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function plan(): BuildPlan {
+function plan(mode: BuildMode = 'legacy-flags'): BuildPlan {
   return planBuild({
     profile: { name: 'test', path: join(dir, 'test.yaml'), sha256: 'x' },
     outputDir: join(dir, 'out'),
     tensorrt: { version: '10.3.0', dialect: 'trt10', exe: FAKE },
+    mode,
     modules: [
       {
         module: 'vocoder',
@@ -46,6 +47,26 @@ async function buildGood() {
 }
 
 describe('executePlan with the stand-in trtexec', () => {
+  it('a strongly typed build hashes and records the converted model, and the manifest names the mode', async () => {
+    process.env.FAKE_TRTEXEC_MODE = 'success';
+    const p = plan('strongly-typed');
+    const converted = join(dir, 'out', 'converted', 'vocoder.fp16.onnx');
+    expect(p.modules[0]!.onnx).toBe(converted);
+    await mkdir(join(dir, 'out', 'converted'), { recursive: true });
+    await writeFile(converted, 'stands for the converted model; only hashed by the executor');
+    const r = await executePlan(p, { gpu });
+    expect(r.built).toEqual(['vocoder']);
+    expect(r.manifest.tensorrt.mode).toBe('strongly-typed');
+    const rec = r.manifest.modules.vocoder!;
+    expect(rec).toMatchObject({ mode: 'strongly-typed', precision: 'fp16', converted: { source: join(dir, 'vocoder.onnx'), report: join(dir, 'out', 'converted', 'vocoder.fp16.report.json') } });
+    expect(rec.onnx.path).toBe(converted);
+    expect(rec.command).toContain('--stronglyTyped');
+    expect(rec.command).not.toContain('--fp16');
+    // a changed conversion is a changed build key
+    await writeFile(converted, 'another conversion');
+    expect((await executePlan(p, { gpu })).built).toEqual(['vocoder']);
+  });
+
   it('moves the engine into place, keeps the log and writes the build manifest', async () => {
     const r = await buildGood();
     expect(r.built).toEqual(['vocoder']);

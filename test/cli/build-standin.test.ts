@@ -6,12 +6,15 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { haveSpeech } from '../precision/speech.ts';
 
 const ROOT = resolve(__dirname, '../..');
 const FAKE = join(ROOT, 'test/fixtures/bin/fake-trtexec');
 
+// These orchestration cases build the FP32 ONNX with builder flags (tensorrt.legacy_precision_flags), as
+// before strong typing; the strongly typed cases below convert first.
 async function build(out: string, mode: string, extra: string[] = []) {
-  return execa('node', [join(ROOT, 'bin/emovoice.js'), 'build', '--profile', 'a10g-fp16', '--module', 'vocoder', '--set', `output=${out}`, '--json', ...extra], {
+  return execa('node', [join(ROOT, 'bin/emovoice.js'), 'build', '--profile', 'a10g-fp16', '--module', 'vocoder', '--set', `output=${out}`, '--set', 'tensorrt.legacy_precision_flags=true', '--json', ...extra], {
     cwd: ROOT,
     reject: false,
     env: { TRTEXEC: FAKE, FAKE_TRTEXEC_MODE: mode, CI: 'true' },
@@ -43,7 +46,7 @@ describe('emovoice build with the stand-in trtexec (orchestration only)', () => 
   it('--measure records each engine’s latency at the opt shapes, and diff gates a planted regression', async () => {
     // The stand-in replays a real trtexec performance log (TensorRT issue #4177) for the timing run.
     const out = await mkdtemp(join(tmpdir(), 'ev-build-'));
-    const r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'build', '--profile', 'a10g-fp16', '--module', 'vocoder', '--set', `output=${out}`, '--measure', '1', '--json'], {
+    const r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'build', '--profile', 'a10g-fp16', '--module', 'vocoder', '--set', `output=${out}`, '--set', 'tensorrt.legacy_precision_flags=true', '--measure', '1', '--json'], {
       cwd: ROOT,
       reject: false,
       env: { TRTEXEC: FAKE, CI: 'true', FAKE_TRTEXEC_LOG: join(ROOT, 'test/fixtures/trtexec/trt10-perf-summary-4177.log') },
@@ -86,4 +89,181 @@ describe('emovoice build with the stand-in trtexec (orchestration only)', () => 
     expect(existsSync(join(out, 'vocoder.engine'))).toBe(false);
     expect(existsSync(join(out, 'build-manifest.json'))).toBe(false);
   });
+});
+
+// Golden plans per TensorRT dialect, with the stand-in reporting that version (orchestration only: it
+// builds nothing). TensorRT 11 plans converted models with no precision flag; 10 the same with
+// --stronglyTyped (deliberately changed from --fp16); 8.6 is unchanged.
+const MODULES = ['text_encoder', 'style_encoder', 'acoustic_encoder', 'acoustic_decoder', 'vocoder'];
+const DIALECTS = [
+  { version: '11.0.0', dialect: 'trt11', mode: 'strongly-typed' },
+  { version: '10.3.0', dialect: 'trt10', mode: 'strongly-typed' },
+  { version: '8.6.1', dialect: 'trt8.6', mode: 'legacy-flags' },
+] as const;
+
+async function emovoice(args: string[], version: string, extraEnv: Record<string, string> = {}) {
+  return execa('node', [join(ROOT, 'bin/emovoice.js'), ...args], { cwd: ROOT, reject: false, env: { TRTEXEC: FAKE, FAKE_TRTEXEC_VERSION: version, CI: 'true', ...extraEnv } });
+}
+
+function expectOneErrorLine(stderr: string, ...parts: RegExp[]) {
+  const lines = stderr.trim().split('\n');
+  expect(lines, stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^error: /);
+  for (const p of parts) expect(lines[0]).toMatch(p);
+}
+
+describe('build --dry-run --json per TensorRT dialect (stand-in trtexec reporting the version)', () => {
+  const vocoderArgv = (out: string, version: string, onnx: string, precisionFlags: string[]) => [
+    FAKE,
+    `--onnx=${onnx}`,
+    `--saveEngine=${join(out, 'vocoder.engine')}`,
+    '--minShapes=mel:1x80x16',
+    '--optShapes=mel:1x80x400',
+    '--maxShapes=mel:4x80x1024',
+    ...precisionFlags,
+    version.startsWith('8.') ? '--memPoolSize=workspace:4096' : '--memPoolSize=workspace:4096M',
+    '--builderOptimizationLevel=3',
+    `--timingCacheFile=${join(ROOT, 'out/timing-a10g.cache')}`,
+    '--skipInference',
+  ];
+
+  it('a10g-fp16', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'ev-dialect-'));
+    for (const d of DIALECTS) {
+      const r = await emovoice(['build', '--profile', 'a10g-fp16', '--dry-run', '--json', '--set', `output=${out}`], d.version);
+      expect(r.exitCode, r.stderr).toBe(0);
+      const j = JSON.parse(r.stdout);
+      expect(j.tensorrt).toEqual({ version: d.version, dialect: d.dialect, found: true, mode: d.mode });
+      expect(j.commands.map((c: { module: string }) => c.module)).toEqual(MODULES);
+      const strong = d.mode === 'strongly-typed';
+      for (const c of j.commands) {
+        const converted = join(out, 'converted', `${c.module}.fp16.onnx`);
+        expect(c.onnx, `${d.version} ${c.module}`).toBe(strong ? converted : join(ROOT, 'models/tiny', `${c.module}.onnx`));
+        expect(c.argv.filter((a: string) => /^--(fp16|int8|bf16|best|calib|stronglyTyped)/.test(a)), `${d.version} ${c.module}`).toEqual(
+          d.dialect === 'trt11' ? [] : d.dialect === 'trt10' ? ['--stronglyTyped'] : ['--fp16'],
+        );
+      }
+      const voc = j.commands.find((c: { module: string }) => c.module === 'vocoder');
+      const flags = d.dialect === 'trt11' ? [] : d.dialect === 'trt10' ? ['--stronglyTyped'] : ['--fp16'];
+      expect(voc.argv).toEqual(vocoderArgv(out, d.version, strong ? join(out, 'converted/vocoder.fp16.onnx') : join(ROOT, 'models/tiny/vocoder.onnx'), flags));
+      if (strong) expect(voc.conversion).toEqual({ precision: 'fp16', source: join(ROOT, 'models/tiny/vocoder.onnx'), qdq: null, output: join(out, 'converted/vocoder.fp16.onnx') });
+    }
+  }, 60_000);
+
+  it('a10g-int8: TensorRT 11 and 10 plan the calibrated Q/DQ vocoder with FP16 around it; 8.6 keeps --int8 --calib', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ev-int8-'));
+    const cache = join(dir, 'vocoder.calib');
+    await writeQdqVocoder(dir);
+    await writeFile(cache, 'TRT-100300-EntropyCalibration2\n'); // only its existence matters to a dry run
+    for (const d of DIALECTS) {
+      const r = await emovoice(['build', '--profile', 'a10g-int8', '--module', 'vocoder', '--dry-run', '--json', '--set', `output=${dir}/out`, '--set', `modules.vocoder.calibration.cache=${cache}`], d.version);
+      expect(r.exitCode, r.stderr).toBe(0);
+      const voc = JSON.parse(r.stdout).commands[0];
+      if (d.mode === 'strongly-typed') {
+        expect(voc.conversion).toEqual({ precision: 'int8', source: join(ROOT, 'models/tiny/vocoder.onnx'), qdq: join(dir, 'vocoder.qdq.onnx'), output: join(dir, 'out/converted/vocoder.int8.onnx') });
+        expect(voc.argv).toEqual(vocoderArgv(join(dir, 'out'), d.version, join(dir, 'out/converted/vocoder.int8.onnx'), d.dialect === 'trt10' ? ['--stronglyTyped'] : []));
+      } else {
+        expect(voc.conversion).toBeNull();
+        expect(voc.argv).toEqual(vocoderArgv(join(dir, 'out'), d.version, join(ROOT, 'models/tiny/vocoder.onnx'), ['--int8', '--fp16', `--calib=${cache}`]));
+      }
+    }
+  }, 60_000);
+});
+
+describe('strongly typed builds: bad input gives one error line, exit 2', () => {
+  it('a TensorRT newer than the known dialects names the newest supported one', async () => {
+    const r = await emovoice(['build', '--profile', 'a10g-fp16', '--dry-run'], '12.0.0');
+    expect(r.exitCode).toBe(2);
+    expectOneErrorLine(r.stderr, new RegExp(`^error: ${FAKE} TensorRT 12\\.0\\.0 is newer than every trtexec dialect emovoice knows \\(newest supported: 11\\.x\\)`));
+  });
+
+  it('keep_fp32 naming a node the module does not have', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ev-keep-'));
+    const profile = join(dir, 'p.yaml');
+    await writeFile(profile, `name: p\nextends: ${join(ROOT, 'configs/a10g-fp16.yaml')}\noutput: ${dir}/out\nmodules:\n  vocoder:\n    keep_fp32: [Tanh, /conv_post/Conv, /conv_post/Cnv]\n`);
+    const r = await emovoice(['build', '--profile', profile, '--dry-run'], '11.0.0');
+    expect(r.exitCode).toBe(2);
+    expectOneErrorLine(r.stderr, new RegExp(`^error: ${profile}:6:40 modules\\.vocoder\\.keep_fp32\\.2: vocoder: keep_fp32 names node "/conv_post/Cnv", which .*vocoder\\.onnx does not have \\(fix: did you mean "/conv_post/Conv"`));
+  });
+
+  it('an INT8 module whose Q/DQ model was never made by calibration (TensorRT 8.6 only needs the cache)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ev-int8-'));
+    const cache = join(dir, 'vocoder.calib');
+    await writeFile(cache, 'TRT-100300-EntropyCalibration2\n');
+    const args = ['build', '--profile', 'a10g-int8', '--module', 'vocoder', '--dry-run', '--set', `modules.vocoder.calibration.cache=${cache}`];
+    const r = await emovoice(args, '11.0.0');
+    expect(r.exitCode).toBe(2);
+    expectOneErrorLine(r.stderr, /vocoder: a strongly typed INT8 build needs the Q\/DQ model that calibration writes; .*vocoder\.qdq\.onnx does not exist/, /fix: run `emovoice calibrate vocoder`/);
+    expect((await emovoice(args, '8.6.1')).exitCode).toBe(0);
+  });
+
+  it('TensorRT 11 with the legacy-flags switch', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ev-legacy-'));
+    const profile = join(dir, 'p.yaml');
+    await writeFile(profile, `name: p\nextends: ${join(ROOT, 'configs/a10g-fp16.yaml')}\noutput: ${dir}/out\ntensorrt: { legacy_precision_flags: true }\n`);
+    const r = await emovoice(['build', '--profile', profile, '--dry-run'], '11.0.0');
+    expect(r.exitCode).toBe(2);
+    expectOneErrorLine(r.stderr, new RegExp(`^error: ${profile}:4:\\d+ tensorrt\\.legacy_precision_flags: TensorRT 11 builds strongly typed networks only`));
+    expect((await emovoice(['build', '--profile', profile, '--dry-run'], '10.3.0')).exitCode).toBe(0);
+  });
+});
+
+describe.skipIf(!haveSpeech())('a strongly typed build with the stand-in reporting TensorRT 11 (orchestration only)', () => {
+  it('converts on real speech, then runs trtexec without the flags 11 removed; the manifest names the mode', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'ev-build11-'));
+    // the stand-in refuses --fp16/--int8/--calib/... the way trtexec 11 does: a plan with one would fail here
+    const r = await emovoice(['build', '--profile', 'a10g-fp16', '--module', 'vocoder', '--set', `output=${out}`, '--samples', '2', '--json'], '11.0.0', { FAKE_TRTEXEC_MODE: 'success' });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/vocoder: converted \(fp16, \d+ node\(s\) kept in FP32\)/);
+    const m = JSON.parse(await readFile(join(out, 'build-manifest.json'), 'utf8'));
+    expect(m.tensorrt).toMatchObject({ version: '11.0.0', dialect: 'trt11', mode: 'strongly-typed' });
+    expect(m.modules.vocoder.onnx.path).toBe(join(out, 'converted/vocoder.fp16.onnx'));
+    expect(m.modules.vocoder.converted).toEqual({ source: join(ROOT, 'models/tiny/vocoder.onnx'), report: join(out, 'converted/vocoder.fp16.report.json') });
+    const report = JSON.parse(await readFile(m.modules.vocoder.converted.report, 'utf8'));
+    expect(report).toMatchObject({ format: 'emovoice-precision-report/1', module: 'vocoder', precision: 'fp16', target: 'fp16', emit: 'typed' });
+    // the same plan with the legacy flags is what trtexec 11 would refuse
+    const legacy = await emovoice(['build', '--profile', 'a10g-fp16', '--module', 'vocoder', '--set', `output=${out}`, '--json'], '8.6.1', { FAKE_TRTEXEC_MODE: 'success' });
+    expect(legacy.exitCode, legacy.stderr).toBe(0); // 8.6 takes --fp16
+    const again = await emovoice(['doctor'], '11.0.0');
+    expect(again.stdout).toMatch(/TensorRT 11\.0\.0, trt11 dialect/);
+    expect(again.stdout).toMatch(/a10g-fp16\.yaml +ok — strongly typed \(precision decided in the converted ONNX; TensorRT 11 has no precision flags\)/);
+  }, 120_000);
+});
+
+/** A Q/DQ vocoder as calibrate writes it, with ranges from the bundled reference inputs (real speech). */
+async function writeQdqVocoder(dir: string): Promise<void> {
+  const { measureRanges } = await import('../../src/precision/ranges.ts');
+  const { insertQdq } = await import('../../src/calibrate/quantize.ts');
+  const { decodeOnnxModel, encodeOnnxModel } = await import('../../src/model/onnx.ts');
+  const { readNpz } = await import('../../src/tensor/io.ts');
+  const onnx = join(ROOT, 'models/tiny/vocoder.onnx');
+  const ref = await readNpz(join(ROOT, 'models/tiny/refs/vocoder/typical.npz'));
+  const { ranges } = await measureRanges(onnx, [{ mel: ref.mel! }]);
+  const q = insertQdq(await decodeOnnxModel(await readFile(onnx)), new Map([...ranges].map(([k, r]) => [k, r.absmax])));
+  await writeFile(join(dir, 'vocoder.qdq.onnx'), await encodeOnnxModel(q.model));
+}
+
+describe('doctor', () => {
+  it('names the build mode per dialect, and what a fresh clone lacks by design is a note with its command (exit 0)', async () => {
+    for (const [version, mode] of [
+      ['11.0.0', 'strongly typed \\(precision decided in the converted ONNX; TensorRT 11 has no precision flags\\)'],
+      ['10.3.0', 'strongly typed \\(precision decided in the converted ONNX, --stronglyTyped\\)'],
+    ] as const) {
+      const r = await emovoice(['doctor'], version);
+      expect(r.exitCode, r.stdout).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`TensorRT ${version.replace(/\./g, '\\.')}, trt1[01] dialect`));
+      expect(r.stdout).toMatch(new RegExp(`a10g-fp16\\.yaml +ok — ${mode}`));
+      expect(r.stdout).not.toMatch(/error:/);
+      // calibration outputs and engines are made by commands; where they are missing doctor says which
+      for (const line of r.stdout.split('\n').filter((l) => l.includes('note:'))) expect(line).toMatch(/`emovoice (calibrate \w+|build --profile [\w-]+)`/);
+      if (!existsSync(join(ROOT, 'calibration/out/vocoder.calib'))) expect(r.stdout).toMatch(/note: vocoder: not calibrated yet .*`emovoice calibrate vocoder` makes it/);
+    }
+  }, 60_000);
+
+  it('something broken is still an error and exit 1: h100-fp16 needs TensorRT 10 and finds 8.6', async () => {
+    const r = await emovoice(['doctor'], '8.6.1');
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/a10g-fp16\.yaml +ok — legacy precision flags \(--fp16\/--int8\/--calib on the FP32 ONNX; TensorRT 8\.6 has no strong typing\)/);
+    expect(r.stdout).toMatch(/h100-fp16\.yaml +1 problem\(s\)[^\n]*\n +error: \S+h100-fp16\.yaml:\d+:\d+ tensorrt\.min_version: needs TensorRT ≥ 10\.0, found 8\.6\.1/);
+  }, 60_000);
 });

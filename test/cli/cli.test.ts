@@ -31,12 +31,12 @@ describe('emovoice build --dry-run', () => {
     const voc = j.commands.find((c: { module: string }) => c.module === 'vocoder').argv;
     expect(voc).toEqual([
       'trtexec',
-      `--onnx=${join(ROOT, 'models/tiny/vocoder.onnx')}`,
+      `--onnx=${join(ROOT, 'out/a10g-fp16/converted/vocoder.fp16.onnx')}`, // strongly typed: the converted model
       `--saveEngine=${join(ROOT, 'out/a10g-fp16/vocoder.engine')}`,
       '--minShapes=mel:1x80x16',
       '--optShapes=mel:1x80x400',
       '--maxShapes=mel:4x80x1024',
-      '--fp16',
+      '--stronglyTyped',
       '--memPoolSize=workspace:4096M',
       '--builderOptimizationLevel=3',
       `--timingCacheFile=${join(ROOT, 'out/timing-a10g.cache')}`,
@@ -160,7 +160,8 @@ describe('emovoice verify', () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.pass).toBe(true);
-    expect(j.cases.length).toBe(15);
+    expect(j.cases.length).toBe(16); // 5 modules × 3 cases, and the end-to-end request through the whole graph
+    expect(j.cases.at(-1)).toMatchObject({ module: 'e2e', case: 'hello', pass: true });
     const xml = await readFile(join(dir, 'v.xml'), 'utf8');
     expect(xml).toContain('<testsuite');
     expect(xml).toContain('vocoder/typical/waveform');

@@ -1,7 +1,7 @@
 // Live check against a real trtexec (found by src/trtexec/find.ts). Skipped, saying so, where none is
 // installed; the build case also needs models/tiny/vocoder.onnx. The stand-in is never used here.
 // The CLI cases run the whole product on the GPU: build (+ --measure) every module of the bundled tiny
-// model with a10g-fp16's shapes, rebuild = all skipped, verify the engines against the PyTorch references
+// model with a10g-fp16's shapes (strongly typed, converted models on TensorRT 10 and 11), rebuild = all skipped, verify the engines against the PyTorch references
 // on the trt backend, synthesize without falling back, bench, and package for Triton.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
@@ -39,7 +39,31 @@ describe.skipIf(!exe)(exe ? `real trtexec (${exe})` : 'real trtexec — SKIPPED:
     expect((await stat(engine)).size).toBeGreaterThan(0);
   }, 15 * 60_000);
 
-  describe('the CLI on real engines (tiny model, a10g-fp16 shapes, fp16)', () => {
+  it.skipIf(!existsSync(MODEL))('strongly typed (TensorRT 10 and 11): builds the converted FP16 vocoder with no precision flag', async () => {
+    const { dialect } = await detectTensorRt(exe!);
+    if (dialect === 'trt8.6') {
+      console.log('SKIPPED: TensorRT 8.6 has no strongly typed builds');
+      return;
+    }
+    const ROOT = resolve(import.meta.dirname, '../..');
+    const dir = await mkdtemp(join(tmpdir(), 'emovoice-live-st-'));
+    // the converted model on real speech, as `emovoice convert` writes it
+    const c = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'convert', '--profile', 'a10g-fp16', '--module', 'vocoder', '--set', `output=${dir}`, '--samples', '4', '--json'], { cwd: ROOT, reject: false });
+    expect(c.exitCode, c.stderr).toBe(0);
+    const onnx = JSON.parse(c.stdout).modules[0].file as string;
+    const engine = join(dir, 'vocoder.engine');
+    const logFile = join(dir, 'vocoder.build.log');
+    const shapes = [{ name: 'mel', min: [1, 80, 16], opt: [1, 80, 400], max: [1, 80, 1024] }];
+    const argv = buildArgv({ onnx, saveEngine: engine, shapes, precision: 'fp32', stronglyTyped: true }, dialect);
+    expect(argv.some((a) => /^--(fp16|int8|bf16|best|calib)/.test(a))).toBe(false);
+    const r = await runTrtexec({ exe: exe!, argv, logFile, timeoutMs: 10 * 60_000 });
+    const summary = parseTrtexecLog(await readFile(logFile, 'utf8'));
+    expect(r.exitCode, summary.errors.join('\n')).toBe(0);
+    expect(summary.status).toBe('passed');
+    expect((await stat(engine)).size).toBeGreaterThan(0);
+  }, 15 * 60_000);
+
+  describe('the CLI on real engines (tiny model, a10g-fp16 shapes, fp16; strongly typed on TensorRT 10 and 11)', () => {
     const ROOT = resolve(import.meta.dirname, '../..');
     let out = '';
     const cli = (args: string[]) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/core/errors.ts';
-import { buildArgv, perfArgv, type BuildFlags } from '../../src/trtexec/flags.ts';
+import { buildArgv, buildModeFor, perfArgv, type BuildFlags } from '../../src/trtexec/flags.ts';
 
 const base: BuildFlags = {
   onnx: 'models/tiny/vocoder.onnx',
@@ -84,7 +84,7 @@ describe('buildArgv', () => {
     expect(argv).toEqual(['--onnx=m.onnx', '--saveEngine=e', '--skipInference']);
   });
 
-  it('bf16 and stronglyTyped are trt10 only', () => {
+  it('bf16 and stronglyTyped are trt10 only (not 8.6)', () => {
     const bf16: BuildFlags = { onnx: 'm.onnx', saveEngine: 'e', shapes: [], precision: 'bf16' };
     expect(buildArgv(bf16, 'trt10')).toContain('--bf16');
     expect(() => buildArgv(bf16, 'trt8.6')).toThrow(UserError);
@@ -148,6 +148,80 @@ describe('buildArgv', () => {
     expect(() => buildArgv({ onnx: 'm', saveEngine: 'e', shapes: [], precision: 'fp16', stronglyTyped: true }, 'trt10')).toThrow(/stronglyTyped/);
     expect(() => buildArgv({ onnx: 'm', saveEngine: 'e', shapes: [], precision: 'fp32', best: true, stronglyTyped: true }, 'trt10')).toThrow(UserError);
   });
+
+  it('stronglyTyped refuses layerPrecisions, a calibration cache and the fp16 fallback, each on its own', () => {
+    const st: BuildFlags = { onnx: 'm', saveEngine: 'e', shapes: [], precision: 'fp32', stronglyTyped: true };
+    // the same settings are accepted without stronglyTyped: the refusal is strong typing's, not the value's
+    const cases: [Partial<BuildFlags>, RegExp][] = [
+      [{ layerPrecisions: [{ layer: 'l1', precision: 'fp32' }] }, /layerPrecisions/],
+      [{ calibCache: 'c.calib' }, /calibration cache/],
+      [{ fp16Fallback: true }, /fp16 fallback/],
+      [{ precisionConstraints: 'obey' }, /precisionConstraints/],
+    ];
+    for (const [extra, message] of cases) {
+      expect(() => buildArgv({ ...st, ...extra }, 'trt10'), JSON.stringify(extra)).toThrow(message);
+      expect(() => buildArgv({ ...st, ...extra, stronglyTyped: false }, 'trt10'), JSON.stringify(extra)).not.toThrow();
+    }
+    expect(buildArgv(st, 'trt10')).toEqual(['--onnx=m', '--saveEngine=e', '--stronglyTyped', '--skipInference']);
+  });
+});
+
+// TensorRT 11.0 removed these from trtexec (read in sampleOptions.cpp @v11.0 and @v11.1: no getAndDelOption
+// for them, and trtexec.cpp fails on any option left unparsed). Written out here, not derived from flags.ts.
+const REMOVED_IN_11: [string, Partial<BuildFlags>][] = [
+  ['--fp16', { precision: 'fp16' }],
+  ['--bf16', { precision: 'bf16' }],
+  ['--int8', { precision: 'int8' }],
+  ['--best', { best: true }],
+  ['--calib', { calibCache: 'x.calib' }],
+  ['--layerPrecisions', { layerPrecisions: [{ layer: 'l', precision: 'fp32' }] }],
+  ['--precisionConstraints', { precisionConstraints: 'prefer' }],
+  ['--fp16 (as int8 fallback)', { fp16Fallback: true }],
+];
+
+describe('buildArgv, TensorRT 11 (strongly typed only)', () => {
+  it('golden argv: no precision flag, no --stronglyTyped (a deprecated no-op in 11), workspace with a unit', () => {
+    expect(buildArgv({ ...base, precision: 'fp32', stronglyTyped: true }, 'trt11')).toEqual([
+      '--onnx=models/tiny/vocoder.onnx',
+      '--saveEngine=out/.vocoder.engine.partial',
+      '--minShapes=a:1x16,b:1x80x32',
+      '--optShapes=a:1x64,b:1x80x200',
+      '--maxShapes=a:1x256,b:1x80x1000',
+      '--memPoolSize=workspace:2048M',
+      '--builderOptimizationLevel=3',
+      '--timingCacheFile=cache/timing.bin',
+      '--skipInference',
+      '--verbose',
+    ]);
+    expect(buildArgv({ onnx: 'm', saveEngine: 'e', shapes: [], precision: 'fp32' }, 'trt11')).toEqual(['--onnx=m', '--saveEngine=e', '--skipInference']);
+  });
+
+  it('refuses every setting 11.0 removed from trtexec, before any build runs', () => {
+    for (const [flag, extra] of REMOVED_IN_11) {
+      const flags: BuildFlags = { onnx: 'm', saveEngine: 'e', shapes: [], precision: 'fp32', ...extra };
+      expect(() => buildArgv(flags, 'trt11'), flag).toThrow(/TensorRT 11 takes precision from the ONNX model/);
+      expect(() => buildArgv(flags, 'trt11'), flag).toThrow(UserError);
+    }
+  });
+});
+
+describe('buildModeFor', () => {
+  it('11: strongly typed only; 10: strongly typed unless the profile asks for the legacy flags; 8.6: legacy only', () => {
+    expect(buildModeFor('trt11', false)).toBe('strongly-typed');
+    expect(() => buildModeFor('trt11', true, { file: 'p.yaml', line: 3, column: 5 })).toThrow(/TensorRT 11 builds strongly typed networks only/);
+    expect(buildModeFor('trt10', false)).toBe('strongly-typed');
+    expect(buildModeFor('trt10', true)).toBe('legacy-flags');
+    expect(buildModeFor('trt8.6', false)).toBe('legacy-flags');
+    expect(buildModeFor('trt8.6', true)).toBe('legacy-flags');
+    const e = (() => {
+      try {
+        buildModeFor('trt11', true, { file: 'p.yaml', line: 3, column: 5 });
+      } catch (x) {
+        return x as UserError;
+      }
+    })();
+    expect(e?.format()).toMatch(/^p\.yaml:3:5 /);
+  });
 });
 
 describe('perfArgv', () => {
@@ -198,5 +272,13 @@ describe('perfArgv', () => {
     ]);
     expect(() => perfArgv({ loadEngine: 'e', loadInputs: [{ name: 'a', file: 'x,y.bin' }] })).toThrow(UserError);
     expect(() => perfArgv({ loadEngine: 'e', iterations: 0 })).toThrow(UserError);
+  });
+
+  it('streams: 1 is the fewest trtexec can run; 0, negative and fractional counts are refused', () => {
+    expect(perfArgv({ loadEngine: 'e', streams: 1 })).toEqual(['--loadEngine=e', '--infStreams=1']);
+    expect(perfArgv({ loadEngine: 'e', streams: 16 }, 'trt11')).toEqual(['--loadEngine=e', '--infStreams=16']);
+    for (const streams of [0, -1, 1.5, Number.NaN]) {
+      expect(() => perfArgv({ loadEngine: 'e', streams }), String(streams)).toThrow(/streams must be an integer ≥ 1/);
+    }
   });
 });

@@ -19,6 +19,8 @@ describe('parseVersionBanner', () => {
     expect(parseVersionBanner('no banner here')).toBeNull();
     expect(decodeTrtVersionNumber(8200)).toBe('8.2.0');
     expect(decodeTrtVersionNumber(101602)).toBe('10.16.2');
+    // 11.x keeps 10.0's MAJOR*10000 + MINOR*100 + PATCH (NvInferRuntimeBase.h @v11.0)
+    expect(parseVersionBanner('&&&& RUNNING TensorRT.trtexec [TensorRT v110100] [b4] # trtexec --help')).toBe('11.1.0');
   });
 });
 
@@ -32,7 +34,22 @@ describe('dialectFor', () => {
     expect(() => dialectFor('8.5.3')).toThrow(UserError);
     expect(() => dialectFor('7.2.1')).toThrow(UserError);
     expect(() => dialectFor('9.3.0')).toThrow(UserError);
-    expect(() => dialectFor('11.0.0')).toThrow(/no longer takes --fp16/);
+    expect(dialectFor('11.0.0')).toBe('trt11');
+    expect(dialectFor('11.1')).toBe('trt11');
+  });
+
+  it('refuses a TensorRT newer than the known dialects, naming the newest supported one (exit 2)', () => {
+    for (const v of ['12.0.0', '12', '13.2.1']) {
+      let err: UserError | undefined;
+      try {
+        dialectFor(v, '/opt/trt/bin/trtexec');
+      } catch (e) {
+        err = e as UserError;
+      }
+      expect(err, v).toBeInstanceOf(UserError);
+      expect(err!.exitCode).toBe(2);
+      expect(err!.format()).toMatch(new RegExp(`^/opt/trt/bin/trtexec TensorRT ${v.replace(/\./g, '\\.')} is newer than every trtexec dialect emovoice knows \\(newest supported: 11\\.x\\)`));
+    }
   });
 });
 
@@ -49,6 +66,16 @@ describe('detectTensorRt', () => {
   });
   it('default --help of the stand-in: the 10.3.0 banner', async () => {
     expect(await detectTensorRt(FAKE)).toEqual({ version: '10.3.0', dialect: 'trt10' });
+  });
+  it('the stand-in reporting TensorRT 11 and 12 (orchestration only: it builds nothing)', async () => {
+    process.env.FAKE_TRTEXEC_VERSION = '11.1.0';
+    try {
+      expect(await detectTensorRt(FAKE)).toEqual({ version: '11.1.0', dialect: 'trt11' });
+      process.env.FAKE_TRTEXEC_VERSION = '12.0.0';
+      await expect(detectTensorRt(FAKE)).rejects.toThrow(/newest supported: 11\.x/);
+    } finally {
+      delete process.env.FAKE_TRTEXEC_VERSION;
+    }
   });
   it('missing executable → UserError', async () => {
     await expect(detectTensorRt('/nonexistent/trtexec')).rejects.toBeInstanceOf(UserError);

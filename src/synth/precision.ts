@@ -1,0 +1,42 @@
+// Adapter: the ONNX file the CPU backend runs for each module, at the precision the profile gives it
+// (or one precision for every module, e.g. `verify --precision fp16`): fp32 → the module's own file;
+// fp16/bf16 → the strongly typed conversion emulated for ONNX Runtime's CPU; int8 → the calibrated Q/DQ
+// model (src/precision/model.ts decides, caches and reports). Real speech for the activation ranges is
+// read only when a conversion has to run.
+import { speechModuleInputs, type SpeechModuleInputs } from '../cli/convert.ts';
+import type { ModelManifest } from '../model/manifest.ts';
+import { DEFAULT_SAMPLES, type Precision } from '../precision/files.ts';
+import { precisionModel, precisionSettings } from '../precision/model.ts';
+import type { LoadedProfile } from '../profile/load.ts';
+
+export const PRECISIONS = ['fp32', 'fp16', 'bf16', 'int8'] as const;
+
+export interface CpuModels {
+  /** Module → the file to run (only modules below fp32 are listed; the rest run their own file). */
+  files: Record<string, string>;
+  /** Module → the precision it runs at. */
+  precisions: Record<string, Precision>;
+}
+
+export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, all?: Precision, opts: { modules?: string[]; log?: (msg: string) => void } = {}): Promise<CpuModels> {
+  const files: Record<string, string> = {};
+  const precisions: Record<string, Precision> = {};
+  const modules = opts.modules ?? Object.keys(manifest.modules);
+  for (const module of modules) precisions[module] = all ?? precisionSettings(loaded.profile, module).precision;
+  // the speech set is named (hashed) for the conversion cache; its pipeline opens only if a conversion runs
+  const speech: SpeechModuleInputs | undefined = Object.values(precisions).some((p) => p !== 'fp32')
+    ? await speechModuleInputs(manifest, { samples: DEFAULT_SAMPLES })
+    : undefined;
+  try {
+    for (const module of modules) {
+      const precision = precisions[module]!;
+      if (precision === 'fp32') continue;
+      const r = await precisionModel({ profile: loaded, manifest, module, precision, runtime: 'cpu', inputs: (m) => speech!.inputs(m), inputsKey: speech?.key });
+      if (!r.cached) opts.log?.(`converted ${module} to ${precision} for the CPU backend: ${r.file}`);
+      files[module] = r.file;
+    }
+  } finally {
+    await speech?.close();
+  }
+  return { files, precisions };
+}
