@@ -245,7 +245,8 @@ def e2e(ld: Loaded, mods, spec, wp: WordPiece, case: dict, emotion_words: dict, 
     out.update(run(mods["vocoder"], spec["vocoder"], out))
     info = {"text": case["text"], "tokens": tokens, "phoneme_ids": out["phoneme_ids"][0].tolist(),
             "tokens_from": "EmotiVoice data/inference/text (its frontend's output for this sentence)",
-            "conditioning": {"speaker": 0, **({"prompt": case["prompt"]} if "prompt" in case else {"emotion": case["emotion"]})},
+            # the request by CLI flag, as `verify` replays it through the graph
+            "request": {"speaker": 0, **({"prompt": case["prompt"]} if "prompt" in case else {"emotion": case["emotion"]})},
             "style_prompt": prompt,
             "prompt_input_ids": out["prompt_input_ids"][0].tolist(), "content_input_ids": out["content_input_ids"][0].tolist(),
             "frames": int(d.sum()), "seconds": round(int(d.sum()) * c.hop / c.sample_rate, 3)}
@@ -275,10 +276,10 @@ def manifest(ld: Loaded, spec, upsampling: str, name: str, label: str, ref_cases
                      "params": {"delta": c.gaussian_delta, "durations": durations}},
                     {"id": "acoustic_decoder"}]
     else:
-        regulate = [{"id": "length_regulator", "label": "durations", "step": "gaussian", "in": {"log_durations": "log_durations"},
+        regulate = [{"id": "length_regulator", "label": "durations (gaussian)", "step": "gaussian", "in": {"log_durations": "log_durations"},
                      "out": {"durations": "durations", "frame_times": "frame_times"},
                      "params": {"delta": c.gaussian_delta, "durations": durations}},
-                    {"id": "acoustic_decoder", "label": "Gaussian upsampling + acoustic decoder"}]
+                    {"id": "acoustic_decoder"}]
     labels = list(emotion_words)
     m = {
         "format": "emovoice-model-manifest/2",
