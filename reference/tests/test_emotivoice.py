@@ -256,3 +256,26 @@ def test_pytorch_baseline_speaks_the_same_frames_from_the_same_ids(tmp_path, cap
     assert out["audio_seconds"] == sum(frames) * TINY.hop / TINY.sample_rate
     assert set(out["stages"]) >= {"prompt_encoder", "content_encoder", "text_encoder", "acoustic_encoder", "length_regulator",
                                   "acoustic_decoder", "vocoder"} and out["total_ms"] > 0
+
+
+def test_baseline_answers_emovoice_bench_request_files(tmp_path, capsys):
+    """`emovoice bench` runs the manifest's baseline with --request: ids per part, texts, conditioning by
+    flag (speaker as emovoice resolves it, an emotion label mapped to the prompt word)."""
+    from emovoice_ref.emotivoice import bench
+    man = yaml.safe_load(open(os.path.join(TINY_DIR, "manifest.yaml"), encoding="utf-8"))
+    assert man["baseline"] == {"python": "emovoice_ref.emotivoice.bench"}
+    info = json.load(open(os.path.join(TINY_DIR, "refs", "e2e", "zh.json"), encoding="utf-8"))
+    d = np.load(os.path.join(TINY_DIR, "refs", "e2e", "zh.npz"))
+    req = {"model": TINY_DIR, "device": "cpu", "parts": [info["phoneme_ids"]], "texts": [info["text"]],
+           "conditioning": info["request"], "warmup": 0, "requests": 2, "streams": [1]}
+    (tmp_path / "request.json").write_text(json.dumps(req, ensure_ascii=False), encoding="utf-8")
+    bench.main(["--request", str(tmp_path / "request.json")])
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["latencies_ms"]) == 2 and out["sweep"][0]["streams"] == 1
+    assert out["audio_seconds"] == int(d["durations"].sum()) * TINY.hop / TINY.sample_rate
+    assert set(out["stages_ms"]) >= {"prompt_encoder", "content_encoder", "length_regulator", "acoustic_decoder", "vocoder"}
+    # digits are an id, as emovoice reads --speaker (EmotiVoice's own names are digits too: see the report)
+    assert bench.request_parts({"parts": [[1]], "conditioning": {"speaker": "3", "emotion": "sad"}}, man, TINY_DIR)[:2] == (3, "悲伤")
+    assert bench.request_parts({"parts": [[1]], "conditioning": {"prompt": "非常开心"}}, man, TINY_DIR)[:2] == (0, "非常开心")
+    with pytest.raises(SystemExit, match="neither an id"):
+        bench.request_parts({"parts": [[1]], "conditioning": {"speaker": "99"}}, man, TINY_DIR)

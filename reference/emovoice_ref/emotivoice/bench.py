@@ -18,6 +18,14 @@ that seed and checked against the export's speaker table; a real checkpoint is n
 Missing BERT ids are made with the model's vocab.txt (the Python WordPiece of tokenize.py).
 Without --inputs, the export's refs/e2e cases are the parts. --streams runs concurrent request loops
 (threads sharing the model, as a plain PyTorch server would) for the P99-within-objective sweep.
+
+    python -m emovoice_ref.emotivoice.bench --request request.json
+
+is what `emovoice bench` runs (the manifest's `baseline: {python: emovoice_ref.emotivoice.bench}`): its
+request file ({model, device, parts: [[ids]], texts, conditioning: {speaker, emotion | prompt}, warmup,
+requests, streams}) answered with raw per-request latencies and per-stage times as JSON, the same
+contract as emovoice_ref.bench. The speaker is resolved as emovoice does (digits: an id; else a name
+from speakers.txt); an emotion label becomes the model's prompt word (the manifest's values).
 """
 import argparse
 import glob
@@ -56,6 +64,12 @@ def load_model(model_dir, checkpoint, trust=False):
         if man.get("family") != "emotivoice":
             raise SystemExit(f"error: {model_dir}/manifest.yaml: family {man.get('family')!r}, not emotivoice "
                              "(fix: python -m emovoice_ref.bench for the ref-audio family)")
+    src = os.path.join(model_dir, "source.json") if model_dir else ""
+    if not checkpoint and src and os.path.exists(src):   # a checkpoint export says where its checkpoint is
+        with open(src, encoding="utf-8") as f:
+            s = json.load(f)
+        return load(find(s["checkout"], generator=s["generator"], style_encoder=s["style_encoder"], bert_dir=s["bert"],
+                         tokenlist=s["tokenlist"], speakers=s["speakers"]), trust), man
     if checkpoint:
         return load(find(checkpoint), trust), man
     if man is None or "seed" not in man or man.get("config") not in ("tiny", "base"):
@@ -101,15 +115,15 @@ class Eager:
             h = timed("text_encoder", lambda: self.am.encode(p["ids"]))
             log_d, _, _, x = timed("acoustic_encoder", lambda: self.am.adapt(h, row, style, content))
 
-            def regulate():   # EmotiVoice: clamp(round(exp − 1), 0), all-zero guard, Gaussian upsampling
+            def durations():   # EmotiVoice: clamp(round(exp − 1), 0), all-zero guard
                 d = torch.clamp(torch.round(torch.exp(log_d) - self.c.duration_offset), min=0)
-                if d.sum() == 0:
-                    d = torch.ones_like(d)
-                n = int(d.sum().item())
-                return upsample_torch(x, d, n, self.c.gaussian_delta), n
-            fh, n = timed("length_regulator", regulate)
+                return torch.ones_like(d) if d.sum() == 0 else d
+            # stages split as emovoice's graph splits them: durations on the host (`length_regulator`),
+            # Gaussian upsampling with the decoder (its engine does both)
+            d = timed("length_regulator", durations)
+            n = int(d.sum().item())
             frames.append(n)
-            mel = timed("acoustic_decoder", lambda: self.am.decode(fh).transpose(1, 2))
+            mel = timed("acoustic_decoder", lambda: self.am.decode(upsample_torch(x, d, n, self.c.gaussian_delta)).transpose(1, 2))
             wav = timed("vocoder", lambda: self.voc(mel))
             samples += wav.shape[-1]
         return t, samples, frames
@@ -157,6 +171,75 @@ def sweep(eager, parts, speaker, streams, repeats):
             "p99_ms": float(np.percentile(lat, 99)), "rps": len(lat) / wall}
 
 
+def request_parts(req, man, model_dir):
+    """emovoice bench's request → (speaker id, prompt text, parts with ids as the eager run takes them)."""
+    cond = req.get("conditioning", {})
+    spec = man["conditioning"]
+    names = open(os.path.join(model_dir, spec["speaker"]["names"]), encoding="utf-8").read().splitlines()
+    s = str(cond.get("speaker", spec["speaker"].get("default", 0)))
+    speaker = int(s) if s.isdigit() else (names.index(s) if s in names else -1)
+    if not 0 <= speaker < len(names):
+        raise SystemExit(f"error: speaker {s!r} is neither an id below {len(names)} nor a name in speakers.txt")
+    emo = spec["emotion"]
+    prompt = cond.get("prompt") or emo["values"][cond.get("emotion") or emo.get("default", emo["labels"][0])]
+    texts = req.get("texts") or [""] * len(req["parts"])
+    parts = [{"text": t, "phoneme_ids": ids} for t, ids in zip(texts, req["parts"])]
+    return speaker, prompt, parts
+
+
+def serve_request_file(path):
+    """`emovoice bench`'s request → raw latencies as JSON on stdout (the contract of emovoice_ref.bench)."""
+    with open(path, encoding="utf-8") as f:
+        req = json.load(f)
+    model_dir = req["model"]
+    ld, man = load_model(model_dir, req.get("checkpoint"))
+    dev = torch.device(req.get("device", "cpu"))
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("error: CUDA requested but torch.cuda.is_available() is False")
+    speaker, prompt, raw = request_parts(req, man, model_dir)
+    wp = WordPiece(os.path.join(model_dir, "vocab.txt"))
+    parts = [{"ids": torch.from_numpy(np.asarray([p["phoneme_ids"]], np.int64)).to(dev),
+              "prompt_ids": torch.from_numpy(wp(prompt)["input_ids"].astype(np.int64)).to(dev),
+              "content_ids": torch.from_numpy(wp(p["text"])["input_ids"].astype(np.int64)).to(dev)} for p in raw]
+    eager = Eager(ld, dev)
+    for _ in range(int(req.get("warmup", 1))):
+        eager.request(parts, speaker)
+    lat, stages, samples = [], {}, 0
+    for _ in range(int(req.get("requests", 10))):
+        t0 = time.perf_counter()
+        st, samples, _ = eager.request(parts, speaker)
+        lat.append((time.perf_counter() - t0) * 1e3)
+        for k, v in st.items():
+            stages.setdefault(k, []).append(v)
+    sweep = []
+    for n in map(int, req.get("streams", [])):
+        if n == 1:
+            sweep.append({"streams": 1, "latencies_ms": lat, "wall_s": sum(lat) / 1e3})
+            continue
+        per, out, lock = max(1, -(-int(req.get("requests", 10)) // n)), [], threading.Lock()
+
+        def loop():
+            for _ in range(per):
+                t1 = time.perf_counter()
+                eager.request(parts, speaker)
+                with lock:
+                    out.append((time.perf_counter() - t1) * 1e3)
+
+        threads = [threading.Thread(target=loop) for _ in range(n)]
+        t0 = time.perf_counter()
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        sweep.append({"streams": n, "latencies_ms": out, "wall_s": time.perf_counter() - t0})
+    print(json.dumps({
+        "device": str(dev) if dev.type == "cpu" else torch.cuda.get_device_name(0), "torch": torch.__version__,
+        "latencies_ms": lat, "stages_ms": stages, "sweep": sweep, "peak_rss_mib": peak_rss_mib(),
+        "peak_gpu_mib": torch.cuda.max_memory_allocated() / 2**20 if dev.type == "cuda" else None,
+        "audio_seconds": samples / ld.config.sample_rate, "phonemes": sum(len(p) for p in req["parts"]),
+    }))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", help="an emotivoice export folder (manifest.yaml, vocab.txt, refs/)")
@@ -169,7 +252,10 @@ def main(argv=None):
     ap.add_argument("--streams", default="")
     ap.add_argument("--slo-p99-ms", type=float, default=130.0)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--request", help="emovoice bench's request file: answer it and exit")
     a = ap.parse_args(argv)
+    if a.request:
+        return serve_request_file(a.request)
     if not a.model and not a.from_checkpoint:
         ap.error("give --model (an export) or --from-checkpoint")
     if a.threads:

@@ -276,7 +276,7 @@ def manifest(ld: Loaded, spec, upsampling: str, name: str, label: str, ref_cases
                      "params": {"delta": c.gaussian_delta, "durations": durations}},
                     {"id": "acoustic_decoder"}]
     else:
-        regulate = [{"id": "length_regulator", "label": "durations (gaussian)", "step": "gaussian", "in": {"log_durations": "log_durations"},
+        regulate = [{"id": "length_regulator", "step": "gaussian", "in": {"log_durations": "log_durations"},
                      "out": {"durations": "durations", "frame_times": "frame_times"},
                      "params": {"delta": c.gaussian_delta, "durations": durations}},
                     {"id": "acoustic_decoder"}]
@@ -318,6 +318,8 @@ def manifest(ld: Loaded, spec, upsampling: str, name: str, label: str, ref_cases
         ],
         "output": "waveform",
         "references": {"dir": "refs", "cases": ref_cases},
+        # the PyTorch eager baseline `emovoice bench` runs (a random export is rebuilt from its seed)
+        "baseline": {"python": "emovoice_ref.emotivoice.bench"},
         "limits": dict(c.limits),
     }
     return m
@@ -408,6 +410,11 @@ def export(checkout_dir: str, out_dir: str, upsampling: str = "engine", refs: bo
                 f.write("\n")
             ref_cases.append(f"e2e/{case_name}")
             e2e_info[case_name] = info
+    if seed is None:   # a user's checkpoint: where it came from, for the PyTorch baseline (bench.py)
+        with open(os.path.join(out_dir, "source.json"), "w", encoding="utf-8") as f:
+            json.dump({"checkout": co.root, "generator": co.generator, "style_encoder": co.style_encoder, "bert": co.bert_dir,
+                       "tokenlist": co.tokenlist, "speakers": co.speakers}, f, indent=1, ensure_ascii=False)
+            f.write("\n")
     man = manifest(ld, spec, upsampling, name or f"emotivoice-{label or c.name}", label or c.name, ref_cases, words, has_lexicon, seed)
     write_yaml(os.path.join(out_dir, "manifest.yaml"), man,
                "# Written by emovoice_ref.emotivoice.export from an EmotiVoice checkpoint; see docs/model-manifest.md\n")
