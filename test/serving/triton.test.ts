@@ -13,15 +13,25 @@ import { decodeValue, encodeValue } from '../../src/serving/frontend-server.ts';
 import { bundleFrontend } from '../../src/serving/bundle.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
 import { textToPhonemes } from '../../src/text/frontend.ts';
+import { requirePython } from '../support/setup.ts';
 
 const ROOT = resolve(__dirname, '../..');
-const haveSchema = (await execa('python3', ['-c', 'import tritonclient, google.protobuf'], { reject: false })).exitCode === 0;
-if (!haveSchema) console.log('SKIPPED: python3 with tritonclient not available (scripts/setup.sh installs it)');
+// Under CI a missing tritonclient fails this file, naming the set-up step; elsewhere it skips, saying so.
+const haveSchema = requirePython(['tritonclient', 'google.protobuf']);
+
+/**
+ * `emovoice package` with the profile's engine folder (`output`) pointed at an empty temporary folder, so
+ * that engines a build left in out/<profile>/ never change what these tests see.
+ */
+async function pkg(args: string[], opts: { reject?: boolean } = {}) {
+  const output = args.some((a) => a.startsWith('output=')) ? [] : ['--set', `output=${await mkdtemp(join(tmpdir(), 'ev-no-engines-'))}`];
+  return execa('node', [join(ROOT, 'bin/emovoice.js'), 'package', ...args, ...output], { cwd: ROOT, reject: opts.reject ?? true });
+}
 
 describe.skipIf(!haveSchema)('Triton model repository', () => {
   it('writes a plan model and a CPU fallback model per engine plus the orchestrator, all valid against Triton’s schema', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ev-triton-'));
-    const r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'package', '--profile', 'a10g-fp16', '--triton', dir, '--allow-missing-engines'], { cwd: ROOT });
+    const r = await pkg(['--profile', 'a10g-fp16', '--triton', dir, '--allow-missing-engines']);
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toMatch(/warning: 5 engine\(s\) not built yet/);
     const v = await execa('python3', [join(ROOT, 'test/serving/validate_triton.py'), dir], { reject: false });
@@ -58,7 +68,7 @@ describe.skipIf(!haveSchema)('Triton model repository', () => {
 
   it('the bundled frontend runs on plain Node and gives the ids the CLI frontend gives', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ev-triton-'));
-    await execa('node', [join(ROOT, 'bin/emovoice.js'), 'package', '--profile', 'a10g-fp16', '--triton', dir, '--allow-missing-engines'], { cwd: ROOT });
+    await pkg(['--profile', 'a10g-fp16', '--triton', dir, '--allow-missing-engines']);
     const f = join(dir, 'emovoice/1');
     const r = await execa('node', [join(f, 'frontend.mjs'), '--frontend', join(f, 'frontend.json')], {
       cwd: tmpdir(), // no node_modules in reach: the bundle must stand alone
@@ -97,7 +107,7 @@ describe.skipIf(!haveSchema)('Triton model repository', () => {
     const dir = await mkdtemp(join(tmpdir(), 'ev-triton-'));
     const engines = await mkdtemp(join(tmpdir(), 'ev-engines-'));
     for (const m of ['text_encoder', 'style_encoder', 'acoustic_encoder', 'acoustic_decoder', 'vocoder']) await writeFile(join(engines, `${m}.engine`), `plan bytes of ${m}`);
-    const r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'package', '--profile', 'a10g-fp16', '--set', `output=${engines}`, '--triton', dir, '--no-cpu-fallback'], { cwd: ROOT, reject: false });
+    const r = await pkg(['--profile', 'a10g-fp16', '--set', `output=${engines}`, '--triton', dir, '--no-cpu-fallback'], { reject: false });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(await readFile(join(dir, 'vocoder/1/model.plan'), 'utf8')).toBe('plan bytes of vocoder');
     expect(existsSync(join(dir, 'vocoder_cpu'))).toBe(false);
@@ -128,12 +138,12 @@ describe.skipIf(!haveSchema)('Triton model repository', () => {
 
   it('without engines: writes the configs with a warning, or with --require-engines fails and writes nothing', async () => {
     let dir = await mkdtemp(join(tmpdir(), 'ev-triton-'));
-    let r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'package', '--profile', 'a10g-fp16', '--triton', dir], { cwd: ROOT, reject: false });
+    let r = await pkg(['--profile', 'a10g-fp16', '--triton', dir], { reject: false });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toMatch(/warning: 5 engine\(s\) not built yet, so their model folders have no model\.plan .*\(fix: run `emovoice build --profile a10g-fp16`/);
     expect(existsSync(join(dir, 'vocoder/config.pbtxt'))).toBe(true);
     dir = await mkdtemp(join(tmpdir(), 'ev-triton-'));
-    r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'package', '--profile', 'a10g-fp16', '--triton', dir, '--require-engines'], { cwd: ROOT, reject: false });
+    r = await pkg(['--profile', 'a10g-fp16', '--triton', dir, '--require-engines'], { reject: false });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/error: engines not built yet: .*\(fix: run `emovoice build --profile a10g-fp16` first/);
     expect(existsSync(join(dir, 'emovoice'))).toBe(false); // nothing half-written
@@ -190,7 +200,7 @@ describe('serving plan (pure)', () => {
   });
   it('a bad instance count ends in one error line, exit 2, nothing written', async () => {
     const dir = join(await mkdtemp(join(tmpdir(), 'ev-triton-')), 'repo');
-    const r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'package', '--profile', 'a10g-fp16', '--triton', dir, '--instances', '0'], { cwd: ROOT, reject: false });
+    const r = await pkg(['--profile', 'a10g-fp16', '--triton', dir, '--instances', '0'], { reject: false });
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual(['error: --instances: "0" is not a positive whole number (fix: e.g. --instances 2)']);
     expect(existsSync(dir)).toBe(false);
@@ -198,7 +208,7 @@ describe('serving plan (pure)', () => {
 
   it('the t4 profile’s vocoder (max batch 2) gets max_batch_size 2', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ev-triton-'));
-    await execa('node', [join(ROOT, 'bin/emovoice.js'), 'package', '--profile', 't4-fp16', '--triton', dir, '--allow-missing-engines'], { cwd: ROOT });
+    await pkg(['--profile', 't4-fp16', '--triton', dir, '--allow-missing-engines']);
     expect(await readFile(join(dir, 'vocoder/config.pbtxt'), 'utf8')).toMatch(/max_batch_size: 2\n/);
     expect(await readFile(join(dir, 'text_encoder/config.pbtxt'), 'utf8')).toMatch(/max_batch_size: 4\n/);
   });
