@@ -113,7 +113,7 @@ describe('configs/*.yaml lint clean against models/tiny', () => {
   // models/tiny is committed: the lint always runs
   const names = readdirSync(CONFIGS).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''));
   it('the bundled profiles are all there', () => {
-    expect(names.sort()).toEqual(['a10g-fp16', 'a10g-int8', 'base', 'cpu', 'emotivoice-cpu', 'h100-fp16', 'piper-joe-cpu', 't4-fp16']);
+    expect(names.sort()).toEqual(['a10g-fp16', 'a10g-int8', 'base', 'cpu', 'emotivoice-a10g-fp16', 'emotivoice-cpu', 'h100-fp16', 'piper-joe-cpu', 't4-fp16']);
   });
   for (const name of names) {
     it(`${name} has no problems`, async () => {
