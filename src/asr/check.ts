@@ -7,6 +7,7 @@
 import { UserError } from '../core/errors.ts';
 import type { ModelManifest } from '../model/manifest.ts';
 import { heldOutSentences, intelligibility, isSkipped, type IntelligibilityReport, type Synthesized } from './intelligibility.ts';
+import { normalizeWords } from './wer.ts';
 import { probeRecognizer, type Recognizer } from './whisper.ts';
 
 export const DEFAULT_MAX_WER_INCREASE = 0.05;
@@ -30,7 +31,7 @@ export type WerCheck =
 
 /** The language the model's frontend declares it speaks (manifest `frontend.language`), if any. */
 export function declaredLanguage(m: Pick<ModelManifest, 'frontend'>): string | undefined {
-  const l = m.frontend.language ?? m.frontend.section?.language;
+  const l = m.frontend.language;
   return typeof l === 'string' && l.trim() ? l.trim() : undefined;
 }
 
@@ -120,7 +121,7 @@ export function werLines(c: WerCheck): string[] {
     `${c.status === 'pass' ? 'PASS' : 'FAIL'}  WER increase ${sign}${f(Math.abs(c.increase))} (at most +${f(c.maxIncrease)}, --max-wer-increase)`,
     ...c.candidate.sentences
       .map((s, i) => ({ s, ref: c.fp32.sentences[i]! }))
-      .filter(({ s, ref }) => s.transcript !== ref.transcript)
+      .filter(({ s, ref }) => normalizeWords(s.transcript).join(' ') !== normalizeWords(ref.transcript).join(' '))
       .map(({ s, ref }) => `      heard differently: "${s.text}"  fp32: "${ref.transcript}"  candidate: "${s.transcript}"`),
   ];
 }
