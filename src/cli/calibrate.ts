@@ -234,9 +234,13 @@ export function register(program: Command): void {
           `  cache       ${cachePath} (TRT ${trtVersion}, EntropyCalibration2 format)`,
           `  QDQ model   ${qdqPath} (${final.nodes.length} layers quantized${keep.size ? `, ${keep.size} kept in float: ${[...keep].join(', ')}` : ''})`,
           `quality on ${held.length} held-out inputs (INT8 QDQ vs fp32, ONNX Runtime): ${qualityText(quality, f)}`,
-          'most sensitive layers (quantized alone):',
-          ...ranked.slice(0, 5).map((r) => `  ${r.layer.padEnd(40)} ${r.opType.padEnd(14)} ${qualityText(r.quality, f)}`),
-          `suggestion: keep ${report.suggestion.join(', ')} in FP16 (--keep-fp16 ${Math.min(3, ranked.length)}, or modules.${module}.layer_precisions in the profile)`,
+          ...(ranked.length
+            ? [
+                'most sensitive layers (quantized alone):',
+                ...ranked.slice(0, 5).map((r) => `  ${r.layer.padEnd(40)} ${r.opType.padEnd(14)} ${qualityText(r.quality, f)}`),
+                `suggestion: keep ${report.suggestion.join(', ')} in FP16 (--keep-fp16 ${Math.min(3, ranked.length)}, or modules.${module}.layer_precisions in the profile)`,
+              ]
+            : ['layer sensitivity not ranked (--sensitivity 0)']),
           ...werLines(wer),
         ].join('\n') + '\n',
       );
