@@ -14,7 +14,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 if [ "${EMOVOICE_SKIP_PYTHON:-0}" != 1 ] && command -v python3 >/dev/null; then
-  if ! python3 -c 'import torch, onnx, onnxruntime, yaml, scipy' 2>/dev/null; then
+  if ! python3 -c 'import torch, onnx, onnxruntime, yaml, scipy, tokenizers' 2>/dev/null; then
     say "installing the Python reference-model toolchain (torch==2.13.0 CPU, onnx, onnxruntime)"
     python3 -m pip install --quiet -r reference/requirements.txt \
       || say "WARNING: Python packages did not install; Python tests and re-export will be skipped"

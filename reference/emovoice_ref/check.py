@@ -40,7 +40,9 @@ def check_e2e(model_dir, man, case, tol):
     ORT acoustic encoder implies must equal the stored ones exactly."""
     d = dict(np.load(case))
     label = "e2e:" + os.path.basename(case)[:-4]
-    lr = man["length_regulator"]
+    # the repeat step's duration rule (format 2: the graph's length-regulation stage)
+    step = next(g for g in man["graph"] if g.get("step") == "repeat")
+    rule = step["params"]["durations"]
     rows = []
     for name, mod in man["modules"].items():
         sess = ort.InferenceSession(os.path.join(model_dir, mod["file"]), providers=["CPUExecutionProvider"])
@@ -52,7 +54,7 @@ def check_e2e(model_dir, man, case, tol):
             r = float(np.linalg.norm(g - e) / max(np.linalg.norm(e), 1e-30))
             rows.append((name, label, oname, float(np.abs(g - e).max()), r, r <= tol))
             if oname == "log_durations":
-                dur = np.clip(np.round(np.exp(g[0]) - 1), lr["min_frames"], lr["max_frames_per_phoneme"]).astype(np.int32)
+                dur = np.clip(np.round(np.exp(g[0]) * rule.get("scale", 1) - rule.get("offset", 1)), rule["min"], rule["max"]).astype(np.int32)
                 same = bool(np.array_equal(dur, d["durations"]))
                 rows.append(("length_regulator", label, "durations", float(np.abs(dur - d["durations"]).max()), 0.0 if same else 1.0, same))
                 fh = np.repeat(d["adapted_hidden"][0], d["durations"], axis=0)[None]

@@ -88,11 +88,13 @@ export class HistogramCollector {
     let bmin = Infinity;
     let bmax = -Infinity;
     let bsum = 0;
+    // Stryker: equivalent (i <= length, here and in the two loops below) — x[length] is undefined, not finite, skipped.
     for (let i = 0; i < x.length; i++) {
       const v = x[i]!;
       if (!Number.isFinite(v)) continue;
       bn++;
       bsum += v;
+      // Stryker: equivalent (<=, >=; also for this.min/max below) — an equal value replaces the extreme by itself.
       if (v < bmin) bmin = v;
       if (v > bmax) bmax = v;
     }
@@ -116,6 +118,7 @@ export class HistogramCollector {
     if (bmax > this.max) this.max = bmax;
 
     const babs = Math.max(Math.abs(bmin), Math.abs(bmax));
+    // Stryker: equivalent (>= 0, true) — with babs 0 the range stays as it is and nothing doubles.
     if (babs > 0) {
       if (this.range === 0) this.range = babs;
       while (babs > this.range) this.doubleRange();
@@ -143,6 +146,7 @@ export class HistogramCollector {
   private doubleRange(): void {
     const c = this.counts;
     const half = c.length / 2;
+    // Stryker: equivalent (k <= half) — c[half] is overwritten by the fill below.
     for (let k = 0; k < half; k++) c[k] = c[2 * k]! + c[2 * k + 1]!;
     c.fill(0, half);
     // |x| == old range sat in the last bin only because of the clamp; over [0, 2·range] it is bin n/2.

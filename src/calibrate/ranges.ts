@@ -80,6 +80,7 @@ export function klDivergence(p: ArrayLike<number>, q: ArrayLike<number>, length 
     const pk = p[k]! / sp;
     if (pk === 0) continue;
     const qk = q[k]! / sq;
+    // Stryker: equivalent — without this line pk·log(pk/0) is +∞ and so is the sum.
     if (qk === 0) return Infinity;
     d += pk * Math.log(pk / qk);
   }
@@ -95,6 +96,7 @@ export function smoothDistribution(p: Float64Array, eps: number, length = p.leng
   for (let k = 0; k < length; k++) if (p[k] === 0) zeros++;
   const nonZeros = length - zeros;
   if (nonZeros === 0) return false;
+  // Stryker: equivalent — with no zeros eps1 is 0 and the loop below leaves p as it is.
   if (zeros === 0) return true;
   const eps1 = (eps * zeros) / nonZeros;
   for (let k = 0; k < length; k++) p[k] = p[k] === 0 ? eps : p[k]! - eps1;
@@ -112,6 +114,7 @@ export function entropyAmax(h: AbsHistogram, opts: EntropyOptions = {}): Entropy
   const bins = Float64Array.from(h.counts);
   if (o.zeroBin === 'copy-next') bins[0] = bins[1]!;
   const suffix = new Float64Array(n + 1); // suffix[i] = Σ bins[i …]
+  // Stryker: equivalent (k > 0) — suffix[0] is never read: candidates start at startBin ≥ quantizedBins ≥ 1.
   for (let k = n - 1; k >= 0; k--) suffix[k] = suffix[k + 1]! + bins[k]!;
 
   const candidates = Math.floor((n - o.startBin) / o.stride) + 1;
@@ -120,10 +123,13 @@ export function entropyAmax(h: AbsHistogram, opts: EntropyOptions = {}): Entropy
   const q = new Float64Array(n);
   const levelSum = new Float64Array(nq);
   const levelNonZero = new Float64Array(nq);
+  // Stryker: equivalent (c <= candidates) — one more pass past the end writes only outside the typed arrays.
   for (let c = 0; c < candidates; c++) {
     const i = o.startBin + c * o.stride;
     levelSum.fill(0);
     levelNonZero.fill(0);
+    // Stryker: equivalent (j <= i) — bin i lands in p[i] (past this candidate's P, rewritten by the next)
+    // and in level ⌊i·nq/i⌋ = nq, outside levelSum.
     for (let j = 0; j < i; j++) {
       const v = bins[j]!;
       p[j] = v;
@@ -134,9 +140,12 @@ export function entropyAmax(h: AbsHistogram, opts: EntropyOptions = {}): Entropy
       }
     }
     p[i - 1] += suffix[i]!;
+    // Stryker: equivalent (j <= i) — q[i] lies past this candidate's Q and is rewritten before it is read.
     for (let j = 0; j < i; j++) {
       q[j] = bins[j] === 0 ? 0 : levelSum[Math.floor((j * nq) / i)]! / levelNonZero[Math.floor((j * nq) / i)]!;
     }
+    // Stryker: equivalent (smoothing >= 0, true, or no block) — smoothing by 0 changes nothing, and a P or Q
+    // that cannot be smoothed is all zero, for which klDivergence returns ∞ as well.
     if (o.smoothing > 0 && (!smoothDistribution(p, o.smoothing, i) || !smoothDistribution(q, o.smoothing, i))) {
       divergences[c] = Infinity;
       continue;
@@ -144,6 +153,7 @@ export function entropyAmax(h: AbsHistogram, opts: EntropyOptions = {}): Entropy
     divergences[c] = klDivergence(p, q, i);
   }
   let best = 0;
+  // Stryker: equivalent (c <= candidates) — divergences[candidates] is undefined: no comparison with it holds.
   for (let c = 1; c < candidates; c++) {
     const d = divergences[c]!;
     const b = divergences[best]!;
@@ -158,9 +168,11 @@ export function percentileAmax(h: AbsHistogram, percentile = 99.99): number {
   if (!(percentile > 0 && percentile <= 100)) throw new Error(`percentile must be in (0, 100], got ${percentile}`);
   let total = 0;
   for (let k = 0; k < h.counts.length; k++) total += h.counts[k]!;
+  // Stryker: equivalent (range check dropped) — with range 0 every bin edge is 0 anyway.
   if (total === 0 || h.range === 0) return 0;
   const need = (percentile / 100) * total;
   let acc = 0;
+  // Stryker: equivalent (k <= length) — counts are whole numbers, so acc reaches need (≤ total) at the last bin at the latest.
   for (let k = 0; k < h.counts.length; k++) {
     acc += h.counts[k]!;
     if (acc >= need) return binEdge(h, k + 1);
@@ -183,6 +195,7 @@ export function histogramMse(h: AbsHistogram, amax: number): number {
   let err = 0;
   for (let k = 0; k < n; k++) {
     const c = h.counts[k]!;
+    // Stryker: equivalent — an empty bin adds 0 to both sums.
     if (c === 0) continue;
     const x = (binEdge(h, k) + binEdge(h, k + 1)) / 2;
     const e = x - fakeQuant(x, amax);
@@ -194,6 +207,7 @@ export function histogramMse(h: AbsHistogram, amax: number): number {
 
 export function mseAmax(h: AbsHistogram, opts: { startBin?: number; stride?: number } = {}): { amax: number; mse: number } {
   const n = h.counts.length;
+  // Stryker: equivalent — with range 0 every candidate is 0 and costs 0, so the search returns { 0, 0 } too.
   if (h.range === 0) return { amax: 0, mse: 0 };
   const start = Math.min(opts.startBin ?? 128, n - 1);
   const stride = opts.stride ?? 1;
@@ -276,6 +290,7 @@ export function ortEntropyThreshold(
   const zero = Math.floor(nb / 2);
   const half = Math.floor(quantizedBins / 2);
   const prefix = new Float64Array(nb + 1);
+  // Stryker: equivalent (k <= nb) — the extra write lands outside prefix.
   for (let k = 0; k < nb; k++) prefix[k + 1] = prefix[k]! + hist[k]!;
   const divergences = new Float64Array(Math.max(0, zero - half + 1));
   const p = new Float64Array(nb + 1);
@@ -286,11 +301,13 @@ export function ortEntropyThreshold(
     const start = zero - i;
     const end = Math.min(zero + i + 1, nb);
     const len = end - start;
+    // Stryker: equivalent (j <= len) — p[len] lies past this candidate's P and is rewritten before it is read.
     for (let j = 0; j < len; j++) p[j] = hist[start + j]!;
     p[0] += prefix[start]!;
     p[len - 1] += prefix[nb]! - prefix[end]!;
     const merged = Math.floor(len / quantizedBins);
     levels.fill(0);
+    // Stryker: equivalent (g <= quantizedBins) — the extra level is written outside `levels`.
     for (let g = 0; g < quantizedBins; g++) {
       let s = 0;
       for (let j = g * merged; j < g * merged + merged; j++) s += hist[start + j]!;

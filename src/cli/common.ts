@@ -1,12 +1,63 @@
-// Shared CLI plumbing: resolving a profile and its model, output modes. No logic worth testing.
-import { dirname, resolve } from 'node:path';
+// Shared CLI plumbing: where the package's own files are, which folder profile names are looked up
+// in, flag parsing helpers. Loaded by every command and by `--help`, so it imports nothing heavy.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.ts';
 import type { FallbackEvent } from '../runtime/fallback.ts';
 
+/**
+ * The package's root: the folder holding package.json, configs/, models/tiny/ and reference/. This
+ * file is src/cli/common.ts under tsx and dist/cli/common.js when compiled (in the repository or in
+ * an installed package), two levels below the root either way.
+ */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const CONFIGS_DIR = resolve(ROOT, 'configs');
-export const DEFAULT_MODEL = resolve(ROOT, 'models/tiny/manifest.yaml');
+/** The build profiles that ship with emovoice. */
+export const BUNDLED_CONFIGS_DIR = join(ROOT, 'configs');
+/** The bundled tiny reference model. */
+export const DEFAULT_MODEL = join(ROOT, 'models/tiny/manifest.yaml');
+export const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/**
+ * The folder a profile name (`--profile cpu`) is looked up in; a path (`--profile ./my.yaml`) is read
+ * as it is. The first that applies: `--config-dir DIR`, `$EMOVOICE_HOME/configs` when that folder
+ * exists, the bundled configs/. A live binding: main.ts sets it from --config-dir before any command
+ * runs, and commands read it inside their actions.
+ */
+export let CONFIGS_DIR = configsDirFrom(process.env);
+
+export function configsDirFrom(env: NodeJS.ProcessEnv, flag?: string): string {
+  if (flag !== undefined) return resolve(flag);
+  if (env.EMOVOICE_HOME) {
+    const home = join(resolve(env.EMOVOICE_HOME), 'configs');
+    if (existsSync(home)) return home;
+  }
+  return BUNDLED_CONFIGS_DIR;
+}
+
+/** --config-dir DIR: must be a folder (a typo would otherwise surface as "profile not found"). */
+export function useConfigDir(dir: string): void {
+  const abs = resolve(dir);
+  let isDir = false;
+  try {
+    isDir = statSync(abs).isDirectory();
+  } catch {
+    // missing: reported below
+  }
+  if (!isDir) throw new UserError('--config-dir: no such folder', { place: { file: abs }, hint: 'give the folder that holds your profiles (*.yaml)' });
+  CONFIGS_DIR = configsDirFrom(process.env, abs);
+}
+
+/**
+ * Where speaker/emotion embeddings are cached between runs: $EMOVOICE_CACHE, else
+ * $EMOVOICE_HOME/cache/embeddings, else $XDG_CACHE_HOME/emovoice/embeddings (~/.cache by default).
+ * Returned as the EMOVOICE_CACHE value to set, or undefined to leave the default to the cache itself.
+ */
+export function embeddingCacheFrom(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.EMOVOICE_CACHE) return env.EMOVOICE_CACHE;
+  if (env.EMOVOICE_HOME) return join(resolve(env.EMOVOICE_HOME), 'cache', 'embeddings');
+  return undefined;
+}
 
 export function log(msg: string): void {
   process.stderr.write(`${msg}\n`);

@@ -1,17 +1,23 @@
 // `emovoice package --profile p --triton DIR`: a Triton model repository for the profile's engines —
-// one TensorRT model per engine, a CPU (ONNX Runtime) fallback model per engine, and the `emovoice`
-// orchestrator (Python backend + the bundled text frontend). Configs come from src/serving/triton.ts.
+// one TensorRT model per engine module, a CPU (ONNX Runtime) fallback model per engine, an ONNX Runtime
+// model per module kept off the engine path, and the `emovoice` orchestrator (Python backend walking the
+// manifest's graph from pipeline.json, plus the bundled frontend and host steps, plus the tables and
+// files its steps and conditioning name). Configs come from src/serving/triton.ts, the request contract
+// from src/serving/contract.ts, pipeline.json from src/serving/pipeline-file.ts. Knows no family.
 import type { Command } from 'commander';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { copyFile, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.ts';
 import { replaceFolders } from '../core/files.ts';
-import { loadModelManifest } from '../model/manifest.ts';
+import { loadModelManifest, type ModelManifest } from '../model/manifest.ts';
+import { registry } from '../pipeline/registry.ts';
 import { loadProfile } from '../profile/load.ts';
 import { bundleFrontend } from '../serving/bundle.ts';
-import { cpuFallbackConfig, engineConfig, orchestratorConfig, servingPlan } from '../serving/triton.ts';
+import { mainInput, requestContract } from '../serving/contract.ts';
+import { servingPipeline } from '../serving/pipeline-file.ts';
+import { ORCHESTRATOR_MODEL, engineConfig, moduleModels, onnxRuntimeConfig, orchestratorConfig, servingPlan } from '../serving/triton.ts';
 import { CONFIGS_DIR, collect, log, positiveInt } from './common.ts';
 
 const ORCHESTRATOR = fileURLToPath(new URL('../serving/orchestrator.py', import.meta.url));
@@ -19,7 +25,7 @@ const ORCHESTRATOR = fileURLToPath(new URL('../serving/orchestrator.py', import.
 export function register(program: Command): void {
   program
     .command('package')
-    .description('write a Triton Inference Server model repository: the engines, CPU fallbacks, and an orchestrator (text + voice in, audio out)')
+    .description('write a Triton Inference Server model repository: the engines, CPU fallbacks, and an orchestrator (text and the conditioning the manifest declares in, audio out)')
     .requiredOption('--profile <name|path>', 'build profile whose engines to package')
     .requiredOption('--triton <dir>', 'output model repository')
     .option('--instances <n>', 'GPU instances per engine model', '1')
@@ -43,7 +49,12 @@ export function register(program: Command): void {
         orchestratorInstances: opts.orchestratorInstances ? positiveInt('--orchestrator-instances', opts.orchestratorInstances) : undefined,
         cpuFallback: opts.cpuFallback,
       });
-      const missing = Object.keys(manifest.modules).map((m) => join(p.output, `${m}.engine`)).filter((f) => !existsSync(f));
+      const models = moduleModels(manifest, plan);
+      const contract = requestContract(manifest);
+      await checkSteps(manifest);
+      const bundle = servingPipeline(manifest, plan, models, contract, (f) => existsSync(f) && statSync(f).isFile());
+      const engines = Object.keys(manifest.modules).filter((m) => models[m]!.engine);
+      const missing = engines.map((m) => join(p.output, `${m}.engine`)).filter((f) => !existsSync(f));
       if (missing.length && opts.requireEngines) {
         throw new UserError(`engines not built yet: ${missing.join(', ')}`, {
           hint: `run \`emovoice build --profile ${p.name}\` first (or drop --require-engines to write the configs alone)`,
@@ -53,37 +64,58 @@ export function register(program: Command): void {
       // Each model folder appears complete or not at all (a half-copied model.plan must never look
       // loadable); other models already in the repository are left alone.
       await replaceFolders(opts.triton, async (stage) => {
-        for (const [name, spec] of Object.entries(manifest.modules)) {
+        const onnxModel = async (name: string, config: string, onnx: string) => {
           const dir = join(stage, name);
+          await mkdir(join(dir, '1'), { recursive: true });
+          await writeFile(join(dir, 'config.pbtxt'), config);
+          await copyFile(onnx, join(dir, '1', 'model.onnx'));
+          // External weights keep their file name: the ONNX refers to them by it.
+          if (existsSync(`${onnx}.data`)) await copyFile(`${onnx}.data`, join(dir, '1', `${basename(onnx)}.data`));
+        };
+        for (const [name, spec] of Object.entries(manifest.modules)) {
+          const m = models[name]!;
+          if (!m.engine) {
+            await onnxModel(m.model, onnxRuntimeConfig(name, spec, plan, 'only'), spec.file);
+            continue;
+          }
+          const dir = join(stage, m.model);
           await mkdir(join(dir, '1'), { recursive: true });
           await writeFile(join(dir, 'config.pbtxt'), engineConfig(name, spec, plan));
           const engine = join(p.output, `${name}.engine`);
           if (existsSync(engine)) await copyFile(engine, join(dir, '1', 'model.plan'));
-          if (plan.cpuFallback) {
-            const cpu = join(stage, `${name}_cpu`);
-            await mkdir(join(cpu, '1'), { recursive: true });
-            await writeFile(join(cpu, 'config.pbtxt'), cpuFallbackConfig(name, spec, plan));
-            await copyFile(spec.file, join(cpu, '1', 'model.onnx'));
-            // External weights keep their file name: the ONNX refers to them by it.
-            if (existsSync(`${spec.file}.data`)) await copyFile(`${spec.file}.data`, join(cpu, '1', `${basename(spec.file)}.data`));
-          }
+          if (m.fallback) await onnxModel(m.fallback, onnxRuntimeConfig(name, spec, plan, 'fallback'), spec.file);
         }
-        const orch = join(stage, 'emovoice');
-        await mkdir(join(orch, '1'), { recursive: true });
-        await writeFile(join(orch, 'config.pbtxt'), orchestratorConfig(manifest, plan));
-        await writeFile(join(orch, '1', 'model.py'), await readFile(ORCHESTRATOR));
-        await writeFile(join(orch, '1', 'frontend.mjs'), await bundleFrontend());
-        await writeFile(join(orch, '1', 'frontend.json'), JSON.stringify({ name: manifest.frontend.name, section: manifest.frontend.section, symbols: manifest.frontend.symbols }) + '\n');
-        const emotions = Object.values(manifest.conditioning).find((c) => c.kind === 'label' && c.table);
-        if (emotions?.table) await copyFile(emotions.table, join(orch, '1', 'emotions.npz'));
+        const orch = join(stage, ORCHESTRATOR_MODEL, '1');
+        await mkdir(orch, { recursive: true });
+        await writeFile(join(stage, ORCHESTRATOR_MODEL, 'config.pbtxt'), orchestratorConfig(manifest, plan, contract));
+        await writeFile(join(orch, 'model.py'), await readFile(ORCHESTRATOR));
+        const fe = await bundleFrontend();
+        await writeFile(join(orch, 'frontend.mjs'), fe.code);
+        await writeFile(join(orch, bundle.pipeline.frontend.file), JSON.stringify(bundle.frontend) + '\n');
+        await writeFile(join(orch, 'pipeline.json'), JSON.stringify(bundle.pipeline, null, 1) + '\n');
+        for (const f of [...bundle.files, ...fe.files]) {
+          await mkdir(dirname(join(orch, f.to)), { recursive: true });
+          await cp(f.from, join(orch, f.to), { recursive: true, dereference: true });
+        }
       });
-      const n = Object.keys(manifest.modules).length;
+      const fallbacks = Object.values(models).filter((m) => m.fallback).length;
+      const cpuOnly = Object.values(models).filter((m) => !m.engine).length;
+      const required = bundle.pipeline.conditioning.filter((c) => c.required).map((c) => mainInput(c.inputs));
       log(
-        `wrote ${opts.triton}: ${n} engine models (max batch ${Object.entries(plan.maxBatch).map(([m, b]) => `${m} ${b}`).join(', ')}; queue delay ${plan.queueDelayMs} ms)` +
-          `${plan.cpuFallback ? `, ${n} CPU fallback models` : ''}, and the emovoice orchestrator (TEXT + REF_AUDIO in, WAVEFORM out; needs Node.js ≥ 20 in the Triton image for TEXT)`,
+        `wrote ${opts.triton}: ${engines.length} engine models (max batch ${Object.entries(plan.maxBatch).map(([m, b]) => `${m} ${b}`).join(', ')}; queue delay ${plan.queueDelayMs} ms)` +
+          `${fallbacks ? `, ${fallbacks} CPU fallback models` : ''}${cpuOnly ? `, ${cpuOnly} ONNX Runtime models for modules off the engine path` : ''}` +
+          `, and the ${ORCHESTRATOR_MODEL} orchestrator (${['TEXT', ...required].join(' + ')} in, WAVEFORM out; inputs: ${contract.inputs.map((i) => i.name).join(', ')}; needs Node.js ≥ 20 in the Triton image for TEXT)`,
       );
       if (missing.length) {
         log(`warning: ${missing.length} engine(s) not built yet, so their model folders have no model.plan and Triton will not load them: ${missing.join(', ')} (fix: run \`emovoice build --profile ${p.name}\` and package again; --require-engines makes this an error)`);
       }
     });
+}
+
+/** Every host step's params checked now (the factory's own errors, at the manifest's line), not when Triton loads the model. */
+async function checkSteps(m: ModelManifest): Promise<void> {
+  for (const st of m.graph) {
+    if (!st.step) continue;
+    await registry.step(st.step)!.create(st.params, { manifestPath: m.path, dir: m.dir, audio: m.audio, place: m.locate(['graph', st.index, 'params']) });
+  }
 }

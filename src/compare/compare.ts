@@ -80,6 +80,7 @@ const FAMILY: Record<DType, Family> = {
 /** Tensor data as float32/float64 numbers (fp16 widened, integers converted). */
 export function toNumeric(t: Tensor): Numeric {
   switch (t.dtype) {
+    // Stryker: equivalent (either float case dropped) — the default copies the same values into a Float64Array.
     case 'float32':
       return t.data as Float32Array;
     case 'float64':
@@ -89,6 +90,7 @@ export function toNumeric(t: Tensor): Numeric {
     case 'int64': {
       const src = t.data as BigInt64Array;
       const out = new Float64Array(src.length);
+      // Stryker: equivalent (i <= length) — the extra write lands outside `out`.
       for (let i = 0; i < src.length; i++) out[i] = Number(src[i]!);
       return out;
     }

@@ -48,6 +48,7 @@ export function elementwise(out: Numeric, ref: Numeric): ElementwiseMetrics {
     if (!Number.isFinite(a)) nonFinite++;
     const d = a - b;
     const ad = Math.abs(d);
+    // Stryker: equivalent (>=) — an equal value replaces the maximum by itself.
     if (ad > maxAbs) maxAbs = ad;
     else if (ad !== ad) nanSeen = true;
     sumAbs += ad;
@@ -80,6 +81,7 @@ function cosineOf(dot: number, a2: number, b2: number): number {
 
 function snrOf(ref2: number, err2: number): number {
   if (err2 === 0) return Infinity;
+  // Stryker: equivalent — 10·log10(x / NaN) is NaN too; the line only says so.
   if (Number.isNaN(err2)) return NaN;
   return 10 * Math.log10(ref2 / err2);
 }
@@ -99,6 +101,7 @@ export function logSpectralDistance(out: Float32Array, ref: Float32Array, stft: 
   const pad = Math.floor((stft.n_fft - stft.hop) / 2);
   const pa = spectrogram(reflectPad(out, pad), stft, 'power');
   const pb = spectrogram(reflectPad(ref, pad), stft, 'power');
+  // Stryker: equivalent — with no frames the sum below is 0 and 0 / 0 is NaN as well.
   if (pa.frames === 0) return NaN;
   const { frames, bins } = pa;
   let total = 0;
@@ -126,6 +129,7 @@ const dctCache = new Map<string, Float64Array>();
 function dctBasis(nMels: number, order: number): Float64Array {
   const key = `${nMels}/${order}`;
   let m = dctCache.get(key);
+  // Stryker: equivalent (always rebuild) — the cache only saves time.
   if (!m) {
     m = new Float64Array(order * nMels);
     const s = Math.sqrt(2 / nMels);
@@ -158,6 +162,7 @@ export function melCepstralDistortion(out: Numeric, ref: Numeric, shape: readonl
   let count = 0;
   for (let p = 0; p < batches; p++) {
     for (let t = 0; t < frames; t++) {
+      // Stryker: equivalent (n <= nMels) — the extra write lands outside `diff`.
       for (let n = 0; n < nMels; n++) {
         const i = p * plane + n * frames + t;
         diff[n] = out[i]! - ref[i]!;
@@ -166,6 +171,7 @@ export function melCepstralDistortion(out: Numeric, ref: Numeric, shape: readonl
       for (let c = 0; c < order; c++) {
         let v = 0;
         const row = c * nMels;
+        // Stryker: equivalent (v -=) — the coefficient's sign flips and only its square is used.
         for (let n = 0; n < nMels; n++) v += basis[row + n]! * diff[n]!;
         s += v * v;
       }

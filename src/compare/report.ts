@@ -45,6 +45,7 @@ export function formatTable(results: CompareResult[]): string {
 }
 
 function jsonSafe(_key: string, v: unknown): unknown {
+  // Stryker: equivalent (v >= 0) — v is ±∞ here, never 0.
   if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
   return v;
 }

@@ -96,14 +96,14 @@ function one(c: ConditioningSpec, v: AudioInput | string | number, model: Pick<O
     if (!s.trim()) throw new UserError(`${flag} is empty`, { hint: `give some text, e.g. ${flag} "${c.default ?? '…'}"` });
     return { key: s, value: () => s };
   }
-  // id: a whole number in range, or a name from the list
+  // id: a name from the list (names come first: EmotiVoice's speaker names are numbers), or an id in range
   const n = c.names?.length ?? c.count!;
-  let id = /^\d+$/.test(s) ? Number(s) : (c.names?.indexOf(s) ?? -1);
-  if (id < 0 && !/^\d+$/.test(s)) {
+  const named = c.names?.indexOf(s) ?? -1;
+  if (named < 0 && !/^\d+$/.test(s)) {
     throw new UserError(`${flag} "${s}" is not a known name`, { place: { file: m.path, path: `conditioning.${c.name}.names` }, hint: `give an id from 0 to ${n - 1}${c.names ? `, or a name such as ${c.names.slice(0, 3).join(', ')}` : ''}` });
   }
-  if (id >= n) throw new UserError(`${flag} ${id} is outside the table (0–${n - 1})`, { place: { file: m.path, path: `conditioning.${c.name}` }, hint: `use an id from 0 to ${n - 1}` });
-  id = Math.trunc(id);
+  const id = named >= 0 ? named : Number(s);
+  if (id >= n) throw new UserError(`${flag} ${id} is outside the table (0–${n - 1}) and is not a name in it`, { place: { file: m.path, path: `conditioning.${c.name}` }, hint: `use an id from 0 to ${n - 1}${c.names ? ` or one of its names (${c.names.slice(0, 3).join(', ')} …)` : ''}` });
   const value: Value = c.dtype === 'int64' ? { dtype: 'int64', shape: [1], data: BigInt64Array.from([BigInt(id)]) } : { dtype: 'int32', shape: [1], data: Int32Array.from([id]) };
   return { key: String(id), value: () => value };
 }

@@ -8,6 +8,7 @@ const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? A
 import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { UserError, UserErrors, type Place } from '../core/errors.ts';
 import { sha256Text } from '../core/files.ts';
 import { readYaml, type YamlSource } from '../core/yaml.ts';
@@ -73,7 +74,7 @@ export interface LoadedProfile {
   chain: string[];
 }
 
-const SCHEMA_PATH = resolve(dirname(new URL(import.meta.url).pathname), '../../configs/profile.schema.json');
+const SCHEMA_PATH = fileURLToPath(new URL('../../configs/profile.schema.json', import.meta.url));
 let validateSchema: ValidateFunction | null = null;
 function schema() {
   if (!validateSchema) {

@@ -11,6 +11,8 @@ import type { LoadedProfile } from './load.ts';
 function versionAtLeast(v: string, min: string): boolean {
   const a = v.split('.').map(Number);
   const b = min.split('.').map(Number);
+  // Stryker: equivalent (i <= 3; >= below) — versions here have three parts (trtexec's banner and the
+  // schema's min_version), so a 4th is 0 on both sides; and the parts differ where `>` is reached.
   for (let i = 0; i < 3; i++) {
     if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
   }
@@ -38,6 +40,7 @@ export function validateProfile(
   for (const [name, mod] of Object.entries(manifest.modules)) {
     const mp = p.modules?.[name] ?? {};
     const info = infos[name];
+    // Stryker: equivalent ('' for 'fp32') — the default is only ever compared with 'int8' and 'bf16'.
     const precision = mp.precision ?? p.defaults?.precision ?? 'fp32';
     if (trt && precision === 'int8' && !mp.calibration?.cache && !mp.calibration?.qdq_model) {
       err(['modules', name, 'precision'], `${name}: int8 needs a calibration cache or a QDQ model`, `run \`emovoice calibrate ${name}\` and set modules.${name}.calibration.cache`);
@@ -91,6 +94,7 @@ export function validateProfile(
             err(base, `${name}.${input.name}: need min ≤ opt ≤ max in dim ${i}, got ${r.min[i]} / ${r.opt[i]} / ${r.max[i]}`, 'reorder the shapes');
           }
           const sym = input.dims[i];
+          // Stryker: equivalent (either guard dropped) — a fixed dim has no limit entry, and x > undefined is false.
           const limit = typeof sym === 'string' ? manifest.limits[sym] : undefined;
           if (limit !== undefined && r.max[i]! > limit) {
             err([...base, 'max'], `${name}.${input.name}.max[${i}] = ${r.max[i]} exceeds the model's ${sym} limit of ${limit}`, `lower it to ≤ ${limit} (manifest limits)`);

@@ -1,15 +1,18 @@
-// Triton Inference Server model repository for built engines (pure: config text out, no I/O).
-// - one `tensorrt_plan` model per engine: dims from the model manifest, batch as Triton's implicit
-//   first dim up to the smaller of serving.max_batch and the engine's optimization-profile maximum,
-//   dynamic batching with the profile's queue delay (serving.batching_window_ms, default 10 ms),
-//   a GPU instance group;
+// Triton Inference Server model repository for a model's modules (pure: config text out, no I/O).
+// - one `tensorrt_plan` model per engine module (the manifest's `engine: true`, the default): dims from
+//   the model manifest, batch as Triton's implicit first dim up to the smaller of serving.max_batch and
+//   the engine's optimization-profile maximum, dynamic batching with the profile's queue delay
+//   (serving.batching_window_ms, default 10 ms), a GPU instance group;
 // - one `<module>_cpu` ONNX Runtime model per engine (the same module's ONNX on CPU instances): the
-//   fallback path when an engine fails or overruns;
-// - `emovoice`, a Python-backend model (src/serving/orchestrator.py) that runs the host-side steps
-//   (text frontend, reference log-mel, style-embedding cache, length regulation) and calls the
-//   engines through BLS, so one request (text + reference voice) gives audio out.
+//   fallback path when an engine fails or overruns; a module kept off the engine path (`engine: false`)
+//   is served by ONNX Runtime alone, under its own name;
+// - `emovoice`, a Python-backend model (src/serving/orchestrator.py) that walks the manifest's graph
+//   (pipeline.json: host steps, conditioning, caches) and calls the module models through BLS; its
+//   inputs come from the request contract (contract.ts). No family's module or tensor is named here.
+import { UserError } from '../core/errors.ts';
 import { servedTextLen, type ModelManifest, type TensorSpec } from '../model/manifest.ts';
 import type { Profile } from '../profile/load.ts';
+import type { RequestContract, TritonIo } from './contract.ts';
 
 const TRITON_TYPES: Record<string, string> = {
   float32: 'TYPE_FP32', float16: 'TYPE_FP16', int32: 'TYPE_INT32', int64: 'TYPE_INT64', bool: 'TYPE_BOOL', int8: 'TYPE_INT8', uint8: 'TYPE_UINT8',
@@ -18,7 +21,7 @@ const TRITON_TYPES: Record<string, string> = {
 type ModuleSpec = ModelManifest['modules'][string];
 
 export interface ServingPlan {
-  /** Per engine: Triton max_batch_size (0 = no implicit batch dim). */
+  /** Per engine module: Triton max_batch_size (0 = no implicit batch dim). */
   maxBatch: Record<string, number>;
   queueDelayMs: number;
   instances: number;
@@ -27,8 +30,11 @@ export interface ServingPlan {
   cpuFallback: boolean;
   timeoutMs: number;
   maxTextLen: number;
-  /** Most mel frames one sentence may need: the decoder's and vocoder's profile maxima. */
-  maxMelFrames: number;
+  /**
+   * Module → input → the largest size each axis may take (null: no limit; the batch axis is always
+   * null): the manifest's `limits` of a symbolic dim, and for an engine its profile's max shape.
+   */
+  inputMax: Record<string, Record<string, (number | null)[]>>;
 }
 
 /** Serving parameters from the profile: pure, so tests can check every rule. */
@@ -40,14 +46,24 @@ export function servingPlan(
   const s = profile.serving ?? {};
   const want = s.max_batch ?? 4;
   const maxBatch: Record<string, number> = {};
-  for (const m of Object.keys(manifest.modules)) {
-    const shapes = Object.values(profile.modules?.[m]?.shapes ?? {});
-    // The engine accepts at most the smallest batch maximum over its inputs' optimization profile.
-    const engineMax = shapes.length ? Math.min(...shapes.map((r) => r.max[0] ?? 1)) : want;
-    maxBatch[m] = Math.max(1, Math.min(want, engineMax));
+  const inputMax: ServingPlan['inputMax'] = {};
+  for (const [m, spec] of Object.entries(manifest.modules)) {
+    const shapes = profile.modules?.[m]?.shapes ?? {};
+    if (spec.engine) {
+      const ranges = Object.values(shapes);
+      // The engine accepts at most the smallest batch maximum over its inputs' optimization profile.
+      const engineMax = ranges.length ? Math.min(...ranges.map((r) => r.max[0] ?? 1)) : want;
+      maxBatch[m] = Math.max(1, Math.min(want, engineMax));
+    }
+    inputMax[m] = {};
+    for (const [input, t] of Object.entries(spec.inputs)) {
+      inputMax[m][input] = t.dims.map((d, axis) => {
+        if (axis === 0) return null;
+        const caps = [typeof d === 'string' ? manifest.limits[d] : undefined, spec.engine ? shapes[input]?.max[axis] : undefined].filter((x): x is number => typeof x === 'number');
+        return caps.length ? Math.min(...caps) : null;
+      });
+    }
   }
-  const frameLimits = [profile.modules?.acoustic_decoder?.shapes?.frame_hidden?.max[1], profile.modules?.vocoder?.shapes?.mel?.max[2]]
-    .filter((x): x is number => typeof x === 'number');
   return {
     maxBatch,
     queueDelayMs: s.batching_window_ms ?? 10,
@@ -57,8 +73,37 @@ export function servingPlan(
     cpuFallback: o.cpuFallback ?? true,
     timeoutMs: s.timeout_ms ?? 0,
     maxTextLen: servedTextLen(s, manifest),
-    maxMelFrames: frameLimits.length ? Math.min(...frameLimits) : 1_000_000,
+    inputMax,
   };
+}
+
+/** The orchestrator's name in the repository. */
+export const ORCHESTRATOR_MODEL = 'emovoice';
+
+export interface ModuleModels {
+  /** The Triton model the orchestrator calls first: the engine, or ONNX Runtime for a module off the engine path. */
+  model: string;
+  /** The `<module>_cpu` model that answers when the engine fails or overruns; null when there is none. */
+  fallback: string | null;
+  engine: boolean;
+}
+
+/** Triton model names per module; a name taken twice (a module called `emovoice`, or `x` beside `x_cpu`) is an error. */
+export function moduleModels(manifest: Pick<ModelManifest, 'modules' | 'locate'>, plan: Pick<ServingPlan, 'cpuFallback'>): Record<string, ModuleModels> {
+  const out: Record<string, ModuleModels> = {};
+  const taken = new Map<string, string>([[ORCHESTRATOR_MODEL, 'the orchestrator']]);
+  const claim = (name: string, by: string) => {
+    const prev = taken.get(name);
+    if (prev) throw new UserError(`module ${by} would be served as the Triton model "${name}", which ${prev} already is`, { place: manifest.locate(['modules', by]), hint: 'rename the module in the manifest' });
+    taken.set(name, `module ${by}`);
+  };
+  for (const [m, spec] of Object.entries(manifest.modules)) {
+    const fallback = spec.engine && plan.cpuFallback ? `${m}_cpu` : null;
+    claim(m, m);
+    if (fallback) claim(fallback, m);
+    out[m] = { model: m, fallback, engine: spec.engine };
+  }
+  return out;
 }
 
 function tensorBlock(name: string, spec: TensorSpec, batched: boolean): string {
@@ -98,11 +143,16 @@ export function engineConfig(module: string, spec: ModuleSpec, plan: ServingPlan
   return lines.join('\n') + '\n';
 }
 
-/** The CPU fallback for one engine: the module's ONNX file on ONNX Runtime, CPU instances. */
-export function cpuFallbackConfig(module: string, spec: ModuleSpec, plan: ServingPlan): string {
+/**
+ * A module on ONNX Runtime, CPU instances: `<module>_cpu`, the fallback when the engine fails or times
+ * out; or, for a module kept off the engine path, the module's only model, under its own name.
+ */
+export function onnxRuntimeConfig(module: string, spec: ModuleSpec, plan: ServingPlan, role: 'fallback' | 'only'): string {
+  const name = role === 'fallback' ? `${module}_cpu` : module;
+  const what = role === 'fallback' ? `the fallback when the ${module} engine fails or times out` : `${module} is kept off the engine path (engine: false in the manifest)`;
   return [
-    `# ${module}_cpu: ONNX Runtime on the CPU, the fallback when the ${module} engine fails or times out`,
-    `name: "${module}_cpu"`,
+    `# ${name}: ONNX Runtime on the CPU, ${what}`,
+    `name: "${name}"`,
     `platform: "onnxruntime_onnx"`,
     'max_batch_size: 0',
     ...ioBlocks(spec, false),
@@ -110,43 +160,40 @@ export function cpuFallbackConfig(module: string, spec: ModuleSpec, plan: Servin
   ].join('\n') + '\n';
 }
 
+/** Serving knobs of the orchestrator (config.pbtxt parameters); what the model is lives in pipeline.json. */
+export interface OrchestratorKnobs {
+  engineRetryS: number;
+  cacheSize: number;
+  node: string;
+  /** `python`: host steps with a numpy twin run in Python, the rest in the Node process; `node`: every host step in Node. */
+  hostSteps: 'python' | 'node';
+}
+
+export const DEFAULT_KNOBS: OrchestratorKnobs = { engineRetryS: 30, cacheSize: 1024, node: 'node', hostSteps: 'python' };
+
 function param(key: string, value: string | number): string {
   return `parameters {\n  key: "${key}"\n  value: { string_value: "${String(value).replace(/["\\]/g, '\\$&')}" }\n}`;
 }
 
-const io = (name: string, type: string, dims: string, optional = true) =>
-  `  {\n    name: "${name}"\n    data_type: ${type}\n    dims: [ ${dims} ]${optional ? '\n    optional: true' : ''}\n  }`;
+function ioBlock(x: TritonIo): string {
+  return `  {\n    name: "${x.name}"\n    data_type: ${x.type}\n    dims: [ ${x.dims.join(', ')} ]${x.optional ? '\n    optional: true' : ''}\n  }`;
+}
 
-export function orchestratorConfig(manifest: ModelManifest, plan: ServingPlan): string {
-  const mel = manifest.audio.mel as Record<string, number | string>;
-  const refSeconds = Object.values(manifest.conditioning).find((c) => c.kind === 'audio')?.seconds ?? { min: 0, max: 0 };
-  const durations = (manifest.graph.find((s) => s.step === 'repeat')?.params.durations ?? {}) as Record<string, unknown>;
+export function orchestratorConfig(manifest: Pick<ModelManifest, 'name' | 'family'>, plan: ServingPlan, contract: RequestContract, knobs: OrchestratorKnobs = DEFAULT_KNOBS): string {
   const params: [string, string | number][] = [
-    ['sample_rate', manifest.audio.sample_rate],
-    ['n_fft', mel.n_fft!], ['hop', mel.hop!], ['win_length', mel.win_length ?? mel.n_fft!], ['n_mels', mel.n_mels!],
-    ['fmin', mel.fmin ?? 0], ['fmax', mel.fmax ?? manifest.audio.sample_rate / 2], ['clamp_min', mel.clamp_min ?? 1e-5], ['log_base', mel.log_base ?? 'e'],
-    ['ref_seconds_min', refSeconds.min], ['ref_seconds_max', refSeconds.max],
-    ['max_frames_per_phoneme', Number(durations.max ?? 50)], ['min_frames', Number(durations.min ?? 1)],
-    ['max_text_len', plan.maxTextLen], ['max_mel_frames', plan.maxMelFrames],
-    ['timeout_ms', plan.timeoutMs], ['cpu_fallback', plan.cpuFallback ? 'true' : 'false'], ['engine_retry_s', 30],
-    ['cache_size', 1024], ['node', 'node'],
+    ['pipeline', 'pipeline.json'],
+    ['timeout_ms', plan.timeoutMs], ['cpu_fallback', plan.cpuFallback ? 'true' : 'false'], ['engine_retry_s', knobs.engineRetryS],
+    ['cache_size', knobs.cacheSize], ['node', knobs.node], ['host_steps', knobs.hostSteps],
   ];
   return [
-    '# emovoice: one request (text + reference voice) in, audio out. Python backend (model.py) calling the',
-    '# engine models through BLS; the text frontend runs as a Node.js process (frontend.mjs).',
-    'name: "emovoice"',
+    `# ${ORCHESTRATOR_MODEL}: one request in, audio out, for ${manifest.name} (family ${manifest.family}). Python backend (model.py)`,
+    '# walking the graph in 1/pipeline.json and calling the module models through BLS; the text frontend and',
+    '# host steps without a numpy twin run in a Node.js process (frontend.mjs).',
+    `name: "${ORCHESTRATOR_MODEL}"`,
     'backend: "python"',
     'max_batch_size: 0',
-    `input [\n${[
-      io('TEXT', 'TYPE_STRING', '1'),
-      io('PHONEME_IDS', 'TYPE_INT32', '-1'),
-      io('LANGUAGE', 'TYPE_STRING', '1'),
-      io('REF_AUDIO', 'TYPE_FP32', '-1'),
-      io('REF_SAMPLE_RATE', 'TYPE_INT32', '1'),
-      io('REF_KEY', 'TYPE_STRING', '1'),
-      io('EMOTION', 'TYPE_STRING', '1'),
-    ].join(',\n')}\n]`,
-    `output [\n${[io('WAVEFORM', 'TYPE_FP32', '-1', false), io('SAMPLE_RATE', 'TYPE_INT32', '1', false), io('WARNINGS', 'TYPE_STRING', '-1', false)].join(',\n')}\n]`,
+    `input [\n${contract.inputs.map(ioBlock).join(',\n')}\n]`,
+    `output [\n${contract.outputs.map(ioBlock).join(',\n')}\n]`,
     `instance_group [\n  {\n    count: ${plan.orchestratorInstances}\n    kind: KIND_CPU\n  }\n]`,
     ...params.map(([k, v]) => param(k, v)),
   ].join('\n') + '\n';

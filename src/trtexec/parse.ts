@@ -152,6 +152,7 @@ export function parseTrtexecLog(text: string): TrtexecSummary {
       block = null;
     }
 
+    // Stryker: equivalent (no final $, or \s for \s*) — [^#]* and (.*) reach the end anyway, and the command is trimmed.
     const amp = /^&&&& (RUNNING|PASSED|FAILED)\b[^#]*(?:#\s*(.*))?$/.exec(msg);
     if (amp) {
       const v = parseVersionBanner(msg);
@@ -188,6 +189,7 @@ export function parseTrtexecLog(text: string): TrtexecSummary {
       s.gpuComputeMs = parseStats(msg);
     } else if ((m = new RegExp(`^Total Host Walltime:\\s*${NUM}\\s*s\\b`).exec(msg))) {
       s.hostWalltimeS = Number(m[1]);
+      // Stryker: equivalent (no final $, or no trim) — (.+) runs to the end of the trimmed line; \s* takes the leading spaces.
     } else if ((m = /^Selected Device:\s*(.+)$/.exec(msg))) {
       s.gpuName = m[1]!.trim();
     } else if ((m = /^Compute Capability:\s*(\d+\.\d+)/.exec(msg))) {
@@ -197,6 +199,7 @@ export function parseTrtexecLog(text: string): TrtexecSummary {
       const g = new RegExp(`now:.*?GPU\\s+${NUM}\\b`).exec(msg);
       if (g) {
         const v = Number(g[1]);
+        // Stryker: equivalent (>=) — an equal figure replaces the peak by itself.
         if (s.peakGpuMemoryMiB === null || v > s.peakGpuMemoryMiB) s.peakGpuMemoryMiB = v;
       }
     }

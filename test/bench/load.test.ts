@@ -182,7 +182,7 @@ describe.skipIf(!haveTorch)('emovoice bench --profile cpu against PyTorch eager 
     expect(t.stdout).toMatch(/^end-to-end latency, P99 \(ms\) +\d+\.\d \(max of 2\) +\d+\.\d \(max of 2\)$/m);
     for (const row of [/^end-to-end latency, mean \(ms\)/, /^end-to-end latency, median \(ms\)/, /^peak memory \(MiB, process RSS\)/, /^audio per request \(s\)/]) {
       const line = lines.find((l) => row.test(l));
-      expect(line).toMatch(/ \d+(\.\d)? +\d+(\.\d)?$/); // a number in both columns
+      expect(line).toMatch(/ \d+(\.\d+)? +\d+(\.\d+)?$/); // a number in both columns
     }
     expect(t.stdout).toMatch(/^concurrent streams within P99 130 ms +\d+ +\d+$/m);
   }, 300_000); // two PyTorch processes (torch import, eager runs) on a 2-core machine

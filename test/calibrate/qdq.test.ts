@@ -2,7 +2,6 @@
 // ONNX Runtime returns every exposed intermediate, and the explicitly quantized vocoder stays close
 // to fp32 on speech it was not calibrated on.
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { readWav } from '../../src/audio/io.ts';
@@ -17,12 +16,12 @@ import { decodeOnnxModel, encodeOnnxModel } from '../../src/model/onnx.ts';
 import { exposeIntermediates } from '../../src/runtime/expose.ts';
 import { OrtRunner } from '../../src/runtime/ort.ts';
 import type { TensorMap } from '../../src/tensor/tensor.ts';
+import { ALSA_DIR, requireAlsa } from '../support/setup.ts';
 
 const ROOT = resolve(__dirname, '../..');
 const VOCODER = resolve(ROOT, 'models/tiny/vocoder.onnx');
-const ALSA = '/usr/share/sounds/alsa';
-const haveAlsa = existsSync(`${ALSA}/Front_Center.wav`) && existsSync(`${ALSA}/Front_Left.wav`);
-if (!haveAlsa) console.log(`SKIPPED: ${ALSA} recordings missing (apt-get install alsa-utils)`);
+const ALSA = ALSA_DIR;
+const haveAlsa = requireAlsa(); // under CI a missing alsa-utils fails this file, naming the set-up step
 
 async function melFeeds(file: string): Promise<TensorMap> {
   const manifest = await loadModelManifest(resolve(ROOT, 'models/tiny/manifest.yaml'));

@@ -1,49 +1,73 @@
-// `emovoice synth` as a user runs it, on a real recording (alsa-utils' human voice, joined to 3–10 s).
+// `emovoice synth` as a user runs it. The voice is the real recording the PyTorch end-to-end reference was
+// made with (models/tiny/refs/e2e/hello.npz: wav_ref, the alsa-utils voice joined to 6.8 s), and the text is
+// that reference's ("Hello world, 你好世界", emotion neutral), so every test that writes audio compares it
+// with the PyTorch waveform: silence, noise or a wrong part fails.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseWav } from '../../src/audio/wav.ts';
+import { encodeWav, parseWav } from '../../src/audio/wav.ts';
+import { elementwise } from '../../src/compare/metrics.ts';
+import { readNpz } from '../../src/tensor/io.ts';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin/emovoice.js');
-const ALSA = '/usr/share/sounds/alsa/Front_Center.wav';
 const STANDIN = join(ROOT, 'test/fixtures/bin/fake-trtexec');
+const HELLO = 'Hello world, 你好世界';
 let dir: string;
 let ref: string;
+let pytorch: Float32Array; // the PyTorch waveform of HELLO, 91 frames × 256 samples
+
+/**
+ * The WAV at `file` is `parts` copies of the PyTorch waveform, one after another. Tolerance: rel-L2 ≤ 2e-3
+ * and SNR ≥ 50 dB per part (measured: 5.6e-4 and 65 dB, PCM16 quantisation plus ONNX Runtime vs PyTorch
+ * float differences); all-zero audio has rel-L2 1, noise far more.
+ */
+async function expectPyTorchAudio(file: string, parts = 1): Promise<void> {
+  const wav = parseWav(await readFile(file));
+  expect(wav.sampleRate).toBe(16000);
+  expect(wav.samples.length).toBe(parts * pytorch.length);
+  for (let k = 0; k < parts; k++) {
+    const m = elementwise(wav.samples.subarray(k * pytorch.length, (k + 1) * pytorch.length), pytorch);
+    expect(m.rel_l2, `part ${k + 1}: rel-L2 against PyTorch`).toBeLessThan(2e-3);
+    expect(m.snr_db, `part ${k + 1}: SNR against PyTorch`).toBeGreaterThan(50);
+  }
+}
 
 async function cli(args: string[], env: Record<string, string> = {}) {
   const r = await execa('node', [BIN, ...args], { cwd: ROOT, reject: false, env: { TRTEXEC: '', EMOVOICE_CACHE: join(dir, 'cache'), ...env } });
   return { code: r.exitCode, out: r.stdout, err: r.stderr };
 }
 
-describe.skipIf(!existsSync(ALSA))('emovoice synth', () => {
+describe('emovoice synth', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ev-synth-'));
+    const e2e = await readNpz(join(ROOT, 'models/tiny/refs/e2e/hello.npz'));
+    pytorch = e2e.waveform!.data as Float32Array;
+    // the reference voice exactly as PyTorch took it (float32, 16 kHz)
     ref = join(dir, 'ref.wav');
-    await execa('npx', ['--no-install', 'tsx', 'scripts/make-reference.ts', ref], { cwd: ROOT });
+    await writeFile(ref, encodeWav(e2e.wav_ref!.data as Float32Array, 16000, { format: 'float32' }));
   });
 
-  it('writes a valid WAV at the model rate with per-stage timings for mixed English/Mandarin', async () => {
+  it('speaks mixed English/Mandarin as the PyTorch reference does, with per-stage timings', async () => {
     const out = join(dir, 'hello.wav');
-    const r = await cli(['synth', 'Hello world, 你好世界', '--ref', ref, '--out', out, '--json']);
+    const r = await cli(['synth', HELLO, '--ref', ref, '--emotion', 'neutral', '--out', out, '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.sampleRate).toBe(16000);
     expect(j.phonemes).toBe(21);
+    expect(j.frames).toBe(91);
     expect(j.stages.map((s: { stage: string }) => s.stage)).toEqual(['frontend', 'reference log-mel', 'style_encoder', 'text_encoder', 'acoustic_encoder', 'length regulation', 'acoustic_decoder', 'vocoder']);
     expect(j.split).toBeNull();
     expect(j.rtf).toBeGreaterThan(0);
-    const wav = parseWav(await readFile(out));
-    expect(wav.sampleRate).toBe(16000);
-    expect(wav.samples.length).toBe(j.frames * 256);
+    await expectPyTorchAudio(out);
   });
 
   it('with --backend trt and no TensorRT, falls back to the CPU backend and says so', async () => {
-    const r = await cli(['synth', 'Hello', '--ref', ref, '--out', join(dir, 'fb.wav'), '--backend', 'trt']);
+    const r = await cli(['synth', HELLO, '--ref', ref, '--emotion', 'neutral', '--out', join(dir, 'fb.wav'), '--backend', 'trt']);
     expect(r.code).toBe(0);
+    await expectPyTorchAudio(join(dir, 'fb.wav'));
     expect(r.err).toMatch(/falling back to the CPU backend for every call/);
     expect(r.out).toMatch(/with CPU fallback/);
     expect(r.out).toMatch(/^ {2}vocoder +\d+\.\d ms {2}\(CPU fallback: engine did not load\)$/m);
@@ -57,7 +81,8 @@ describe.skipIf(!existsSync(ALSA))('emovoice synth', () => {
     for (const m of ['text_encoder', 'style_encoder', 'acoustic_encoder', 'acoustic_decoder', 'vocoder']) await writeFile(join(engines, `${m}.engine`), 'FAKE-ENGINE-NOT-TENSORRT');
     return engines;
   }
-  const TWO_PARTS = ['Hello world. 你好世界。', '--set', 'serving.max_text_len=12'];
+  // two sentences of 21 phonemes each under a 21-phoneme limit: two parts, each the PyTorch reference's
+  const TWO_PARTS = [`${HELLO}。${HELLO}。`, '--emotion', 'neutral', '--set', 'serving.max_text_len=21'];
   const perModule = (fallbacks: string[], stage: string) =>
     Object.fromEntries(['text_encoder', 'style_encoder', 'acoustic_encoder', 'acoustic_decoder', 'vocoder'].map((m) => [m, fallbacks.filter((f) => f.includes(`${m}.engine (${stage})`)).length]));
 
@@ -76,6 +101,7 @@ describe.skipIf(!existsSync(ALSA))('emovoice synth', () => {
       'style_encoder:timeout', 'text_encoder:timeout', 'acoustic_encoder:timeout', 'acoustic_decoder:timeout', 'vocoder:timeout',
     ]);
     expect(r.err).toMatch(/took longer than 150 ms; falling back to the CPU backend for this call only/);
+    await expectPyTorchAudio(join(dir, 'to.wav'), 2);
   });
 
   it('an engine that fails is taken out for good: one fallback per engine, the later sentence goes straight to the CPU', async () => {
@@ -89,22 +115,35 @@ describe.skipIf(!existsSync(ALSA))('emovoice synth', () => {
     expect(perModule(j.fallbacks, 'infer')).toEqual({ text_encoder: 1, style_encoder: 1, acoustic_encoder: 1, acoustic_decoder: 1, vocoder: 1 });
     expect(j.fallbacks).toHaveLength(5);
     expect(r.err).toMatch(/failed \(trtexec inference failed .*\); falling back to the CPU backend for this and every later call/);
-    const wav = parseWav(await readFile(join(dir, 'fail.wav')));
-    expect(wav.samples.length).toBe(j.frames * 256);
+    await expectPyTorchAudio(join(dir, 'fail.wav'), 2);
   });
 
   it('text over serving.max_text_len is split at sentences, every part spoken, with one clear warning line', async () => {
-    const text = Array.from({ length: 12 }, (_, i) => `This is sentence number ${i + 1}, spoken clearly.`).join(' ');
-    const r = await cli(['synth', text, '--ref', ref, '--out', join(dir, 'long.wav'), '--json']);
+    // 7 sentences, 141 phonemes: 6 sentences (121) fit the limit of 128, the 7th is a part of its own
+    const text = Array.from({ length: 7 }, () => `${HELLO}。`).join(' ');
+    const r = await cli(['synth', text, '--ref', ref, '--emotion', 'neutral', '--out', join(dir, 'long.wav'), '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
-    expect(j.sentences).toBeGreaterThan(1);
-    expect(j.split).toEqual({ phonemes: expect.any(Number), limit: 128, parts: j.sentences });
-    expect(j.split.phonemes).toBeGreaterThan(128);
+    expect(j.sentences).toBe(2);
+    expect(j.split).toEqual({ phonemes: 141, limit: 128, parts: 2 });
+    // the last part alone is the PyTorch reference; the first is what the first six sentences give alone
+    const long = parseWav(await readFile(join(dir, 'long.wav'))).samples;
+    const last = join(dir, 'long-last.wav');
+    await writeFile(last, encodeWav(long.slice(long.length - pytorch.length), 16000, { format: 'float32' }));
+    await expectPyTorchAudio(last);
+    const six = await cli(['synth', Array.from({ length: 6 }, () => `${HELLO}。`).join(' '), '--ref', ref, '--emotion', 'neutral', '--out', join(dir, 'six.wav')]);
+    expect(six.code).toBe(0);
+    const first = parseWav(await readFile(join(dir, 'six.wav'))).samples;
+    expect(first.length + pytorch.length).toBe(long.length);
+    expect(elementwise(long.subarray(0, first.length), first).max_abs).toBe(0);
+    // and it is speech at the reference's level, not silence: the same sentence said six times in one part
+    const rms = (x: Float32Array) => Math.sqrt(x.reduce((a, v) => a + v * v, 0) / x.length);
+    expect(rms(first) / rms(pytorch)).toBeGreaterThan(0.5);
+    expect(rms(first) / rms(pytorch)).toBeLessThan(2);
     const warning = new RegExp(`^\\S*configs/base\\.yaml:\\d+:\\d+ serving\\.max_text_len: the text is ${j.split.phonemes} phonemes, over the limit of 128 per sentence; split at sentence/clause boundaries into ${j.sentences} parts, spoken one after another \\(fix: shorten the text, or raise serving\\.max_text_len in the profile`);
     expect(j.warnings[0]).toMatch(warning);
     // as a person reads it: one warning line on stderr
-    const t = await cli(['synth', text, '--ref', ref, '--out', join(dir, 'long.wav')]);
+    const t = await cli(['synth', text, '--ref', ref, '--emotion', 'neutral', '--out', join(dir, 'long.wav')]);
     expect(t.code).toBe(0);
     const lines = t.err.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -118,10 +157,13 @@ describe.skipIf(!existsSync(ALSA))('emovoice synth', () => {
   };
 
   it('a reference shorter than 3 s is refused with the measured length', async () => {
-    const r = await cli(['synth', 'Hello', '--ref', ALSA, '--out', join(dir, 'x.wav')]);
+    const short = join(dir, 'short.wav');
+    const voice = parseWav(await readFile(ref)).samples;
+    await writeFile(short, encodeWav(voice.slice(16000, 16000 + 1.5 * 16000), 16000, { format: 'pcm16' })); // 1.5 s of it
+    const r = await cli(['synth', 'Hello', '--ref', short, '--out', join(dir, 'x.wav')]);
     expect(r.code).toBe(2);
     oneLine(r.err);
-    expect(r.err).toMatch(/Front_Center\.wav.*1\.\d+ s/);
+    expect(r.err).toMatch(/short\.wav.*1\.50? s/);
   });
 
   it('a file that is not a WAV, empty text and an unknown emotion each give one error line', async () => {

@@ -136,3 +136,113 @@ describe('mel-cepstral distortion', () => {
     expect(melCepstralDistortion(l10(shift(1)), l10(data), mel.shape, { logBase: '10' })).toBeCloseTo(one, 3);
   });
 });
+
+// Oracles written out here from the module header's definitions, on small inputs (direct DFT and DCT
+// sums), never through the functions under test.
+function lsdOracle(a: ArrayLike<number>, b: ArrayLike<number>, nFft: number, hop: number): number {
+  const pad = Math.floor((nFft - hop) / 2);
+  const reflect = (x: ArrayLike<number>) => {
+    const n = x.length;
+    const out: number[] = [];
+    for (let i = pad; i >= 1; i--) out.push(x[i]!);
+    for (let i = 0; i < n; i++) out.push(x[i]!);
+    for (let i = n - 2; i >= n - 1 - pad; i--) out.push(x[i]!);
+    return out;
+  };
+  const power = (x: number[]) => {
+    const frames: number[][] = [];
+    for (let s = 0; s + nFft <= x.length; s += hop) {
+      const row: number[] = [];
+      for (let k = 0; k <= nFft / 2; k++) {
+        let re = 0;
+        let im = 0;
+        for (let t = 0; t < nFft; t++) {
+          const w = 0.5 - 0.5 * Math.cos((2 * Math.PI * t) / nFft); // periodic Hann
+          re += x[s + t]! * w * Math.cos((2 * Math.PI * k * t) / nFft);
+          im -= x[s + t]! * w * Math.sin((2 * Math.PI * k * t) / nFft);
+        }
+        row.push(re * re + im * im);
+      }
+      frames.push(row);
+    }
+    return frames;
+  };
+  const pa = power(reflect(a));
+  const pb = power(reflect(b));
+  let total = 0;
+  for (let t = 0; t < pa.length; t++) {
+    let s = 0;
+    for (let k = 0; k < pa[t]!.length; k++) s += (10 * Math.log10((pb[t]![k]! + 1e-10) / (pa[t]![k]! + 1e-10))) ** 2;
+    total += Math.sqrt(s / pa[t]!.length);
+  }
+  return total / pa.length;
+}
+
+/** MCD from its definition: orthonormal DCT-II of the difference over mels, c1..cK, per frame, averaged. */
+function mcdOracle(a: ArrayLike<number>, b: ArrayLike<number>, batches: number, nMels: number, frames: number, order: number): number {
+  let total = 0;
+  for (let p = 0; p < batches; p++) {
+    for (let t = 0; t < frames; t++) {
+      let s = 0;
+      for (let k = 1; k <= order; k++) {
+        let c = 0;
+        for (let n = 0; n < nMels; n++) {
+          const i = p * nMels * frames + n * frames + t;
+          c += Math.sqrt(2 / nMels) * Math.cos((Math.PI * k * (2 * n + 1)) / (2 * nMels)) * (a[i]! - b[i]!);
+        }
+        s += c * c;
+      }
+      total += (10 / Math.LN10) * Math.sqrt(2 * s);
+    }
+  }
+  return total / (batches * frames);
+}
+
+describe('metrics against oracles written from their definitions', () => {
+  it('LSD: reflect pad of (n_fft − hop)/2, periodic Hann, frames every hop (small STFT, direct DFT)', () => {
+    const a = Float32Array.from(noise(300, 3));
+    const b = Float32Array.from(noise(300, 4), (v, i) => 0.5 * v + 0.3 * a[i]!);
+    for (const [nFft, hop] of [[64, 16], [32, 8], [48, 24]] as const) {
+      const got = logSpectralDistance(a, b, { n_fft: nFft, hop, win_length: nFft });
+      expect(got, `${nFft}/${hop}`).toBeCloseTo(lsdOracle(a, b, nFft, hop), 9);
+    }
+  });
+
+  it('MCD: every coefficient c1..cK, K capped at n_mels − 1, batches and frames averaged', () => {
+    const n = noise(2 * 5 * 3, 9);
+    const a = Float64Array.from(n, (v) => 2 * v);
+    const b = Float64Array.from(noise(30, 10));
+    // order 3 of 5 mels, then the default (24, capped at 4), then order 4 asked for explicitly
+    expect(melCepstralDistortion(a, b, [2, 5, 3], { order: 3 })).toBeCloseTo(mcdOracle(a, b, 2, 5, 3, 3), 12);
+    expect(melCepstralDistortion(a, b, [2, 5, 3])).toBeCloseTo(mcdOracle(a, b, 2, 5, 3, 4), 12);
+    expect(melCepstralDistortion(a, b, [2, 5, 3], { order: 4 })).toBeCloseTo(mcdOracle(a, b, 2, 5, 3, 4), 12);
+    // another size in the same process: the cached DCT of one size is not reused for another
+    expect(melCepstralDistortion(a.subarray(0, 18), b.subarray(0, 18), [6, 3], { order: 2 })).toBeCloseTo(mcdOracle(a, b.subarray(0, 18), 1, 6, 3, 2), 12);
+    expect(melCepstralDistortion(a.subarray(0, 14), b.subarray(0, 14), [7, 2])).toBeCloseTo(mcdOracle(a, b.subarray(0, 14), 1, 7, 2, 6), 12);
+    // two mel bands are enough (one coefficient); log10 input is scaled by ln 10
+    expect(melCepstralDistortion(a.subarray(0, 4), b.subarray(0, 4), [2, 2])).toBeCloseTo(mcdOracle(a, b, 1, 2, 2, 1), 12);
+    expect(melCepstralDistortion(a.subarray(0, 4), b.subarray(0, 4), [2, 2], { logBase: '10' })).toBeCloseTo(Math.LN10 * mcdOracle(a, b, 1, 2, 2, 1), 12);
+  });
+
+  it('unequal sizes and unusable layouts are errors, not numbers', () => {
+    const x = new Float32Array(4);
+    expect(() => elementwise(x, new Float32Array(3))).toThrow('metrics need equal lengths, got 4 and 3');
+    expect(() => logSpectralDistance(x, new Float32Array(5))).toThrow('LSD needs equal lengths, got 4 and 5');
+    expect(() => melCepstralDistortion(x, new Float32Array(6), [2, 2])).toThrow('MCD needs equal sizes, got 4 and 6');
+    expect(() => melCepstralDistortion(x, x, [4])).toThrow('MCD needs a [n_mels, frames] layout');
+    expect(() => melCepstralDistortion(x, x, [1, 4])).toThrow('MCD needs at least 2 mel bands');
+    expect(melCepstralDistortion(new Float32Array(0), new Float32Array(0), [3, 0])).toBe(0);
+  });
+
+  it('cosine is 0 when either side is all zero (and 1 when both are); SNR of NaN is NaN', () => {
+    const z = new Float32Array(3);
+    const a = new Float32Array([1, 0, 2]);
+    expect(cosineSimilarity(z, a)).toBe(0);
+    expect(cosineSimilarity(a, z)).toBe(0);
+    expect(cosineSimilarity(z, z)).toBe(1);
+    expect(Number.isNaN(snrDb(new Float32Array([NaN, 0, 2]), a))).toBe(true);
+    // the largest difference wins wherever it is, also first
+    expect(maxAbs(new Float32Array([5, 0, 2]), a)).toBe(4);
+    expect(elementwise(new Float32Array(0), new Float32Array(0))).toEqual({ max_abs: 0, mean_abs: 0, rel_l2: 0, cosine: 1, snr_db: Infinity, non_finite: 0 });
+  });
+});

@@ -9,6 +9,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseWav } from '../../src/audio/wav.ts';
+import { requireSetup } from '../support/setup.ts';
 import { rmsOf } from './helpers.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -16,12 +17,7 @@ const BIN = join(ROOT, 'bin/emovoice.js');
 const cli = (args: string[], env: Record<string, string> = {}) => execa('node', [BIN, ...args], { cwd: ROOT, reject: false, env: { EMOVOICE_CACHE: join(tmpdir(), 'ev-cache-family-test'), ...env } });
 const havePython = (await execa('python3', ['-c', 'import onnx, numpy'], { reject: false })).exitCode === 0;
 const haveSpeech = existsSync(join(ROOT, 'calibration/speech')) && existsSync(join(ROOT, 'data/ref-alsa.wav'));
-const why = (ok: boolean, what: string, step: string) => {
-  if (ok) return false;
-  if (process.env.CI === 'true') throw new Error(`${what} is missing: run ${step}`);
-  console.log(`SKIPPED: ${what} missing (${step})`);
-  return true;
-};
+const why = (ok: boolean, what: string, step: string) => !requireSetup(what, step, ok);
 
 describe.skipIf(why(havePython, 'python3 with onnx and numpy', 'bash scripts/setup.sh'))('a family defined by its manifest alone', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ev-toy-'));

@@ -5,7 +5,9 @@ pb_utils STAND-IN in triton_stub/ answering BLS calls on ONNX Runtime (see that 
 Usage: python3 run_orchestrator.py <repo> <requests.json> <out-dir> [--param key=value ...]
 requests.json: [{"name": "...", "inputs": {"TEXT": "...", "REF_WAV": "file.wav", "REF_SAMPLE_RATE": 48000,
                  "REF_KEY": "...", "EMOTION": "...", "PHONEME_IDS": [..], "LANGUAGE": "en"}}, ...]
-                 (REF_WAV: a 16-bit PCM WAV file sent as REF_AUDIO; REF_SECONDS cuts it)
+                 (<NAME>_WAV: a 16-bit PCM WAV file sent as <NAME>_AUDIO and <NAME>_SAMPLE_RATE; <NAME>_SECONDS
+                 cuts it; every other input is sent with the data type the orchestrator's config.pbtxt declares,
+                 and an input it does not declare is refused, as Triton refuses it)
 All requests go to one execute() call, as a batch from Triton's scheduler would. Writes <out>/<name>.npy
 (WAVEFORM) and prints one JSON object: {"results": [{name, error | samples, sample_rate, warnings}],
 "calls": {model: n}, "log": [...]}.
@@ -24,6 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "triton_stub"))
 import triton_python_backend_utils as pb_utils  # noqa: E402  (the stand-in)
 from google.protobuf import json_format  # noqa: E402
+from tritonclient.utils import triton_to_np_dtype  # noqa: E402
 
 
 def read_wav(path, seconds=None):
@@ -41,6 +44,7 @@ def main():
     repo, reqs_file, out = sys.argv[1], sys.argv[2], sys.argv[3]
     overrides = dict(a.split("=", 1) for a in sys.argv[5::2]) if "--param" in sys.argv else {}
     pb_utils.REPO = repo
+    pb_utils.load_repository()
     os.makedirs(out, exist_ok=True)
     cfg = pb_utils._config("emovoice")
     cfg_json = json_format.MessageToDict(cfg, preserving_proto_field_name=True)
@@ -54,31 +58,47 @@ def main():
                       "model_repository": os.path.join(repo, "emovoice"), "model_version": "1", "model_name": "emovoice"})
     with open(reqs_file, encoding="utf-8") as f:
         specs = json.load(f)
-    requests = []
+    inputs_cfg = {i.name: i for i in cfg.input}
+    requests, refused = [], {}
     for s in specs:
-        tensors = []
+        tensors, bad = [], None
         for k, v in s["inputs"].items():
-            if k == "REF_WAV":
-                x, sr = read_wav(v, s["inputs"].get("REF_SECONDS"))
-                tensors.append(pb_utils.Tensor("REF_AUDIO", x))
-                if "REF_SAMPLE_RATE" not in s["inputs"]:
-                    tensors.append(pb_utils.Tensor("REF_SAMPLE_RATE", np.array([sr], dtype=np.int32)))
-            elif k == "REF_SECONDS":
+            if k.endswith("_WAV"):  # a WAV file sent as <NAME>_AUDIO (and <NAME>_SAMPLE_RATE, unless given)
+                base = k[: -len("_WAV")]
+                if f"{base}_AUDIO" not in inputs_cfg:
+                    bad = f"unexpected inference input '{base}_AUDIO' for model 'emovoice'"
+                    break
+                x, sr = read_wav(v, s["inputs"].get(f"{base}_SECONDS"))
+                tensors.append(pb_utils.Tensor(f"{base}_AUDIO", x))
+                if f"{base}_SAMPLE_RATE" not in s["inputs"]:
+                    tensors.append(pb_utils.Tensor(f"{base}_SAMPLE_RATE", np.array([sr], dtype=np.int32)))
                 continue
-            elif k == "PHONEME_IDS":
-                tensors.append(pb_utils.Tensor(k, np.array(v, dtype=np.int32)))
-            elif k == "REF_SAMPLE_RATE":
-                tensors.append(pb_utils.Tensor(k, np.array([v], dtype=np.int32)))
-            else:
+            if k.endswith("_SECONDS"):
+                continue
+            if k not in inputs_cfg:  # Triton refuses a request with an input the model does not declare
+                bad = f"unexpected inference input '{k}' for model 'emovoice'"
+                break
+            dtype = pb_utils._DT_NAMES[inputs_cfg[k].data_type]
+            if dtype == "STRING":
                 tensors.append(pb_utils.Tensor(k, np.array([v.encode("utf-8")], dtype=np.object_)))
-        requests.append(pb_utils.StubRequest(tensors))
+            else:
+                tensors.append(pb_utils.Tensor(k, np.array(v if isinstance(v, list) else [v], dtype=triton_to_np_dtype(dtype))))
+        if bad:
+            refused[s["name"]] = bad
+        else:
+            requests.append(pb_utils.StubRequest(tensors))
     responses = model.execute(requests)
     if inspect.iscoroutine(responses):  # `async def execute`: Triton's Python backend runs it on an event loop
         responses = asyncio.run(responses)
     model.finalize()
     assert len(responses) == len(requests), "one response per request"
     results = []
-    for s, r in zip(specs, responses):
+    answered = iter(responses)
+    for s in specs:
+        if s["name"] in refused:
+            results.append({"name": s["name"], "error": refused[s["name"]], "code": pb_utils.TritonError.INVALID_ARG})
+            continue
+        r = next(answered)
         if r.has_error():
             results.append({"name": s["name"], "error": r.error().message(), "code": r.error().code()})
             continue

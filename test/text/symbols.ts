@@ -1,6 +1,6 @@
 // The phoneme symbol table, built exactly like reference/emovoice_ref/symbols.py's symbol_table()
 // (same order; the index is the phoneme id). Tests use this so they do not depend on a model.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 
@@ -33,8 +33,8 @@ export const SYMBOLS = symbolTable();
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const MANIFEST = resolve(ROOT, 'models/tiny/manifest.yaml');
 
-/** The tiny model's `symbols:` list, or null when the model is not there. */
-export function manifestSymbols(): string[] | null {
-  if (!existsSync(MANIFEST)) return null;
-  return (parse(readFileSync(MANIFEST, 'utf8')) as { symbols: string[] }).symbols;
+/** The tiny model's symbol table (models/tiny/symbols.txt, one per line, named by the manifest's frontend). */
+export function manifestSymbols(): string[] {
+  const frontend = (parse(readFileSync(MANIFEST, 'utf8')) as { frontend: { symbols: string } }).frontend;
+  return readFileSync(resolve(ROOT, 'models/tiny', frontend.symbols), 'utf8').split('\n').filter((l) => l.length > 0);
 }

@@ -10,9 +10,9 @@ const NONE: TimingStats = { min: null, max: null, mean: null, median: null, p90:
 
 describe('fixtures', () => {
   const files = readdirSync(DIR).filter((f) => f.endsWith('.log'));
-  it('6–10 real logs, each naming its public source on line 1', () => {
+  it('6–12 real logs, each naming its public source on line 1', () => {
     expect(files.length).toBeGreaterThanOrEqual(6);
-    expect(files.length).toBeLessThanOrEqual(10);
+    expect(files.length).toBeLessThanOrEqual(12);
     for (const f of files) {
       expect(read(f).split('\n')[0], f).toMatch(
         /^# source: https:\/\/github\.com\/([\w.-]+\/[\w.-]+)\/(?:issues|pull)\/(\d+) \(\1#\2, quoted log, trimmed only where marked\)$/,
@@ -131,6 +131,40 @@ describe('parseTrtexecLog on real logs', () => {
   });
 });
 
+describe('golden cases where the last value is not the answer', () => {
+  it('NVIDIA/TensorRT#2217: peak GPU memory is the largest figure (2222 MiB mid-log), not the last (87) nor the last device-wide (2201)', () => {
+    const s = parseTrtexecLog(read('trt-loadengine-memory-2217.log'));
+    expect(s.peakGpuMemoryMiB).toBe(2222);
+    expect(s.engineBytes).toBe(21 * 1024 * 1024); // "[TRT] Loaded engine size: 21 MiB": no "Created" line in a --loadEngine run
+    expect(s.buildSeconds).toBeNull();
+    expect(s.errors).toEqual([]);
+    expect(s.warnings).toBe(0);
+  });
+
+  // CONSTRUCTED logs (not quoted from anywhere), in the line formats of sampleEngines.cpp (10.x "Created engine
+  // with size") and TensorRT's runtime ("[TRT] Loaded engine size"): a 10.x build that then loads the engine
+  // it built for inference prints both, and the size it built is the one to report.
+  const created = '[01/01/2025-00:00:01] [I] Created engine with size: 12.5 MiB';
+  const loaded = '[01/01/2025-00:00:02] [I] [TRT] Loaded engine size: 13 MiB';
+  it('constructed: a later "Loaded engine size" does not override "Created engine with size"', () => {
+    expect(parseTrtexecLog([created, loaded].join('\n')).engineBytes).toBe(Math.round(12.5 * 1024 * 1024));
+  });
+  it('constructed: "Created" replaces an earlier "Loaded"; "Loaded" alone is used', () => {
+    expect(parseTrtexecLog([loaded, created].join('\n')).engineBytes).toBe(Math.round(12.5 * 1024 * 1024));
+    expect(parseTrtexecLog(loaded).engineBytes).toBe(13 * 1024 * 1024);
+    expect(parseTrtexecLog(created.replace('12.5', '0.3')).engineBytes).toBe(Math.round(0.3 * 1024 * 1024));
+  });
+  it('constructed: peak memory takes the largest "now: … GPU n" of every [MemUsageChange] line, wherever it is', () => {
+    const mem = (gpu: number, cpu = 10) => `[I] [TRT] [MemUsageChange] Init CUDA: CPU +1, GPU +1, now: CPU ${cpu}, GPU ${gpu} (MiB)`;
+    expect(parseTrtexecLog([mem(300), mem(900), mem(500)].join('\n')).peakGpuMemoryMiB).toBe(900);
+    expect(parseTrtexecLog([mem(900), mem(300)].join('\n')).peakGpuMemoryMiB).toBe(900);
+    expect(parseTrtexecLog([mem(0)].join('\n')).peakGpuMemoryMiB).toBe(0);
+    // the CPU figure is not the GPU figure, and a line without [MemUsageChange] does not count
+    expect(parseTrtexecLog([mem(100, 5000), '[I] now: CPU 1, GPU 7000 (MiB)'].join('\n')).peakGpuMemoryMiB).toBe(100);
+    expect(parseTrtexecLog('[I] Selected Device: X').peakGpuMemoryMiB).toBeNull();
+  });
+});
+
 describe('parseTrtexecLog robustness (synthetic lines in the formats of sampleEngines.cpp / trtexec.cpp)', () => {
   it('CRLF, ANSI colours, PASSED, build time, engine size', () => {
     const log = [
@@ -165,5 +199,93 @@ describe('parseTrtexecLog robustness (synthetic lines in the formats of sampleEn
   it('a stamped line after an [E] line is not a continuation', () => {
     const s = parseTrtexecLog(['[01/01/2025-00:00:00] [E] first', '[01/01/2025-00:00:00] [I] info', 'loose text'].join('\n'));
     expect(s.errors).toEqual(['first']);
+  });
+});
+
+// CONSTRUCTED lines (not quoted from any log), in the formats the parser documents at its top, one rule each.
+describe('parseTrtexecLog rules, on constructed lines', () => {
+  const P = (...lines: string[]) => parseTrtexecLog(lines.join('\n'));
+  it('7.x blocks: Host Latency, GPU Compute (with or without "Time"), ignored blocks, first throughput and walltime', () => {
+    const s = P(
+      '[I] Host Latency',
+      '[I] min: 1 ms (end to end 2 ms)',
+      '[I] max: 9 ms (end to end 10 ms)',
+      '[I] mean: 3 ms (end to end 4 ms)',
+      '[I] median: 2.5 ms (end to end 3.5 ms)',
+      '[I] percentile: 5 ms at 90% (end to end 6 ms at 90%)',
+      '[I] percentile: 6 ms at 95%',
+      '[I] percentile: 7 ms at 99%',
+      '[I] percentile: 4 ms at 50%',
+      '[W] a warning inside the block',
+      '[E] min: 3 ms',
+      '[I] throughput: 100 qps',
+      '[I] walltime: 3.5 s',
+      '[I] Enqueue Time',
+      '[I] min: 0.1 ms',
+      '[I] percentile: 0.3 ms at 99%',
+      '[I] GPU Compute',
+      '[I] min: 0.9 ms',
+      '[I] percentile: 6.5 ms at 99%',
+      '[I] throughput: 200 qps',
+      '[I] walltime: 9 s',
+      '[I] H2D Latency',
+      '[I] mean: 0.05 ms',
+      '[I] D2H Latency',
+      '[I] median: 0.06 ms',
+      '[I] GPU Compute Time',
+      '[I] max: 8 ms',
+      '[I] Selected Device: Foo',
+      '[I] median: 77 ms',
+    );
+    expect(s.latencyMs).toEqual({ min: 1, max: 9, mean: 3, median: 2.5, p90: 5, p95: 6, p99: 7 });
+    expect(s.gpuComputeMs).toEqual({ min: 0.9, max: 8, mean: null, median: null, p90: null, p95: null, p99: 6.5 });
+    expect([s.throughputQps, s.hostWalltimeS, s.warnings, s.errors, s.gpuName]).toEqual([100, 3.5, 1, ['min: 3 ms'], 'Foo']);
+  });
+  it('block headers match whole lines only', () => {
+    for (const decoy of ['Total Host Latency', 'Host Latency (ms)', 'my GPU Compute', 'GPU Compute Times', 'x Enqueue Time', 'Enqueue Time (ms)', 'D2H Latency avg']) {
+      const s = P(`[I] ${decoy}`, '[I] min: 42 ms', '[I] throughput: 42 qps');
+      expect([s.latencyMs.min, s.gpuComputeMs.min, s.throughputQps], decoy).toEqual([null, null, null]);
+    }
+  });
+  it('one-line statistics: 90/95/99 % only, wherever they stand', () => {
+    expect(P('[I] Latency: min = 1 ms, percentile(99%) = 3 ms, percentile(50%) = 2 ms').latencyMs.p99).toBe(3);
+    expect(P('[I] GPU Compute Time: percentile(50%) = 2 ms, max = 4 ms').gpuComputeMs).toEqual({ min: null, max: 4, mean: null, median: null, p90: null, p95: null, p99: null });
+  });
+  it('timestamps and severities: only at the start, with or without the space after them', () => {
+    expect(P('[01/01/2025-00:00:00][W] tight').warnings).toBe(1);
+    expect(P('[W]tight').warnings).toBe(1);
+    expect(P('[I]Selected Device: Tight').gpuName).toBe('Tight');
+    expect(P('note [W] is not a warning').warnings).toBe(0);
+    expect(P('[I] Selected Device: A [01/01/2025-00:00:00] B').gpuName).toBe('A [01/01/2025-00:00:00] B');
+    expect(P('[E] A\rB').errors).toEqual(['A\rB']); // only a line-ending CR is dropped
+    expect(P('[F] fatal').errors).toEqual(['fatal']);
+    expect(P('[I]   Throughput: 5 qps   ').throughputQps).toBe(5);
+  });
+  it('continuation lines: only unstamped lines without severity after an error; never banners, comments, or the first line', () => {
+    expect(P('Selected Device: NoStamp').gpuName).toBe('NoStamp');
+    expect(P('[E] broke', '[01/01/2025-00:00:00] stamped text').errors).toEqual(['broke']);
+    const s = P('[E] broke', '&&&& FAILED TensorRT.trtexec [TensorRT v8601] # trtexec', '# a comment');
+    expect([s.errors, s.status]).toEqual([['broke'], 'failed']);
+    expect(P('[E] broke', 'more of it').errors).toEqual(['broke more of it']);
+  });
+  it('banners: at the start of a line, "#" part optional, the first command line kept, a versionless banner keeps the version', () => {
+    expect(P('echo &&&& PASSED TensorRT.trtexec').status).toBe('unknown');
+    expect(P('&&&& PASSED TensorRT.trtexec [TensorRT v8601]').status).toBe('passed');
+    expect(P('&&&& RUNNING TensorRT.trtexec [TensorRT v8601] #trtexec --onnx=a').commandLine).toBe('trtexec --onnx=a');
+    const two = P('&&&& RUNNING TensorRT.trtexec [TensorRT v8601] # trtexec --a   ', '&&&& PASSED TensorRT.trtexec [TensorRT v8601] # trtexec --b');
+    expect([two.commandLine, two.status]).toEqual(['trtexec --a', 'passed']);
+    expect(P('[I] TensorRT version: 8.6.1', '&&&& PASSED TensorRT.trtexec # trtexec').tensorrtVersion).toBe('8.6.1');
+  });
+  it('version, device and compute capability lines: anchored, any number of digits, space optional', () => {
+    expect(P('[I] TensorRT version: 10.12.13').tensorrtVersion).toBe('10.12.13');
+    expect(P('[I] TensorRT version:8.6.1').tensorrtVersion).toBe('8.6.1');
+    expect(P('[I] the TensorRT version: 1.2.3 note').tensorrtVersion).toBeNull();
+    expect(P('[I] Selected Device:X100').gpuName).toBe('X100');
+    expect(P('[I] not Selected Device: X').gpuName).toBeNull();
+    expect(P('[I] Compute Capability:10.12').computeCapability).toBe('10.12');
+    expect(P('[I] see Compute Capability: 8.9').computeCapability).toBeNull();
+  });
+  it('a [MemUsageChange] line without a "now" GPU figure is skipped', () => {
+    expect(P('[I] [TRT] [MemUsageChange] something else').peakGpuMemoryMiB).toBeNull();
   });
 });

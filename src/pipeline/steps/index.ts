@@ -8,6 +8,7 @@ import { readNpy } from '../../tensor/io.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import type { HostStepDef, Value } from '../types.ts';
 import { durationsFromLog, regulateLength, ROUNDINGS, type DurationRule } from './length.ts';
+import { gaussianStep } from './gaussian.ts';
 import { Params } from './params.ts';
 import { resolve } from 'node:path';
 
@@ -173,4 +174,4 @@ const lookupStep: HostStepDef = {
   },
 };
 
-export const GENERIC_STEPS: HostStepDef[] = [logMelStep, repeatStep, noiseStep, firstOfStep, lookupStep];
+export const GENERIC_STEPS: HostStepDef[] = [logMelStep, repeatStep, noiseStep, firstOfStep, lookupStep, gaussianStep];
