@@ -167,6 +167,7 @@ def serve_request_file(path):
             th.join()
         sweep.append({"streams": int(n), "latencies_ms": out, "wall_s": time.perf_counter() - t0})
     print(json.dumps({
+        "name": "PyTorch eager", "runtime": f"PyTorch {torch.__version__} eager, the reference model",
         "device": str(dev) if dev.type == "cpu" else torch.cuda.get_device_name(0), "torch": torch.__version__,
         "latencies_ms": lat, "stages_ms": stages, "sweep": sweep,
         "peak_rss_mib": peak_rss_mib(),

@@ -77,6 +77,7 @@ def main(argv=None):
 
     print(json.dumps({
         "device": "cpu",
+        "name": f"piper-tts {version('piper-tts')}",
         "runtime": f"piper-tts {version('piper-tts')} (onnxruntime {onnxruntime.__version__}), the unsplit voice",
         "latencies_ms": latencies,
         "stages_ms": {},

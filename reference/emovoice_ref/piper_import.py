@@ -632,6 +632,8 @@ def manifest(name: str, cfg: dict, c: Cuts, mods: dict, cases: list, e2e: list, 
             "name": FRONTEND, "symbols": symbols, "output": "phoneme_ids", "dtype": "int32",
             "sample_text": "The quick brown fox jumps over the lazy dog.",
             "voice": cfg.get("espeak", {}).get("voice", "en-us"),
+            # the language the voice speaks (BCP 47): verify and calibrate score English voices by WER
+            "language": cfg.get("language", {}).get("code", cfg.get("espeak", {}).get("voice", "en-us")).replace("_", "-"),
             "bos": BOS, "eos": EOS, "pad": PAD,
         },
         "modules": {

@@ -5,7 +5,7 @@
 // instead of failing: callers print it as skipped.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { writeWav } from '../audio/io.ts';
 import { parseSpeechManifest } from '../calibrate/speech.ts';
 import { corpusWordErrorRate, wordErrors, type WordErrors } from './wer.ts';
@@ -68,7 +68,7 @@ export async function intelligibility(input: IntelligibilityInput): Promise<Inte
     return {
       wer: corpusWordErrorRate(sentences.map((s) => ({ reference: s.text, hypothesis: s.transcript }))),
       sentences,
-      recognizer: `Whisper tiny.en (faster-whisper, ${rec.model})`,
+      recognizer: `Whisper tiny.en (faster-whisper, ${basename(dirname(rec.model))})`,
     };
   } finally {
     if (!input.keepDir) await rm(dir, { recursive: true, force: true });

@@ -1,15 +1,20 @@
 // The reports of `emovoice bench` as data (what --json prints) and as the seed-style text table:
-// before (PyTorch eager) / after (this backend), a per-stage breakdown, the streams sweep, and which
+// before (the model's baseline: PyTorch eager, piper-tts, …) / after (this backend), a per-stage breakdown, the streams sweep, and which
 // modules ran on their CPU fallback. Pure: reports in, text out.
 import { p99Label, type LatencyStats, type StreamResult } from './load.ts';
 import type { CombinedRequest, HostTiming } from './trt.ts';
 
 /**
- * The PyTorch eager baseline, as the same statistics as ours: computed here from the raw per-request
- * latencies the baseline process returned (docs/bench-baseline.md), over the same token ids, sentence
- * parts and conditioning, so both columns speak the same audio.
+ * The model's baseline (PyTorch eager for our reference models, piper-tts for a Piper voice), as the same
+ * statistics as ours: computed here from the raw per-request latencies the baseline process returned
+ * (docs/bench-baseline.md), over the same token ids, sentence parts and conditioning, so both columns
+ * speak the same audio.
  */
 export interface Baseline {
+  /** What the baseline says it is, short: the column's label ("PyTorch eager", "piper-tts 1.8.0"). */
+  name: string;
+  /** Its longer self-description (versions, what it runs), printed under the table. */
+  runtime?: string;
   device: string;
   torch?: string;
   /** Per stage: mean ms over the measured requests (same stage names as ours where the work is the same). */
@@ -29,7 +34,7 @@ export interface StageRow {
   stage: string;
   meanMs: number | null;
   p99Ms: number | null;
-  /** PyTorch eager mean for the same stage, when the baseline has it. */
+  /** The baseline's mean for the same stage, when it has it. */
   baselineMs: number | null;
   /** Requests (of the stage-breakdown run) in which this stage was answered by a CPU fallback. */
   fellBack?: number;
@@ -137,10 +142,15 @@ function beforeAfter(before: string, after: string, rows: [string, string, strin
   return [row('', before, after), ...rows.map((r) => row(...r))];
 }
 
-function stageTable(after: string, rows: StageRow[]): string[] {
+/** The baseline column's label: what the baseline says it is, on what device. */
+export function baselineLabel(b: Pick<Baseline, 'name' | 'device'> | null | undefined): string {
+  return b ? `${b.name} (${b.device})` : 'baseline';
+}
+
+function stageTable(after: string, rows: StageRow[], baseline: string): string[] {
   const line = (a: string, b: string, c: string, d: string, e = '') => `${a.padEnd(30)} ${b.padStart(14)} ${c.padStart(12)} ${d.padStart(12)}${e ? `  ${e}` : ''}`;
   return [
-    line('per stage, one request (ms)', 'PyTorch eager', `${after} mean`, `${after} P99`),
+    line('per stage, one request (ms)', baseline, `${after} mean`, `${after} P99`),
     ...rows.map((r) => line(`  ${r.stage}`, f1(r.baselineMs), f1(r.meanMs), f1(r.p99Ms), r.note ?? '')),
   ];
 }
@@ -170,7 +180,7 @@ export function renderOrt(r: OrtReport): string {
   const tail = (l: LatencyStats | undefined) => (l ? `${f1(l.p99)} (${p99Label(l.n)})` : '-');
   return [
     `emovoice bench — profile ${r.profile}, ${r.textSeconds} s of speech per request (text → audio: ${r.phonemes} phonemes in ${r.parts} part${r.parts > 1 ? 's' : ''} of ≤ ${r.maxTextLen}, ${r.audioSeconds.toFixed(1)} s audio), P99 objective ${r.sloP99Ms} ms`,
-    ...beforeAfter(b ? `PyTorch eager (${b.device})` : 'baseline', r.fallback.onFallback.length ? `${r.backend} (with fallback)` : r.backend, [
+    ...beforeAfter(baselineLabel(b), r.fallback.onFallback.length ? `${r.backend} (with fallback)` : r.backend, [
       ['end-to-end latency, mean (ms)', f1(b?.latency.mean), f1(r.single.mean)],
       ['end-to-end latency, median (ms)', f1(b?.latency.p50), f1(r.single.p50)],
       ['end-to-end latency, P99 (ms)', tail(b?.latency), tail(r.single)],
@@ -179,7 +189,7 @@ export function renderOrt(r: OrtReport): string {
       ['audio per request (s)', b ? b.audioSeconds.toFixed(2) : '-', r.audioSeconds.toFixed(2)],
     ]),
     '',
-    ...stageTable(r.backend, r.stages),
+    ...stageTable(r.backend, r.stages, b?.name ?? 'baseline'),
     '',
     `streams  requests  mean ms   p99 ms  req/s  within P99  fell back to CPU  overran timeout`,
     ...r.sweep.map(
@@ -188,7 +198,7 @@ export function renderOrt(r: OrtReport): string {
     ),
     ...fallbackLines(r.fallback, fellBack, totalReq),
     `each request: text frontend + pipeline (${r.parts > 1 ? 'parts one after another, ' : ''}conditioning-only stages cached); per-call timeout ${r.fallback.timeoutMs ?? 'none'} ms (serving.timeout_ms); ${r.warmup} warm-up request${r.warmup === 1 ? '' : 's'} not counted on each side; "max of N" where fewer than 100 requests were measured (no P99 from so few)`,
-    ...(b ? [`the PyTorch baseline runs the same token ids in the same ${r.parts} part${r.parts > 1 ? 's' : ''} with the same conditioning (${b.audioSeconds.toFixed(2)} s audio), every stage on every request (no cache)`] : []),
+    ...(b ? [`the ${b.name} baseline${b.runtime ? ` (${b.runtime})` : ''} runs the same token ids in the same ${r.parts} part${r.parts > 1 ? 's' : ''} with the same conditioning (${b.audioSeconds.toFixed(2)} s audio), every stage on every request (no cache)`] : []),
   ].join('\n') + '\n';
 }
 
@@ -199,14 +209,14 @@ export function renderTrt(r: TrtReport): string {
   const mods = r.fallback.onFallback.map((m) => m.module);
   return [
     `emovoice bench — profile ${r.profile}, TensorRT ${r.tensorrt} (${r.trtexec}), ${r.textSeconds} s of speech per request (${r.phonemes} phonemes in ${r.parts.length} part${r.parts.length > 1 ? 's' : ''} of ≤ ${r.maxTextLen}), P99 objective ${r.sloP99Ms} ms`,
-    ...beforeAfter(b ? `PyTorch eager (${b.device})` : 'baseline', mods.length ? 'TensorRT + CPU fallback' : 'TensorRT', [
+    ...beforeAfter(baselineLabel(b), mods.length ? 'TensorRT + CPU fallback' : 'TensorRT', [
       [`end-to-end latency, mean (ms)${at}`, f1(b?.latency.mean), f1(first?.meanMs)],
       [`end-to-end latency, P99 (ms)${at}`, b ? `${f1(b.latency.p99)} (${p99Label(b.latency.n)})` : '-', first?.p99EstimateMs != null ? f1(first.p99EstimateMs) : `~${f1(first?.p99Ms)} (sum)`],
       [`concurrent streams within P99 ${r.sloP99Ms} ms`, b?.maxStreamsWithinSlo != null ? String(b.maxStreamsWithinSlo) : '-', String(r.maxStreamsWithinSlo)],
       ['peak GPU memory (MiB)', b?.peakGpuMiB ? b.peakGpuMiB.toFixed(0) : '-', first?.peakGpuMiB != null ? `${first.peakGpuMiB.toFixed(0)} (1 engine)` : '-'],
     ]),
     '',
-    ...stageTable('trt', r.stages),
+    ...stageTable('trt', r.stages, b?.name ?? 'baseline'),
     '',
     'streams   mean ms    p99 ms    p99 sum  peak GPU MiB  within P99',
     ...r.sweep.map((s) => `${String(s.streams).padStart(7)} ${f1(s.meanMs).padStart(9)} ${f1(s.p99EstimateMs).padStart(9)} ${f1(s.p99Ms).padStart(10)} ${(s.peakGpuMiB != null ? s.peakGpuMiB.toFixed(0) : '-').padStart(13)}  ${s.meetsSlo ? 'yes' : 'no'}`),

@@ -6,7 +6,7 @@
 //   - any other module gets its inputs by running the declared upstream stages (fp32) on the
 //     recordings' transcripts, with the recording itself as the reference audio where the model
 //     takes one (text encoders, acoustic models, a VITS vocoder's latents).
-import { logMel, type MelConfig } from '../audio/mel.ts';
+import { logMel, melConfigFromManifest, type MelConfig } from '../audio/mel.ts';
 import { UserError } from '../core/errors.ts';
 import { cosineSimilarity, logSpectralDistance, melCepstralDistortion, snrDb } from '../compare/metrics.ts';
 import type { ModelManifest, TensorSpec } from '../model/manifest.ts';
@@ -137,8 +137,21 @@ export interface Quality {
   mcdDb?: number;
 }
 
-/** Quality of a candidate (e.g. QDQ) model against fp32 on the same inputs, by each output's kind. */
-export async function measureQuality(kinds: Record<string, TensorSpec['kind']>, fp32: Runner, candidate: Runner, inputs: TensorMap[]): Promise<Quality> {
+/**
+ * The log-mel that mel-cepstral distortion of waveforms is measured on: the model's own `audio.mel` where it
+ * declares one, else the usual TTS analysis at its rate (1024-point FFT, hop 256, 80 bands up to 8 kHz).
+ */
+export function mcdMelConfig(audio: ModelManifest['audio']): MelConfig {
+  const sr = audio.sample_rate;
+  const mel = audio.mel ?? { n_fft: 1024, hop: 256, win_length: 1024, n_mels: 80, fmin: 0, fmax: Math.min(8000, sr / 2) };
+  return melConfigFromManifest({ sample_rate: sr, mel });
+}
+
+/**
+ * Quality of a candidate (e.g. QDQ) model against fp32 on the same inputs, by each output's kind; waveforms
+ * also get MCD (on their log-mels) when `waveformMel` is given.
+ */
+export async function measureQuality(kinds: Record<string, TensorSpec['kind']>, fp32: Runner, candidate: Runner, inputs: TensorMap[], waveformMel?: MelConfig): Promise<Quality> {
   const snr: number[] = [];
   const lsd: number[] = [];
   const cos: number[] = [];
@@ -152,6 +165,10 @@ export async function measureQuality(kinds: Record<string, TensorSpec['kind']>, 
       else if (kinds[k] === 'waveform') {
         snr.push(snrDb(out, ref));
         lsd.push(logSpectralDistance(out, ref));
+        if (waveformMel) {
+          const [mo, mr] = [logMel(out, waveformMel), logMel(ref, waveformMel)];
+          mcd.push(melCepstralDistortion(mo.data as Float32Array, mr.data as Float32Array, mr.shape));
+        }
       } else cos.push(cosineSimilarity(out, ref));
     }
   }

@@ -318,6 +318,10 @@ async function benchTrt(loaded: LoadedProfile, manifest: ModelManifest, conditio
 
 /** What a baseline process prints (docs/bench-baseline.md): raw latencies, so both sides get the same statistics. */
 interface BaselineOutput {
+  /** What the baseline is, short ("PyTorch eager", "piper-tts 1.8.0"): the column's label. */
+  name?: string;
+  /** Its longer self-description (versions, what it runs). */
+  runtime?: string;
   device: string;
   torch?: string;
   latencies_ms: number[];
@@ -377,6 +381,8 @@ async function pytorchBaseline(m: ModelManifest, ours: Pick<TextResult, 'fronten
   });
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   return {
+    name: o.name ?? `${m.baseline.python} (it names no runtime)`,
+    ...(o.runtime && { runtime: o.runtime }),
     device: o.device,
     ...(o.torch && { torch: o.torch }),
     stages: Object.fromEntries(Object.entries(o.stages_ms).map(([k, xs]) => [k, mean(xs)])),

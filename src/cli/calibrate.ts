@@ -1,5 +1,7 @@
 // `emovoice calibrate <module>`: INT8 calibration on real recorded speech — TensorRT calibration
-// cache, QDQ ONNX model, and a quality report on held-out recordings with a layer sensitivity ranking.
+// cache, QDQ ONNX model, and a quality report on held-out recordings with a layer sensitivity ranking;
+// for a model that speaks English, the WER of held-out sentences spoken by the graph with the calibrated
+// module (everything else FP32) next to the FP32 graph, gated by --max-wer-increase.
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -9,7 +11,13 @@ import { formatCalibrationCache } from '../calibrate/cache.ts';
 import { StatisticsCollector } from '../calibrate/histogram.ts';
 import { insertQdq, quantizableNodes } from '../calibrate/quantize.ts';
 import { RANGE_METHODS, computeRanges, type RangeMethod } from '../calibrate/ranges.ts';
-import { calibrationInputs, dataMode, fp32Pipeline, measureQuality, qualityScore, qualityText, type Quality } from '../calibrate/run.ts';
+import { werCheck, werLines, werOptions, werSkipReason, type WerCheck } from '../asr/check.ts';
+import { calibrationInputs, dataMode, fp32Pipeline, mcdMelConfig, measureQuality, qualityScore, qualityText, type Quality } from '../calibrate/run.ts';
+import { windowFeeds } from '../calibrate/windows.ts';
+import { Pipeline } from '../pipeline/executor.ts';
+import { makeRunners } from '../synth/runners.ts';
+import { writeNpz } from '../tensor/io.ts';
+import { speakingPath, werConditioning } from '../verify/wer.ts';
 import { UserError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/files.ts';
 import { loadModelManifest, moduleOrder } from '../model/manifest.ts';
@@ -20,7 +28,7 @@ import { OrtRunner } from '../runtime/ort.ts';
 import type { TensorMap } from '../tensor/tensor.ts';
 import { findTrtexec } from '../trtexec/find.ts';
 import { detectTensorRt } from '../trtexec/version.ts';
-import { CONFIGS_DIR, collect } from './common.ts';
+import { CONFIGS_DIR, collect, log, positiveInt } from './common.ts';
 
 interface Opts {
   profile: string;
@@ -35,6 +43,10 @@ interface Opts {
   sensitivity: string;
   json?: boolean;
   set?: string[];
+  window?: string;
+  saveInputs?: boolean;
+  werSentences?: string;
+  maxWerIncrease?: string;
 }
 
 export function register(program: Command): void {
@@ -52,12 +64,18 @@ export function register(program: Command): void {
     .option('--trt-version <x.y.z>', 'TensorRT version for the cache header (default: detected trtexec, else 10.0.0)')
     .option('--keep-fp16 <n>', 'leave the n most sensitive layers unquantized in the QDQ model', '0')
     .option('--sensitivity <n>', 'rank this many of the largest layers by sensitivity (0 = skip)', '12')
+    .option('--window <frames>', 'cut every input into windows of this many steps along its time axis (the same windows for calibration and the held-out quality; what calibrators that stack inputs need)')
+    .option('--save-inputs', 'also write the inputs used (calibration and held-out, after --window) to <out>/<module>.inputs.npz, for a peer calibrator on the same data')
+    .option('--wer-sentences <n>', 'held-out English sentences spoken by the graph with the calibrated module and by the FP32 graph (0 skips the WER check)', '8')
+    .option('--max-wer-increase <x>', 'fail (exit 1) when the calibrated graph\'s WER exceeds the FP32 graph\'s by more than this', '0.05')
     .option('--set <key=value>', 'override a profile value (repeatable)', collect)
     .option('--json', 'print a JSON report')
     .action(async (module: string, opts: Opts) => {
       if (!(RANGE_METHODS as readonly string[]).includes(opts.method)) {
         throw new UserError(`unknown method "${opts.method}"`, { hint: `use one of: ${RANGE_METHODS.join(', ')}` });
       }
+      const werOpts = werOptions(opts.werSentences, opts.maxWerIncrease);
+      const window = opts.window === undefined ? undefined : positiveInt('--window', opts.window);
       const source = resolve(opts.data);
       if (!existsSync(source)) {
         throw new UserError('no real speech to calibrate on', { place: { file: source }, hint: 'run `bash calibration/fetch-speech.sh`, or pass --data with a folder of WAV recordings' });
@@ -76,7 +94,21 @@ export function register(program: Command): void {
 
       // modules fed through the graph get their inputs from the fp32 upstream stages (real transcripts, real voices)
       const pipeline = mode === 'pipeline' ? await fp32Pipeline(manifest, loaded.profile.serving) : undefined;
-      const realInputs = (split: 'calibration' | 'heldout', maxInputs: number) => calibrationInputs({ manifest, module, source, split, mel, maxInputs, pipeline });
+      const specs = manifest.modules[module]!.inputs;
+      async function* realInputs(split: 'calibration' | 'heldout', maxInputs: number) {
+        if (window === undefined) return yield* calibrationInputs({ manifest, module, source, split, mel, maxInputs, pipeline });
+        let n = 0;
+        for await (const { clip, feeds } of calibrationInputs({ manifest, module, source, split, mel, maxInputs: Number.MAX_SAFE_INTEGER, pipeline })) {
+          for (const w of windowFeeds(feeds, specs, window)) {
+            yield { clip, feeds: w };
+            if (++n >= maxInputs) return;
+          }
+        }
+      }
+      const saved: TensorMap = {};
+      const save = (split: string, i: number, feeds: TensorMap) => {
+        if (opts.saveInputs) for (const [k, t] of Object.entries(feeds)) saved[`${split}/${String(i).padStart(4, '0')}/${k}`] = t;
+      };
       // 1. statistics: one streaming pass over real speech, every float tensor exposed
       const original = await readFile(onnx);
       const exposed = await exposeIntermediates(original, onnx);
@@ -92,6 +124,7 @@ export function register(program: Command): void {
           seen.add(clip.id);
           seconds += clip.samples.length / clip.sampleRate;
         }
+        save('calibration', inputs, feeds);
         const outs = await runner.infer(feeds);
         for (const [k, t] of Object.entries({ ...feeds, ...outs })) if (t.dtype === 'float32') stats.add(k, t.data as Float32Array);
         inputs++;
@@ -108,7 +141,12 @@ export function register(program: Command): void {
 
       // 3. held-out real speech for quality
       const held: TensorMap[] = [];
-      for await (const { feeds } of realInputs('heldout', Number(opts.heldout))) held.push(feeds);
+      for await (const { feeds } of realInputs('heldout', Number(opts.heldout))) {
+        save('heldout', held.length, feeds);
+        held.push(feeds);
+      }
+      const inputsPath = resolve(opts.out, `${module}.inputs.npz`);
+      if (opts.saveInputs) await writeNpz(inputsPath, saved);
       const fp32 = new OrtRunner(onnx);
       await fp32.load();
       const qdqRunner = async (exclude: Set<string>) => {
@@ -137,8 +175,36 @@ export function register(program: Command): void {
       const final = await qdqRunner(keep);
       const qdqPath = resolve(opts.out, `${module}.qdq.onnx`);
       await writeFileAtomic(qdqPath, final.bytes);
-      const quality = await measureQuality(kinds, fp32, final.r, held);
-      await Promise.all([fp32.close(), final.r.close(), pipeline?.close()]);
+      // waveforms are also compared as log-mels (MCD), on the model's own mel where it declares one
+      const waveformMel = Object.values(kinds).includes('waveform') ? mcdMelConfig(manifest.audio) : undefined;
+      const quality = await measureQuality(kinds, fp32, final.r, held, waveformMel);
+      await Promise.all([fp32.close(), final.r.close()]);
+
+      // 5. what a listener understands: the graph with this module's QDQ model vs the FP32 graph
+      let wer: WerCheck;
+      const skip = werSkipReason(manifest, werOpts.sentences) ?? (/\.ya?ml$/i.test(source) ? null : `--data ${opts.data} is a folder of recordings: the test sentences are the held-out transcripts of a speech manifest`);
+      if (skip) wer = { status: 'skipped', reason: skip };
+      else {
+        const fp32Graph = pipeline ?? (await fp32Pipeline(manifest, loaded.profile.serving));
+        const runners = makeRunners(manifest, 'ort', { onnx: { [module]: qdqPath } });
+        await Promise.all(Object.values(runners).map((r) => r.load()));
+        try {
+          const conditioning = await werConditioning(manifest);
+          log(`WER: speaking up to ${werOpts.sentences} held-out sentences with the INT8 ${module} and with the FP32 graph, heard by the recogniser`);
+          wer = await werCheck({
+            manifest,
+            speech: source,
+            sentences: werOpts.sentences,
+            maxIncrease: werOpts.maxIncrease,
+            fp32: speakingPath('FP32 graph (ONNX Runtime CPU)', fp32Graph, conditioning),
+            candidate: speakingPath(`INT8 ${module} (QDQ), the rest FP32`, new Pipeline(fp32Graph.model, runners), conditioning),
+          });
+        } finally {
+          await Promise.all(Object.values(runners).map((r) => r.close()));
+          if (!pipeline) await fp32Graph.close();
+        }
+      }
+      await pipeline?.close();
 
       const report = {
         module,
@@ -146,15 +212,17 @@ export function register(program: Command): void {
         inputsFrom: mode === 'speech' ? 'log-mel of real recordings' : 'the fp32 graph run on real transcripts (and recordings as reference audio)',
         method: opts.method,
         data: source,
-        calibration: { inputs, speechSeconds: seconds, tensors: amax.size, seconds: statsSeconds, speechSecondsPerSecond: seconds / statsSeconds },
-        outputs: { cache: cachePath, qdqModel: qdqPath, tensorrtVersion: trtVersion },
+        calibration: { inputs, speechSeconds: seconds, tensors: amax.size, seconds: statsSeconds, speechSecondsPerSecond: seconds / statsSeconds, ...(window && { window }) },
+        outputs: { cache: cachePath, qdqModel: qdqPath, tensorrtVersion: trtVersion, ...(opts.saveInputs && { inputs: inputsPath }) },
         quality: { heldoutInputs: held.length, ...quality },
+        wer,
         quantizedLayers: final.nodes.length,
         keptInFloat: [...keep],
         sensitivity: ranked.map((r) => ({ layer: r.layer, opType: r.opType, ...r.quality })),
         suggestion: ranked.slice(0, 3).map((r) => r.layer),
       };
       await writeFileAtomic(resolve(opts.out, `${module}.quality.json`), JSON.stringify(report, null, 2) + '\n');
+      if (wer.status === 'fail') process.exitCode = 1;
       if (opts.json) {
         process.stdout.write(JSON.stringify(report, null, 2) + '\n');
         return;
@@ -166,9 +234,14 @@ export function register(program: Command): void {
           `  cache       ${cachePath} (TRT ${trtVersion}, EntropyCalibration2 format)`,
           `  QDQ model   ${qdqPath} (${final.nodes.length} layers quantized${keep.size ? `, ${keep.size} kept in float: ${[...keep].join(', ')}` : ''})`,
           `quality on ${held.length} held-out inputs (INT8 QDQ vs fp32, ONNX Runtime): ${qualityText(quality, f)}`,
-          'most sensitive layers (quantized alone):',
-          ...ranked.slice(0, 5).map((r) => `  ${r.layer.padEnd(40)} ${r.opType.padEnd(14)} ${qualityText(r.quality, f)}`),
-          `suggestion: keep ${report.suggestion.join(', ')} in FP16 (--keep-fp16 ${Math.min(3, ranked.length)}, or modules.${module}.layer_precisions in the profile)`,
+          ...(ranked.length
+            ? [
+                'most sensitive layers (quantized alone):',
+                ...ranked.slice(0, 5).map((r) => `  ${r.layer.padEnd(40)} ${r.opType.padEnd(14)} ${qualityText(r.quality, f)}`),
+                `suggestion: keep ${report.suggestion.join(', ')} in FP16 (--keep-fp16 ${Math.min(3, ranked.length)}, or modules.${module}.layer_precisions in the profile)`,
+              ]
+            : ['layer sensitivity not ranked (--sensitivity 0)']),
+          ...werLines(wer),
         ].join('\n') + '\n',
       );
     });

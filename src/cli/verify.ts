@@ -1,12 +1,16 @@
-// `emovoice verify --profile p`: every module on every PyTorch reference case, compared per output.
+// `emovoice verify --profile p`: every module on every PyTorch reference case, compared per output; the
+// model's end-to-end requests through the whole graph; and, for a model that speaks English, what a
+// speech recogniser hears (WER of held-out sentences on the path verified next to the FP32 ONNX path).
 import type { Command } from 'commander';
 import { readdir } from 'node:fs/promises';
 import { writeFileAtomic } from '../core/files.ts';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { formatJUnit, formatNumber } from '../compare/report.ts';
+import { werCheck, werLines, werOptions, werSkipReason, type WerCheck } from '../asr/check.ts';
+import { fp32Pipeline } from '../calibrate/run.ts';
 import type { Tolerances } from '../compare/compare.ts';
 import { UserError } from '../core/errors.ts';
-import { loadModelManifest, moduleOrder } from '../model/manifest.ts';
+import { loadModelManifest, moduleOrder, type ModelManifest } from '../model/manifest.ts';
 import { loadProfile } from '../profile/load.ts';
 import { readNpz } from '../tensor/io.ts';
 import { findTrtexec } from '../trtexec/find.ts';
@@ -18,7 +22,8 @@ import { makeRunners } from '../synth/runners.ts';
 import { e2eCases } from '../verify/e2e.ts';
 import { firstDeparture } from '../verify/debug-layers.ts';
 import { DEFAULT_TOLERANCES, caseName, splitCase, verifyCase, verifyE2e, type CaseResult } from '../verify/verify.ts';
-import { CONFIGS_DIR, backendOf, collect, log } from './common.ts';
+import { speakingPath, werConditioning, werJUnitCase } from '../verify/wer.ts';
+import { CONFIGS_DIR, ROOT, backendOf, collect, log } from './common.ts';
 
 interface Opts {
   profile: string;
@@ -30,7 +35,12 @@ interface Opts {
   debugLayers?: boolean;
   precision?: string;
   e2e?: boolean;
+  werSentences?: string;
+  maxWerIncrease?: string;
 }
+
+// the held-out split of the real-speech manifest gives the test sentences
+const SPEECH = resolve(ROOT, 'calibration/speech.yaml');
 
 /** End-to-end audio against PyTorch at each precision: the tolerance of the least precise module decides. */
 export const E2E_TOLERANCES: Record<string, Tolerances> = {
@@ -53,13 +63,16 @@ export function register(program: Command): void {
     .option('--junit <file>', 'write a JUnit XML report')
     .option('--debug-layers', 'for each module, find the first intermediate tensor where the runtime model departs from the fp32 reference')
     .option('--precision <p>', `CPU backend: run every module at ${PRECISIONS.join('|')}, or "profile" (each module at its profile precision); default fp32`)
-    .option('--no-e2e', "skip the end-to-end cases (the model's refs/e2e requests through the whole graph)")
+    .option('--no-e2e', "skip the end-to-end cases (the model's refs/e2e requests through the whole graph) and the WER check")
+    .option('--wer-sentences <n>', `held-out English sentences the recogniser hears on each path (0 skips the WER check; models that declare no English skip it)`, '8')
+    .option('--max-wer-increase <x>', 'fail when WER on the path verified exceeds the FP32 ONNX path\'s by more than this', '0.05')
     .action(async (opts: Opts) => {
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;
       const manifest = await loadModelManifest(p.model);
       const backend = backendOf(opts.backend, p.backend);
       const choice = opts.precision ?? 'fp32';
+      const werOpts = werOptions(opts.werSentences, opts.maxWerIncrease);
       if (choice !== 'profile' && !(PRECISIONS as readonly string[]).includes(choice)) throw new UserError(`--precision: unknown precision "${choice}"`, { hint: `use ${PRECISIONS.join(', ')} or profile` });
       if (opts.precision && backend === 'trt') throw new UserError('--precision is for the CPU backend: engines run at the precision they were built with', { hint: 'drop --precision, or add --backend ort' });
       // the CPU backend runs each module at the chosen precision (converted or calibrated files, src/precision)
@@ -77,6 +90,7 @@ export function register(program: Command): void {
       }
       const results: CaseResult[] = [];
       const debug: unknown[] = [];
+      let wer: WerCheck | undefined;
       const t0 = performance.now();
       try {
         for (const name of modules) {
@@ -126,33 +140,47 @@ export function register(program: Command): void {
           const least = ORDER[Math.max(...Object.keys(manifest.modules).map((m) => ORDER.indexOf(cpu ? cpu.precisions[m]! : (p.modules?.[m]?.precision ?? p.defaults?.precision ?? 'fp32'))))]!;
           const model = await openModel(manifest, p.serving);
           try {
+            const pipeline = new Pipeline(model, runners);
             for (const c of await e2eCases(manifest)) {
-              const r = await verifyE2e(new Pipeline(model, runners), c, { ...E2E_TOLERANCES[least]!, ...(p.tolerances?.[`e2e_${least}`] ?? {}) });
+              const r = await verifyE2e(pipeline, c, { ...E2E_TOLERANCES[least]!, ...(p.tolerances?.[`e2e_${least}`] ?? {}) });
               results.push(r);
               if (!opts.json) printCase(r);
             }
+            // what a listener understands: held-out sentences on this path and on the FP32 ONNX path
+            wer = await intelligibilityCheck(manifest, pipeline, p.serving, {
+              ...werOpts,
+              // the CPU backend with every module at fp32 is the FP32 ONNX path itself: one WER, nothing to gate
+              isFp32: backend === 'ort' && Object.values(cpu!.precisions).every((x) => x === 'fp32'),
+              label: backend === 'trt' ? 'TensorRT engines' : `ONNX Runtime CPU, ${precisionLabel(cpu!.precisions)}`,
+            });
           } finally {
             await model.close();
           }
+        } else {
+          wer = { status: 'skipped', reason: opts.e2e === false ? '--no-e2e' : 'only modules were verified (--module)' };
         }
       } finally {
         await Promise.all(Object.values(runners).map((r) => r.close()));
       }
       const failed = results.filter((r) => !r.pass);
+      const werFailed = wer?.status === 'fail';
       if (opts.junit) {
         const flat = results.flatMap((r) =>
           r.outputs.length
             ? r.outputs.map((o) => ({ ...o, name: `${r.module}/${r.case}/${o.name}` }))
             : [{ name: `${r.module}/${r.case}`, kind: 'generic' as const, pass: false, failed: ['missing' as const], detail: r.error, reference: { dtype: 'float32' as const, shape: [] }, tolerances: {} }],
         );
+        const werCase = wer ? werJUnitCase(wer) : null;
+        if (werCase) flat.push(werCase);
         await writeFileAtomic(opts.junit, formatJUnit(flat, { suite: `emovoice verify ${p.name} (${backend})`, timeSec: (performance.now() - t0) / 1000 }));
       }
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ profile: p.name, backend, precision: cpu ? choice : 'engines', pass: failed.length === 0, cases: results, ...(opts.debugLayers ? { debugLayers: debug } : {}) }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ profile: p.name, backend, precision: cpu ? choice : 'engines', pass: failed.length === 0 && !werFailed, cases: results, ...(wer ? { wer } : {}), ...(opts.debugLayers ? { debugLayers: debug } : {}) }, null, 2) + '\n');
       } else {
-        process.stdout.write(`\n${results.length - failed.length}/${results.length} cases passed (${backend}${cpu ? `, ${choice}` : ''}, profile ${p.name})\n`);
+        if (wer) process.stdout.write(`\n${werLines(wer).join('\n')}\n`);
+        process.stdout.write(`\n${results.length - failed.length}/${results.length} cases passed (${backend}${cpu ? `, ${choice}` : ''}, profile ${p.name})${werFailed ? '; the WER check failed' : ''}\n`);
       }
-      if (failed.length) process.exitCode = 1;
+      if (failed.length || werFailed) process.exitCode = 1;
     });
 }
 
@@ -171,5 +199,42 @@ function printCase(r: CaseResult): void {
         (m.mcd_db !== undefined ? `  mcd ${formatNumber(m.mcd_db)} dB` : '')
       : (o.detail ?? '');
     process.stdout.write(`      ${o.pass ? ' ' : '✗'} ${o.name.padEnd(20)} ${extra}${o.failed.length ? `  failed: ${o.failed.join(',')}` : ''}\n`);
+  }
+}
+
+/** "fp16", or the modules below fp32 ("vocoder int8") when they differ. */
+function precisionLabel(precisions: Record<string, string>): string {
+  const set = new Set(Object.values(precisions));
+  if (set.size === 1) return [...set][0]!;
+  return Object.entries(precisions).filter(([, x]) => x !== 'fp32').map(([m, x]) => `${m} ${x}`).join(', ');
+}
+
+/**
+ * The WER check: the held-out sentences spoken on the pipeline verified and on the model's own FP32 ONNX
+ * graph (opened only when the two differ, and only when the check can run), heard by the recogniser.
+ */
+async function intelligibilityCheck(
+  manifest: ModelManifest,
+  pipeline: Pipeline,
+  serving: { max_text_len?: number } | undefined,
+  o: { sentences: number; maxIncrease: number; isFp32: boolean; label: string },
+): Promise<WerCheck> {
+  const skip = werSkipReason(manifest, o.sentences);
+  if (skip) return { status: 'skipped', reason: skip };
+  const conditioning = await werConditioning(manifest);
+  log(`WER: speaking up to ${o.sentences} held-out sentences on ${o.isFp32 ? 'the FP32 ONNX path' : `${o.label} and on the FP32 ONNX path`}, heard by the recogniser`);
+  if (o.isFp32) return werCheck({ manifest, speech: SPEECH, sentences: o.sentences, maxIncrease: o.maxIncrease, fp32: speakingPath('FP32 ONNX (ONNX Runtime CPU)', pipeline, conditioning), candidate: null });
+  const fp32 = await fp32Pipeline(manifest, serving);
+  try {
+    return await werCheck({
+      manifest,
+      speech: SPEECH,
+      sentences: o.sentences,
+      maxIncrease: o.maxIncrease,
+      fp32: speakingPath('FP32 ONNX (ONNX Runtime CPU)', fp32, conditioning),
+      candidate: speakingPath(o.label, pipeline, conditioning),
+    });
+  } finally {
+    await fp32.close();
   }
 }

@@ -5,6 +5,7 @@ import { renderOrt, stageRows, type Baseline, type OrtReport } from '../../src/b
 import { stats } from '../../src/bench/load.ts';
 
 const baseline: Baseline = {
+  name: 'PyTorch eager',
   device: 'cpu',
   stages: { style_encoder: 1, text_encoder: 2, acoustic_encoder: 1, 'length regulation': 0.1, acoustic_decoder: 4, vocoder: 70 },
   latency: { n: 3, mean: 80, p50: 78, p90: 85, p99: 90, max: 90 },
@@ -62,6 +63,17 @@ describe('bench report', () => {
     expect(t).toContain('FALLBACK: calls over the 2000 ms timeout (serving.timeout_ms) answered by the CPU fallback: text_encoder 2');
     expect(t).toContain('requests that fell back, over the streams sweep: 9 of 9');
     expect(t).toContain('OVERRAN: calls over the 2000 ms timeout answered late by the primary (the process was busy when the deadline passed, so the fallback could not step in): acoustic_decoder 1');
+  });
+
+  it('labels the baseline column with what the baseline says it is (piper-tts for a Piper voice)', () => {
+    const piper = { ...baseline, name: 'piper-tts 1.8.0', runtime: 'piper-tts 1.8.0 (onnxruntime 1.22.0), the unsplit voice' };
+    const t = renderOrt(report({ baseline: piper }));
+    const lines = t.split('\n');
+    expect(lines[1]).toMatch(/^ +piper-tts 1\.8\.0 \(cpu\) +ort \(with fallback\)$/);
+    expect(t).not.toMatch(/PyTorch/);
+    expect(t).toMatch(/^per stage, one request \(ms\) +piper-tts 1\.8\.0 +ort mean +ort P99$/m);
+    expect(t).toContain('the piper-tts 1.8.0 baseline (piper-tts 1.8.0 (onnxruntime 1.22.0), the unsplit voice) runs the same token ids in the same 2 parts');
+    expect(renderOrt(report())).toMatch(/^per stage, one request \(ms\) +PyTorch eager +ort mean/m);
   });
 
   it('says nothing about fallbacks when none happened', () => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseCalibrationCache } from '../../src/calibrate/cache.ts';
 import { readOnnxModel, decodeOnnxModel } from '../../src/model/onnx.ts';
+import { readNpz } from '../../src/tensor/io.ts';
 import { requireSpeech } from '../support/setup.ts';
 
 const ROOT = resolve(__dirname, '../..');
@@ -68,5 +69,44 @@ describe('emovoice calibrate: user errors (no recordings needed)', () => {
     r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'calibrate', 'postnet'], { cwd: ROOT, reject: false });
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim()).toMatch(/^error: \S+manifest\.yaml modules: calibration of "postnet": the model has no such module \(fix: calibrate one of: style_encoder, text_encoder, acoustic_encoder, acoustic_decoder, vocoder/);
+  });
+});
+
+describe.skipIf(!haveSpeech)('emovoice calibrate: windows, saved inputs, MCD of waveforms, WER', () => {
+  it('cuts every input into the same equal windows, saves them, measures MCD, and skips WER for a model that declares no English', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'ev-calib-win-'));
+    const r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'calibrate', 'vocoder', '--samples', '6', '--heldout', '2', '--sensitivity', '0', '--window', '32', '--save-inputs', '--out', out, '--json'], { cwd: ROOT });
+    const j = JSON.parse(r.stdout);
+    expect(j.calibration.window).toBe(32);
+    expect(j.calibration.inputs).toBe(6);
+    const saved = await readNpz(join(out, 'vocoder.inputs.npz'));
+    const keys = Object.keys(saved).sort();
+    expect(keys.filter((k) => k.startsWith('calibration/'))).toHaveLength(6);
+    expect(keys.filter((k) => k.startsWith('heldout/'))).toEqual(['heldout/0000/mel', 'heldout/0001/mel']);
+    for (const t of Object.values(saved)) expect(t.shape).toEqual([1, 80, 32]);
+    // the waveform is also compared as log-mels (the model's own mel config): MCD next to SNR and LSD
+    // (measured on this random-weight vocoder's noise-like audio: MCD 5.4 dB)
+    expect(j.quality.snrDb).toBeGreaterThan(10);
+    expect(Number.isFinite(j.quality.lsdDb)).toBe(true);
+    expect(j.quality.mcdDb).toBeGreaterThan(0);
+    expect(j.quality.mcdDb).toBeLessThan(10);
+    // the bundled random-weight model speaks noise and declares no language: no recogniser is started
+    expect(j.wer).toEqual({ status: 'skipped', reason: 'the model declares no English (frontend.language in its manifest), so a recogniser of English cannot score it' });
+    expect(r.stderr).not.toMatch(/WER: speaking/);
+  }, 240_000);
+});
+
+describe('emovoice calibrate: bad --window, --wer-sentences, --max-wer-increase (no recordings needed)', () => {
+  it('bad --window, --wer-sentences and --max-wer-increase values are one error line each', async () => {
+    for (const [flag, value, message] of [
+      ['--window', '0', /--window/],
+      ['--wer-sentences', 'many', /--wer-sentences must be a whole number, got "many"/],
+      ['--max-wer-increase', '-0.1', /--max-wer-increase must be a number ≥ 0, got "-0.1"/],
+    ] as const) {
+      const r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'calibrate', 'vocoder', flag, value], { cwd: ROOT, reject: false });
+      expect(r.exitCode, flag).toBe(2);
+      expect(r.stderr.trim().split('\n'), flag).toHaveLength(1);
+      expect(r.stderr, flag).toMatch(message);
+    }
   });
 });
