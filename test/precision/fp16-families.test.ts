@@ -3,12 +3,12 @@
 // FP32 references) and the end-to-end audio's SNR reported. The two tiny models are committed; the real
 // Piper voice is imported by set-up (skipped with its reason outside CI, failing under CI).
 import { execa } from 'execa';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireSetup } from '../setup-needed.ts';
+import { PIPER_SETUP_STEP, voiceMissing } from '../support/piper-voice.ts';
 
 const cli = (args: string[]) => execa('node', ['bin/emovoice.js', ...args], { reject: false });
 
@@ -31,10 +31,10 @@ describe('verify --precision fp16 on every bundled family', () => {
   for (const [profile, family, needs] of [
     ['cpu', 'ref-audio', null],
     ['emotivoice-cpu', 'emotivoice', null],
-    ['piper-joe-cpu', 'piper-vits', existsSync('models/joe/manifest.yaml') ? null : 'the Piper voice is not imported (models/joe/manifest.yaml)'],
+    ['piper-joe-cpu', 'piper-vits', voiceMissing],
   ] as const) {
     it(`${family} (${profile}): every module within rel L2 1e-2, end-to-end SNR reported`, async (t) => {
-      requireSetup(t, needs, 'scripts/setup.sh installs the Piper voice and imports it into models/joe');
+      requireSetup(t, needs, PIPER_SETUP_STEP);
       const { exitCode, cases } = await verifyFp16(profile);
       const modules = cases.filter((c) => c.module !== 'e2e');
       expect(modules.length).toBeGreaterThan(0);
