@@ -63,7 +63,7 @@ interface Flags {
 export function register(program: Command): void {
   const cmd = program
     .command('bench')
-    .description('before/after table: end-to-end latency (text in, audio out), P99, concurrent streams under a P99 objective, memory, per-stage, CPU fallbacks — vs PyTorch eager on the same work')
+    .description('before/after table: end-to-end latency (text in, audio out), P99, concurrent streams under a P99 objective, memory, per-stage, CPU fallbacks — vs the model baseline (PyTorch eager, or piper-tts for a Piper voice) on the same work')
     .option('--profile <name|path>', 'build profile', 'cpu')
     .option('--backend <ort|trt>', 'override the profile backend')
     .option('--text-seconds <s>', 'amount of speech per request', '15')
