@@ -39,6 +39,7 @@ export const TEST_FILES = [
   'test/profile/validate*.test.ts',
   'test/pipeline/length.test.ts',
   'test/precision/convert.test.ts',
+  'test/precision/checks.test.ts', // rules.ts, files.ts, checks.ts
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
