@@ -6,6 +6,7 @@ import { loadModelManifest, type ModelManifest } from '../../src/model/manifest.
 import { readOnnxModel, type OnnxInfo } from '../../src/model/onnx.ts';
 import { loadProfile, type LoadedProfile } from '../../src/profile/load.ts';
 import { validateProfile } from '../../src/profile/validate.ts';
+import { requirePath } from '../support/setup.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CONFIGS = join(ROOT, 'configs');
@@ -115,8 +116,12 @@ describe('configs/*.yaml lint clean against models/tiny', () => {
   it('the bundled profiles are all there', () => {
     expect(names.sort()).toEqual(['a10g-fp16', 'a10g-int8', 'base', 'cpu', 'emotivoice-a10g-fp16', 'emotivoice-cpu', 'h100-fp16', 'piper-joe-cpu', 't4-fp16']);
   });
+  // except the Piper voice, which scripts/setup.sh imports into models/joe/ (not in the repository)
+  const notCommitted: Record<string, string> = { 'piper-joe-cpu': 'models/joe/manifest.yaml' };
   for (const name of names) {
-    it(`${name} has no problems`, async () => {
+    it(`${name} has no problems`, async (ctx) => {
+      const model = notCommitted[name];
+      if (model && !requirePath(model, 'bash scripts/setup.sh', `${model} (the Piper voice that ${name} builds)`)) ctx.skip();
       const { loaded, manifest, infos } = await setup(name, CONFIGS);
       // the calibration cache is made by `emovoice calibrate`; its absence is checked at build time
       const errs = validateProfile(loaded, manifest, infos, { fileExists: exists });
