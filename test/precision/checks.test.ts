@@ -62,7 +62,12 @@ describe('rules', () => {
   });
 
   it('the ONNX op list: whole names from the first (Abs) to the last (Xor), no empty entry', () => {
-    for (const op of ['Abs', 'Acos', 'Conv', 'MatMul', 'Softmax', 'Where', 'Xor']) expect(ONNX_OPS.has(op), op).toBe(true);
+    // ops from every line of the list, so that no part of it can go missing unnoticed
+    const common = ['Abs', 'Add', 'Cast', 'Clip', 'Concat', 'Conv', 'ConvTranspose', 'Div', 'Gather', 'Gelu', 'Gemm', 'Identity', 'LSTM', 'LeakyRelu',
+      'MatMul', 'Mul', 'Neg', 'Pad', 'Range', 'Reciprocal', 'ReduceMax', 'Relu', 'Reshape', 'Resize', 'ReverseSequence', 'Round', 'STFT', 'Scan',
+      'ScatterND', 'SequenceAt', 'Shape', 'Sigmoid', 'Sin', 'Slice', 'Softmax', 'Sqrt', 'Squeeze', 'Sub', 'Sum', 'Tanh', 'TfIdfVectorizer',
+      'Tile', 'Transpose', 'Unsqueeze', 'Where', 'Xor'];
+    for (const op of common) expect(ONNX_OPS.has(op), op).toBe(true);
     expect(ONNX_OPS.has('')).toBe(false);
     for (const op of ONNX_OPS) expect(op, op).toMatch(/^[A-Z][A-Za-z0-9]*$/);
     for (const op of HEAVY_OPS) expect(ONNX_OPS.has(op), op).toBe(true);
@@ -122,6 +127,8 @@ describe('checks', () => {
     expect([...facts.nodes]).toEqual(['a', 'y', 'w']);
     expect([...graphFacts({}, '/e.onnx').nodes]).toEqual([]);
     expect([...graphFacts({ graph: {} }, '/e.onnx').nodes]).toEqual([]);
+    // a node with neither name nor output (invalid ONNX) does not stop the check
+    expect([...graphFacts({ graph: { node: [{}] } }, '/e.onnx').nodes]).toEqual([undefined]);
   });
 
   it('keep_fp32 in a module: only node names are checked, against that module’s graph; the hint suggests near names', () => {
@@ -129,7 +136,7 @@ describe('checks', () => {
       decoder: graph('/m/decoder.onnx', ['decoder.conv', 'encoder.norm', 'decoder.nrm', 'postnet', 'decoder.norm2']),
       vocoder: graph('/m/vocoder.onnx', ['decoder.norm']),
     };
-    const loaded = loadedOf({ modules: { decoder: { keep_fp32: ['softmax', 'Conv', 'decoder.nrm', 'decoder.norm', 'zzz'] }, other: { keep_fp32: ['ghost'] } } });
+    const loaded = loadedOf({ modules: { decoder: { keep_fp32: ['softmax', 'Conv', 'decoder.nrm', 'decoder.norm', 'zzz'] }, vocoder: {}, other: { keep_fp32: ['ghost'] } } });
     const errs = checkKeepFp32(loaded, graphs);
     expect(errs.map((e) => [e.place.path, e.message])).toEqual([
       ['modules.decoder.keep_fp32.3', 'decoder: keep_fp32 names node "decoder.norm", which /m/decoder.onnx does not have'],
@@ -187,6 +194,7 @@ describe('checks', () => {
     expect(errs[0]!.hint).toBe('run `emovoice calibrate a` (it writes the calibration cache and a.qdq.onnx side by side)');
     expect(asked).toEqual([join('/c', 'a.qdq.onnx'), '/q/c.onnx', '/q/e.onnx']); // not b (fp16), not d (nothing set)
     expect(checkInt8Calibration(loadedOf({}), { x: 'int8' }, () => false)).toEqual([]);
+    expect(checkInt8Calibration(loadedOf({ modules: {} }), { x: 'int8' }, () => false)).toEqual([]);
   });
 
   it('layer_precisions under strong typing: only fp32 entries keep a meaning', () => {
