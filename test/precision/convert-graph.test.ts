@@ -275,3 +275,40 @@ describe('convertPrecision: inputs that stay as they are', () => {
     expect(ci.graph.initializer).toEqual([]); // unreferenced initializers are dropped
   });
 });
+
+describe('convertPrecision: the phase cone', () => {
+  /** x → MatMul(W) → h → Relu → t → Add(t, t) → ang → Sin and Cos → Add → y */
+  const phaseGraph = () =>
+    model({
+      nodes: [
+        node('MatMul', 'proj', ['x', 'w'], ['h']),
+        node('Relu', 'relu', ['h'], ['t']),
+        node('Add', 'dbl', ['t', 't'], ['ang']),
+        node('Sin', 'sin', ['ang'], ['s']),
+        node('Cos', 'cos', ['ang'], ['c']),
+        node('Add', 'sum', ['s', 'c'], ['y']),
+      ],
+      inputs: [io('x', [1, 2])],
+      outputs: [io('y', [1, 2])],
+      inits: [tensor('w', [2, 2], [1, 0, 0, 1])],
+    });
+  const phased = (target: 'fp16' | 'bf16', ang: number) =>
+    convertPrecision(phaseGraph(), { target, ranges: ranges({ x: 1, h: 1, t: 1, ang, s: 1, c: 1, y: 2 }) }).report.kept.filter((k) => k.rule === 'phase');
+  it('every float producer of a large angle up to a heavy op, named once per Sin/Cos, with the spacing of the target type', () => {
+    // 256 ≤ 300 < 512: FP16's spacing there is 2^(8−10) = 0.25 rad, BF16's 2^(8−7) = 2 rad
+    expect(phased('fp16', 300).map((k) => [k.node, k.reason])).toEqual([
+      ['relu', "computes the phase of sin, cos (|x| up to 300 on real speech; FP16's spacing there is 0.25 rad)"],
+      ['dbl', "computes the phase of sin, cos (|x| up to 300 on real speech; FP16's spacing there is 0.25 rad)"],
+    ]);
+    expect(phased('bf16', 300).map((k) => k.reason)).toEqual([
+      "computes the phase of sin, cos (|x| up to 300 on real speech; BF16's spacing there is 2 rad)",
+      "computes the phase of sin, cos (|x| up to 300 on real speech; BF16's spacing there is 2 rad)",
+    ]);
+  });
+  it('from |x| = 4 on (PHASE_MAX_ABS); below it, no cone; an unmeasured angle, no cone', () => {
+    expect(phased('fp16', 4).map((k) => k.node)).toEqual(['relu', 'dbl']);
+    expect(phased('fp16', 3.99)).toEqual([]);
+    const unmeasured = convertPrecision(phaseGraph(), { target: 'fp16', ranges: ranges({ x: 1 }) }).report;
+    expect(unmeasured.kept.filter((k) => k.rule === 'phase')).toEqual([]);
+  });
+});
