@@ -3,7 +3,7 @@
 // ONNX spellings, Q/DQ before opset 19, subgraphs, declared I/O dtypes, the emulated form, inputs that stay
 // FP32 by definition, and fresh names. Expected names and bit patterns are worked out by hand.
 import { describe, expect, it } from 'vitest';
-import { convertPrecision, tensorFloats, type TensorRange } from '../../src/precision/convert.ts';
+import { convertPrecision, float32ArrayToBfloat16, tensorFloats, type TensorRange } from '../../src/precision/convert.ts';
 import { attrI, BFLOAT16, byName, castsTo, FLOAT, FLOAT16, int64s, io, model, node, tensor } from './graphs.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -310,5 +310,194 @@ describe('convertPrecision: the phase cone', () => {
     expect(phased('fp16', 3.99)).toEqual([]);
     const unmeasured = convertPrecision(phaseGraph(), { target: 'fp16', ranges: ranges({ x: 1 }) }).report;
     expect(unmeasured.kept.filter((k) => k.rule === 'phase')).toEqual([]);
+  });
+});
+
+describe('convertPrecision: details that a report or a graph shows', () => {
+  it('numbers in reasons: fixed between 1e-3 and 1e4, exponent from 1e4 on and below 1e-3, 0 as 0', () => {
+    const at = (v: number) => convertPrecision(reluAdd(), { target: 'fp16', ranges: ranges({ x: v, r: 0, y: 0 }), maxAbs: v }).report.kept[0]!.reason;
+    expect(at(1e4)).toBe('x reaches |x| = 1.00e+4 on real speech (FP16 safe range ±1.00e+4, largest FP16 value 65504)');
+    expect(at(9999)).toBe('x reaches |x| = 9999 on real speech (FP16 safe range ±9999, largest FP16 value 65504)');
+    expect(at(0.001)).toBe('x reaches |x| = 0.001 on real speech (FP16 safe range ±0.001, largest FP16 value 65504)');
+    // (with a limit of 0, r reaches it too: both reasons, "; "-separated)
+    expect(at(0)).toBe('x reaches |x| = 0 on real speech (FP16 safe range ±0, largest FP16 value 65504); r reaches |x| = 0 on real speech (FP16 safe range ±0, largest FP16 value 65504)');
+    // BF16: no FP16 remark; a measured non-finite value is a 'range' reason too
+    const bf = convertPrecision(reluAdd(), { target: 'bf16', ranges: ranges({ x: 3.4e38, r: 1, y: 1 }) }).report.kept[0]!;
+    expect([bf.rule, bf.reason]).toEqual(['range', 'x reaches |x| = 3.40e+38 on real speech (BF16 safe range ±3.39e+38)']);
+    const nan = convertPrecision(reluAdd(), { target: 'fp16', ranges: new Map([['x', { absmax: 1, nonFinite: 2 }]]) }).report.kept[0]!;
+    expect([nan.node, nan.rule]).toEqual(['relu', 'range']);
+  });
+
+  it('the largest and the smallest non-zero value of a constant, wherever they stand', () => {
+    const k = (v: number[]) => kept(convertPrecision(reluAdd(tensor('bias', [v.length], v)), { target: 'fp16', ranges: ranges({}) }).report);
+    expect(k([1e5, 1])).toEqual({ add: 'constant' });
+    expect(k([1e-9, 0.5])).toEqual({ add: 'constant' });
+    expect(k([0.5, 1e-9, 0.25])).toEqual({ add: 'constant' });
+    expect(k([0, 0.5])).toEqual({});
+  });
+
+  it('the opset: a Long-like version object; no default-domain opset counts as opset 0', () => {
+    const qdq = (opsetImport: any[]) => {
+      const m = model(
+        { nodes: [node('QuantizeLinear', 'q', ['x', 's', 'z'], ['q8']), node('DequantizeLinear', 'dq', ['q8', 's', 'z'], ['y'])], inputs: [io('x', [2])], outputs: [io('y', [2])], inits: [tensor('s', [], [0.02]), { name: 'z', dataType: 3, dims: [], int32Data: [0] }] },
+        19,
+      );
+      m.opsetImport = opsetImport;
+      return convertPrecision(m, { target: 'fp16', ranges: ranges({ x: 1, y: 1 }) }).report.kept.map((r) => r.reason);
+    };
+    const long = (n: number) => ({ low: n, high: 0, toString: () => String(n) });
+    expect(qdq([{ domain: '', version: long(17) }])).toHaveLength(2);
+    expect(qdq([{ domain: '', version: long(19) }])).toEqual([]);
+    expect(qdq([{ domain: 'com.microsoft', version: 19 }])[0]).toBe('QuantizeLinear takes FP16 scales from opset 19 only (this model: opset 0)');
+    expect(qdq([{ version: 17 }])).toHaveLength(2);
+  });
+
+  it('BF16: infinities stay infinities; a NaN with only low mantissa bits stays a NaN', () => {
+    const bits = (u: number) => float32ArrayToBfloat16(new Float32Array(Uint32Array.of(u).buffer))[0]!;
+    expect([bits(0x7f800000), bits(0xff800000), bits(0x7f800001), bits(0xff800001)]).toEqual([0x7f80, 0xff80, 0x7fc0, 0xffc0]);
+  });
+
+  it('Size reads any float type; an int8 weight dequantized is not "folded" (it must follow the node it feeds)', () => {
+    const s = model({ nodes: [node('Size', 'size', ['x'], ['n']), node('Relu', 'relu', ['x'], ['y'])], inputs: [io('x', [2])], outputs: [io('y', [2]), io('n', [], 7)] });
+    expect(byName(convertPrecision(s, { target: 'fp16', ranges: ranges({}) }).model, 'size').input).toEqual(['x']);
+    const w8 = { name: 'w8', dataType: 3, dims: [2, 2], int32Data: [1, 2, 3, 4] };
+    const dq = model(
+      { nodes: [node('DequantizeLinear', 'wdq', ['w8', 'ws'], ['w']), node('MatMul', 'mm', ['x', 'w'], ['y'])], inputs: [io('x', [1, 2])], outputs: [io('y', [1, 2])], inits: [w8, tensor('ws', [], [0.1])] },
+      19,
+    );
+    dq.graph.valueInfo = [io('w', [2, 2])];
+    expect(convertPrecision(dq, { target: 'fp16', ranges: ranges({ x: 1, y: 1 }) }).report.kept).toEqual([]);
+  });
+
+  it('Upsample scales and the Dropout ratio stay FP32 by definition', () => {
+    const m = model({
+      nodes: [node('Upsample', 'up', ['x', 'scales'], ['u']), node('Dropout', 'drop', ['u', 'ratio'], ['y'])],
+      inputs: [io('x', [1, 2])],
+      outputs: [io('y', [1, 4])],
+      inits: [tensor('scales', [2], [1, 2]), tensor('ratio', [], [0.5])],
+    });
+    const { model: c } = convertPrecision(m, { target: 'fp16', ranges: ranges({}) });
+    expect([byName(c, 'up').input, byName(c, 'drop').input]).toEqual([['x__fp16', 'scales'], ['u', 'ratio']]);
+  });
+
+  it('integer-only nodes are no float nodes; a float node’s integer output is left as it is', () => {
+    const m = model({
+      nodes: [node('ArgMax', 'am', ['x'], ['idx'], [attrI('axis', 1)]), node('Shape', 'shape', ['idx'], ['s']), node('Relu', 'relu', ['x'], ['y'])],
+      inputs: [io('x', [1, 2])],
+      outputs: [io('y', [1, 2]), io('s', [1], 7)],
+    });
+    const { model: c, report } = convertPrecision(m, { target: 'fp16', ranges: ranges({}) });
+    expect([report.floatNodes, report.unmeasured]).toEqual([2, ['x', 'y']]);
+    expect(byName(c, 'am').input).toEqual(['x__fp16']);
+    expect(byName(c, 'am').output).toEqual(['idx']);
+    expect(byName(c, 'shape').input).toEqual(['idx']);
+    // unmeasured tensors come sorted, whatever order the nodes meet them in
+    const z = model({ nodes: [node('Relu', 'r1', ['zz'], ['aa'])], inputs: [io('zz', [2])], outputs: [io('aa', [2])] });
+    expect(convertPrecision(z, { target: 'fp16', ranges: ranges({}) }).report.unmeasured).toEqual(['aa', 'zz']);
+  });
+
+  it('a rule group named in keep_fp32: every reason listed, "; "-separated', () => {
+    const m = model({ nodes: [node('Softmax', 'sm', ['x'], ['y'])], inputs: [io('x', [2])], outputs: [io('y', [2])] });
+    const r = convertPrecision(m, { target: 'fp16', ranges: ranges({}), keepFp32: ['softmax'] }).report.kept;
+    expect(r).toEqual([{ node: 'sm', opType: 'Softmax', rule: 'profile', reason: 'group softmax in the profile\'s keep_fp32; Softmax is in the built-in rule group "softmax"' }]);
+  });
+
+  it('a chain computed from constants is folded all along, with its reason', () => {
+    const m = model({
+      nodes: [node('Tanh', 't1', ['table'], ['a']), node('Abs', 't2', ['a'], ['b']), node('Relu', 'relu', ['x'], ['r']), node('Add', 'add', ['r', 'b'], ['y'])],
+      inputs: [io('x', [2])],
+      outputs: [io('y', [2])],
+      inits: [tensor('table', [2], [1, 2])],
+    });
+    const r = convertPrecision(m, { target: 'fp16', ranges: ranges({}) }).report.kept;
+    expect(r.map((k) => [k.node, k.rule])).toEqual([['t1', 'folded'], ['t2', 'folded']]);
+    expect(r[0]!.reason).toBe('computed from constants only: TensorRT folds it at build time, FP32 is free');
+    // a node with no inputs at all (a random generator) computes nothing from constants
+    const rnd = model({ nodes: [node('RandomNormal', 'rn', [], ['n'], [attrI('dtype', 1)]), node('Relu', 'relu', ['n'], ['y'])], inputs: [], outputs: [io('y', [2])] });
+    rnd.graph.valueInfo = [io('n', [2])];
+    expect(kept(convertPrecision(rnd, { target: 'fp16', ranges: ranges({}) }).report)).toEqual({ rn: 'rule' });
+  });
+
+  it('a Q/DQ pair before an FP32 node says which node it follows', () => {
+    const m = model(
+      { nodes: [node('QuantizeLinear', 'q', ['x', 's', 'z'], ['q8']), node('DequantizeLinear', 'dq', ['q8', 's', 'z'], ['d']), node('Relu', 'relu', ['d'], ['y'])], inputs: [io('x', [2])], outputs: [io('y', [2])], inits: [tensor('s', [], [0.02]), { name: 'z', dataType: 3, dims: [], int32Data: [0] }] },
+      19,
+    );
+    const r = convertPrecision(m, { target: 'fp16', ranges: ranges({}), keepFp32: ['relu'] }).report.kept;
+    expect(r.find((k) => k.node === 'dq')!.reason).toBe('follows relu, which stays FP32, so TensorRT can still fuse the Q/DQ pair into it');
+  });
+});
+
+describe('convertPrecision: constants, attributes and graph bookkeeping', () => {
+  const constGraph = (dims: number[], values: number[]) =>
+    model({ nodes: [node('Constant', 'cn', [], ['c'], [{ name: 'value', type: 4, t: tensor('', dims, values) }]), node('Relu', 'relu', ['x'], ['r']), node('Mul', 'mul', ['r', 'c'], ['y'])], inputs: [io('x', [1, 2])], outputs: [io('y', [1, 2])] });
+  it('a lowered Constant node keeps its dims and is a plain Constant: no inputs, one "value" tensor with no name', () => {
+    for (const emit of ['typed', 'emulated'] as const) {
+      const { model: m } = convertPrecision(constGraph([1, 2], [0.5, 0.25]), { target: 'fp16', emit, ranges: ranges({}) });
+      const c = m.graph.node.find((n: any) => n.opType === 'Constant');
+      expect([c.name, c.input, c.output, c.attribute.length, c.attribute[0].name, c.attribute[0].type, c.attribute[0].t.name, c.attribute[0].t.dims], emit).toEqual(['cn__fp16', [], ['c__fp16'], 1, 'value', 4, '', [1, 2]]);
+      expect(c.attribute[0].t.dataType, emit).toBe(emit === 'typed' ? FLOAT16 : FLOAT);
+    }
+  });
+  it('a constant read by two FP16 nodes is converted once; one read only by FP32 nodes not at all', () => {
+    const m = model({ nodes: [node('Relu', 'relu', ['x'], ['r']), node('Add', 'a1', ['r', 'bias'], ['s']), node('Add', 'a2', ['s', 'bias'], ['y'])], inputs: [io('x', [2])], outputs: [io('y', [2])], inits: [tensor('bias', [2], [1, 2])] });
+    const once = convertPrecision(structuredClone(m), { target: 'fp16', ranges: ranges({}) });
+    expect([once.report.constantsConverted, once.model.graph.initializer.map((t: any) => t.name)]).toEqual([1, ['bias__fp16']]);
+    const none = convertPrecision(structuredClone(m), { target: 'fp16', ranges: ranges({}), keepFp32: ['a1', 'a2'] });
+    expect([none.report.constantsConverted, none.model.graph.initializer.map((t: any) => t.name)]).toEqual([0, ['bias']]);
+  });
+  it('a Cast from float to float in an FP16 region reads its input as it is and casts to FP16', () => {
+    const m = model({ nodes: [node('Cast', 'c32', ['x'], ['xc'], [attrI('to', FLOAT)]), node('Relu', 'relu', ['xc'], ['y'])], inputs: [io('x', [2])], outputs: [io('y', [2])] });
+    const { model: c } = convertPrecision(m, { target: 'fp16', ranges: ranges({}) });
+    expect(byName(c, 'c32').input).toEqual(['x']);
+    expect(Number(byName(c, 'c32').attribute[0].i)).toBe(FLOAT16);
+  });
+  it('only Cast "to" and ConstantOfShape "value" change: other attributes (axis = 1, saturate = 1) are kept', () => {
+    const m = model({
+      nodes: [
+        node('Shape', 'shape', ['x'], ['s']),
+        node('Cast', 'cast', ['s'], ['sf'], [attrI('to', FLOAT), attrI('saturate', 1)]),
+        node('Concat', 'cat', ['x', 'sf'], ['y'], [attrI('axis', 1)]),
+      ],
+      inputs: [io('x', [1, 2])],
+      outputs: [io('y', [1, 4])],
+    });
+    const { model: c } = convertPrecision(m, { target: 'fp16', ranges: ranges({}) });
+    expect(byName(c, 'cast').attribute.map((a: any) => [a.name, Number(a.i)])).toEqual([['to', FLOAT16], ['saturate', 1]]);
+    expect(byName(c, 'cat').attribute.map((a: any) => [a.name, Number(a.i)])).toEqual([['axis', 1]]);
+  });
+  it('ConstantOfShape: BF16 bits for a BF16 conversion, no float_data left, one value attribute', () => {
+    const cos = () =>
+      model({
+        nodes: [node('Shape', 'shape', ['x'], ['s']), node('ConstantOfShape', 'cos', ['s'], ['c'], [{ name: 'value', type: 4, t: { ...tensor('', [1], []), rawData: undefined, floatData: [0.5] } }]), node('Add', 'add', ['x', 'c'], ['y'])],
+        inputs: [io('x', [2])],
+        outputs: [io('y', [2])],
+      });
+    for (const [target, emit, bits] of [['bf16', 'typed', [0x3f00]], ['fp16', 'typed', [0x3800]]] as const) {
+      const a = byName(convertPrecision(cos(), { target, emit, ranges: ranges({}) }).model, 'cos').attribute;
+      expect([a.length, a[0].t.floatData, u16(a[0].t.rawData)], target).toEqual([1, [], bits]);
+    }
+    const e = byName(convertPrecision(cos(), { target: 'fp16', emit: 'emulated', ranges: ranges({}) }).model, 'cos').attribute;
+    expect([e.length, e[0].t.floatData, [...new Float32Array(Uint8Array.from(e[0].t.rawData).buffer)]]).toEqual([1, [], [0.5]]);
+  });
+  it('a graph output that other nodes read too: both the output and the readers get the right tensor', () => {
+    // y is an FP32 output written by an FP16 node, and read by another FP16 node
+    const low = model({ nodes: [node('Relu', 'relu', ['x'], ['y']), node('Neg', 'neg', ['y'], ['z'])], inputs: [io('x', [2])], outputs: [io('y', [2]), io('z', [2])] });
+    expect(wiring(convertPrecision(low, { target: 'fp16', ranges: ranges({}) }).model)).toEqual([
+      'Cast x__cast_fp16: x -> x__fp16', 'Relu relu: x__fp16 -> y__fp16', 'Cast y__cast_fp32: y__fp16 -> y', 'Neg neg: y__fp16 -> z__fp16', 'Cast z__cast_fp32: z__fp16 -> z',
+    ]);
+    // y is an FP16 output written by an FP32 island, and read by an FP16 node
+    const high = model({ nodes: [node('Relu', 'relu', ['x'], ['y']), node('Neg', 'neg', ['y'], ['z'])], inputs: [io('x', [2])], outputs: [io('y', [2]), io('z', [2])] });
+    expect(wiring(convertPrecision(high, { target: 'fp16', ranges: ranges({}), keepFp32: ['relu'], ioDtypes: { y: 'float16' } }).model)).toEqual([
+      'Relu relu: x -> y__fp32', 'Cast y__cast_fp16: y__fp32 -> y', 'Neg neg: y -> z__fp16', 'Cast z__cast_fp32: z__fp16 -> z',
+    ]);
+  });
+  it('valueInfo: float tensors get their new type, others keep theirs, an entry without a type is skipped; unused inputs stay, dropped initializers leave graph.input', () => {
+    const m = reluAdd();
+    m.graph.valueInfo.push(io('s', [1], 7), { name: 'untyped' });
+    m.graph.input.push(io('unused', [2]), io('bias', [2]));
+    const { model: c } = convertPrecision(m, { target: 'fp16', ranges: ranges({}) });
+    expect(c.graph.valueInfo.map((v: any) => [v.name, v.type?.tensorType?.elemType])).toEqual([['r', FLOAT16], ['s', 7], ['untyped', undefined]]);
+    expect(c.graph.input.map((v: any) => v.name)).toEqual(['x', 'unused']);
   });
 });
