@@ -3,8 +3,9 @@
 // each side in its own process, text in and audio out (each side's own espeak-ng included). Latency
 // (mean, P50, P99 over every request), real-time factor (compute seconds per audio second) and peak
 // resident memory, and the word error rate of Whisper tiny.en on each side's audio, side by side; the
-// report goes to bench/results/.
-//   npx tsx bench/piper.ts [--repeats 5] [--out bench/results/piper-joe-<machine>.json]
+// report goes to bench/results/. A third column runs our pipeline with the INT8 vocoder (the Q/DQ model
+// `--int8-qdq` names, e.g. from `emovoice calibrate vocoder`, or the one the profile's precision cache makes).
+//   npx tsx bench/piper.ts [--repeats 5] [--int8-qdq FILE] [--out bench/results/piper-joe-<machine>.json]
 import { execa } from 'execa';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -15,7 +16,7 @@ import { corpusWordErrorRate } from '../src/asr/wer.ts';
 import { probeRecognizer, transcribe } from '../src/asr/whisper.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const { values } = parseArgs({ options: { repeats: { type: 'string', default: '5' }, out: { type: 'string' } } });
+const { values } = parseArgs({ options: { repeats: { type: 'string', default: '5' }, out: { type: 'string' }, 'int8-qdq': { type: 'string' } } });
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 
 interface Side {
@@ -47,7 +48,10 @@ try {
   };
   await mkdir(join(dir, 'ours'));
   await mkdir(join(dir, 'peer'));
+  await mkdir(join(dir, 'int8'));
   const ours = await run('npx', ['tsx', 'bench/piper_ours.ts', '--profile', 'piper-joe-cpu', '--sentences', file, '--repeats', values.repeats!, '--wav-dir', join(dir, 'ours')]);
+  const int8Set = ['--set', 'modules.vocoder.precision=int8', ...(values['int8-qdq'] ? ['--set', `modules.vocoder.calibration.qdq_model=${resolve(values['int8-qdq'])}`] : [])];
+  const int8 = await run('npx', ['tsx', 'bench/piper_ours.ts', '--profile', 'piper-joe-cpu', '--sentences', file, '--repeats', values.repeats!, '--wav-dir', join(dir, 'int8'), ...int8Set]);
   const peer = await run('python3', ['bench/piper_peer.py', '--voice', voice, '--sentences', file, '--repeats', values.repeats!, '--wav-dir', join(dir, 'peer')]);
   // the same recogniser scores both sides' audio of every sentence
   const rec = await probeRecognizer();
@@ -58,33 +62,34 @@ try {
   };
   const oursWer = await wer('ours');
   const peerWer = await wer('peer');
-  const rows = [['', 'emovoice (piper-joe-cpu)', 'piper-tts'], ...(() => {
-    const a = summary(ours);
-    const b = summary(peer);
-    const f = (x: number, d = 1) => x.toFixed(d);
-    return [
-      ['requests', String(a.requests), String(b.requests)],
-      ['latency mean (ms)', f(a.meanMs), f(b.meanMs)],
-      ['latency P50 (ms)', f(a.p50Ms), f(b.p50Ms)],
-      ['latency P99 (ms)', f(a.p99Ms), f(b.p99Ms)],
-      ['real-time factor', f(a.rtf, 3), f(b.rtf, 3)],
-      ['peak memory (MiB)', f(a.peakRssMiB, 0), f(b.peakRssMiB, 0)],
-      ['WER (Whisper tiny.en)', oursWer ? f(oursWer.wer, 3) : 'skipped', peerWer ? f(peerWer.wer, 3) : 'skipped'],
-    ];
-  })()];
-  const table = rows.map((r) => `${r[0]!.padEnd(22)} ${r[1]!.padStart(24)} ${r[2]!.padStart(12)}`).join('\n');
+  const int8Wer = await wer('int8');
+  const sides = [summary(ours), summary(int8), summary(peer)];
+  const f = (x: number, d = 1) => x.toFixed(d);
+  const p99 = (n: number) => (n >= 100 ? 'P99' : `max of ${n}`);
+  const rows = [
+    ['', 'emovoice (piper-joe-cpu)', 'emovoice, INT8 vocoder', 'piper-tts'],
+    ['requests', ...sides.map((s) => String(s.requests))],
+    ['latency mean (ms)', ...sides.map((s) => f(s.meanMs))],
+    ['latency P50 (ms)', ...sides.map((s) => f(s.p50Ms))],
+    [`latency ${p99(sides[0]!.requests)} (ms)`, ...sides.map((s) => f(s.p99Ms))],
+    ['real-time factor', ...sides.map((s) => f(s.rtf, 3))],
+    ['peak memory (MiB)', ...sides.map((s) => f(s.peakRssMiB, 0))],
+    ['WER (Whisper tiny.en)', ...[oursWer, int8Wer, peerWer].map((w) => (w ? f(w.wer, 3) : 'skipped'))],
+  ];
+  const table = rows.map((r) => `${r[0]!.padEnd(22)} ${r[1]!.padStart(24)} ${r[2]!.padStart(24)} ${r[3]!.padStart(12)}`).join('\n');
   // other work on the machine slows both sides alike; the load is said so the numbers can be judged
   const load = `load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1 / 5 / 15 min) at the end`;
-  process.stdout.write(`machine: ${machine}; ${load}\n${sentences.length} sentences (the pangram and the held-out English transcripts) × ${values.repeats} each\n${ours.runtime}\n${peer.runtime}\n\n${table}\n`);
+  process.stdout.write(`machine: ${machine}; ${load}\n${sentences.length} sentences (the pangram and the held-out English transcripts) × ${values.repeats} each\n${ours.runtime}\n${int8.runtime}\n${peer.runtime}\n\n${table}\n`);
   if (ours.stages_ms) process.stdout.write(`\nemovoice per stage (mean ms): ${Object.entries(ours.stages_ms).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}\n`);
   if (!rec.ok) process.stdout.write(`WER skipped: speech recogniser not installed (${rec.reason})\n`);
   const report = {
     machine,
     load,
     date: new Date().toISOString(),
-    command: `npx tsx bench/piper.ts --repeats ${values.repeats}`,
+    command: `npx tsx bench/piper.ts --repeats ${values.repeats}${values['int8-qdq'] ? ` --int8-qdq ${values['int8-qdq']}` : ''}`,
     sentences,
     ours: { ...summary(ours), wer: oursWer, raw: ours },
+    int8Vocoder: { ...summary(int8), wer: int8Wer, raw: int8 },
     peer: { ...summary(peer), wer: peerWer, raw: peer },
   };
   const out = values.out ?? resolve(ROOT, `bench/results/piper-joe-${cpus().length}core.json`);

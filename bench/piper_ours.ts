@@ -1,8 +1,9 @@
 // emovoice's side of the Piper peer benchmark (bench/piper.ts runs it in its own process, so its peak
 // resident memory is its own): the profile's model opened as `emovoice synth` opens it, each sentence
 // spoken text to audio (frontend included) `--repeats` times after one warm-up. Prints one JSON object.
-//   npx tsx bench/piper_ours.ts --profile piper-joe-cpu --sentences s.json [--repeats 5] [--wav-dir DIR]
-// (--wav-dir keeps each sentence's audio as DIR/<index>.wav, for the recogniser.)
+//   npx tsx bench/piper_ours.ts --profile piper-joe-cpu --sentences s.json [--repeats 5] [--wav-dir DIR] [--set k=v …]
+// (--wav-dir keeps each sentence's audio as DIR/<index>.wav, for the recogniser; --set overrides the profile
+// as in `emovoice synth`, e.g. modules.vocoder.precision=int8, and each module runs at the precision it gets.)
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeWav } from '../src/audio/io.ts';
@@ -11,17 +12,21 @@ import { loadModelManifest } from '../src/model/manifest.ts';
 import { Pipeline } from '../src/pipeline/executor.ts';
 import { openModel } from '../src/pipeline/model.ts';
 import { loadProfile } from '../src/profile/load.ts';
+import { cpuModels } from '../src/synth/precision.ts';
 import { makeRunners } from '../src/synth/runners.ts';
 import { synthesizeText } from '../src/synth/speak.ts';
 import { CONFIGS_DIR } from '../src/cli/common.ts';
 
-const { values } = parseArgs({ options: { profile: { type: 'string', default: 'piper-joe-cpu' }, sentences: { type: 'string' }, repeats: { type: 'string', default: '5' }, 'wav-dir': { type: 'string' } } });
+const { values } = parseArgs({ options: { profile: { type: 'string', default: 'piper-joe-cpu' }, sentences: { type: 'string' }, repeats: { type: 'string', default: '5' }, 'wav-dir': { type: 'string' }, set: { type: 'string', multiple: true, default: [] } } });
 const sentences = JSON.parse(await readFile(values.sentences!, 'utf8')) as string[];
 const repeats = Number(values.repeats);
-const { profile } = await loadProfile(values.profile!, { configsDir: CONFIGS_DIR, overrides: [] });
+const loaded = await loadProfile(values.profile!, { configsDir: CONFIGS_DIR, overrides: values.set! });
+const { profile } = loaded;
 const manifest = await loadModelManifest(profile.model);
+// each module at the precision the profile gives it, as `emovoice synth` runs it (converted before timing)
+const cpu = await cpuModels(loaded, manifest, undefined, { log: (m) => process.stderr.write(`${m}\n`) });
 const model = await openModel(manifest, profile.serving ?? {});
-const runners = makeRunners(manifest, 'ort', { engineDir: profile.output, trtexec: null, timeoutMs: profile.serving?.timeout_ms, trtexecOverheadMs: 0, onFallback: () => {} });
+const runners = makeRunners(manifest, 'ort', { onnx: cpu.files, engineDir: profile.output, trtexec: null, timeoutMs: profile.serving?.timeout_ms, trtexecOverheadMs: 0, onFallback: () => {} });
 const pipeline = new Pipeline(model, runners);
 try {
   await Promise.all(Object.values(runners).map((r) => r.load()));
@@ -41,7 +46,8 @@ try {
     out.push({ text, ms, audio_seconds: audioSeconds });
   }
   process.stdout.write(JSON.stringify({
-    runtime: `emovoice (onnxruntime-node ${(await import('onnxruntime-node/package.json', { with: { type: 'json' } })).default.version}, profile ${values.profile})`,
+    runtime: `emovoice (onnxruntime-node ${(await import('onnxruntime-node/package.json', { with: { type: 'json' } })).default.version}, profile ${values.profile}${values.set!.length ? `, ${values.set!.join(', ')}` : ''})`,
+    precisions: cpu.precisions,
     sample_rate: model.sampleRate,
     peak_rss_mib: process.resourceUsage().maxRSS / 1024,
     stages_ms: Object.fromEntries(Object.entries(stages).map(([k, xs]) => [k, xs.reduce((a, b) => a + b, 0) / xs.length])),

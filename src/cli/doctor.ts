@@ -68,7 +68,9 @@ export function register(program: Command): void {
       report.onnxruntimeNode = ortVersion;
       lines.push(`onnxruntime    onnxruntime-node ${ortVersion} (CPU backend available)`);
       const profiles: Record<string, ProfileReport> = {};
-      for (const f of (await readdir(CONFIGS_DIR)).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+      const files = (await readdir(CONFIGS_DIR)).filter((f) => /\.ya?ml$/.test(f)).sort();
+      const width = Math.max(18, ...files.map((f) => f.length)); // the status column lines up under the longest name
+      for (const f of files) {
         const r: ProfileReport = { problems: [], notes: [], mode: null };
         try {
           const loaded = await loadProfile(join(CONFIGS_DIR, f), { configsDir: CONFIGS_DIR });
@@ -112,7 +114,7 @@ export function register(program: Command): void {
         }
         profiles[f] = r;
         if (r.problems.length) broken = true;
-        lines.push(`profile        ${f.padEnd(18)} ${r.problems.length ? `${r.problems.length} problem(s)` : 'ok'}${r.mode ? ` — ${r.mode}` : ''}`);
+        lines.push(`profile        ${f.padEnd(width)} ${r.problems.length ? `${r.problems.length} problem(s)` : 'ok'}${r.mode ? ` — ${r.mode}` : ''}`);
         for (const p of r.problems) lines.push(`                 error: ${p}`);
         for (const n of r.notes) lines.push(`                 note: ${n}`);
       }

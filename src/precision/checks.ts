@@ -5,7 +5,7 @@
 import { UserError } from '../core/errors.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import { qdqModelFor } from './files.ts';
-import { classifyKeepEntry, RULE_GROUPS } from './rules.ts';
+import { classifyKeepEntry, keepEntryMatches, RULE_GROUPS } from './rules.ts';
 
 /** What the checks need of a module's ONNX graph. */
 export interface GraphFacts {
@@ -38,7 +38,7 @@ function suggest(entry: string, nodes: ReadonlySet<string>): string {
     .sort((a, b) => a.d - b.d)
     .slice(0, 3)
     .map((x) => x.n);
-  const kinds = `an ONNX op type (e.g. LayerNormalization), a rule group (${Object.keys(RULE_GROUPS).join(', ')}) or a node name`;
+  const kinds = `an ONNX op type (e.g. LayerNormalization), a rule group (${Object.keys(RULE_GROUPS).join(', ')}), a node name, or a scope ending in "/" (every node under it, e.g. /dp/)`;
   return close.length ? `did you mean ${close.map((c) => `"${c}"`).join(', ')}? keep_fp32 takes ${kinds}` : `keep_fp32 takes ${kinds}`;
 }
 
@@ -47,9 +47,10 @@ export function checkKeepFp32(loaded: LoadedProfile, graphs: Readonly<Record<str
   const p = loaded.profile;
   const errs: UserError[] = [];
   (opts.defaults === false ? [] : (p.defaults?.keep_fp32 ?? [])).forEach((entry, i) => {
-    if (classifyKeepEntry(entry).kind !== 'node') return;
+    const k = classifyKeepEntry(entry);
+    if (k.kind !== 'node' && k.kind !== 'scope') return;
     // a node named in defaults applies to every module: it must exist in at least one of them
-    if (Object.values(graphs).some((g) => g.nodes.has(entry))) return;
+    if (Object.values(graphs).some((g) => keepEntryMatches(k, g.nodes))) return;
     const all = new Set(Object.values(graphs).flatMap((g) => [...g.nodes]));
     errs.push(new UserError(`keep_fp32 names node "${entry}", which no module's ONNX model has`, { place: loaded.locate(['defaults', 'keep_fp32', i]), hint: suggest(entry, all) }));
   });
@@ -57,7 +58,7 @@ export function checkKeepFp32(loaded: LoadedProfile, graphs: Readonly<Record<str
     const g = graphs[module];
     if (!g) continue;
     (m.keep_fp32 ?? []).forEach((entry, i) => {
-      if (classifyKeepEntry(entry).kind !== 'node' || g.nodes.has(entry)) return;
+      if (keepEntryMatches(classifyKeepEntry(entry), g.nodes)) return;
       errs.push(new UserError(`${module}: keep_fp32 names node "${entry}", which ${g.file} does not have`, { place: loaded.locate(['modules', module, 'keep_fp32', i]), hint: suggest(entry, g.nodes) }));
     });
   }

@@ -193,10 +193,12 @@ export function convertPrecision(model: any, opts: ConvertOptions): { model: any
   const keep = (n: any, rule: KeepRule, text: string) => reasons.set(n, [...(reasons.get(n) ?? []), { rule, text }]);
   const keepOps = new Map<string, string>(); // op type → the keep_fp32 entry that names it
   const keepNodes = new Set<string>();
+  const keepScopes: string[] = [];
   for (const e of opts.keepFp32 ?? []) {
     const k = classifyKeepEntry(e);
     if (k.kind === 'group') for (const op of RULE_GROUPS[k.name]!) keepOps.set(op, `group ${e}`);
     else if (k.kind === 'op') keepOps.set(k.name, `op type ${e}`);
+    else if (k.kind === 'scope') keepScopes.push(k.name);
     else keepNodes.add(k.name);
   }
   const measured = (t: string): TensorRange | undefined => {
@@ -228,6 +230,8 @@ export function convertPrecision(model: any, opts: ConvertOptions): { model: any
     if (folded.has(n)) keep(n, 'folded', 'computed from constants only: TensorRT folds it at build time, FP32 is free');
     if ((n.attribute ?? []).some(isGraphAttr)) keep(n, 'subgraph', 'holds a subgraph (If/Loop/Scan), which the conversion does not enter');
     if (keepNodes.has(nameOf(n))) keep(n, 'profile', 'named in the profile\'s keep_fp32');
+    const scope = keepScopes.find((s) => nameOf(n).startsWith(s));
+    if (scope) keep(n, 'profile', `under ${scope} in the profile's keep_fp32`);
     if (keepOps.has(n.opType)) keep(n, 'profile', `${keepOps.get(n.opType)} in the profile's keep_fp32`);
     const group = ruleGroupOf(n.opType);
     if (group) keep(n, 'rule', `${n.opType} is in the built-in rule group "${group}"`);

@@ -46,13 +46,24 @@ export const ONNX_OPS: ReadonlySet<string> = new Set(
   ).split(' '),
 );
 
-/** What a keep_fp32 entry names. */
-export type KeepEntry = { kind: 'group'; name: string } | { kind: 'op'; name: string } | { kind: 'node'; name: string };
+/**
+ * What a keep_fp32 entry names. An entry ending in "/" is a scope: every node whose name starts with it
+ * (PyTorch's exporter names nodes by module path, so "/dp/" is a whole submodule, e.g. a duration predictor).
+ */
+export type KeepEntry = { kind: 'group'; name: string } | { kind: 'op'; name: string } | { kind: 'node'; name: string } | { kind: 'scope'; name: string };
 
 export function classifyKeepEntry(entry: string): KeepEntry {
   if (Object.hasOwn(RULE_GROUPS, entry)) return { kind: 'group', name: entry };
   if (ONNX_OPS.has(entry)) return { kind: 'op', name: entry };
+  if (entry.endsWith('/')) return { kind: 'scope', name: entry };
   return { kind: 'node', name: entry };
+}
+
+/** Whether a keep_fp32 node or scope entry names a node of these (a scope: some node under it). */
+export function keepEntryMatches(k: KeepEntry, nodes: ReadonlySet<string>): boolean {
+  if (k.kind === 'node') return nodes.has(k.name);
+  if (k.kind === 'scope') return [...nodes].some((n) => n.startsWith(k.name));
+  return true;
 }
 
 /** The rule group that keeps this op type in FP32, if any. */

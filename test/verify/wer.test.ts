@@ -5,13 +5,12 @@
 // CI naming the set-up step). A vocoder broken on purpose (INT8 ranges at the 10th percentile, so nearly
 // every activation is clipped) shows the gate failing on real audio.
 import { execa } from 'execa';
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { probeRecognizer } from '../../src/asr/whisper.ts';
 import { requireSetup } from '../setup-needed.ts';
+import { piperMissing, PIPER_SETUP_STEP } from '../support/piper-voice.ts';
 
 const cli = (args: string[]) => execa('node', ['bin/emovoice.js', ...args], { reject: false });
 const dirs: string[] = [];
@@ -45,16 +44,8 @@ describe('verify on a model that declares no English', () => {
   });
 });
 
-const MANIFEST = 'models/joe/manifest.yaml';
-const voice = !existsSync(MANIFEST)
-  ? 'the Piper voice is not imported (models/joe/manifest.yaml)'
-  : /^\s+language: en/m.test(readFileSync(MANIFEST, 'utf8'))
-    ? null
-    : 'models/joe was imported before the importer wrote frontend.language';
-const espeak = await execa('espeak-ng', ['--version'], { reject: false }).then((r) => (r.exitCode === 0 ? null : 'espeak-ng is not installed'));
-const probe = await probeRecognizer();
-const missing = voice ?? espeak ?? (probe.ok ? null : `the speech recogniser is not installed (${probe.reason})`);
-const STEP = 'scripts/setup.sh installs the voice, espeak-ng and the recogniser, and imports the voice into models/joe';
+const missing = piperMissing;
+const STEP = PIPER_SETUP_STEP;
 
 describe('verify on the Piper voice', () => {
   it('at fp32 on the CPU reports the one WER of the FP32 ONNX path, with nothing to gate', async (t) => {

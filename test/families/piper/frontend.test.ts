@@ -59,6 +59,21 @@ describe('espeak-piper with espeak-ng', () => {
     expect(ipa[1]).toContain('lˈɛft');
   });
 
+  it('one long-lived espeak-ng answers request after request, concurrent ones too, as a process per request does', async (t) => {
+    requireSetup(t, missing, STEP);
+    // the oracle: espeak-ng started afresh for each clause, without the adapter
+    const once = async (c: string) => (await execa('espeak-ng', ['-q', '--ipa', '-b', '1', '-v', 'en-us'], { input: c })).stdout.trim();
+    const requests = [['The quick brown fox', 'jumps over the lazy dog.'], ['Hello there'], ['one', 'two', 'three'], ['Zebulon quixotically.'], ['He said "stop",', 'then (slowly) left.'], ['after all that.']];
+    const expected = await Promise.all(requests.map((r) => Promise.all(r.map(once))));
+    const sequential = [];
+    for (const r of requests) sequential.push(await espeakClauses(r, 'en-us'));
+    expect(sequential).toEqual(expected);
+    // concurrent requests are answered in order by the same process; the marker's own text and a clause
+    // espeak-ng cuts further (quotes) fall back to one-off reads and leave later requests right
+    expect(await Promise.all(requests.map((r) => espeakClauses(r, 'en-us')))).toEqual(expected);
+    expect(await espeakClauses(['after all that.'], 'en-us')).toEqual(expected[5]);
+  });
+
   it('without espeak-ng: one user error naming the set-up step', async () => {
     const fe = await espeakPiperFrontend.create({ voice: 'en-us' }, symbols, ctx);
     const before = process.env.ESPEAK_NG;

@@ -5,29 +5,20 @@
 // holds the WER gate too. Skipped with its reason where the voice, espeak-ng or the recogniser is not
 // installed; fails under CI naming the set-up step.
 import { execa } from 'execa';
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWav } from '../../../src/audio/io.ts';
 import { wordErrorRate } from '../../../src/asr/wer.ts';
-import { probeRecognizer, transcribe } from '../../../src/asr/whisper.ts';
+import { transcribe } from '../../../src/asr/whisper.ts';
 import { snrDb } from '../../../src/compare/metrics.ts';
 import { requireSetup } from '../../setup-needed.ts';
+import { piperMissing, PIPER_SETUP_STEP, recognizer as probe } from '../../support/piper-voice.ts';
 
 const SENTENCE = 'The quick brown fox jumps over the lazy dog.';
-const MANIFEST = 'models/joe/manifest.yaml';
-const voice = !existsSync(MANIFEST)
-  ? 'the Piper voice is not imported (models/joe/manifest.yaml)'
-  : /^\s+language: en/m.test(readFileSync(MANIFEST, 'utf8'))
-    ? null
-    : 'models/joe was imported before the importer wrote frontend.language';
-const espeak = await execa('espeak-ng', ['--version'], { reject: false }).then((r) => (r.exitCode === 0 ? null : 'espeak-ng is not installed'));
-const probe = await probeRecognizer();
-const asr = probe.ok ? null : `the speech recogniser is not installed (${probe.reason})`;
-const STEP = 'scripts/setup.sh installs the voice, espeak-ng and the recogniser, and imports the voice into models/joe';
-const missing = voice ?? espeak ?? asr;
+const missing = piperMissing;
+const STEP = PIPER_SETUP_STEP;
 
 const cli = (args: string[]) => execa('node', ['bin/emovoice.js', ...args], { reject: false });
 
