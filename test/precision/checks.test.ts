@@ -30,7 +30,7 @@ function loadedOf(profile: Partial<Profile>): LoadedProfile {
   };
 }
 const graph = (file: string, nodes: string[]): GraphFacts => ({ file, nodes: new Set(nodes) });
-const KINDS = 'keep_fp32 takes an ONNX op type (e.g. LayerNormalization), a rule group (layernorm, softmax, reducemean, pow, exp, trig, typed) or a node name';
+const KINDS = 'keep_fp32 takes an ONNX op type (e.g. LayerNormalization), a rule group (layernorm, softmax, reducemean, pow, exp, trig, typed), a node name, or a scope ending in "/" (every node under it, e.g. /dp/)';
 
 describe('rules', () => {
   it('a keep_fp32 entry is a rule group, else an ONNX op type, else a node name', () => {
