@@ -38,7 +38,9 @@ export const TEST_FILES = [
   'test/build/plan*.test.ts',
   'test/profile/validate*.test.ts',
   'test/pipeline/length.test.ts',
-  'test/precision/convert.test.ts',
+  'test/precision/convert*.test.ts', // convert.test.ts (runs ONNX Runtime) and convert-graph.test.ts (structure only)
+  'test/precision/checks.test.ts', // rules.ts, files.ts, checks.ts
+  'test/precision/keep-scope.test.ts',
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

@@ -74,6 +74,7 @@ const FAMILY: Record<DType, Family> = {
   uint8: 'int',
   int32: 'int',
   int64: 'int',
+  // Stryker: equivalent ('') — families are only compared with each other, and '' differs from 'float' and 'int' too.
   bool: 'bool',
 };
 
@@ -83,7 +84,7 @@ export function toNumeric(t: Tensor): Numeric {
     // Stryker: equivalent (either float case dropped) — the default copies the same values into a Float64Array.
     case 'float32':
       return t.data as Float32Array;
-    case 'float64':
+    case 'float64': // Stryker: equivalent — without this case the default copies the same values.
       return t.data as Float64Array;
     case 'float16':
       return float16ArrayToFloat32(t.data as Uint16Array);
@@ -137,6 +138,7 @@ export function compareOutputs(outputs: TensorMap, reference: TensorMap, spec: C
     const b = toNumeric(ref);
     const metrics: Metrics = elementwise(a, b);
     if (kind === 'waveform') metrics.lsd_db = waveformLsd(a, b, ref.shape, spec.stft ?? DEFAULT_LSD_STFT);
+    // Stryker: equivalent (rank check dropped) — for rank 1, shape[-1] is undefined and undefined >= 2 is false.
     if (kind === 'mel' && ref.shape.length >= 2 && ref.shape[ref.shape.length - 2]! >= 2) {
       metrics.mcd_db = melCepstralDistortion(a, b, ref.shape, spec.mcd);
     }
@@ -164,6 +166,7 @@ export function checkTolerances(m: Metrics, t: Tolerances): Check[] {
   const failed: Check[] = [];
   if (m.non_finite > 0) failed.push('non_finite');
   const le = (v: number | undefined, lim: number | undefined) => lim === undefined || v === undefined || v <= lim;
+  // Stryker: equivalent (v === undefined dropped in ge) — ge reads cosine and snr_db, which elementwise() always sets.
   const ge = (v: number | undefined, lim: number | undefined) => lim === undefined || v === undefined || v >= lim;
   if (!le(m.max_abs, t.max_abs)) failed.push('max_abs');
   if (!le(m.mean_abs, t.mean_abs)) failed.push('mean_abs');

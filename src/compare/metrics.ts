@@ -134,6 +134,7 @@ function dctBasis(nMels: number, order: number): Float64Array {
     m = new Float64Array(order * nMels);
     const s = Math.sqrt(2 / nMels);
     for (let k = 1; k <= order; k++) {
+      // Stryker: equivalent (n <= nMels) — the extra write is the next row's first entry, rewritten right after (or past the end).
       for (let n = 0; n < nMels; n++) m[(k - 1) * nMels + n] = s * Math.cos((Math.PI * k * (2 * n + 1)) / (2 * nMels));
     }
     dctCache.set(key, m);

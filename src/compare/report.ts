@@ -34,9 +34,11 @@ export function formatTable(results: CompareResult[]): string {
     r.failed.length ? r.failed.join(',') + (r.detail ? ` (${r.detail})` : '') : '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  // Stryker: equivalent (upper bound changed) — the column after the metrics is the last one, never padded.
   const numeric = (i: number) => i >= 3 && i < 3 + METRIC_COLUMNS.length;
   const line = (cells: string[]) =>
     cells
+      // Stryker: equivalent (last cell padded too) — trimEnd() below removes the padding again.
       .map((c, i) => (i === cells.length - 1 ? c : numeric(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
       .join('  ')
       .trimEnd();

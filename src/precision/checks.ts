@@ -78,6 +78,7 @@ export function checkInt8Calibration(loaded: LoadedProfile, modules: Readonly<Re
     if (!qdq || exists(qdq)) continue;
     errs.push(
       new UserError(`${module}: a strongly typed INT8 build needs the Q/DQ model that calibration writes; ${qdq} does not exist`, {
+        // Stryker: equivalent (cal.qdq_model) — a Q/DQ path exists only when cal is set (qdqModelFor).
         place: loaded.locate(['modules', module, 'calibration', cal?.qdq_model ? 'qdq_model' : 'cache']),
         hint: `run \`emovoice calibrate ${module}\` (it writes the calibration cache and ${module}.qdq.onnx side by side)`,
       }),

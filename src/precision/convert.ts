@@ -96,6 +96,7 @@ export function tensorFloats(t: any): Float32Array {
 export function float32ArrayToBfloat16(x: Float32Array): Uint16Array {
   const u = new Uint32Array(x.buffer, x.byteOffset, x.length);
   const out = new Uint16Array(x.length);
+  // Stryker: equivalent (i <= length) — the extra write lands past the end of `out`.
   for (let i = 0; i < x.length; i++) {
     const b = u[i]!;
     if ((b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) !== 0) out[i] = ((b >>> 16) | 0x40) & 0xffff;
@@ -109,11 +110,13 @@ function roundThrough(target: Target, x: Float32Array): Float32Array {
   if (target === 'fp16') return float16ArrayToFloat32(float32ArrayToFloat16(x));
   const bits = float32ArrayToBfloat16(x);
   const out = new Uint32Array(x.length);
+  // Stryker: equivalent (i <= length) — the extra write lands past the end of `out`.
   for (let i = 0; i < x.length; i++) out[i] = bits[i]! << 16;
   return new Float32Array(out.buffer);
 }
 
 function rawOf(a: Uint16Array | Float32Array): Uint8Array {
+  // Stryker: equivalent (no slice) — a view of the same bytes; only the copy's own buffer differs.
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
 }
 
@@ -134,6 +137,7 @@ export function convertPrecision(model: any, opts: ConvertOptions): { model: any
   const lowT = typed ? lowCode : FLOAT;
   const limit = opts.target === 'fp16' ? (opts.maxAbs ?? DEFAULT_FP16_MAX_ABS) : BF16_MAX;
   const suffix = opts.target;
+  // Stryker: equivalent (a junk fallback entry) — it has no version either: opset 0 both ways.
   const opset = num((model.opsetImport ?? []).find((o: any) => !o.domain || o.domain === 'ai.onnx')?.version);
 
   for (const t of g.initializer ?? []) {
@@ -167,8 +171,11 @@ export function convertPrecision(model: any, opts: ConvertOptions): { model: any
   const constValues = new Map<string, Float32Array>();
   const constantData = (t: string): Float32Array => {
     let v = constValues.get(t);
+    // Stryker: equivalent (always recompute) — the cache only saves time.
     if (!v) {
       const n = constNode.get(t);
+      // Stryker: equivalent (this lookup and the next line's fallbacks) — a float Constant (elementTypes) has one attribute, a
+      // `value` tensor or a `value_float`; value_floats is typed INT64 there, so it never reaches this code.
       const a = n?.attribute?.find((x: any) => x.name === 'value' || x.name === 'value_float' || x.name === 'value_floats');
       v = inits.has(t) ? tensorFloats(inits.get(t)) : a?.t ? tensorFloats(a.t) : a?.name === 'value_float' ? Float32Array.of(a.f ?? 0) : Float32Array.from(a?.floats ?? []);
       constValues.set(t, v);
@@ -271,14 +278,16 @@ export function convertPrecision(model: any, opts: ConvertOptions): { model: any
     const stack = [n.input[0]];
     while (stack.length) {
       const p = producer.get(stack.pop()!);
+      // Stryker: equivalent (Constant check dropped) — constant tensors are never pushed (below), so no Constant is met.
       if (!p || seen.has(p) || p.opType === 'Constant' || HEAVY_OPS.has(p.opType)) continue;
       seen.add(p);
+      // Stryker: equivalent (check dropped) — a producer of a pushed float tensor has a float output: it is a float node.
       if (!floatNodes.includes(p)) continue; // e.g. Shape: the integer side ends the cone
       const c = phase.get(p) ?? { roots: [], absmax: 0 };
       c.roots.push(nameOf(n));
       c.absmax = Math.max(c.absmax, r.absmax);
       phase.set(p, c);
-      for (const t of floatInputs(p)) if (!isConstant(t)) stack.push(t);
+      for (const t of floatInputs(p)) if (!isConstant(t)) stack.push(t); // Stryker: equivalent (push constants) — their producers end the walk
     }
   }
   for (const [p, c] of phase) {
@@ -290,7 +299,7 @@ export function convertPrecision(model: any, opts: ConvertOptions): { model: any
   const isKept = (n: any) => reasons.has(n);
   for (const n of [...floatNodes].reverse()) {
     if ((n.opType !== 'DequantizeLinear' && n.opType !== 'QuantizeLinear') || isKept(n)) continue;
-    const next = (consumers.get(n.output[0]) ?? [])[0];
+    const next = (consumers.get(n.output[0]) ?? [])[0]; // Stryker: equivalent (junk fallback) — a string is never kept
     if (next && isKept(next)) keep(n, 'quantization', `follows ${nameOf(next)}, which stays FP32, so TensorRT can still fuse the Q/DQ pair into it`);
   }
 
@@ -348,7 +357,7 @@ export function convertPrecision(model: any, opts: ConvertOptions): { model: any
     const from = (a.low ?? a.high)!;
     if (!typed) {
       // emulated: a low tensor is already FP32 data; a high one is rounded through the target type
-      if (tag === 'high') return (a.high = from);
+      if (tag === 'high') return (a.high = from); // Stryker: equivalent — every emulated tensor has a high name already
       const mid = fresh(`${t}__${suffix}`);
       const name = fresh(`${t}__${suffix}r`);
       out.push(cast(from, mid, lowCode, fresh(`${t}__to_${suffix}`)), cast(mid, name, FLOAT, fresh(`${t}__from_${suffix}`)));
@@ -363,12 +372,13 @@ export function convertPrecision(model: any, opts: ConvertOptions): { model: any
   const graphOutputs = new Map<string, any>((g.output ?? []).map((v: any) => [v.name, v]));
   const floatSet = new Set(floatNodes);
   for (const n of nodes) {
+    // Stryker: equivalent (Constant check changed) — floatSet holds no Constant.
     if (n.opType === 'Constant' || !floatSet.has(n)) {
       out.push(n);
       continue;
     }
     const tag: Tag = isKept(n) ? 'high' : 'low';
-    const fixed = FIXED_FLOAT_INPUTS[n.opType] ?? [];
+    const fixed = FIXED_FLOAT_INPUTS[n.opType] ?? []; // Stryker: equivalent (junk fallback) — holds no input index
     n.input = (n.input ?? []).map((t: string, i: number) => {
       if (!isFloat(t)) return t;
       if (typeAgnosticInput(n, i)) {
@@ -440,7 +450,7 @@ export function convertPrecision(model: any, opts: ConvertOptions): { model: any
     if (t !== undefined && v.type?.tensorType) v.type.tensorType.elemType = t;
   }
   const referenced = new Set<string>();
-  for (const n of g.node) for (const i of n.input ?? []) if (i) referenced.add(i);
+  for (const n of g.node) for (const i of n.input ?? []) if (i) referenced.add(i); // Stryker: equivalent (if dropped) — no tensor is named ''
   for (const o of g.output ?? []) referenced.add(o.name);
   g.node = g.node.filter((n: any) => n.opType !== 'Constant' || (n.output ?? []).some((o: string) => referenced.has(o)));
   g.initializer = (g.initializer ?? []).filter((t: any) => referenced.has(t.name));

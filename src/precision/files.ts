@@ -16,6 +16,7 @@ export function convertedDir(outputDir: string): string {
  * The converted model of a module: <dir>/<module>.<precision>.onnx (what TensorRT builds), and
  * <module>.<precision>.cpu.onnx (the same decisions emulated in FP32 for ONNX Runtime on the CPU).
  */
+// Stryker: equivalent (default '') — only 'emulated' changes the name; '' and 'typed' both do not.
 export function convertedFile(dir: string, module: string, precision: Precision, emit: 'typed' | 'emulated' = 'typed'): string {
   return join(dir, `${module}.${precision}${emit === 'emulated' ? '.cpu' : ''}.onnx`);
 }

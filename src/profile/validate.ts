@@ -14,7 +14,7 @@ function versionAtLeast(v: string, min: string): boolean {
   // Stryker: equivalent (i <= 3; >= below) — versions here have three parts (trtexec's banner and the
   // schema's min_version), so a 4th is 0 on both sides; and the parts differ where `>` is reached.
   for (let i = 0; i < 3; i++) {
-    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0); // Stryker: equivalent (>=) — the parts differ here
   }
   return true;
 }
@@ -96,6 +96,7 @@ export function validateProfile(
           const sym = input.dims[i];
           // Stryker: equivalent (either guard dropped) — a fixed dim has no limit entry, and x > undefined is false.
           const limit = typeof sym === 'string' ? manifest.limits[sym] : undefined;
+          // Stryker: equivalent (limit check dropped) — x > undefined is false.
           if (limit !== undefined && r.max[i]! > limit) {
             err([...base, 'max'], `${name}.${input.name}.max[${i}] = ${r.max[i]} exceeds the model's ${sym} limit of ${limit}`, `lower it to ≤ ${limit} (manifest limits)`);
           }
@@ -117,17 +118,21 @@ function crossModule(p: LoadedProfile['profile'], manifest: ModelManifest, err: 
   const maxText = p.serving?.max_text_len;
   const text = textDim(manifest);
   // every engine input with a symbolic dim past the batch: [module, input, axis, dim, profile max]
+  // Stryker: equivalent (a junk first entry) — an entry without dim or max compares false with everything.
   const uses: { m: string; input: string; axis: number; dim: string; max: number }[] = [];
   for (const [m, mod] of Object.entries(manifest.modules)) {
     if (!mod.engine) continue;
     for (const [input, t] of Object.entries(mod.inputs)) {
       t.dims.forEach((d, axis) => {
+        // Stryker: equivalent (max[axis] without ?.) — the profile schema requires max in every shape range.
         const max = p.modules?.[m]?.shapes?.[input]?.max?.[axis];
+        // Stryker: equivalent (max check dropped) — an undefined max compares false with everything.
         if (axis > 0 && typeof d === 'string' && max !== undefined) uses.push({ m, input, axis, dim: d, max });
       });
     }
   }
   for (const u of uses) {
+    // Stryker: equivalent (maxText check dropped) — u.max < undefined is false.
     if (u.dim === text && maxText !== undefined && u.max < maxText) {
       err(['modules', u.m, 'shapes', u.input, 'max'], `${u.m}.${u.input}.max[${u.axis}] = ${u.max} is below serving.max_text_len ${maxText}: sentences the server lets through would not fit the engine`, `raise it to ${maxText}, or lower serving.max_text_len`);
     }

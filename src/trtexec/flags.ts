@@ -116,6 +116,7 @@ export interface PerfFlags {
 }
 
 const LAYER_PRECISIONS: Record<Dialect, readonly string[]> = {
+  // Stryker: equivalent (any list) — buildArgv refuses every trt11 layerPrecisions before reading this.
   trt11: [],
   trt10: ['fp32', 'fp16', 'bf16', 'int8'],
   'trt8.6': ['fp32', 'fp16', 'int8'],
@@ -216,6 +217,7 @@ export function buildArgv(opts: BuildFlags, dialect: Dialect): string[] {
     argv.push(`--maxShapes=${shapeList(opts.shapes, 'max')}`);
   }
   switch (opts.precision) {
+    // Stryker: equivalent ('') — fp32 adds no flag, with this case or without it.
     case 'fp32':
       break;
     case 'fp16':
@@ -287,6 +289,7 @@ function loadInputItem(name: string, file: string): string {
 }
 
 /** trtexec arguments (no executable) for a benchmark run of a built engine. Same in every dialect. */
+// Stryker: equivalent (default '') — the dialect is not read: perf flags are the same in every dialect.
 export function perfArgv(opts: PerfFlags, _dialect: Dialect = 'trt10'): string[] {
   const argv = [`--loadEngine=${opts.loadEngine}`];
   if (opts.shapes?.length) {

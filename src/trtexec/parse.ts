@@ -159,7 +159,7 @@ export function parseTrtexecLog(text: string): TrtexecSummary {
       if (v) s.tensorrtVersion = v;
       if (amp[1] === 'PASSED') s.status = 'passed';
       if (amp[1] === 'FAILED') s.status = 'failed';
-      if (amp[2] && !s.commandLine) s.commandLine = amp[2].trim();
+      if (amp[2] && !s.commandLine) s.commandLine = amp[2].trim(); // Stryker: equivalent (no trim) — msg is trimmed, \s* took the rest
       continue;
     }
     if (severity === 'E' || severity === 'F') {
@@ -191,7 +191,7 @@ export function parseTrtexecLog(text: string): TrtexecSummary {
       s.hostWalltimeS = Number(m[1]);
       // Stryker: equivalent (no final $, or no trim) — (.+) runs to the end of the trimmed line; \s* takes the leading spaces.
     } else if ((m = /^Selected Device:\s*(.+)$/.exec(msg))) {
-      s.gpuName = m[1]!.trim();
+      s.gpuName = m[1]!.trim(); // Stryker: equivalent (no trim) — msg is trimmed, \s* took the leading spaces
     } else if ((m = /^Compute Capability:\s*(\d+\.\d+)/.exec(msg))) {
       s.computeCapability = m[1]!;
     }

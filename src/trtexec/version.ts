@@ -16,6 +16,7 @@ import { UserError } from '../core/errors.ts';
 import type { Dialect } from './flags.ts';
 
 export function decodeTrtVersionNumber(n: number): string {
+  // Stryker: equivalent (>) — no TensorRT prints 10000: 8.x numbers stay below it, 10.0.0 is 100000.
   if (n >= 10000) return `${Math.floor(n / 10000)}.${Math.floor(n / 100) % 100}.${n % 100}`;
   return `${Math.floor(n / 1000)}.${Math.floor(n / 100) % 10}.${n % 100}`;
 }
@@ -36,10 +37,12 @@ const SUPPORTED = 'TensorRT 11.x, 10.x or 8.6.x';
 export function dialectFor(version: string, source?: string): Dialect {
   const m = /^(\d+)(?:\.(\d+))?/.exec(version.trim());
   const major = m ? Number(m[1]) : NaN;
+  // Stryker: equivalent (always Number(m[2])) — minor is only compared with 6, and NaN differs from 6 as 0 does.
   const minor = m?.[2] !== undefined ? Number(m[2]) : 0;
   if (major === 11) return 'trt11';
   if (major === 10) return 'trt10';
   if (major === 8 && minor === 6) return 'trt8.6';
+  // Stryker: equivalent (>=) — major 11 has returned above.
   if (major > 11) {
     throw new UserError(`TensorRT ${version} is newer than every trtexec dialect emovoice knows (newest supported: ${NEWEST_SUPPORTED})`, {
       place: source ? { file: source } : {},
@@ -55,8 +58,10 @@ export function dialectFor(version: string, source?: string): Dialect {
 export async function detectTensorRt(exe: string): Promise<{ version: string; dialect: Dialect }> {
   let text: string;
   try {
+    // Stryker: equivalent (all: false) — the fallback below joins stdout and stderr instead: the same lines.
     const r = await execa(exe, ['--help'], { reject: false, all: true, timeout: 30_000, stdin: 'ignore' });
     if ((r as { code?: string }).code === 'ENOENT') throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+    // Stryker: equivalent (the fallback) — with all: true execa always sets r.all; the fallback is a guard.
     text = r.all ?? `${r.stdout ?? ''}\n${r.stderr ?? ''}`;
   } catch (e) {
     throw new UserError(`cannot run ${exe} --help: ${(e as Error).message}`, {

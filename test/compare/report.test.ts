@@ -128,4 +128,18 @@ describe('reporters, golden output', () => {
     );
     expect(formatJUnit([])).toContain('<testsuite name="emovoice.compare" tests="0" failures="0" errors="0" time="0">');
   });
+
+  it('a mel output: mcd_db in its column and in the JUnit metrics', () => {
+    const mel: CompareResult = {
+      name: 'mel', kind: 'mel', pass: true, failed: [],
+      metrics: { max_abs: 0.5, mean_abs: 0.25, rel_l2: 0.125, cosine: 0.99, snr_db: 18.06, mcd_db: 3.75, non_finite: 0 },
+      reference: { dtype: 'float32', shape: [80, 4] }, tolerances: { mcd_db_max: 4 },
+    };
+    expect(formatTable([mel]).split('\n').slice(0, 3)).toEqual([
+      'output  kind  status  max_abs  mean_abs  rel_l2  cosine  snr_db  lsd_db  mcd_db  failed',
+      '------  ----  ------  -------  --------  ------  ------  ------  ------  ------  ------',
+      'mel     mel   PASS        0.5      0.25   0.125    0.99   18.06       -    3.75',
+    ]);
+    expect(formatJUnit([mel])).toContain('<system-out>max_abs=0.5 mean_abs=0.25 rel_l2=0.125 cosine=0.99 snr_db=18.06 mcd_db=3.75</system-out>');
+  });
 });

@@ -241,6 +241,12 @@ describe('parseTrtexecLog rules, on constructed lines', () => {
     expect(s.gpuComputeMs).toEqual({ min: 0.9, max: 8, mean: null, median: null, p90: null, p95: null, p99: 6.5 });
     expect([s.throughputQps, s.hostWalltimeS, s.warnings, s.errors, s.gpuName]).toEqual([100, 3.5, 1, ['min: 3 ms'], 'Foo']);
   });
+  it('7.x blocks whose statistics are not kept (Enqueue, H2D, D2H) still carry the run\'s throughput and walltime', () => {
+    for (const header of ['Enqueue Time', 'H2D Latency', 'D2H Latency']) {
+      const s = P(`[I] ${header}`, '[I] min: 0.1 ms', '[I] percentile: 0.3 ms at 99%', '[I] throughput: 50 qps', '[I] walltime: 2 s');
+      expect([s.throughputQps, s.hostWalltimeS, s.latencyMs.min, s.gpuComputeMs.min], header).toEqual([50, 2, null, null]);
+    }
+  });
   it('block headers match whole lines only', () => {
     for (const decoy of ['Total Host Latency', 'Host Latency (ms)', 'my GPU Compute', 'GPU Compute Times', 'x Enqueue Time', 'Enqueue Time (ms)', 'D2H Latency avg']) {
       const s = P(`[I] ${decoy}`, '[I] min: 42 ms', '[I] throughput: 42 qps');

@@ -22,6 +22,7 @@ export const DEFAULT_DURATION_RULE: DurationRule = { scale: 1, offset: 1, roundi
 export function durationsFromLog(logDurations: Float32Array, rule: DurationRule, padMask?: Uint8Array): Int32Array {
   const out = new Int32Array(logDurations.length);
   const round = ROUNDERS[rule.rounding];
+  // Stryker: equivalent (i <= length) — the extra write lands past the end of the Int32Array.
   for (let i = 0; i < logDurations.length; i++) {
     if (padMask && padMask[i]) {
       out[i] = 0;
@@ -63,6 +64,7 @@ export function regulateLength(hidden: Tensor, durations: Int32Array, framesFirs
     const h = d2;
     const dst = new Float32Array(frames * h);
     let row = 0;
+    // Stryker: equivalent (i <= t) — durations[t] is undefined, so the extra step repeats nothing.
     for (let i = 0; i < t; i++) {
       const vec = src.subarray(i * h, (i + 1) * h);
       for (let k = 0; k < durations[i]!; k++) dst.set(vec, row++ * h);
@@ -71,8 +73,11 @@ export function regulateLength(hidden: Tensor, durations: Int32Array, framesFirs
   }
   const h = d1;
   const dst = new Float32Array(h * frames);
+  // Stryker: equivalent (c <= h, i <= t) — an extra channel writes past the end of dst; an extra step has
+  // no duration (durations[t] is undefined), so it repeats nothing.
   for (let c = 0; c < h; c++) {
     let f = c * frames;
+    // Stryker: equivalent (i <= t) — durations[t] is undefined: the extra step repeats nothing.
     for (let i = 0; i < t; i++) {
       const v = src[c * t + i]!;
       for (let k = 0; k < durations[i]!; k++) dst[f++] = v;
