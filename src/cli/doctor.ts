@@ -15,7 +15,7 @@ import type { Dialect } from '../build/types.ts';
 import { checkLayerPrecisions } from '../precision/checks.ts';
 import { checkProfilePrecision, modulePrecisions } from '../precision/profile.ts';
 import { qdqModelFor } from '../precision/files.ts';
-import { loadProfile } from '../profile/load.ts';
+import { loadProfile, type LoadedProfile } from '../profile/load.ts';
 import { validateProfile } from '../profile/validate.ts';
 import { queryGpus } from '../system/nvidia-smi.ts';
 import { buildModeFor } from '../trtexec/flags.ts';
@@ -27,6 +27,42 @@ interface ProfileReport {
   problems: string[];
   notes: string[];
   mode: string | null;
+}
+
+/** One profile's lint against its model: problems, and notes for what is missing by design. */
+async function lintProfile(loaded: LoadedProfile, r: ProfileReport, trtVersion: string | null, dialect: Dialect | null): Promise<void> {
+  const p = loaded.profile;
+  const manifest = await loadModelManifest(p.model);
+  const infos = await readModuleInfos(loaded, manifest);
+  const trt = p.backend === 'trt';
+  const legacy = p.tensorrt?.legacy_precision_flags ?? false;
+  const mode = trt && dialect ? buildModeFor(dialect, legacy, loaded.locate(['tensorrt', 'legacy_precision_flags'])) : null;
+  if (trt) r.mode = mode && dialect ? describeMode(mode, dialect) : legacy ? 'legacy precision flags on TensorRT 10 and 8.6 (TensorRT 11 has none)' : 'strongly typed on TensorRT 11 and 10, legacy precision flags on 8.6';
+  // Calibration outputs are made by `emovoice calibrate`: missing on a fresh clone, by design.
+  const made = new Map<string, string>();
+  const precisions = modulePrecisions(p, manifest);
+  for (const [m, mp] of Object.entries(p.modules ?? {})) {
+    if (precisions[m] !== 'int8') continue;
+    for (const file of [mp.calibration?.cache, mp.calibration?.qdq_model, qdqModelFor(m, mp.calibration)]) if (file) made.set(file, m);
+  }
+  const missing = new Map<string, string>();
+  const fileExists = (file: string) => {
+    if (existsSync(file)) return true;
+    if (made.has(file)) missing.set(file, made.get(file)!);
+    return made.has(file);
+  };
+  const problems = [
+    ...validateProfile(loaded, manifest, infos, { tensorrtVersion: trtVersion ?? undefined, fileExists }),
+    ...(await checkProfilePrecision(loaded, manifest, null, fileExists)),
+    ...(trt && mode !== 'legacy-flags' ? checkLayerPrecisions(loaded) : []),
+  ];
+  r.problems.push(...problems.map((e) => e.format()));
+  // a strongly typed INT8 build reads the Q/DQ model beside the cache
+  if (trt && mode !== 'legacy-flags') for (const [m, mp] of Object.entries(p.modules ?? {})) if (made.get(qdqModelFor(m, mp.calibration) ?? '') === m) fileExists(qdqModelFor(m, mp.calibration)!);
+  const byModule = new Map<string, string[]>();
+  for (const [file, m] of missing) byModule.set(m, [...(byModule.get(m) ?? []), file]);
+  for (const [m, files] of byModule) r.notes.push(`${m}: not calibrated yet (${files.join(', ')}); \`emovoice calibrate ${m}\` makes it`);
+  if (trt && !existsSync(join(p.output, 'build-manifest.json'))) r.notes.push(`no engines built yet in ${p.output}; \`emovoice build --profile ${p.name}\` builds them (needs TensorRT)`);
 }
 
 export function register(program: Command): void {
@@ -76,37 +112,9 @@ export function register(program: Command): void {
           const loaded = await loadProfile(join(CONFIGS_DIR, f), { configsDir: CONFIGS_DIR });
           const p = loaded.profile;
           if (p.abstract) continue;
-          const manifest = await loadModelManifest(p.model);
-          const infos = await readModuleInfos(loaded, manifest);
-          const trt = p.backend === 'trt';
-          const legacy = p.tensorrt?.legacy_precision_flags ?? false;
-          const mode = trt && dialect ? buildModeFor(dialect, legacy, loaded.locate(['tensorrt', 'legacy_precision_flags'])) : null;
-          if (trt) r.mode = mode && dialect ? describeMode(mode, dialect) : legacy ? 'legacy precision flags on TensorRT 10 and 8.6 (TensorRT 11 has none)' : 'strongly typed on TensorRT 11 and 10, legacy precision flags on 8.6';
-          // Calibration outputs are made by `emovoice calibrate`: missing on a fresh clone, by design.
-          const made = new Map<string, string>();
-          const precisions = modulePrecisions(p, manifest);
-          for (const [m, mp] of Object.entries(p.modules ?? {})) {
-            if (precisions[m] !== 'int8') continue;
-            for (const file of [mp.calibration?.cache, mp.calibration?.qdq_model, qdqModelFor(m, mp.calibration)]) if (file) made.set(file, m);
-          }
-          const missing = new Map<string, string>();
-          const fileExists = (file: string) => {
-            if (existsSync(file)) return true;
-            if (made.has(file)) missing.set(file, made.get(file)!);
-            return made.has(file);
-          };
-          const problems = [
-            ...validateProfile(loaded, manifest, infos, { tensorrtVersion: trtVersion ?? undefined, fileExists }),
-            ...(await checkProfilePrecision(loaded, manifest, null, fileExists)),
-            ...(trt && mode !== 'legacy-flags' ? checkLayerPrecisions(loaded) : []),
-          ];
-          r.problems.push(...problems.map((e) => e.format()));
-          // a strongly typed INT8 build reads the Q/DQ model beside the cache
-          if (trt && mode !== 'legacy-flags') for (const [m, mp] of Object.entries(p.modules ?? {})) if (made.get(qdqModelFor(m, mp.calibration) ?? '') === m) fileExists(qdqModelFor(m, mp.calibration)!);
-          const byModule = new Map<string, string[]>();
-          for (const [file, m] of missing) byModule.set(m, [...(byModule.get(m) ?? []), file]);
-          for (const [m, files] of byModule) r.notes.push(`${m}: not calibrated yet (${files.join(', ')}); \`emovoice calibrate ${m}\` makes it`);
-          if (trt && !existsSync(join(p.output, 'build-manifest.json'))) r.notes.push(`no engines built yet in ${p.output}; \`emovoice build --profile ${p.name}\` builds them (needs TensorRT)`);
+          // A model made at set-up or by a command (an imported voice) is missing on a bare machine, by design.
+          if (p.model_made_by && !existsSync(p.model)) r.notes.push(`model not there yet (${p.model}); ${p.model_made_by}`);
+          else await lintProfile(loaded, r, trtVersion, dialect);
         } catch (e) {
           if (e instanceof UserErrors) r.problems.push(...e.errors.map((x) => x.format()));
           else if (e instanceof UserError) r.problems.push(e.format());

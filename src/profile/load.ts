@@ -44,6 +44,11 @@ export interface Profile {
   backend: 'trt' | 'ort';
   /** Absolute path of the model manifest. */
   model: string;
+  /**
+   * How the model is made where it is not shipped (e.g. imported at set-up): `doctor` reports a missing
+   * model as a note naming this, as it does calibration caches and engines, instead of a problem.
+   */
+  model_made_by?: string;
   /** Absolute output folder. */
   output: string;
   target?: { gpu?: string; compute_capability?: string };

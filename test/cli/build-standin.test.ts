@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { haveSpeech } from '../precision/speech.ts';
@@ -255,8 +255,29 @@ describe('doctor', () => {
       expect(r.stdout).toMatch(new RegExp(`a10g-fp16\\.yaml +ok — ${mode}`));
       expect(r.stdout).not.toMatch(/error:/);
       // calibration outputs and engines are made by commands; where they are missing doctor says which
-      for (const line of r.stdout.split('\n').filter((l) => l.includes('note:'))) expect(line).toMatch(/`emovoice (calibrate \w+|build --profile [\w-]+)`/);
+      for (const line of r.stdout.split('\n').filter((l) => l.includes('note:'))) expect(line).toMatch(/`emovoice (calibrate \w+|build --profile [\w-]+|import piper [^`]+)`/);
       if (!existsSync(join(ROOT, 'calibration/out/vocoder.calib'))) expect(r.stdout).toMatch(/note: vocoder: not calibrated yet .*`emovoice calibrate vocoder` makes it/);
+    }
+  }, 60_000);
+
+  it('a model that set-up makes (the imported Piper voice) is a note naming how, not a problem, where it is not there', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'emovoice-doctor-'));
+    try {
+      await mkdir(join(dir, 'configs'));
+      await copyFile(join(ROOT, 'configs/piper-joe-cpu.yaml'), join(dir, 'configs/piper-joe-cpu.yaml'));
+      await copyFile(join(ROOT, 'configs/profile.schema.json'), join(dir, 'configs/profile.schema.json'));
+      // the same profile with no model_made_by: a missing model is a problem (exit 1)
+      const yaml = await readFile(join(ROOT, 'configs/piper-joe-cpu.yaml'), 'utf8');
+      await writeFile(join(dir, 'configs/mine.yaml'), yaml.replace(/^name: .*$/m, 'name: mine').replace(/^model_made_by: .*\n/m, ''));
+      const r = await emovoice(['--config-dir', join(dir, 'configs'), 'doctor'], '10.3.0');
+      expect(r.stdout).toMatch(/piper-joe-cpu\.yaml +ok\n +note: model not there yet \(\S+models\/joe\/manifest\.yaml\); scripts\/setup\.sh imports it/);
+      expect(r.stdout).toMatch(/mine\.yaml +1 problem\(s\)\n +error: \S+models\/joe\/manifest\.yaml/);
+      expect(r.exitCode).toBe(1);
+      await rm(join(dir, 'configs/mine.yaml'));
+      const ok = await emovoice(['--config-dir', join(dir, 'configs'), 'doctor'], '10.3.0');
+      expect(ok.exitCode, ok.stdout).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
 
