@@ -17,6 +17,7 @@ import { englishWord } from './english.ts';
 import { mandarinSyllables, syllableSymbols } from './mandarin.ts';
 import { normalizeText, type Language } from './normalize.ts';
 import { CJK_CLASS, segmentText, unreadable, type PauseKind } from './segment.ts';
+import { packToFit } from './pack.ts';
 
 export type { Language } from './normalize.ts';
 
@@ -132,20 +133,6 @@ const CUTS: RegExp[] = [
   new RegExp(`(?<=[${CJK_CLASS}])`, 'gu'),
 ];
 
-function cutAfter(text: string, re: RegExp): string[] {
-  const out: string[] = [];
-  let start = 0;
-  for (const m of text.matchAll(re)) {
-    const end = m.index + m[0].length;
-    if (end > start) {
-      out.push(text.slice(start, end));
-      start = end;
-    }
-  }
-  if (start < text.length) out.push(text.slice(start));
-  return out;
-}
-
 /**
  * Split text so each chunk's phoneme ids fit `maxPhonemes`: at sentence ends (.!?。！？), then at
  * clause marks (,;:，；：、), then at spaces and between 2-character Chinese words, then between
@@ -167,31 +154,15 @@ export function splitSentences(text: string, maxPhonemes: number, symbols: strin
   };
   if ((opts.phonemes ?? count(text)) <= maxPhonemes) return [text];
   const fits = (t: string) => length(t) <= maxPhonemes;
-  const split = (t: string, level: number): string[] => {
-    if (fits(t)) return [t];
-    if (level >= CUTS.length) {
-      throw new UserError(`"${t.trim().slice(0, 40)}" alone needs more than ${maxPhonemes} phonemes`, {
-        hint: 'raise serving.max_text_len in the profile or shorten the word',
-      });
-    }
-    const parts = cutAfter(t, CUTS[level]!);
-    if (parts.length <= 1) return split(t, level + 1);
-    const out: string[] = [];
-    let cur = '';
-    for (const p of parts) {
-      if (cur && !fits(cur + p)) {
-        out.push(...split(cur, level + 1));
-        cur = p;
-      } else cur += p;
-    }
-    if (cur) out.push(...split(cur, level + 1));
-    return out;
-  };
+  const tooLong = (t: string) =>
+    new UserError(`"${t.trim().slice(0, 40)}" alone needs more than ${maxPhonemes} phonemes`, {
+      hint: 'raise serving.max_text_len in the profile or shorten the word',
+    });
   // Chunks with nothing to pronounce (stray punctuation) join a neighbour: at a chunk's edge a pause
   // collapses into the "<sil>" already there, so this never makes the neighbour longer.
   const chunks: string[] = [];
   let pending = '';
-  for (const c of split(text, 0)) {
+  for (const c of packToFit(text, fits, CUTS, tooLong)) {
     if (length(c) === 0) {
       if (chunks.length) chunks[chunks.length - 1] += c;
       else pending += c;
