@@ -6,7 +6,7 @@
 // files comes in as a predicate, and the files to copy go out as a list (src/cli/package.ts copies them).
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { conditioningDtype, type ModelManifest, type TensorSpec } from '../model/manifest.ts';
-import { stageDependencies } from '../model/graph.ts';
+import { stageDependencies, type StageSpec } from '../model/graph.ts';
 import { registry } from '../pipeline/registry.ts';
 import type { ConditioningInputs, RequestContract } from './contract.ts';
 import type { FrontendFile } from './frontend-server.ts';
@@ -14,14 +14,8 @@ import type { ModuleModels, ServingPlan } from './triton.ts';
 
 export const PIPELINE_FORMAT = 'emovoice-serving-pipeline/1';
 
-export interface PipelineStage {
-  id: string;
-  label: string;
-  module?: string;
-  step?: string;
-  /** [port, board tensor], as in the manifest (a variadic step's ports are "0", "1", …). */
-  in: [string, string][];
-  out: [string, string][];
+/** A stage of the manifest's graph as the orchestrator reads it (its ports as in the manifest). */
+export interface PipelineStage extends Omit<StageSpec, 'index'> {
   /** Params with file names rewritten to the bundled copies (relative to pipeline.json's folder). */
   params: Record<string, unknown>;
   /** Sources the stage depends on through the graph: 'text', 'frontend', 'conditioning:<name>'. */
