@@ -6,6 +6,7 @@
 import { decodeOnnxModel, encodeOnnxModel } from '../model/onnx.ts';
 
 const FLOAT = 1;
+const UINT8 = 2;
 const INT64 = 7;
 const BOOL = 9;
 const BOOL_OPS = new Set(['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'IsNaN', 'IsInf']);
@@ -28,6 +29,9 @@ export function elementTypes(g: any): Map<string, number> {
     else if (INT64_OPS.has(n.opType)) et = INT64;
     else if (BOOL_OPS.has(n.opType)) et = BOOL;
     else if (n.opType === 'Where') et = t.get(n.input[1]);
+    // QuantizeLinear gives its zero point's type (output_dtype where given, else uint8); DequantizeLinear its scale's
+    else if (n.opType === 'QuantizeLinear') et = n.input?.[2] ? t.get(n.input[2]) : Number(attr(n, 'output_dtype')?.i ?? 0) || UINT8;
+    else if (n.opType === 'DequantizeLinear') et = t.get(n.input?.[1]);
     else et = t.get(n.input?.[0]);
     for (const o of n.output ?? []) if (o && et !== undefined && !t.has(o)) t.set(o, et);
   }
