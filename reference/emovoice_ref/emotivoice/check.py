@@ -5,16 +5,15 @@ and the host steps (speaker row, durations and frame times) recomputed here must
 
     python -m emovoice_ref.emotivoice.check --model ../models/emotivoice-tiny [--tol 1e-4]
 """
-import argparse
 import glob
 import os
-import sys
 
 import numpy as np
 import onnxruntime as ort
 import yaml
 
 from .gaussian import durations, guard, weights
+from ..check import main as check_main
 
 
 def rel(g, e):
@@ -71,16 +70,7 @@ def check(model_dir: str, tol: float = 1e-4):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", required=True)
-    ap.add_argument("--tol", type=float, default=1e-4)
-    a = ap.parse_args(argv)
-    rows, worst = check(a.model, a.tol)
-    print(f"{'module':18} {'case':10} {'output':18} {'max abs':>10} {'rel L2':>10}")
-    for m, c, o, mx, r, ok in rows:
-        print(f"{m:18} {c:10} {o:18} {mx:10.2e} {r:10.2e} {'ok' if ok else 'FAIL'}")
-    print(f"{sum(r[5] for r in rows)} passed, {sum(not r[5] for r in rows)} failed (worst rel L2 {worst:.2e}, tolerance {a.tol})")
-    sys.exit(0 if all(r[5] for r in rows) else 1)
+    check_main(argv, check, __doc__)
 
 
 if __name__ == "__main__":
