@@ -11,7 +11,8 @@ const emotivoiceFrontend: FrontendDef = {
   create: async (section, symbols, ctx) => (await import('./frontend.ts')).emotivoiceFrontend.create(section, symbols, ctx),
 };
 
-const wordpieceStep: HostStepDef = {
+/** The wordpiece step's name and ports: here, so that registering it loads no tokenizer. */
+export const WORDPIECE: Omit<HostStepDef, 'create'> = {
   name: 'wordpiece',
   description: 'BERT WordPiece: text → input_ids, token_type_ids, attention_mask [1, n] (vocab from the model folder)',
   inputs: [{ name: 'text', dtype: 'text' }],
@@ -20,6 +21,10 @@ const wordpieceStep: HostStepDef = {
     { name: 'token_type_ids', dtype: 'any' },
     { name: 'attention_mask', dtype: 'any' },
   ],
+};
+
+const wordpieceStep: HostStepDef = {
+  ...WORDPIECE,
   create: async (params, ctx) => (await import('./wordpiece.ts')).wordpieceStep.create(params, ctx),
 };
 

@@ -16,6 +16,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { UserError, type Place } from '../../core/errors.ts';
 import type { FactoryContext, HostStepDef, Value } from '../../pipeline/types.ts';
 import { tensor, type Tensor } from '../../tensor/tensor.ts';
+import { WORDPIECE } from './index.ts';
 
 export interface WordPieceOptions {
   /** lower-case and strip accents (BertTokenizer's do_lower_case; simbert: true) */
@@ -113,14 +114,7 @@ function asTensor(values: number[], dtype: 'int32' | 'int64'): Tensor {
 }
 
 export const wordpieceStep: HostStepDef = {
-  name: 'wordpiece',
-  description: 'BERT WordPiece: text → input_ids, token_type_ids, attention_mask [1, n] (vocab from the model folder)',
-  inputs: [{ name: 'text', dtype: 'text' }],
-  outputs: [
-    { name: 'input_ids', dtype: 'any' },
-    { name: 'token_type_ids', dtype: 'any' },
-    { name: 'attention_mask', dtype: 'any' },
-  ],
+  ...WORDPIECE,
   async create(params: Record<string, unknown>, ctx: FactoryContext) {
     const at = (key: string): Place => ({ ...ctx.place, path: `${ctx.place.path ?? 'params'}.${key}` });
     const known = new Set(['vocab', 'lowercase', 'max_len', 'dtype']);
