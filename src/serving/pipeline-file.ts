@@ -5,7 +5,7 @@
 // request fields, the frontend's output, the audio section and the limits. Pure: which strings name
 // files comes in as a predicate, and the files to copy go out as a list (src/cli/package.ts copies them).
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { conditioningDtype, type ModelManifest, type TensorSpec } from '../model/manifest.ts';
+import { conditioningDtype, type ConditioningSpec, type ModelManifest, type TensorSpec } from '../model/manifest.ts';
 import { stageDependencies, type StageSpec } from '../model/graph.ts';
 import { registry } from '../pipeline/registry.ts';
 import type { ConditioningInputs, RequestContract } from './contract.ts';
@@ -32,25 +32,12 @@ export interface PipelineModule extends ModuleModels {
   outputs: Record<string, TensorSpec>;
 }
 
-export interface PipelineConditioning {
-  name: string;
-  kind: 'audio' | 'label' | 'id' | 'text';
-  flag: string;
-  output: string;
+/** A conditioning source as the orchestrator reads it: the manifest's spec, with these differences. */
+export interface PipelineConditioning extends Omit<ConditioningSpec, 'dtype' | 'table'> {
   /** Board dtype: float32 (audio, a label's vector), int32/int64 (an id), text. */
   dtype: string;
-  required: boolean;
-  default?: string | number;
-  description?: string;
-  seconds?: { min: number; max: number };
-  labels?: string[];
   /** label → vector: the bundled .npz (key = label), relative to pipeline.json. */
   table?: string;
-  values?: Record<string, string>;
-  names?: string[];
-  count?: number;
-  /** Sources a request may not bring together with this one (conditioning names). */
-  excludes?: string[];
   /** The Triton inputs that carry it. */
   inputs: ConditioningInputs;
 }
