@@ -12,7 +12,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { speechModuleInputs } from '../src/cli/convert.ts';
+import { speechModuleInputs } from '../src/calibrate/speech-inputs.ts';
 import { cosineSimilarity, logSpectralDistance, melCepstralDistortion, relL2, snrDb } from '../src/compare/metrics.ts';
 import { writeFileAtomic } from '../src/core/files.ts';
 import { loadModelManifest } from '../src/model/manifest.ts';

@@ -136,7 +136,7 @@ export function register(program: Command): void {
       const toConvert = plan.modules.filter((m) => m.conversion);
       if (toConvert.length) {
         // loaded here: ONNX Runtime and the speech pipeline are only needed by a real strongly typed build
-        const { speechModuleInputs } = await import('./convert.ts');
+        const { speechModuleInputs } = await import('../calibrate/speech-inputs.ts');
         const { precisionModel } = await import('../precision/model.ts');
         const speech = await speechModuleInputs(manifest, { samples });
         try {

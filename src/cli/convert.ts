@@ -1,55 +1,18 @@
 // `emovoice convert --profile P [--module M …]`: write the strongly typed ONNX model of every module the
 // profile builds below FP32 — FP16/BF16 with FP32 islands chosen from activation ranges measured on real
 // speech, INT8 as the calibrated Q/DQ model with FP16 elsewhere — and report every node kept in FP32 and
-// why. `build` runs the same step before trtexec. The real module inputs come from speechModuleInputs(),
-// the one place that turns recordings into module inputs for the conversion.
+// why. `build` runs the same step before trtexec. The real module inputs come from speechModuleInputs()
+// (src/calibrate/speech-inputs.ts), the one place that turns recordings into module inputs for the conversion.
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { melConfigFromManifest } from '../audio/mel.ts';
-import { calibrationInputs, dataMode, fp32Pipeline } from '../calibrate/run.ts';
+import { speechModuleInputs } from '../calibrate/speech-inputs.ts';
 import { UserError, UserErrors } from '../core/errors.ts';
-import { sha256Text } from '../core/files.ts';
-import { loadModelManifest, type ModelManifest } from '../model/manifest.ts';
+import { loadModelManifest } from '../model/manifest.ts';
 import { DEFAULT_SAMPLES } from '../precision/files.ts';
 import { precisionModel, precisionSettings, type PrecisionModel } from '../precision/model.ts';
 import { checkProfilePrecision } from '../precision/profile.ts';
 import { loadProfile } from '../profile/load.ts';
-import type { TensorMap } from '../tensor/tensor.ts';
-import { CONFIGS_DIR, ROOT, collect, log, positiveInt } from './common.ts';
-
-export interface SpeechModuleInputs {
-  inputs: (module: string) => AsyncIterable<TensorMap>;
-  /** Identifies the input set (speech manifest content, split, count) for the conversion cache. */
-  key: string;
-  close(): Promise<void>;
-}
-
-/**
- * Real module inputs from the calibration split of the speech manifest, as calibrate makes them for any
- * family: the log-mel of each recording for modules whose inputs are log-mels, otherwise the model's
- * own FP32 graph run on each recording's transcript (the recording as the reference voice).
- */
-export async function speechModuleInputs(manifest: ModelManifest, opts: { samples: number; data?: string }): Promise<SpeechModuleInputs> {
-  const source = resolve(opts.data ?? resolve(ROOT, 'calibration/speech.yaml'));
-  if (!existsSync(source)) {
-    throw new UserError('no real speech to measure activation ranges on', { place: { file: source }, hint: 'run `bash calibration/fetch-speech.sh`, or pass --data with a speech manifest or a folder of WAVs' });
-  }
-  const mel = manifest.audio.mel ? melConfigFromManifest(manifest.audio, manifest.path) : undefined;
-  const key = sha256Text(JSON.stringify({ speech: sha256Text(await readFile(source).catch(() => source)), split: 'calibration', samples: opts.samples }));
-  let pipeline: Awaited<ReturnType<typeof fp32Pipeline>> | undefined;
-  return {
-    key,
-    inputs: async function* (module: string) {
-      if (dataMode(manifest, module) === 'pipeline') pipeline ??= await fp32Pipeline(manifest);
-      for await (const { feeds } of calibrationInputs({ manifest, module, source, split: 'calibration', mel, maxInputs: opts.samples, pipeline })) yield feeds;
-    },
-    async close() {
-      await pipeline?.close();
-    },
-  };
-}
+import { CONFIGS_DIR, collect, log, positiveInt } from './common.ts';
 
 interface Opts {
   profile: string;

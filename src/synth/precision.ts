@@ -3,7 +3,7 @@
 // fp16/bf16 → the strongly typed conversion emulated for ONNX Runtime's CPU; int8 → the calibrated Q/DQ
 // model (src/precision/model.ts decides, caches and reports). Real speech for the activation ranges is
 // read only when a conversion has to run.
-import { speechModuleInputs, type SpeechModuleInputs } from '../cli/convert.ts';
+import { speechModuleInputs, type SpeechModuleInputs } from '../calibrate/speech-inputs.ts';
 import type { ModelManifest } from '../model/manifest.ts';
 import { DEFAULT_SAMPLES, type Precision } from '../precision/files.ts';
 import { precisionModel, precisionSettings } from '../precision/model.ts';

@@ -6,7 +6,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { speechModuleInputs } from '../../src/cli/convert.ts';
+import { speechModuleInputs } from '../../src/calibrate/speech-inputs.ts';
 import { loadModelManifest } from '../../src/model/manifest.ts';
 import { decodeOnnxModel, encodeOnnxModel } from '../../src/model/onnx.ts';
 import { convertPrecision, type TensorRange } from '../../src/precision/convert.ts';

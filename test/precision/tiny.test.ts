@@ -6,7 +6,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { speechModuleInputs, type SpeechModuleInputs } from '../../src/cli/convert.ts';
+import { speechModuleInputs, type SpeechModuleInputs } from '../../src/calibrate/speech-inputs.ts';
 import { relL2 } from '../../src/compare/metrics.ts';
 import { loadModelManifest, type ModelManifest } from '../../src/model/manifest.ts';
 import { precisionModel } from '../../src/precision/model.ts';
