@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { melConfigFromManifest } from '../audio/mel.ts';
 import { formatCalibrationCache } from '../calibrate/cache.ts';
 import { StatisticsCollector } from '../calibrate/histogram.ts';
@@ -13,13 +13,14 @@ import { insertQdq, quantizableNodes } from '../calibrate/quantize.ts';
 import { RANGE_METHODS, computeRanges, type RangeMethod } from '../calibrate/ranges.ts';
 import { werCheck, werLines, werOptions, werSkipReason, type WerCheck } from '../asr/check.ts';
 import { calibrationInputs, dataMode, fp32Pipeline, mcdMelConfig, measureQuality, qualityScore, qualityText, type Quality } from '../calibrate/run.ts';
+import { calibrationFiles, calibrationFolder, CALIBRATION_DIR, RECORD_FORMAT, type CalibrationRecord } from '../calibrate/store.ts';
 import { windowFeeds } from '../calibrate/windows.ts';
 import { Pipeline } from '../pipeline/executor.ts';
 import { makeRunners } from '../synth/runners.ts';
 import { writeNpz } from '../tensor/io.ts';
 import { speakingPath, werConditioning } from '../verify/wer.ts';
 import { UserError } from '../core/errors.ts';
-import { writeFileAtomic } from '../core/files.ts';
+import { sha256Text, writeFileAtomic } from '../core/files.ts';
 import { loadModelManifest, moduleOrder } from '../model/manifest.ts';
 import { decodeOnnxModel, encodeOnnxModel } from '../model/onnx.ts';
 import { loadProfile } from '../profile/load.ts';
@@ -37,7 +38,7 @@ interface Opts {
   percentile: string;
   samples: string;
   heldout: string;
-  out: string;
+  out?: string;
   trtVersion?: string;
   keepFp16: string;
   sensitivity: string;
@@ -60,7 +61,7 @@ export function register(program: Command): void {
     .option('--percentile <p>', 'percentile for --method percentile', '99.99')
     .option('--samples <n>', 'calibration inputs (chunks of speech)', '64')
     .option('--heldout <n>', 'held-out inputs for the quality report', '8')
-    .option('--out <dir>', 'output folder', 'calibration/out')
+    .option('--out <dir>', `output folder (default ${CALIBRATION_DIR}/<model name>, where an INT8 profile that names no calibration finds it)`)
     .option('--trt-version <x.y.z>', 'TensorRT version for the cache header (default: detected trtexec, else 10.0.0)')
     .option('--keep-fp16 <n>', 'leave the n most sensitive layers unquantized in the QDQ model', '0')
     .option('--sensitivity <n>', 'rank this many of the largest layers by sensitivity (0 = skip)', '12')
@@ -86,6 +87,9 @@ export function register(program: Command): void {
         throw new UserError(`calibration of "${module}": the model has no such module`, { place: { file: manifest.path, path: 'modules' }, hint: `calibrate one of: ${moduleOrder(manifest).join(', ')} (the seed's advice: start with the vocoder)` });
       }
       const onnx = manifest.modules[module]!.file;
+      // keyed by model and module: another model's calibration of the same module is never overwritten
+      const outDir = resolve(opts.out ?? calibrationFolder(manifest.name));
+      const files = calibrationFiles(outDir, module);
       const kinds = Object.fromEntries(Object.entries(manifest.modules[module]!.outputs).map(([k, t]) => [k, t.kind]));
       const mode = dataMode(manifest, module);
       const mel = mode === 'speech' ? melConfigFromManifest(manifest.audio, manifest.path) : undefined;
@@ -135,8 +139,8 @@ export function register(program: Command): void {
 
       // 2. ranges → TensorRT cache (trtexec's calibrator reads EntropyCalibration2 caches)
       const amax = computeRanges(stats.snapshot(), opts.method as RangeMethod, { percentile: Number(opts.percentile) });
-      await mkdir(opts.out, { recursive: true });
-      const cachePath = resolve(opts.out, `${module}.calib`);
+      await mkdir(outDir, { recursive: true });
+      const cachePath = files.cache;
       await writeFileAtomic(cachePath, formatCalibrationCache({ trtVersion, algorithm: 'EntropyCalibration2', amax }));
 
       // 3. held-out real speech for quality
@@ -145,7 +149,7 @@ export function register(program: Command): void {
         save('heldout', held.length, feeds);
         held.push(feeds);
       }
-      const inputsPath = resolve(opts.out, `${module}.inputs.npz`);
+      const inputsPath = join(outDir, `${module}.inputs.npz`);
       if (opts.saveInputs) await writeNpz(inputsPath, saved);
       const fp32 = new OrtRunner(onnx);
       await fp32.load();
@@ -173,7 +177,7 @@ export function register(program: Command): void {
       const keep = new Set([...ranked.slice(0, Number(opts.keepFp16)).map((r) => r.layer), ...pinned]);
 
       const final = await qdqRunner(keep);
-      const qdqPath = resolve(opts.out, `${module}.qdq.onnx`);
+      const qdqPath = files.qdqModel;
       await writeFileAtomic(qdqPath, final.bytes);
       // waveforms are also compared as log-mels (MCD), on the model's own mel where it declares one
       const waveformMel = Object.values(kinds).includes('waveform') ? mcdMelConfig(manifest.audio) : undefined;
@@ -221,7 +225,10 @@ export function register(program: Command): void {
         sensitivity: ranked.map((r) => ({ layer: r.layer, opType: r.opType, ...r.quality })),
         suggestion: ranked.slice(0, 3).map((r) => r.layer),
       };
-      await writeFileAtomic(resolve(opts.out, `${module}.quality.json`), JSON.stringify(report, null, 2) + '\n');
+      await writeFileAtomic(files.quality, JSON.stringify(report, null, 2) + '\n');
+      // what was calibrated, from which bytes: a profile finding this calibration refuses it once the model changes
+      const record: CalibrationRecord = { format: RECORD_FORMAT, model: manifest.name, module, onnx, onnxSha256: sha256Text(original), qdqModel: qdqPath, cache: cachePath, createdAt: new Date().toISOString() };
+      await writeFileAtomic(files.record, JSON.stringify(record, null, 2) + '\n');
       if (wer.status === 'fail') process.exitCode = 1;
       if (opts.json) {
         process.stdout.write(JSON.stringify(report, null, 2) + '\n');

@@ -16,14 +16,14 @@ import { readNpz } from '../tensor/io.ts';
 import { findTrtexec } from '../trtexec/find.ts';
 import { Pipeline } from '../pipeline/executor.ts';
 import { openModel } from '../pipeline/model.ts';
-import type { Precision } from '../precision/files.ts';
+import { DEFAULT_SAMPLES, type Precision } from '../precision/files.ts';
 import { cpuModels, PRECISIONS } from '../synth/precision.ts';
 import { makeRunners } from '../synth/runners.ts';
 import { e2eCases } from '../verify/e2e.ts';
 import { firstDeparture } from '../verify/debug-layers.ts';
 import { DEFAULT_TOLERANCES, caseName, splitCase, verifyCase, verifyE2e, type CaseResult } from '../verify/verify.ts';
 import { speakingPath, werConditioning, werJUnitCase } from '../verify/wer.ts';
-import { CONFIGS_DIR, ROOT, backendOf, collect, log } from './common.ts';
+import { CONFIGS_DIR, ROOT, backendOf, collect, log, positiveInt } from './common.ts';
 
 interface Opts {
   profile: string;
@@ -37,6 +37,7 @@ interface Opts {
   e2e?: boolean;
   werSentences?: string;
   maxWerIncrease?: string;
+  samples: string;
 }
 
 // the held-out split of the real-speech manifest gives the test sentences
@@ -66,6 +67,7 @@ export function register(program: Command): void {
     .option('--no-e2e', "skip the end-to-end cases (the model's refs/e2e requests through the whole graph) and the WER check")
     .option('--wer-sentences <n>', `held-out English sentences the recogniser hears on each path (0 skips the WER check; models that declare no English skip it)`, '8')
     .option('--max-wer-increase <x>', 'fail when WER on the path verified exceeds the FP32 ONNX path\'s by more than this', '0.05')
+    .option('--samples <n>', 'real speech inputs per module for the activation ranges of a converted (FP16/BF16) module', String(DEFAULT_SAMPLES))
     .action(async (opts: Opts) => {
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;
@@ -76,7 +78,7 @@ export function register(program: Command): void {
       if (choice !== 'profile' && !(PRECISIONS as readonly string[]).includes(choice)) throw new UserError(`--precision: unknown precision "${choice}"`, { hint: `use ${PRECISIONS.join(', ')} or profile` });
       if (opts.precision && backend === 'trt') throw new UserError('--precision is for the CPU backend: engines run at the precision they were built with', { hint: 'drop --precision, or add --backend ort' });
       // the CPU backend runs each module at the chosen precision (converted or calibrated files, src/precision)
-      const cpu = backend === 'ort' ? await cpuModels(loaded, manifest, choice === 'profile' ? undefined : (choice as Precision), { log }) : null;
+      const cpu = backend === 'ort' ? await cpuModels(loaded, manifest, choice === 'profile' ? undefined : (choice as Precision), { log, samples: positiveInt('--samples', opts.samples) }) : null;
       const runners = makeRunners(manifest, backend, {
         onnx: cpu?.files,
         engineDir: p.output,

@@ -1,6 +1,7 @@
 // The ONNX file a module runs at a precision: fp32 → the original; fp16/bf16 → the strongly typed
 // conversion (measured ranges on real module inputs, convert.ts), cached by content hash in the profile's
-// output folder; int8 → the Q/DQ model that `emovoice calibrate` wrote, with FP16 elsewhere where the
+// output folder; int8 → the Q/DQ model that `emovoice calibrate` wrote (named by the profile, else the one
+// made for this model and module in calibration/out/<model>/, refused when stale), with FP16 elsewhere where the
 // profile says layer_fallback: fp16. Used by `emovoice convert`, by `build` (the file TensorRT builds) and
 // by the CPU backend (verify, synth): one function, so they all run the same bytes. Adapter: files, ORT.
 import { existsSync } from 'node:fs';
@@ -11,6 +12,7 @@ import type { ModelManifest } from '../model/manifest.ts';
 import { decodeOnnxModel, encodeOnnxModel } from '../model/onnx.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { TensorMap } from '../tensor/tensor.ts';
+import { calibrationFiles, calibrationFolder, checkCalibrationFresh, findCalibration } from '../calibrate/store.ts';
 import { checkInt8Calibration, checkKeepFp32, graphFacts } from './checks.ts';
 import { convertPrecision, type ConversionReport } from './convert.ts';
 import { convertedDir, convertedFile, needsConversion, qdqModelFor, reportFile, type Precision } from './files.ts';
@@ -58,6 +60,8 @@ export interface PrecisionModel {
   /** null where nothing was converted (fp32, or int8 with FP32 elsewhere: the Q/DQ model as calibrated). */
   report: PrecisionReport | null;
   cached: boolean;
+  /** INT8: the Q/DQ model used, and whether it was found (made by calibrate for this model) rather than named by the profile. */
+  calibration?: { qdqModel: string; found: boolean };
 }
 
 /** The effective precision settings of a module in a profile (module value, else defaults). */
@@ -82,17 +86,27 @@ export async function precisionModel(req: PrecisionModelRequest): Promise<Precis
   if (precision === 'fp32') return { file: source, report: null, cached: true };
 
   let qdq: string | null = null;
+  let calibration: PrecisionModel['calibration'];
   if (precision === 'int8') {
-    const problems = checkInt8Calibration(loaded, { [module]: 'int8' }, existsSync);
     qdq = qdqModelFor(module, loaded.profile.modules?.[module]?.calibration);
-    if (!qdq) {
-      throw new UserError(`${module}: INT8 needs calibration, and the profile names none`, {
-        place: loaded.locate(['modules', module]),
-        hint: `run \`emovoice calibrate ${module}\` and set modules.${module}.calibration.qdq_model (or .cache)`,
-      });
+    if (qdq) {
+      const problems = checkInt8Calibration(loaded, { [module]: 'int8' }, existsSync);
+      if (problems.length) throw problems[0]!;
+      calibration = { qdqModel: qdq, found: false };
+    } else {
+      // the profile names none: the calibration `emovoice calibrate` made for this model and module
+      const found = findCalibration(manifest.name, module);
+      if (!found) {
+        throw new UserError(`${module}: INT8 needs calibration, and none was made for ${manifest.name}'s ${module} (${calibrationFiles(calibrationFolder(manifest.name), module).qdqModel} does not exist)`, {
+          place: loaded.locate(['modules', module]),
+          hint: `run \`emovoice calibrate ${module} --profile ${loaded.profile.name}\` (found from then on), or set modules.${module}.calibration.qdq_model`,
+        });
+      }
+      qdq = found.qdqModel;
+      calibration = { qdqModel: qdq, found: true };
     }
-    if (problems.length) throw problems[0]!;
-    if (!needsConversion('int8', settings.layerFallback)) return { file: qdq, report: null, cached: true };
+    await checkCalibrationFresh(qdq, { model: manifest.name, module, onnx: source, profile: loaded.profile.name });
+    if (!needsConversion('int8', settings.layerFallback)) return { file: qdq, report: null, cached: true, calibration };
   }
 
   const sourceBytes = await readFile(source).catch(() => {
@@ -121,7 +135,7 @@ export async function precisionModel(req: PrecisionModelRequest): Promise<Precis
     }),
   );
   const cached = await readCachedReport(file, key);
-  if (cached) return { file, report: cached, cached: true };
+  if (cached) return { file, report: cached, cached: true, calibration };
 
   const measured = await rangesOf(source, sourceBytes, req);
   if (qdq && emit === 'typed') raiseOpsetTo19(model); // FP16 scales on Q/DQ need opset 19
@@ -143,7 +157,7 @@ export async function precisionModel(req: PrecisionModelRequest): Promise<Precis
     ...report,
   };
   await writeFileAtomic(reportFile(file), JSON.stringify(full, null, 2) + '\n');
-  return { file, report: full, cached: false };
+  return { file, report: full, cached: false, calibration };
 }
 
 // Ranges measured in this process, by model content and input set: the CPU and TensorRT files of a module

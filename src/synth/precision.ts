@@ -18,20 +18,21 @@ export interface CpuModels {
   precisions: Record<string, Precision>;
 }
 
-export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, all?: Precision, opts: { modules?: string[]; log?: (msg: string) => void } = {}): Promise<CpuModels> {
+export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, all?: Precision, opts: { modules?: string[]; log?: (msg: string) => void; samples?: number } = {}): Promise<CpuModels> {
   const files: Record<string, string> = {};
   const precisions: Record<string, Precision> = {};
   const modules = opts.modules ?? Object.keys(manifest.modules);
   for (const module of modules) precisions[module] = all ?? precisionSettings(loaded.profile, module).precision;
   // the speech set is named (hashed) for the conversion cache; its pipeline opens only if a conversion runs
   const speech: SpeechModuleInputs | undefined = Object.values(precisions).some((p) => p !== 'fp32')
-    ? await speechModuleInputs(manifest, { samples: DEFAULT_SAMPLES })
+    ? await speechModuleInputs(manifest, { samples: opts.samples ?? DEFAULT_SAMPLES })
     : undefined;
   try {
     for (const module of modules) {
       const precision = precisions[module]!;
       if (precision === 'fp32') continue;
       const r = await precisionModel({ profile: loaded, manifest, module, precision, runtime: 'cpu', inputs: (m) => speech!.inputs(m), inputsKey: speech?.key });
+      if (r.calibration) opts.log?.(`${module}: int8 from ${r.calibration.qdqModel} (${r.calibration.found ? 'the calibration made for this model and module' : 'named by the profile'})`);
       if (!r.cached) opts.log?.(`converted ${module} to ${precision} for the CPU backend: ${r.file}`);
       files[module] = r.file;
     }

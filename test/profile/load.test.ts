@@ -74,7 +74,7 @@ describe('loadProfile: extends, paths, positions', () => {
       expect(l.profile.model).toBe(join(ROOT, 'models/tiny/manifest.yaml'));
     }
     const l = await loadProfile('a10g-int8', { configsDir: CONFIGS });
-    expect(l.profile.modules!.vocoder).toMatchObject({ precision: 'int8', layer_fallback: 'fp16', calibration: { cache: join(ROOT, 'calibration/out/vocoder.calib') } });
+    expect(l.profile.modules!.vocoder).toMatchObject({ precision: 'int8', layer_fallback: 'fp16', calibration: { cache: join(ROOT, 'calibration/out/emovoice-ref-tiny/vocoder.calib') } });
     expect(l.profile.defaults!.precision).toBe('fp16');
     expect(l.profile.output).toBe(join(ROOT, 'out/a10g-int8'));
     expect((await loadProfile('cpu', { configsDir: CONFIGS })).profile.backend).toBe('ort');
