@@ -29,8 +29,11 @@ export function moduleSpecs(loaded: LoadedProfile, manifest: ModelManifest): Mod
 }
 
 /** The ONNX facts of every module a profile builds (its own `onnx:` override, else the manifest's file). */
-export async function readModuleInfos(loaded: LoadedProfile, manifest: ModelManifest): Promise<Record<string, OnnxInfo>> {
-  const infos: Record<string, OnnxInfo> = {};
-  for (const [name, mod] of Object.entries(manifest.modules)) infos[name] = await readOnnxModel(loaded.profile.modules?.[name]?.onnx ?? mod.file);
+export async function readModuleInfos(loaded: LoadedProfile, manifest: ModelManifest): Promise<Record<string, OnnxInfo>>;
+/** With a reader of less (e.g. readOnnxGraphIo: inputs, outputs and opsets, no weights), what that reader gives. */
+export async function readModuleInfos<T>(loaded: LoadedProfile, manifest: ModelManifest, read: (path: string) => Promise<T>): Promise<Record<string, T>>;
+export async function readModuleInfos(loaded: LoadedProfile, manifest: ModelManifest, read: (path: string) => Promise<unknown> = readOnnxModel): Promise<Record<string, unknown>> {
+  const infos: Record<string, unknown> = {};
+  for (const [name, mod] of Object.entries(manifest.modules)) infos[name] = await read(loaded.profile.modules?.[name]?.onnx ?? mod.file);
   return infos;
 }

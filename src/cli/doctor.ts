@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { UserError, UserErrors } from '../core/errors.ts';
 import { loadModelManifest } from '../model/manifest.ts';
+import { readOnnxGraphIo } from '../model/onnx-io.ts';
 import { describeMode } from '../build/plan.ts';
 import { readModuleInfos } from '../build/spec.ts';
 import type { Dialect } from '../build/types.ts';
@@ -33,7 +34,8 @@ interface ProfileReport {
 async function lintProfile(loaded: LoadedProfile, r: ProfileReport, trtVersion: string | null, dialect: Dialect | null): Promise<void> {
   const p = loaded.profile;
   const manifest = await loadModelManifest(p.model);
-  const infos = await readModuleInfos(loaded, manifest);
+  // the lint reads each graph's inputs, outputs and opsets, never the weights (doctor stays light)
+  const infos = await readModuleInfos(loaded, manifest, readOnnxGraphIo);
   const trt = p.backend === 'trt';
   const legacy = p.tensorrt?.legacy_precision_flags ?? false;
   const mode = trt && dialect ? buildModeFor(dialect, legacy, loaded.locate(['tensorrt', 'legacy_precision_flags'])) : null;

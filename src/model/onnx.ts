@@ -1,37 +1,25 @@
 // Adapter: read ONNX files with protobufjs and onnx.proto — inputs/outputs with symbolic dims, opsets,
 // op histogram, parameter counts, external-data files — without ever reading external weights.
 // Corrupt, truncated or foreign files become one UserError naming the file, never a stack trace.
-import protobuf from 'protobufjs';
+import type { Root, Type } from 'protobufjs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.ts';
+import { ONNX_DTYPES, type OnnxIo } from './onnx-types.ts';
 
 const PROTO = join(dirname(fileURLToPath(import.meta.url)), 'onnx.proto');
-let modelType: protobuf.Type | null = null;
+let root: Promise<Root> | null = null;
 
-async function ModelProto(): Promise<protobuf.Type> {
-  if (!modelType) {
-    const root = await protobuf.load(PROTO);
-    modelType = root.lookupType('onnx.ModelProto');
-  }
-  return modelType;
+/** A message type of onnx.proto (protobufjs loads and parses the schema once, on first use). */
+export async function onnxType(name: string): Promise<Type> {
+  root ??= import('protobufjs').then((m) => m.default.load(PROTO));
+  return (await root).lookupType(name);
 }
 
-/** TensorProto.DataType → our dtype name and byte size. */
-export const ONNX_DTYPES: Record<number, [string, number]> = {
-  1: ['float32', 4], 2: ['uint8', 1], 3: ['int8', 1], 4: ['uint16', 2], 5: ['int16', 2], 6: ['int32', 4], 7: ['int64', 8],
-  8: ['string', 0], 9: ['bool', 1], 10: ['float16', 2], 11: ['float64', 8], 12: ['uint32', 4], 13: ['uint64', 8],
-  16: ['bfloat16', 2], 17: ['float8e4m3fn', 1], 18: ['float8e4m3fnuz', 1], 19: ['float8e5m2', 1], 20: ['float8e5m2fnuz', 1],
-  21: ['uint4', 0.5], 22: ['int4', 0.5],
-};
+const ModelProto = () => onnxType('onnx.ModelProto');
 
-export interface OnnxIo {
-  name: string;
-  dtype: string;
-  /** number = static, string = symbolic (dim_param), null = unknown. */
-  dims: (number | string | null)[];
-}
+export { ONNX_DTYPES, type OnnxIo } from './onnx-types.ts';
 
 export interface OnnxInfo {
   path: string;
@@ -76,7 +64,8 @@ function num(v: any): number {
   return typeof v === 'number' ? v : Number(v.toString());
 }
 
-function ioOf(v: any): OnnxIo {
+/** A ValueInfoProto as our input/output description. */
+export function ioOf(v: any): OnnxIo {
   const t = v.type?.tensorType;
   const dtype = ONNX_DTYPES[t?.elemType ?? 0]?.[0] ?? 'unknown';
   const dims = (t?.shape?.dim ?? []).map((d: any) => (d.dimParam ? d.dimParam : d.dimValue != null && num(d.dimValue) > 0 ? num(d.dimValue) : null));

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { UserError } from '../core/errors.ts';
 import { textDim, type ModelManifest } from '../model/manifest.ts';
-import type { OnnxInfo } from '../model/onnx.ts';
+import type { OnnxGraphIo } from '../model/onnx-io.ts';
 import type { LoadedProfile } from './load.ts';
 
 function versionAtLeast(v: string, min: string): boolean {
@@ -22,7 +22,7 @@ function versionAtLeast(v: string, min: string): boolean {
 export function validateProfile(
   loaded: LoadedProfile,
   manifest: ModelManifest,
-  infos: Record<string, OnnxInfo>,
+  infos: Record<string, OnnxGraphIo>,
   opts: { tensorrtVersion?: string; fileExists?: (p: string) => boolean } = {},
 ): UserError[] {
   const p = loaded.profile;

@@ -11,7 +11,6 @@
 // --best/--calib/--precisionConstraints/--layerPrecisions, sampleOptions.cpp @v11.0 and @v11.1). Older
 // releases and 9.x (LLM-only releases) are refused, and so is anything newer than 11.x: its trtexec flags
 // have not been read, and a flag it dropped would fail the build only after the whole plan ran.
-import { execa } from 'execa';
 import { UserError } from '../core/errors.ts';
 import type { Dialect } from './flags.ts';
 
@@ -58,6 +57,8 @@ export function dialectFor(version: string, source?: string): Dialect {
 export async function detectTensorRt(exe: string): Promise<{ version: string; dialect: Dialect }> {
   let text: string;
   try {
+    // execa loads here, when there is a trtexec to run (doctor on a machine without one never loads it)
+    const { execa } = await import('execa');
     // Stryker: equivalent (all: false) — the fallback below joins stdout and stderr instead: the same lines.
     const r = await execa(exe, ['--help'], { reject: false, all: true, timeout: 30_000, stdin: 'ignore' });
     if ((r as { code?: string }).code === 'ENOENT') throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
