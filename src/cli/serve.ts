@@ -1,7 +1,7 @@
 // `emovoice serve --triton DIR`: a real Triton Inference Server on a repository `emovoice package --triton`
 // wrote, for trying it before deploying it. Loopback unless --host says otherwise; waits until every
 // model is ready, prints the endpoints, and stops the server (requests in flight answered first) on
-// Ctrl-C or SIGTERM. The server comes from src/serving/server.ts (the nvidia-pytriton bundle, or
+// Ctrl-C or SIGTERM. A model whose Python backend process dies is loaded again (server.ts, superviseStubs). The server comes from src/serving/server.ts (the nvidia-pytriton bundle, or
 // $TRITONSERVER), in the Python environment $EMOVOICE_TRITON_PYTHON names (default: the one
 // scripts/setup.sh makes, .cache/triton-python); without one, one error line names the set-up step.
 import type { Command } from 'commander';
@@ -10,7 +10,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError } from '../core/errors.ts';
-import { findTriton, startServer } from '../serving/server.ts';
+import { findTriton, startServer, superviseStubs, type StubEvent } from '../serving/server.ts';
 import { ORCHESTRATOR_MODEL } from '../serving/triton.ts';
 import { ROOT, positiveInt } from './common.ts';
 
@@ -41,9 +41,15 @@ export function register(program: Command): void {
         readyTimeoutS: positiveInt('--ready-timeout', opts.readyTimeout), exitTimeoutS: 10,
       });
       let stopping: NodeJS.Signals | null = null;
+      const say = (e: StubEvent) => process.stdout.write(
+        e.kind === 'died' ? `model ${e.model}: its backend process ${e.pids.join(', ')} ended; loading the model again\n`
+          : e.kind === 'reloaded' ? `model ${e.model}: loaded again in ${e.seconds.toFixed(1)} s, serving\n`
+            : `model ${e.model}: could not be loaded again (${e.error}); its calls fail until the server restarts\n`);
+      const unwatch = superviseStubs(server, repo, say);
       const onSignal = (sig: NodeJS.Signals) => {
         if (stopping) return;
         stopping = sig;
+        unwatch();
         process.stdout.write(`${sig}: stopping the server (requests in flight are answered first)\n`);
         void server.stop();
       };
@@ -58,6 +64,7 @@ export function register(program: Command): void {
           'Ctrl-C stops the server.\n',
       );
       const end = await server.exited;
+      unwatch();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       if (stopping) {

@@ -13,7 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execa } from 'execa';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UserError } from '../core/errors.ts';
 
@@ -62,7 +62,7 @@ export async function findTriton(python: string, env: NodeJS.ProcessEnv = proces
   }
   const r = await execa(python, ['-c', PROBE], { reject: false });
   if (r.exitCode !== 0 || r.failed) {
-    throw new UserError(`the Triton server is not installed: ${python} did not run (${(r.stderr || r.shortMessage).split('\n').pop()})`, { hint: `run ${SETUP_STEP}` });
+    throw new UserError(`the Triton server is not installed: ${python} did not run (${String(r.stderr || r.shortMessage || "no output").split('\n').pop()})`, { hint: `run ${SETUP_STEP}` });
   }
   const p = JSON.parse(r.stdout) as Probe;
   if (!p.pytriton) throw new UserError(`the Triton server is not installed: ${python} has no nvidia-pytriton`, { hint: `run ${SETUP_STEP}, or set TRITONSERVER to a tritonserver executable` });
@@ -114,6 +114,8 @@ export function serverArgs(o: ServeOptions, backendDir: string | null): string[]
     `--http-address=${o.host}`, `--http-port=${o.httpPort}`,
     `--grpc-address=${o.host}`, `--grpc-port=${o.grpcPort}`,
     ...(o.metricsPort === null ? ['--allow-metrics=false'] : [`--metrics-address=${o.host}`, `--metrics-port=${o.metricsPort}`]),
+    // explicit control, every model loaded at start: a model whose backend process died can be loaded again (reload())
+    '--model-control-mode=explicit', '--load-model=*',
     '--strict-readiness=true', '--exit-on-error=true', `--exit-timeout-secs=${o.exitTimeoutS}`,
   ];
 }
@@ -194,4 +196,75 @@ export async function startServer(install: TritonInstall, o: ServeOptions): Prom
   const meta = (await (await fetch(`${http}/v2`)).json()) as { version?: string };
   const index = (await (await fetch(`${http}/v2/repository/index`, { method: 'POST', body: '{}' })).json()) as RunningServer['models'];
   return { proc, pid: proc.pid!, http, grpc: `${o.host}:${o.grpcPort}`, version: meta.version ?? '?', models: index, exited, stop };
+}
+
+/** The Python backend stub processes the server started, by model (Linux /proc; empty elsewhere). */
+export async function stubProcesses(serverPid: number, repository: string): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  const entries = await readdir('/proc').catch(() => [] as string[]);
+  const prefix = repository.replace(/\/+$/, '') + '/';
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const [cmd, stat] = await Promise.all([readFile(`/proc/${e}/cmdline`, 'utf8'), readFile(`/proc/${e}/stat`, 'utf8')]);
+      const argv = cmd.split('\0');
+      if (!argv[0]?.endsWith('triton_python_backend_stub') || !argv[1]?.startsWith(prefix)) continue;
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== serverPid) continue;
+      const model = argv[1].slice(prefix.length).split('/')[0]!;
+      out.set(model, [...(out.get(model) ?? []), Number(e)]);
+    } catch {
+      // the process ended while being read
+    }
+  }
+  return out;
+}
+
+export type StubEvent =
+  | { kind: 'died'; model: string; pids: number[] }
+  | { kind: 'reloaded'; model: string; seconds: number }
+  | { kind: 'reload-failed'; model: string; error: string };
+
+/**
+ * Watch the backend processes: Triton's Python backend does not restart a stub that died (the model stays
+ * "ready" and answers every call with "Stub process ... is not healthy"), so a model whose process is gone
+ * is unloaded and loaded again (explicit model control), which starts a new one. Returns a stop function.
+ */
+export function superviseStubs(server: Pick<RunningServer, 'pid' | 'http'>, repository: string, onEvent: (e: StubEvent) => void, everyMs = 1000): () => void {
+  let known = new Map<string, Set<number>>();
+  let stopped = false;
+  let busy = false;
+  const post = async (path: string) => {
+    const r = await fetch(`${server.http}${path}`, { method: 'POST', body: '{}' });
+    if (!r.ok) throw new Error(((await r.json().catch(() => ({}))) as { error?: string }).error ?? `HTTP ${r.status}`);
+  };
+  const tick = async () => {
+    if (stopped || busy) return;
+    busy = true;
+    try {
+      const now = await stubProcesses(server.pid, repository);
+      for (const [model, pids] of known) {
+        const alive = new Set(now.get(model) ?? []);
+        const gone = [...pids].filter((p) => !alive.has(p));
+        if (!gone.length || stopped) continue;
+        onEvent({ kind: 'died', model, pids: gone });
+        const t0 = Date.now();
+        try {
+          await post(`/v2/repository/models/${encodeURIComponent(model)}/unload`);
+          await post(`/v2/repository/models/${encodeURIComponent(model)}/load`);
+          onEvent({ kind: 'reloaded', model, seconds: (Date.now() - t0) / 1000 });
+        } catch (err) {
+          onEvent({ kind: 'reload-failed', model, error: (err as Error).message });
+        }
+      }
+      known = new Map([...(await stubProcesses(server.pid, repository))].map(([m, p]) => [m, new Set(p)]));
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), everyMs);
+  void tick();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
 }
