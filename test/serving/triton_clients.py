@@ -148,6 +148,8 @@ def cmd_load(cfg):
                            fallback=any("answered by" in w for w in warnings))
             with lock:
                 records.append(rec)
+            if err:  # as a client would: a short pause before the next try, not a busy loop against a model being reloaded
+                time.sleep(0.2)
 
     kill = cfg.get("kill")
     killed = {}
