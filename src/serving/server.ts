@@ -144,7 +144,8 @@ export function whyNotReady(log: string): string | null {
   const lines = log.split('\n');
   const pick = (re: RegExp) => lines.find((l) => re.test(l));
   const hit = pick(/failed to load|Failed to start|failed to start|address already in use|error: creating server/i) ?? pick(/^E\d{4} /);
-  return hit ? hit.replace(/^[EWI]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] /, '').trim() : null;
+  // Triton quotes the message and writes a Python traceback's newlines as \n: its first line is the reason
+  return hit ? hit.replace(/^[EWI]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] /, '').split('\\n')[0]!.replace(/^"|"$/g, '').trim() : null;
 }
 
 export async function startServer(install: TritonInstall, o: ServeOptions): Promise<RunningServer> {

@@ -256,6 +256,25 @@ describe.skipIf(!have)('a real Triton server (nvidia-pytriton) serving the packa
       ...rows.map((r) => `${r.streams} | ${r.requests} | ${f(r.p50_ms)} | ${f(r.p99_ms)} | ${r.throughput_rps.toFixed(2)} | ${(r.audio_seconds / r.seconds).toFixed(2)} | ${r.errors + r.hangs + r.mismatches}`)].join('\n'));
   }, 120_000);
 
+  it('emovoice bench --triton measures the running server: latency by streams, the objective, per module model', async () => {
+    const s = servers.piper!;
+    const r = await emovoice(['bench', '--triton', `http://${s.http}`, '--profile', 'piper-joe-cpu', '--text-seconds', '2', '--streams', '1,2', '--requests', '2', '--warmup', '1', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { server: string; sweep: { streams: number; requests: number; fellBack: number }[]; stages: { model: string; callsPerRequest: number; computeMs: number }[]; audioSeconds: number };
+    expect(j.server).toMatch(/^triton 2\.\d+/);
+    expect(j.sweep.map((x) => [x.streams, x.requests])).toEqual([[1, 2], [2, 2]]);
+    expect(j.audioSeconds).toBeGreaterThan(1);
+    // every module of the voice ran once per request (one sentence), on its engine-path model
+    expect(j.stages.map((x) => x.model).sort()).toEqual(['flow', 'text_encoder', 'vocoder']);
+    for (const st of j.stages) {
+      expect(st.callsPerRequest).toBe(1);
+      expect(st.computeMs).toBeGreaterThan(0);
+    }
+    const bad = await emovoice(['bench', '--triton', 'http://127.0.0.1:9', '--profile', 'piper-joe-cpu', '--requests', '1']);
+    expect(bad.exitCode).toBe(3);
+    expect(bad.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: .*no Triton server answers at http:\/\/127\.0\.0\.1:9 .*emovoice serve --triton/)]);
+  }, 120_000);
+
   for (const model of ['vocoder', 'emovoice']) {
     it(`fault: the ${model} model's Python backend process killed mid-load — errors or fallback answers, never a hang or partial audio; serve loads it again`, async () => {
       const s = servers.piper!;
