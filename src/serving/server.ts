@@ -17,7 +17,7 @@ import { mkdir, readFile, readdir, rm, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UserError } from '../core/errors.ts';
 
-export const SETUP_STEP = 'bash scripts/setup.sh (it installs nvidia-pytriton==0.7.0, numpy==1.26.4 and onnxruntime==1.30.0 into .cache/triton-python)';
+export const SETUP_STEP = 'bash scripts/setup.sh (it installs nvidia-pytriton==0.7.0, numpy==1.26.4 and onnxruntime==1.30.0 into .cache/triton-python), or set EMOVOICE_TRITON_PYTHON to the python of a venv with them';
 
 export interface TritonInstall {
   /** The tritonserver executable. */
