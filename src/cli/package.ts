@@ -17,10 +17,11 @@ import { loadProfile } from '../profile/load.ts';
 import { bundleFrontend } from '../serving/bundle.ts';
 import { mainInput, requestContract } from '../serving/contract.ts';
 import { servingPipeline } from '../serving/pipeline-file.ts';
-import { ORCHESTRATOR_MODEL, engineConfig, moduleModels, onnxRuntimeConfig, orchestratorConfig, servingPlan } from '../serving/triton.ts';
+import { MODULE_BACKENDS, ORCHESTRATOR_MODEL, engineConfig, moduleModels, onnxRuntimeConfig, orchestratorConfig, servingPlan, type ModuleBackend } from '../serving/triton.ts';
 import { CONFIGS_DIR, collect, log, positiveInt } from './common.ts';
 
 const ORCHESTRATOR = fileURLToPath(new URL('../serving/orchestrator.py', import.meta.url));
+const MODULE_MODEL = fileURLToPath(new URL('../serving/module_model.py', import.meta.url));
 
 export function register(program: Command): void {
   program
@@ -31,17 +32,23 @@ export function register(program: Command): void {
     .option('--instances <n>', 'GPU instances per engine model', '1')
     .option('--cpu-instances <n>', 'CPU instances per fallback model', '1')
     .option('--orchestrator-instances <n>', 'CPU instances of the orchestrator (concurrent requests in flight)')
+    .option('--module-backend <tensorrt|python>', 'how modules are served: tensorrt (engines, ONNX Runtime fallbacks) or python (every module ONNX Runtime in the Python backend, for a Triton without the onnxruntime and TensorRT backends)', 'tensorrt')
     .option('--no-cpu-fallback', 'leave out the ONNX Runtime CPU fallback models')
     .option('--require-engines', 'fail (exit 3, nothing written) unless every engine is built; for CI')
     .option('--allow-missing-engines', '(the default) write the repository even where an engine is not built yet, with a warning')
     .option('--set <key=value>', 'override a profile value (repeatable)', collect)
     .action(async (opts: {
       profile: string; triton: string; instances: string; cpuInstances: string; orchestratorInstances?: string;
-      cpuFallback: boolean; requireEngines?: boolean; allowMissingEngines?: boolean; set?: string[];
+      cpuFallback: boolean; requireEngines?: boolean; allowMissingEngines?: boolean; set?: string[]; moduleBackend: string;
     }) => {
+      if (!(MODULE_BACKENDS as readonly string[]).includes(opts.moduleBackend)) {
+        throw new UserError(`--module-backend ${opts.moduleBackend} is not a module backend`, { hint: `use one of ${MODULE_BACKENDS.join(', ')}` });
+      }
+      const backend = opts.moduleBackend as ModuleBackend;
+      const py = backend === 'python';
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;
-      if (p.backend !== 'trt') throw new UserError(`profile ${p.name} has no TensorRT engines`, { place: { file: loaded.file, path: 'backend' }, hint: 'package a trt profile' });
+      if (p.backend !== 'trt' && !py) throw new UserError(`profile ${p.name} has no TensorRT engines`, { place: { file: loaded.file, path: 'backend' }, hint: 'package a trt profile, or serve every module on ONNX Runtime with --module-backend python' });
       const manifest = await loadModelManifest(p.model);
       const plan = servingPlan(p, manifest, {
         instances: positiveInt('--instances', opts.instances),
@@ -54,7 +61,7 @@ export function register(program: Command): void {
       await checkSteps(manifest);
       const bundle = servingPipeline(manifest, plan, models, contract, (f) => existsSync(f) && statSync(f).isFile());
       const engines = Object.keys(manifest.modules).filter((m) => models[m]!.engine);
-      const missing = engines.map((m) => join(p.output, `${m}.engine`)).filter((f) => !existsSync(f));
+      const missing = py ? [] : engines.map((m) => join(p.output, `${m}.engine`)).filter((f) => !existsSync(f));
       if (missing.length && opts.requireEngines) {
         throw new UserError(`engines not built yet: ${missing.join(', ')}`, {
           hint: `run \`emovoice build --profile ${p.name}\` first (or drop --require-engines to write the configs alone)`,
@@ -68,6 +75,7 @@ export function register(program: Command): void {
           const dir = join(stage, name);
           await mkdir(join(dir, '1'), { recursive: true });
           await writeFile(join(dir, 'config.pbtxt'), config);
+          if (py) await copyFile(MODULE_MODEL, join(dir, '1', 'model.py'));
           await copyFile(onnx, join(dir, '1', 'model.onnx'));
           // External weights keep their file name: the ONNX refers to them by it.
           if (existsSync(`${onnx}.data`)) await copyFile(`${onnx}.data`, join(dir, '1', `${basename(onnx)}.data`));
@@ -75,7 +83,12 @@ export function register(program: Command): void {
         for (const [name, spec] of Object.entries(manifest.modules)) {
           const m = models[name]!;
           if (!m.engine) {
-            await onnxModel(m.model, onnxRuntimeConfig(name, spec, plan, 'only'), spec.file);
+            await onnxModel(m.model, onnxRuntimeConfig(name, spec, plan, 'only', backend), spec.file);
+            continue;
+          }
+          if (py) {
+            await onnxModel(m.model, engineConfig(name, spec, plan, backend), spec.file);
+            if (m.fallback) await onnxModel(m.fallback, onnxRuntimeConfig(name, spec, plan, 'fallback', backend), spec.file);
             continue;
           }
           const dir = join(stage, m.model);
@@ -102,7 +115,7 @@ export function register(program: Command): void {
       const cpuOnly = Object.values(models).filter((m) => !m.engine).length;
       const required = bundle.pipeline.conditioning.filter((c) => c.required).map((c) => mainInput(c.inputs));
       log(
-        `wrote ${opts.triton}: ${engines.length} engine models (max batch ${Object.entries(plan.maxBatch).map(([m, b]) => `${m} ${b}`).join(', ')}; queue delay ${plan.queueDelayMs} ms)` +
+        `wrote ${opts.triton}: ${engines.length} ${py ? 'engine-path models on ONNX Runtime in the Python backend' : 'engine models'} (max batch ${Object.entries(plan.maxBatch).map(([m, b]) => `${m} ${b}`).join(', ')}; queue delay ${plan.queueDelayMs} ms)` +
           `${fallbacks ? `, ${fallbacks} CPU fallback models` : ''}${cpuOnly ? `, ${cpuOnly} ONNX Runtime models for modules off the engine path` : ''}` +
           `, and the ${ORCHESTRATOR_MODEL} orchestrator (${['TEXT', ...required].join(' + ')} in, WAVEFORM out; inputs: ${contract.inputs.map((i) => i.name).join(', ')}; needs Node.js ≥ 20 in the Triton image for TEXT)`,
       );

@@ -710,14 +710,32 @@ class TritonPythonModel:
         out = board.get(self.output)
         return np.asarray(out, dtype=np.float32).reshape(-1)
 
+    async def _waveform(self, request, warnings):
+        given = self._conditioning(request)
+        sentences = self._sentences(request, warnings)
+        parts = []
+        for text, ids in sentences:
+            if request.is_cancelled():  # the client gave up (e.g. its gRPC deadline): stop before the next sentence
+                raise RequestError("the request was cancelled by the client")
+            parts.append(await self._sentence(text, ids, given, warnings))
+        return np.concatenate(parts)
+
     async def execute(self, requests):  # async: BLS calls run under a deadline (async_exec)
         responses = []
         for request in requests:
             warnings = []
+            # The request's own timeout (the client's `timeout`, microseconds) bounds its whole walk: past it the
+            # request is answered with a timeout and no further stage runs (a module call already running ends alone).
+            deadline_us = request.timeout()
             try:
-                given = self._conditioning(request)
-                sentences = self._sentences(request, warnings)
-                wav = np.concatenate([await self._sentence(text, ids, given, warnings) for text, ids in sentences])
+                try:
+                    wav = await (asyncio.wait_for(self._waveform(request, warnings), deadline_us / 1e6) if deadline_us > 0
+                                 else self._waveform(request, warnings))
+                except asyncio.TimeoutError:
+                    responses.append(pb_utils.InferenceResponse(error=pb_utils.TritonError(
+                        f"emovoice: request timeout expired: the request's timeout of {deadline_us / 1000:g} ms passed "
+                        "before its audio was made; it was stopped", pb_utils.TritonError.UNAVAILABLE)))
+                    continue
                 out = [pb_utils.Tensor("WAVEFORM", wav),
                        pb_utils.Tensor("SAMPLE_RATE", np.array([self.sample_rate], dtype=np.int32)),
                        pb_utils.Tensor("WARNINGS", np.array([w.encode() for w in warnings], dtype=np.object_))]

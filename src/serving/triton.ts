@@ -120,15 +120,28 @@ function ioBlocks(spec: ModuleSpec, batched: boolean): string[] {
   ];
 }
 
-export function engineConfig(module: string, spec: ModuleSpec, plan: ServingPlan): string {
+/**
+ * How a module's models run: `tensorrt` (the default) serves an engine module from its plan and the
+ * fallback and off-engine modules on the onnxruntime backend; `python` serves every module as a
+ * Python-backend model running ONNX Runtime on the CPU (module_model.py), for a Triton with the Python
+ * backend alone (the PyPI nvidia-pytriton bundle). Names, tensors, batching and queue policies are the same.
+ */
+export type ModuleBackend = 'tensorrt' | 'python';
+export const MODULE_BACKENDS: readonly ModuleBackend[] = ['tensorrt', 'python'];
+
+const PYTHON_MODULE = 'backend: "python"\nparameters {\n  key: "onnx"\n  value: { string_value: "model.onnx" }\n}';
+
+export function engineConfig(module: string, spec: ModuleSpec, plan: ServingPlan, backend: ModuleBackend = 'tensorrt'): string {
   const maxBatch = plan.maxBatch[module] ?? 0;
+  const py = backend === 'python';
   const lines = [
-    `# ${module}: TensorRT engine built by emovoice (model.plan)`,
+    py ? `# ${module}: the module on ONNX Runtime (CPU) in the Python backend (model.py, model.onnx), in place of its TensorRT engine`
+      : `# ${module}: TensorRT engine built by emovoice (model.plan)`,
     `name: "${module}"`,
-    `platform: "tensorrt_plan"`,
+    py ? PYTHON_MODULE : `platform: "tensorrt_plan"`,
     `max_batch_size: ${maxBatch}`,
     ...ioBlocks(spec, maxBatch > 0),
-    `instance_group [\n  {\n    count: ${plan.instances}\n    kind: KIND_GPU\n  }\n]`,
+    `instance_group [\n  {\n    count: ${plan.instances}\n    kind: ${py ? 'KIND_CPU' : 'KIND_GPU'}\n  }\n]`,
   ];
   if (maxBatch > 0) {
     // A request that waits in the queue past serving.timeout_ms is rejected, and the orchestrator answers
@@ -147,13 +160,13 @@ export function engineConfig(module: string, spec: ModuleSpec, plan: ServingPlan
  * A module on ONNX Runtime, CPU instances: `<module>_cpu`, the fallback when the engine fails or times
  * out; or, for a module kept off the engine path, the module's only model, under its own name.
  */
-export function onnxRuntimeConfig(module: string, spec: ModuleSpec, plan: ServingPlan, role: 'fallback' | 'only'): string {
+export function onnxRuntimeConfig(module: string, spec: ModuleSpec, plan: ServingPlan, role: 'fallback' | 'only', backend: ModuleBackend = 'tensorrt'): string {
   const name = role === 'fallback' ? `${module}_cpu` : module;
   const what = role === 'fallback' ? `the fallback when the ${module} engine fails or times out` : `${module} is kept off the engine path (engine: false in the manifest)`;
   return [
-    `# ${name}: ONNX Runtime on the CPU, ${what}`,
+    `# ${name}: ONNX Runtime on the CPU${backend === 'python' ? ' in the Python backend (model.py)' : ''}, ${what}`,
     `name: "${name}"`,
-    `platform: "onnxruntime_onnx"`,
+    backend === 'python' ? PYTHON_MODULE : `platform: "onnxruntime_onnx"`,
     'max_batch_size: 0',
     ...ioBlocks(spec, false),
     `instance_group [\n  {\n    count: ${plan.cpuInstances}\n    kind: KIND_CPU\n  }\n]`,

@@ -79,8 +79,15 @@ class InferenceResponse:
 class StubRequest:
     """What Triton hands to execute(): named input tensors."""
 
-    def __init__(self, tensors):
+    def __init__(self, tensors, timeout_us=0):
         self._tensors = {t.name(): t for t in tensors}
+        self._timeout_us = timeout_us
+
+    def timeout(self):  # the client's timeout in microseconds, 0 for none (as the real InferenceRequest.timeout())
+        return self._timeout_us
+
+    def is_cancelled(self):
+        return False
 
 
 def get_input_tensor_by_name(request, name):
