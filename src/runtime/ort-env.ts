@@ -60,7 +60,7 @@ async function makeEnvironment(bytes: Uint8Array, stackSizeMb: number): Promise<
     await new Promise<void>((resolve, reject) => {
       worker.once('message', () => resolve()); // 'loaded' or 'error': the environment was made either way
       worker.once('error', reject);
-      worker.postMessage({ type: 'load', bytes, sessionOptions: { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled' } }, [bytes.buffer]);
+      worker.postMessage({ type: 'load', bytes, sessionOptions: { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled' } }, [bytes.buffer as ArrayBuffer]);
     });
     worker.postMessage({ type: 'close' }); // the environment outlives the thread (a process-wide singleton)
   } catch (e) {
