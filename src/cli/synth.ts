@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { encodeWav } from '../audio/wav.ts';
 import { UserError } from '../core/errors.ts';
-import { writeFileAtomic } from '../core/files.ts';
+import { resolveOutput, writeFileAtomic, type OutputOptions } from '../core/files.ts';
 import { loadModelManifest, type ModelManifest } from '../model/manifest.ts';
 import { Pipeline } from '../pipeline/executor.ts';
 import { openModel } from '../pipeline/model.ts';
@@ -31,6 +31,9 @@ interface Opts extends RequestOpts {
   timeoutMs?: string;
   trtexecOverheadMs?: string;
 }
+
+/** --out: WAV only (a .mp3 name is refused, not filled with WAV data); see writeFileAtomic for links and devices. */
+const OUT: OutputOptions = { flag: '--out', extensions: ['.wav', '.wave'], what: 'WAV audio' };
 
 const FALLBACK_WHY: Record<FallbackEvent['stage'], string> = { load: 'engine did not load', infer: 'engine failed', timeout: 'engine overran the timeout' };
 
@@ -58,6 +61,7 @@ export function register(program: Command): void {
     .option('--json', 'print a JSON report')
     .action(async (text: string, opts: Opts) => {
       if (!text.trim()) throw new UserError('the text is empty', { hint: 'give something to say, e.g. emovoice synth "Hello world"' });
+      await resolveOutput(opts.out, OUT); // a bad --out fails before any work
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;
       const manifest = await loadModelManifest(p.model);
@@ -85,7 +89,7 @@ export function register(program: Command): void {
         await Promise.all(Object.values(runners).map((r) => r.load()));
         const result = await synthesizeText(pipeline, { text, conditioning, language: opts.language });
         const out = resolve(opts.out);
-        await writeFileAtomic(out, encodeWav(result.waveform, model.sampleRate, { format: 'pcm16' }));
+        await writeFileAtomic(opts.out, encodeWav(result.waveform, model.sampleRate, { format: 'pcm16' }), OUT);
         const warnings = [...(result.split ? [splitWarning(result.split, loaded.locate(['serving', 'max_text_len']))] : []), ...result.warnings];
         const { totalMs, audioSeconds } = result;
         const report = {

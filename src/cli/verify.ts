@@ -174,7 +174,7 @@ export function register(program: Command): void {
         );
         const werCase = wer ? werJUnitCase(wer) : null;
         if (werCase) flat.push(werCase);
-        await writeFileAtomic(opts.junit, formatJUnit(flat, { suite: `emovoice verify ${p.name} (${backend})`, timeSec: (performance.now() - t0) / 1000 }));
+        await writeFileAtomic(opts.junit, formatJUnit(flat, { suite: `emovoice verify ${p.name} (${backend})`, timeSec: (performance.now() - t0) / 1000 }), { flag: '--junit' });
       }
       if (opts.json) {
         process.stdout.write(JSON.stringify({ profile: p.name, backend, precision: cpu ? choice : 'engines', pass: failed.length === 0 && !werFailed, cases: results, ...(wer ? { wer } : {}), ...(opts.debugLayers ? { debugLayers: debug } : {}) }, null, 2) + '\n');

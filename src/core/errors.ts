@@ -69,16 +69,21 @@ const FS_PROBLEMS: Record<string, [string, string]> = {
   EROFS: ['read-only file system', 'choose a writable location'],
   ENOSPC: ['no space left on the device', 'free some space or choose another disk'],
   EMFILE: ['too many open files', 'raise the open-file limit (ulimit -n)'],
+  ELOOP: ['too many levels of symbolic links', 'point the path at a real file'],
+  ENAMETOOLONG: ['the file name is too long', 'choose a shorter path'],
+  EIO: ['input/output error', 'check the device, or choose another path'],
+  EFBIG: ['the file is too large for this file system', 'choose another disk'],
 };
 
 /**
  * A Node file-system error (a bad --out path, a folder where a file was expected, a full disk) as the
  * user error it is, naming the path; null for anything else.
  */
-export function fromSystemError(e: unknown): UserError | null {
+export function fromSystemError(e: unknown, place?: Place): UserError | null {
   const err = e as NodeJS.ErrnoException | null;
   if (!(err instanceof Error) || typeof err.code !== 'string') return null;
   const problem = FS_PROBLEMS[err.code];
   if (!problem) return null;
-  return new UserError(`cannot ${err.syscall ?? 'use'} it: ${problem[0]} (${err.code})`, { place: { file: err.path }, hint: problem[1] });
+  // `place`: what the user named (an --out path), not the temporary file the error happened on
+  return new UserError(`cannot ${place ? 'write' : (err.syscall ?? 'use')} it: ${problem[0]} (${err.code})`, { place: place ?? { file: err.path }, hint: problem[1] });
 }

@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { readFile, stat } from 'node:fs/promises';
 import { UserError } from '../core/errors.ts';
 import type { DType, Tensor, TensorMap } from '../tensor/tensor.ts';
+import { ortEnvironmentReady } from './ort-env.ts';
 import { sessionOptions, type OrtOptions } from './ort-options.ts';
 import type { IoInfo, Runner } from './runner.ts';
 
@@ -42,6 +43,7 @@ export class OrtThreadRunner implements Runner {
       throw new UserError('ONNX model not found', { place: { file: this.modelPath }, hint: 'check the path in the profile or model manifest, or re-export the model' });
     });
     const bytes = await readFile(this.modelPath);
+    await ortEnvironmentReady(bytes); // a long command line needs a bigger stack for ONNX Runtime's first session
     const worker = new Worker(WORKER);
     worker.unref(); // an idle session never keeps the process alive
     this.io = await new Promise<{ inputs: IoInfo[]; outputs: IoInfo[] }>((resolve, reject) => {
@@ -130,6 +132,9 @@ export class OrtThreadRunner implements Runner {
    * ONNX Runtime call aborts the whole process, so terminate() is only the last resort.
    */
   async close(): Promise<void> {
+    // a load still under way (a sibling runner's load failed first) ends before the thread is closed:
+    // else its thread, made after this returned, outlived the command and the process never exited
+    await this.loading?.catch(() => undefined);
     const w = this.worker;
     if (!w) return;
     await Promise.allSettled([...this.pending.values()].map((p) => p.settled));

@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { UserError } from '../core/errors.ts';
 import type { DType, Tensor, TensorMap } from '../tensor/tensor.ts';
 import type { IoInfo, Runner } from './runner.ts';
+import { ortEnvironmentReady } from './ort-env.ts';
 import { sessionOptions, type OrtOptions } from './ort-options.ts';
 
 export type { OrtOptions } from './ort-options.ts';
@@ -37,6 +38,7 @@ export class OrtRunner implements Runner {
     const options = sessionOptions(this.options);
     try {
       if (this.options.modelBytes) {
+        await ortEnvironmentReady(this.options.modelBytes); // see ort-env.ts: a long command line
         this.session = await ort.InferenceSession.create(this.options.modelBytes, options);
       } else {
         await stat(this.modelPath).catch(() => {
@@ -46,6 +48,7 @@ export class OrtRunner implements Runner {
           });
         });
         const bytes = await readFile(this.modelPath);
+        await ortEnvironmentReady(bytes);
         this.session = await ort.InferenceSession.create(bytes, options);
       }
     } catch (e) {
