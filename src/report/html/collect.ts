@@ -25,18 +25,19 @@ export class MediaCollector implements ReportMedia {
   ) {}
 
   /** A module case's outputs: each waveform (reference and engine audio) or mel (two images) becomes an audio case. */
-  moduleCase(module: string, name: string, kinds: Record<string, OutputKind>, outputs: TensorMap, expected: TensorMap, engineLabel: string): void {
+  moduleCase(module: string, name: string, kinds: Record<string, OutputKind | undefined>, outputs: TensorMap, expected: TensorMap, engineLabel: string, referenceLabel = 'PyTorch reference'): AudioCase[] {
+    const made: AudioCase[] = [];
     for (const [k, ref] of Object.entries(expected)) {
       const got = outputs[k];
       if (!got || !FLOATS.has(got.dtype) || !FLOATS.has(ref.dtype)) continue;
       const key = `${module}/${name}`;
       if (kinds[k] === 'waveform') {
-        this.cases.push({ key, title: `${key}: ${k}`, mel: this.mel, clips: [this.clip('PyTorch reference', floats(ref)), this.clip(engineLabel, floats(got))] });
+        made.push({ key, title: `${key}: ${k}`, mel: this.mel, clips: [this.clip(referenceLabel, floats(ref)), this.clip(engineLabel, floats(got))] });
       } else if (kinds[k] === 'mel' && ref.shape.length >= 2) {
         const [mels, frames] = ref.shape.slice(-2) as [number, number];
         const gf = got.shape.slice(-2) as [number, number];
         // one item of the batch: the first [n_mels, frames] plane
-        this.cases.push({
+        made.push({
           key,
           title: `${key}: ${k} (log-mel output)`,
           clips: [],
@@ -44,6 +45,8 @@ export class MediaCollector implements ReportMedia {
         });
       }
     }
+    this.cases.push(...made);
+    return made;
   }
 
   /** An end-to-end case: PyTorch's audio and the pipeline's for the same request. */

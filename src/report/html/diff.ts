@@ -43,9 +43,9 @@ export function diffSection(r: ReportInput, charts: Charts): string {
   const side = (label: string, src: string, doc: any) => `<div><h3>${label} <span class="note">${esc(src)}</span></h3>${table(['', ''], headline(d.kind, doc).map(([k, v]) => [esc(k), v]))}</div>`;
   const out: string[] = [
     `<h2>diff — ${esc(d.kind)} ${badge(regressions.length === 0, regressions.length ? `${regressions.length} REGRESSION(S)` : 'NO REGRESSION')}</h2>`,
-    `<div class="side">${side('before', d.oldSource, d.old)}${side('after', d.newSource, d.new)}</div>`,
+    d.old && d.new ? `<div class="side">${side('before', d.oldSource, d.old)}${side('after', d.newSource, d.new)}</div>` : `<p class="note">from ${esc(r.source)} (diff --json keeps the findings only: run diff --html for both runs side by side)</p>`,
   ];
-  if (d.kind === 'bench') {
+  if (d.kind === 'bench' && d.old && d.new) {
     const xs = [...new Set([...(d.old.sweep ?? []), ...(d.new.sweep ?? [])].map((s: any) => s.streams))].sort((a, b) => a - b);
     const p99 = (doc: any, x: number) => {
       const s = doc.sweep?.find((y: any) => y.streams === x);

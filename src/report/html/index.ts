@@ -20,7 +20,7 @@ export function reportKind(doc: any): ReportKind | null {
   const k = kindOf(doc);
   if (k) return k;
   if (typeof doc?.module === 'string' && doc?.quality && Array.isArray(doc?.sensitivity) && doc?.calibration) return 'calibrate';
-  if (Array.isArray(doc?.findings) && typeof doc?.regressions === 'number' && doc?.old && doc?.new) return 'diff';
+  if (Array.isArray(doc?.findings) && typeof doc?.regressions === 'number' && typeof doc?.kind === 'string') return 'diff';
   return null;
 }
 

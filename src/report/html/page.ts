@@ -75,7 +75,7 @@ tr.fail td{background:var(--failbg)}
 td.fail,span.fail{color:var(--fail);font-weight:600}
 span.ok{color:var(--ok);font-weight:600}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;color:#fff}
-.badge.pass{background:var(--ok)}.badge.fail{background:var(--fail)}.badge.skip{background:#888}
+.badge.pass{background:var(--ok);color:#fff}.badge.fail{background:var(--fail);color:#fff}.badge.skip{background:#888;color:#fff}
 .note{color:var(--muted);font-size:12px}
 .chart{position:relative;width:100%;max-width:900px;margin:8px 0}
 .grid{display:flex;flex-wrap:wrap;gap:14px}
