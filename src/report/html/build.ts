@@ -22,6 +22,8 @@ export function profileShapes(command: string[]): Record<string, { min?: string;
   return out;
 }
 
+const COLOR_NAMES: Record<string, string> = { '#6a1b9a': 'purple', '#1565c0': 'blue', '#00838f': 'teal', '#ef6c00': 'orange', '#c62828': 'red' };
+
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export function buildSection(r: ReportInput, charts: Charts): string {
   const d = r.doc;
@@ -53,7 +55,7 @@ export function buildSection(r: ReportInput, charts: Charts): string {
       charts.canvas(
         {
           type: 'bar',
-          data: { labels: mods.map(([n]) => n), datasets: [{ label: 'engine MiB', data: mods.map(([, m]) => (m.engine ? m.engine.bytes / 1048576 : 0)), backgroundColor: COLORS[0], yAxisID: 'y' }, { label: 'build s', data: mods.map(([, m]) => m.buildSeconds ?? m.wallSeconds ?? 0), backgroundColor: COLORS[1], yAxisID: 'y1' }] },
+          data: { labels: mods.map(([n]) => n), datasets: [{ label: 'engine MiB', data: mods.map(([, m]) => (m.engine ? m.engine.bytes / 1048576 : 0)), backgroundColor: COLORS[0], yAxisID: 'y' }, { label: 'build s (wall time where trtexec reported none)', data: mods.map(([, m]) => m.buildSeconds ?? m.wallSeconds ?? 0), backgroundColor: COLORS[1], yAxisID: 'y1' }] },
           options: { scales: { y: { title: { display: true, text: 'MiB' } }, y1: { position: 'right', grid: { drawOnChartArea: false }, title: { display: true, text: 's' } } } },
         },
         { height: 220, label: 'engine size and build time' },
@@ -83,7 +85,7 @@ export function buildSection(r: ReportInput, charts: Charts): string {
           {
             type: 'bar',
             data: { labels: top.map((l) => (l.name.length > 60 ? `${l.name.slice(0, 57)}…` : l.name)), datasets: [{ label: 'average ms per inference (colour: precision)', data: top.map((l) => l.averageMs), backgroundColor: top.map((l) => precColor[l.precision] ?? '#777') }] },
-            options: { indexAxis: 'y', plugins: { title: { display: true, text: `top ${top.length} layers by time` } } },
+            options: { indexAxis: 'y', plugins: { title: { display: true, text: `top ${top.length} layers by time (${Object.entries(precColor).map(([p, c]) => `${p} ${COLOR_NAMES[c]}`).join(', ')}, other grey)` } } },
           },
           { height: 24 * top.length + 80, label: `${name} top layers by time` },
         ),
