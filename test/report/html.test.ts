@@ -143,7 +143,7 @@ describe('pages', () => {
 });
 
 describe('files', () => {
-  it('finds trtexec exports beside an engine, and reads given ones; writes only .html', async () => {
+  it('finds trtexec exports beside an engine, and reads given ones; writes the page whole', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ev-html-'));
     try {
       await copyFile(join(ROOT, 'test/fixtures/trex/mobilenet.qat.onnx.engine.graph.json'), join(dir, 'vocoder.layers.json'));
@@ -156,11 +156,31 @@ describe('files', () => {
       expect(Object.keys(given).sort()).toEqual(['flow', 'vocoder']);
       await writeFile(join(dir, 'bad.json'), '{');
       await expect(buildLayerFiles(manifest, { info: { flow: join(dir, 'bad.json') }, profile: {} })).rejects.toThrow(UserError);
-      await expect(writeHtmlReport(join(dir, 'r.txt'), [])).rejects.toThrow(/HTML file/);
       await writeHtmlReport(join(dir, 'r.html'), [{ kind: 'bench', doc: bench, source: 'fixture' }]);
       expect((await readFile(join(dir, 'r.html'), 'utf8')).startsWith('<!doctype html>')).toBe(true);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('emovoice report: what a user can get wrong is one error line', () => {
+  it('a JSON file it does not render, and a malformed --layer-info, exit 2 naming the file or flag', async () => {
+    const { execa } = await import('execa');
+    const dir = await mkdtemp(join(tmpdir(), 'ev-html-'));
+    try {
+      await writeFile(join(dir, 'other.json'), JSON.stringify({ hello: 1 }));
+      const cli = (args: string[]) => execa('node', [join(ROOT, 'bin/emovoice.js'), 'report', ...args], { cwd: ROOT, reject: false });
+      let r = await cli([join(dir, 'other.json'), '--html', join(dir, 'r.html')]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^error: .*other\.json.*not a report emovoice renders.*build-manifest\.json/);
+      r = await cli(['test/fixtures/report/bench-cpu.json', '--layer-info', 'vocoder', '--html', join(dir, 'r.html')]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(/^error: --layer-info vocoder: expected <module>=<file>/);
+      await expect(readFile(join(dir, 'r.html'))).rejects.toThrow();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -10,7 +10,6 @@ import { renderReports, type RenderOptions } from './index.ts';
 import type { LayerFiles, ReportInput } from './types.ts';
 
 export async function writeHtmlReport(file: string, inputs: ReportInput[], opts: RenderOptions = {}): Promise<void> {
-  if (!/\.html?$/i.test(file)) throw new UserError(`--html ${file}: the report is one HTML file`, { hint: 'name it <something>.html' });
   await writeFileAtomic(file, renderReports(inputs, opts));
 }
 
