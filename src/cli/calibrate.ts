@@ -13,7 +13,6 @@ import { insertQdq, quantizableNodes } from '../calibrate/quantize.ts';
 import { RANGE_METHODS, computeRanges, type RangeMethod } from '../calibrate/ranges.ts';
 import { werCheck, werLines, werOptions, werSkipReason, type SpeakingPath, type WerCheck } from '../asr/check.ts';
 import { MediaCollector } from '../report/html/collect.ts';
-import { writeHtmlReport } from '../report/html/write.ts';
 import { calibrationInputs, dataMode, fp32Pipeline, mcdMelConfig, measureQuality, qualityScore, qualityText, type Quality } from '../calibrate/run.ts';
 import { windowFeeds } from '../calibrate/windows.ts';
 import { Pipeline } from '../pipeline/executor.ts';
@@ -240,7 +239,7 @@ export function register(program: Command): void {
         suggestion: ranked.slice(0, 3).map((r) => r.layer),
       };
       await writeFileAtomic(resolve(opts.out, `${module}.quality.json`), JSON.stringify(report, null, 2) + '\n');
-      if (opts.html) await writeHtmlReport(opts.html, [{ kind: 'calibrate', doc: report, source: `emovoice calibrate ${module} --profile ${loaded.profile.name}`, media }]);
+      if (opts.html) await (await import('../report/html/write.ts')).writeHtmlReport(opts.html, [{ kind: 'calibrate', doc: report, source: `emovoice calibrate ${module} --profile ${loaded.profile.name}`, media }]);
       if (wer.status === 'fail') process.exitCode = 1;
       if (opts.json) {
         process.stdout.write(JSON.stringify(report, null, 2) + '\n');

@@ -9,7 +9,6 @@ import { formatJUnit, formatNumber } from '../compare/report.ts';
 import { werCheck, werLines, werOptions, werSkipReason, type SpeakingPath, type WerCheck } from '../asr/check.ts';
 import { fp32Pipeline, mcdMelConfig } from '../calibrate/run.ts';
 import { MediaCollector } from '../report/html/collect.ts';
-import { writeHtmlReport } from '../report/html/write.ts';
 import type { Tolerances } from '../compare/compare.ts';
 import { UserError } from '../core/errors.ts';
 import { loadModelManifest, moduleOrder, type ModelManifest } from '../model/manifest.ts';
@@ -183,7 +182,7 @@ export function register(program: Command): void {
         await writeFileAtomic(opts.junit, formatJUnit(flat, { suite: `emovoice verify ${p.name} (${backend})`, timeSec: (performance.now() - t0) / 1000 }));
       }
       const report = { profile: p.name, backend, precision: cpu ? choice : 'engines', pass: failed.length === 0 && !werFailed, cases: results, ...(wer ? { wer } : {}), ...(opts.debugLayers ? { debugLayers: debug } : {}) };
-      if (opts.html) await writeHtmlReport(opts.html, [{ kind: 'verify', doc: report, source: `emovoice verify --profile ${p.name}`, media }]);
+      if (opts.html) await (await import('../report/html/write.ts')).writeHtmlReport(opts.html, [{ kind: 'verify', doc: report, source: `emovoice verify --profile ${p.name}`, media }]);
       if (opts.json) {
         process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       } else {
