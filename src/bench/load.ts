@@ -89,6 +89,8 @@ export interface StreamResult {
   streams: number;
   requests: number;
   latency: LatencyStats;
+  /** Every measured request's end-to-end latency (ms, in completion order): the report's histogram. */
+  latenciesMs?: number[];
   throughputRps: number;
   meetsSlo: boolean;
   stages: StageStats[];
@@ -124,6 +126,7 @@ export async function runStreams(
     streams,
     requests: lat.length,
     latency,
+    latenciesMs: lat.map((x) => Math.round(x * 100) / 100),
     throughputRps: lat.length / wall,
     meetsSlo: latency.p99 <= sloP99Ms,
     stages: stageStats(stages),

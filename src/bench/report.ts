@@ -22,7 +22,7 @@ export interface Baseline {
   /** One stream, after `warmup` requests that are not counted. */
   latency: LatencyStats;
   warmup: number;
-  sweep?: { streams: number; latency: LatencyStats; throughputRps: number; meetsSlo: boolean }[];
+  sweep?: { streams: number; latency: LatencyStats; throughputRps: number; meetsSlo: boolean; latenciesMs?: number[] }[];
   maxStreamsWithinSlo?: number;
   peakRssMiB?: number;
   peakGpuMiB?: number | null;

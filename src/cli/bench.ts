@@ -47,6 +47,7 @@ interface Opts extends RequestOpts {
   json?: boolean;
   set?: string[];
   triton?: string;
+  html?: string;
 }
 
 /** emovoice's own Python reference implementations (the baselines of the bundled families). */
@@ -76,7 +77,8 @@ export function register(program: Command): void {
     .option('--fail-engine <module>', "make this module's engine fail at load, so its CPU fallback serves it (repeatable or comma list)", collect)
     .option('--set <key=value>', 'override a profile value (repeatable)', collect)
     .option('--triton <url>', "measure a running Triton server's HTTP endpoint (emovoice serve --triton) instead of the embedded pipeline; the profile names its model")
-    .option('--json', 'print JSON');
+    .option('--json', 'print JSON')
+    .option('--html <file>', 'also write a self-contained HTML page: latency histograms, P50/P99 against streams with the objective, per-stage breakdown, next to the baseline');
   addRequestOptions(cmd).action(async (opts: Opts) => {
     const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
     const p = loaded.profile;
@@ -99,6 +101,10 @@ export function register(program: Command): void {
     const conditioning = await benchConditioning(manifest, opts);
     if (opts.triton) return (await import('./bench-triton.ts')).benchTritonCommand(opts.triton, p, manifest, conditioning, f, !!opts.json);
     const report = backend === 'trt' ? await benchTrt(loaded, manifest, conditioning, opts, f) : await benchOrt(loaded, manifest, conditioning, opts, f);
+    if (opts.html) {
+      const { writeHtmlReport } = await import('../report/html/write.ts');
+      await writeHtmlReport(opts.html, [{ kind: 'bench', doc: report, source: `emovoice bench --profile ${p.name}` }]);
+    }
     if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else process.stdout.write(report.backend === 'trt' ? renderTrt(report) : renderOrt(report));
   });
@@ -380,7 +386,7 @@ async function pytorchBaseline(m: ModelManifest, ours: Pick<TextResult, 'fronten
   const o = JSON.parse(py.stdout) as BaselineOutput;
   const sweep = (o.sweep ?? []).map((s) => {
     const latency = stats(s.latencies_ms);
-    return { streams: s.streams, latency, throughputRps: s.latencies_ms.length / s.wall_s, meetsSlo: latency.p99 <= f.slo };
+    return { streams: s.streams, latency, latenciesMs: s.latencies_ms, throughputRps: s.latencies_ms.length / s.wall_s, meetsSlo: latency.p99 <= f.slo };
   });
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   return {

@@ -27,6 +27,7 @@ interface Opts {
   dryRun?: boolean;
   force?: boolean;
   json?: boolean;
+  html?: string;
   set?: string[];
   trtVersion?: string;
   timeout?: string;
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .option('--dry-run', 'print the trtexec commands and exit (works without TensorRT)')
     .option('--force', 'rebuild even when the build key is unchanged')
     .option('--json', 'print a JSON report on stdout (logs go to stderr)')
+    .option('--html <file>', 'also write a self-contained HTML page of the build manifest: per module size, time, precision, profile shapes; the slowest layers and each layer\'s precision where trtexec exported them beside the engine (<module>.layers.json, <module>.profile.json)')
     .option('--set <key=value>', 'override a profile value, e.g. modules.vocoder.precision=fp16 (repeatable)', collect)
     .option('--trt-version <x.y>', 'TensorRT dialect for --dry-run without trtexec (default 10.x)')
     .option('--timeout <seconds>', 'stop a module build that runs longer than this', '3600')
@@ -205,6 +207,10 @@ export function register(program: Command): void {
           result.manifest.updatedAt = new Date().toISOString();
           await writeFileAtomic(plan.manifestPath, JSON.stringify(result.manifest, null, 2) + '\n');
           if (controller.signal.aborted) result.interrupted = true;
+        }
+        if (opts.html) {
+          const { buildLayerFiles, writeHtmlReport } = await import('../report/html/write.ts');
+          await writeHtmlReport(opts.html, [{ kind: 'build', doc: result.manifest, source: plan.manifestPath, layers: await buildLayerFiles(result.manifest, { info: {}, profile: {} }) }]);
         }
         if (opts.json) process.stdout.write(JSON.stringify({ ...result, measureFailed, manifestPath: plan.manifestPath }, null, 2) + '\n');
         else log(`build manifest: ${plan.manifestPath} (TensorRT ${version}, ${describeMode(mode, dialect)})`);

@@ -11,7 +11,8 @@ import { formatCalibrationCache } from '../calibrate/cache.ts';
 import { StatisticsCollector } from '../calibrate/histogram.ts';
 import { insertQdq, quantizableNodes } from '../calibrate/quantize.ts';
 import { RANGE_METHODS, computeRanges, type RangeMethod } from '../calibrate/ranges.ts';
-import { werCheck, werLines, werOptions, werSkipReason, type WerCheck } from '../asr/check.ts';
+import { werCheck, werLines, werOptions, werSkipReason, type SpeakingPath, type WerCheck } from '../asr/check.ts';
+import { MediaCollector } from '../report/html/collect.ts';
 import { calibrationInputs, dataMode, fp32Pipeline, mcdMelConfig, measureQuality, qualityScore, qualityText, type Quality } from '../calibrate/run.ts';
 import { calibrationFiles, calibrationFolder, CALIBRATION_DIR, RECORD_FORMAT, type CalibrationRecord } from '../calibrate/store.ts';
 import { windowFeeds } from '../calibrate/windows.ts';
@@ -48,7 +49,11 @@ interface Opts {
   saveInputs?: boolean;
   werSentences?: string;
   maxWerIncrease?: string;
+  html?: string;
 }
+
+/** Held-out inputs whose FP32 and INT8 audio an HTML report holds. */
+const HTML_HELDOUT_CASES = 4;
 
 export function register(program: Command): void {
   program
@@ -71,6 +76,7 @@ export function register(program: Command): void {
     .option('--max-wer-increase <x>', 'fail (exit 1) when the calibrated graph\'s WER exceeds the FP32 graph\'s by more than this', '0.05')
     .option('--set <key=value>', 'override a profile value (repeatable)', collect)
     .option('--json', 'print a JSON report')
+    .option('--html <file>', 'also write a self-contained HTML report: quality, the sensitivity ranking as a chart, spectrograms and audio of FP32 against INT8, what the recogniser heard')
     .action(async (module: string, opts: Opts) => {
       if (!(RANGE_METHODS as readonly string[]).includes(opts.method)) {
         throw new UserError(`unknown method "${opts.method}"`, { hint: `use one of: ${RANGE_METHODS.join(', ')}` });
@@ -145,9 +151,11 @@ export function register(program: Command): void {
 
       // 3. held-out real speech for quality
       const held: TensorMap[] = [];
-      for await (const { feeds } of realInputs('heldout', Number(opts.heldout))) {
+      const heldClips: { id: string; samples: Float32Array; sampleRate: number }[] = [];
+      for await (const { clip, feeds } of realInputs('heldout', Number(opts.heldout))) {
         save('heldout', held.length, feeds);
         held.push(feeds);
+        heldClips.push(clip);
       }
       const inputsPath = join(outDir, `${module}.inputs.npz`);
       if (opts.saveInputs) await writeNpz(inputsPath, saved);
@@ -182,6 +190,14 @@ export function register(program: Command): void {
       // waveforms are also compared as log-mels (MCD), on the model's own mel where it declares one
       const waveformMel = Object.values(kinds).includes('waveform') ? mcdMelConfig(manifest.audio) : undefined;
       const quality = await measureQuality(kinds, fp32, final.r, held, waveformMel);
+      // the audio an HTML report plays: the first held-out inputs through FP32 and INT8 (and the recording, when the input is all of it)
+      const media = opts.html ? new MediaCollector(manifest.audio.sample_rate, mcdMelConfig(manifest.audio)) : undefined;
+      for (const [i, feeds] of (media ? held.slice(0, HTML_HELDOUT_CASES) : []).entries()) {
+        const [a, b] = [await fp32.infer(feeds), await final.r.infer(feeds)];
+        const made = media!.moduleCase(module, `held-out ${i + 1}`, kinds, b, a, `INT8 ${module} (Q/DQ)`, `FP32 ${module}`);
+        const rec = heldClips[i]!;
+        if (window === undefined) made.find((c) => c.clips.length)?.clips.push(media!.clip(`the recording (${rec.id})`, rec.samples, rec.sampleRate));
+      }
       await Promise.all([fp32.close(), final.r.close()]);
 
       // 5. what a listener understands: the graph with this module's QDQ model vs the FP32 graph
@@ -194,14 +210,15 @@ export function register(program: Command): void {
         await Promise.all(Object.values(runners).map((r) => r.load()));
         try {
           const conditioning = await werConditioning(manifest);
+          const record = (x: SpeakingPath) => media?.recordPath(x) ?? x;
           log(`WER: speaking up to ${werOpts.sentences} held-out sentences with the INT8 ${module} and with the FP32 graph, heard by the recogniser`);
           wer = await werCheck({
             manifest,
             speech: source,
             sentences: werOpts.sentences,
             maxIncrease: werOpts.maxIncrease,
-            fp32: speakingPath('FP32 graph (ONNX Runtime CPU)', fp32Graph, conditioning),
-            candidate: speakingPath(`INT8 ${module} (QDQ), the rest FP32`, new Pipeline(fp32Graph.model, runners), conditioning),
+            fp32: record(speakingPath('FP32 graph (ONNX Runtime CPU)', fp32Graph, conditioning)),
+            candidate: record(speakingPath(`INT8 ${module} (QDQ), the rest FP32`, new Pipeline(fp32Graph.model, runners), conditioning)),
           });
         } finally {
           await Promise.all(Object.values(runners).map((r) => r.close()));
@@ -229,6 +246,7 @@ export function register(program: Command): void {
       // what was calibrated, from which bytes: a profile finding this calibration refuses it once the model changes
       const record: CalibrationRecord = { format: RECORD_FORMAT, model: manifest.name, module, onnx, onnxSha256: sha256Text(original), qdqModel: qdqPath, cache: cachePath, createdAt: new Date().toISOString() };
       await writeFileAtomic(files.record, JSON.stringify(record, null, 2) + '\n');
+      if (opts.html) await (await import('../report/html/write.ts')).writeHtmlReport(opts.html, [{ kind: 'calibrate', doc: report, source: `emovoice calibrate ${module} --profile ${loaded.profile.name}`, media }]);
       if (wer.status === 'fail') process.exitCode = 1;
       if (opts.json) {
         process.stdout.write(JSON.stringify(report, null, 2) + '\n');

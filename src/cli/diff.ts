@@ -26,7 +26,8 @@ export function register(program: Command): void {
     .option('--error <fraction>', 'allowed relative increase of error metrics', String(DEFAULT_THRESHOLDS.error))
     .option('--snr-db <dB>', 'allowed SNR drop', String(DEFAULT_THRESHOLDS.snrDb))
     .option('--json', 'print JSON')
-    .action(async (oldPath: string, newPath: string, opts: { latency: string; error: string; snrDb: string; json?: boolean }) => {
+    .option('--html <file>', 'also write a self-contained HTML page: both runs side by side, regressions marked')
+    .action(async (oldPath: string, newPath: string, opts: { latency: string; error: string; snrDb: string; json?: boolean; html?: string }) => {
       const a = await readJson(oldPath);
       const b = await readJson(newPath);
       const ka = kindOf(a);
@@ -36,6 +37,10 @@ export function register(program: Command): void {
       const t = { ...DEFAULT_THRESHOLDS, latency: Number(opts.latency), error: Number(opts.error), snrDb: Number(opts.snrDb) };
       const findings = ka === 'build' ? diffBuild(a, b, t) : ka === 'bench' ? diffBench(a, b, t) : diffVerify(a, b, t);
       const regressions = findings.filter((f) => f.regression);
+      if (opts.html) {
+        const { writeHtmlReport } = await import('../report/html/write.ts');
+        await writeHtmlReport(opts.html, [{ kind: 'diff', doc: { kind: ka, regressions: regressions.length, findings, old: a, new: b, oldSource: oldPath, newSource: newPath }, source: `emovoice diff ${oldPath} ${newPath}` }]);
+      }
       if (opts.json) {
         process.stdout.write(JSON.stringify({ kind: ka, regressions: regressions.length, findings }, null, 2) + '\n');
       } else {

@@ -39,6 +39,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'export', summary: 'export a model to per-module ONNX files, a manifest and PyTorch reference outputs (an EmotiVoice checkpoint, or a random reference model)', load: () => import('./export.ts') },
   { name: 'import', summary: 'import a model from another toolkit into per-module ONNX files and a manifest', load: () => import('./import.ts') },
   { name: 'diff', summary: 'compare two build manifests, verify reports or bench reports; exit 1 on a latency, size, accuracy or capacity regression', load: () => import('./diff.ts') },
+  { name: 'report', summary: 'render saved JSON reports (verify, calibrate, bench, build manifest, diff) as one self-contained HTML page', load: () => import('./report.ts') },
   { name: 'bench', summary: 'before/after table: end-to-end latency (text in, audio out), P99, concurrent streams under a P99 objective, memory, per-stage, CPU fallbacks — vs the model baseline (PyTorch eager, or piper-tts for a Piper voice) on the same work', load: () => import('./bench.ts') },
   { name: 'package', summary: 'write a Triton Inference Server model repository: the engines, CPU fallbacks, and an orchestrator (text and the conditioning the manifest declares in, audio out)', load: () => import('./package.ts') },
   { name: 'serve', summary: 'start a real Triton Inference Server on a model repository from `emovoice package --triton` (loopback by default), print its endpoints, stop it on Ctrl-C', load: () => import('./serve.ts') },

@@ -6,8 +6,9 @@ import { readdir } from 'node:fs/promises';
 import { writeFileAtomic } from '../core/files.ts';
 import { join, resolve } from 'node:path';
 import { formatJUnit, formatNumber } from '../compare/report.ts';
-import { werCheck, werLines, werOptions, werSkipReason, type WerCheck } from '../asr/check.ts';
-import { fp32Pipeline } from '../calibrate/run.ts';
+import { werCheck, werLines, werOptions, werSkipReason, type SpeakingPath, type WerCheck } from '../asr/check.ts';
+import { fp32Pipeline, mcdMelConfig } from '../calibrate/run.ts';
+import { MediaCollector } from '../report/html/collect.ts';
 import type { Tolerances } from '../compare/compare.ts';
 import { UserError } from '../core/errors.ts';
 import { loadModelManifest, moduleOrder, type ModelManifest } from '../model/manifest.ts';
@@ -38,6 +39,7 @@ interface Opts {
   werSentences?: string;
   maxWerIncrease?: string;
   samples: string;
+  html?: string;
 }
 
 // the held-out split of the real-speech manifest gives the test sentences
@@ -62,6 +64,7 @@ export function register(program: Command): void {
     .option('--set <key=value>', 'override a profile value, e.g. model=path/to/manifest.yaml (repeatable)', collect)
     .option('--json', 'print a JSON report')
     .option('--junit <file>', 'write a JUnit XML report')
+    .option('--html <file>', 'write a self-contained HTML report: metrics, spectrograms and audio of every audio case, what the recogniser heard')
     .option('--debug-layers', 'for each module, find the first intermediate tensor where the runtime model departs from the fp32 reference')
     .option('--precision <p>', `CPU backend: run every module at ${PRECISIONS.join('|')}, or "profile" (each module at its profile precision); default fp32`)
     .option('--no-e2e', "skip the end-to-end cases (the model's refs/e2e requests through the whole graph) and the WER check")
@@ -90,6 +93,9 @@ export function register(program: Command): void {
       for (const m of modules) {
         if (!all.includes(m)) throw new UserError(`unknown module "${m}"`, { place: { file: manifest.path, path: 'modules' }, hint: `this model's modules: ${all.join(', ')}` });
       }
+      // the audio an HTML report plays, kept only when one is asked for
+      const media = opts.html ? new MediaCollector(manifest.audio.sample_rate, mcdMelConfig(manifest.audio)) : undefined;
+      const pathLabel = backend === 'trt' ? 'TensorRT engines' : `ONNX Runtime CPU${cpu ? `, ${choice}` : ''}`;
       const results: CaseResult[] = [];
       const debug: unknown[] = [];
       let wer: WerCheck | undefined;
@@ -112,7 +118,7 @@ export function register(program: Command): void {
             const all = await readNpz(join(dir, f));
             const { inputs, expected } = splitCase(all, Object.keys(mod.inputs), Object.keys(mod.outputs));
             const kinds = Object.fromEntries(Object.entries(mod.outputs).map(([k, t]) => [k, t.kind ?? 'generic']));
-            const r = await verifyCase(runners[name]!, { module: name, case: caseName(f), file: join(dir, f), inputs, expected }, tolerances, kinds);
+            const r = await verifyCase(runners[name]!, { module: name, case: caseName(f), file: join(dir, f), inputs, expected }, tolerances, kinds, media && ((o, e) => media.moduleCase(name, caseName(f), kinds, o, e, `${pathLabel} (${precision})`)));
             results.push(r);
             if (!opts.json) printCase(r);
           }
@@ -144,7 +150,7 @@ export function register(program: Command): void {
           try {
             const pipeline = new Pipeline(model, runners);
             for (const c of await e2eCases(manifest)) {
-              const r = await verifyE2e(pipeline, c, { ...E2E_TOLERANCES[least]!, ...(p.tolerances?.[`e2e_${least}`] ?? {}) });
+              const r = await verifyE2e(pipeline, c, { ...E2E_TOLERANCES[least]!, ...(p.tolerances?.[`e2e_${least}`] ?? {}) }, media && ((got, ref) => media.e2eCase(c.name.replace(/^e2e\//, ''), got, ref, pathLabel)));
               results.push(r);
               if (!opts.json) printCase(r);
             }
@@ -154,6 +160,7 @@ export function register(program: Command): void {
               // the CPU backend with every module at fp32 is the FP32 ONNX path itself: one WER, nothing to gate
               isFp32: backend === 'ort' && Object.values(cpu!.precisions).every((x) => x === 'fp32'),
               label: backend === 'trt' ? 'TensorRT engines' : `ONNX Runtime CPU, ${precisionLabel(cpu!.precisions)}`,
+              record: media ? (x) => media.recordPath(x) : (x) => x,
             });
           } finally {
             await model.close();
@@ -176,8 +183,10 @@ export function register(program: Command): void {
         if (werCase) flat.push(werCase);
         await writeFileAtomic(opts.junit, formatJUnit(flat, { suite: `emovoice verify ${p.name} (${backend})`, timeSec: (performance.now() - t0) / 1000 }), { flag: '--junit' });
       }
+      const report = { profile: p.name, backend, precision: cpu ? choice : 'engines', pass: failed.length === 0 && !werFailed, cases: results, ...(wer ? { wer } : {}), ...(opts.debugLayers ? { debugLayers: debug } : {}) };
+      if (opts.html) await (await import('../report/html/write.ts')).writeHtmlReport(opts.html, [{ kind: 'verify', doc: report, source: `emovoice verify --profile ${p.name}`, media }]);
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ profile: p.name, backend, precision: cpu ? choice : 'engines', pass: failed.length === 0 && !werFailed, cases: results, ...(wer ? { wer } : {}), ...(opts.debugLayers ? { debugLayers: debug } : {}) }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       } else {
         if (wer) process.stdout.write(`\n${werLines(wer).join('\n')}\n`);
         process.stdout.write(`\n${results.length - failed.length}/${results.length} cases passed (${backend}${cpu ? `, ${choice}` : ''}, profile ${p.name})${werFailed ? '; the WER check failed' : ''}\n`);
@@ -219,13 +228,13 @@ async function intelligibilityCheck(
   manifest: ModelManifest,
   pipeline: Pipeline,
   serving: { max_text_len?: number } | undefined,
-  o: { sentences: number; maxIncrease: number; isFp32: boolean; label: string },
+  o: { sentences: number; maxIncrease: number; isFp32: boolean; label: string; record: (p: SpeakingPath) => SpeakingPath },
 ): Promise<WerCheck> {
   const skip = werSkipReason(manifest, o.sentences);
   if (skip) return { status: 'skipped', reason: skip };
   const conditioning = await werConditioning(manifest);
   log(`WER: speaking up to ${o.sentences} held-out sentences on ${o.isFp32 ? 'the FP32 ONNX path' : `${o.label} and on the FP32 ONNX path`}, heard by the recogniser`);
-  if (o.isFp32) return werCheck({ manifest, speech: SPEECH, sentences: o.sentences, maxIncrease: o.maxIncrease, fp32: speakingPath('FP32 ONNX (ONNX Runtime CPU)', pipeline, conditioning), candidate: null });
+  if (o.isFp32) return werCheck({ manifest, speech: SPEECH, sentences: o.sentences, maxIncrease: o.maxIncrease, fp32: o.record(speakingPath('FP32 ONNX (ONNX Runtime CPU)', pipeline, conditioning)), candidate: null });
   const fp32 = await fp32Pipeline(manifest, serving);
   try {
     return await werCheck({
@@ -233,8 +242,8 @@ async function intelligibilityCheck(
       speech: SPEECH,
       sentences: o.sentences,
       maxIncrease: o.maxIncrease,
-      fp32: speakingPath('FP32 ONNX (ONNX Runtime CPU)', fp32, conditioning),
-      candidate: speakingPath(o.label, pipeline, conditioning),
+      fp32: o.record(speakingPath('FP32 ONNX (ONNX Runtime CPU)', fp32, conditioning)),
+      candidate: o.record(speakingPath(o.label, pipeline, conditioning)),
     });
   } finally {
     await fp32.close();

@@ -41,11 +41,13 @@ export function splitCase(all: TensorMap, inputNames: string[], outputNames: str
 }
 
 /** `kinds`: output name → 'waveform' | 'mel' | 'generic' (the manifest's tensor kinds), which choose the metrics. */
-export async function verifyCase(runner: Runner, c: VerifyCase, tolerances: Tolerances, kinds: Record<string, OutputKind> = {}): Promise<CaseResult> {
+/** `onOutputs`: sees what the runner produced next to what PyTorch did (an HTML report keeps audio from it). */
+export async function verifyCase(runner: Runner, c: VerifyCase, tolerances: Tolerances, kinds: Record<string, OutputKind> = {}, onOutputs?: (outputs: TensorMap, expected: TensorMap) => void): Promise<CaseResult> {
   const t0 = performance.now();
   try {
     const outputs = await runner.infer(c.inputs, Object.keys(c.expected));
     const ms = performance.now() - t0;
+    onOutputs?.(outputs, c.expected);
     const results = compareOutputs(outputs, c.expected, { tolerances, kinds });
     return { module: c.module, case: c.case, pass: results.every((r) => r.pass), ms, outputs: results };
   } catch (e) {
@@ -68,7 +70,7 @@ export function caseName(file: string): string {
  * One end-to-end reference case through the pipeline: the same ids and conditioning PyTorch had, the audio
  * compared with PyTorch's (SNR, LSD). Audio of another length (durations that moved) fails, saying so.
  */
-export async function verifyE2e(pipeline: Pipeline, c: E2eCase, tolerances: Tolerances): Promise<CaseResult> {
+export async function verifyE2e(pipeline: Pipeline, c: E2eCase, tolerances: Tolerances, onAudio?: (got: Float32Array, expected: Float32Array) => void): Promise<CaseResult> {
   const t0 = performance.now();
   const module = 'e2e';
   const name = c.name.replace(/^e2e\//, '');
@@ -80,6 +82,7 @@ export async function verifyE2e(pipeline: Pipeline, c: E2eCase, tolerances: Tole
     const expected = c.reference[out];
     if (!expected) throw new Error(`${c.file} has no ${out}`);
     const got = { [out]: { dtype: 'float32' as const, shape: expected.shape, data: r.waveform } };
+    onAudio?.(r.waveform, expected.data instanceof Float32Array ? expected.data : Float32Array.from(expected.data as ArrayLike<number>));
     if (r.waveform.length !== expected.data.length) {
       return { module, case: name, pass: false, ms: performance.now() - t0, outputs: [], error: `the audio is ${r.waveform.length} samples, PyTorch's ${expected.data.length}: the durations moved` };
     }

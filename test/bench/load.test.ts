@@ -71,6 +71,9 @@ describe('bench arithmetic', () => {
     const serve = async () => ({ stages: [{ stage: 'vocoder', ms: 1, ...(i++ % 3 === 0 ? { fallback: 'load' as const } : {}) }] });
     const r = await runStreams(serve, 3, 4, 1e9);
     expect(r.requests).toBe(12);
+    // every request's latency is kept (the HTML report's histogram), and the statistics are theirs
+    expect(r.latenciesMs).toHaveLength(12);
+    expect(Math.max(...r.latenciesMs!)).toBeCloseTo(r.latency.max, 1);
     expect([r.fellBack, r.overran]).toEqual([4, 0]);
     expect(r.stages).toEqual([{ stage: 'vocoder', mean: 1, p99: 1, fellBack: 4, overran: 0 }]);
     expect(r.meetsSlo).toBe(true);
