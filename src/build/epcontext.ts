@@ -77,3 +77,4 @@ export function epContextModel(spec: EpContextSpec): Record<string, unknown> {
 export function epContextFile(engine: string): string {
   return engine.replace(/\.engine$/, '') + '.epctx.onnx';
 }
+
