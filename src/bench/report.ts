@@ -55,7 +55,8 @@ export interface FallbackSummary {
 
 export interface OrtReport {
   profile: string;
-  backend: 'ort';
+  /** ort: the CPU; cuda, trt: ONNX Runtime's CUDA / TensorRT provider in process. */
+  backend: 'ort' | 'cuda' | 'trt';
   textSeconds: number;
   text: string;
   phonemes: number;
@@ -70,6 +71,8 @@ export interface OrtReport {
   sweep: StreamResult[];
   maxStreamsWithinSlo: number;
   peakRssMiB: number;
+  /** GPU backends: device memory in use above the level before the sessions loaded (nvidia-smi), null without one. */
+  peakGpuMiB?: number | null;
   baseline: Baseline | null;
   fallback: FallbackSummary;
   warnings: string[];
@@ -84,7 +87,7 @@ export interface TrtLevel extends CombinedRequest {
 
 export interface TrtReport {
   profile: string;
-  backend: 'trt';
+  backend: 'trtexec';
   tensorrt: string;
   trtexec: string;
   textSeconds: number;
@@ -186,6 +189,9 @@ export function renderOrt(r: OrtReport): string {
       ['end-to-end latency, P99 (ms)', tail(b?.latency), tail(r.single)],
       [`concurrent streams within P99 ${r.sloP99Ms} ms`, b?.maxStreamsWithinSlo != null ? String(b.maxStreamsWithinSlo) : '-', String(r.maxStreamsWithinSlo)],
       ['peak memory (MiB, process RSS)', b?.peakRssMiB != null ? b.peakRssMiB.toFixed(0) : '-', r.peakRssMiB.toFixed(0)],
+      ...(r.peakGpuMiB != null || b?.peakGpuMiB != null
+        ? [['peak GPU memory (MiB; ours: nvidia-smi above idle, PyTorch: max allocated)', b?.peakGpuMiB != null ? b.peakGpuMiB.toFixed(0) : '-', r.peakGpuMiB != null ? r.peakGpuMiB.toFixed(0) : '-'] as [string, string, string]]
+        : []),
       ['audio per request (s)', b ? b.audioSeconds.toFixed(2) : '-', r.audioSeconds.toFixed(2)],
     ]),
     '',

@@ -5,6 +5,10 @@ import { readFile, rename, rm, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UserError } from '../core/errors.ts';
 import { fileSize, sha256File, sha256Text, writeFileAtomic } from '../core/files.ts';
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import { epContextFile, epContextModel } from './epcontext.ts';
+import { encodeOnnxModel, readOnnxModel } from '../model/onnx.ts';
 import { reportFile } from '../precision/files.ts';
 import { parseTrtexecLog } from '../trtexec/parse.ts';
 import { runTrtexec } from '../trtexec/run.ts';
@@ -94,11 +98,15 @@ export async function executePlan(plan: BuildPlan, opts: ExecuteOptions): Promis
       const prev = previous?.modules[m.module];
       if (!opts.force && prev?.engine && prev.key === key && (await engineMatches(m.engine, prev.engine.sha256))) {
         manifest.modules[m.module] = { ...prev, status: 'skipped' };
+        // an engine built before EPContext models were written gets its own now (--backend trt runs it)
+        if (!existsSync(epContextFile(m.engine))) await writeEpContext(m.engine, m.onnx);
         result.skipped.push(m.module);
         opts.onEvent?.({ kind: 'skip', module: m.module, reason: 'build key unchanged' });
         continue;
       }
       const outcome = await buildOne(m, exe, opts);
+      // the one-node EPContext model beside the engine: ONNX Runtime's TensorRT provider loads this engine through it
+      if (outcome.ok) await writeEpContext(m.engine, m.onnx);
       if (outcome.ok) {
         const record: ModuleRecord = {
           module: m.module,
@@ -225,4 +233,15 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Writes the EPContext model of a built engine beside it (atomically): its I/O are those of the ONNX file
+ * the engine was built from (src/build/epcontext.ts says why). Reads that file's graph, never its weights.
+ */
+export async function writeEpContext(engine: string, builtFrom: string): Promise<string> {
+  const info = await readOnnxModel(builtFrom);
+  const file = epContextFile(engine);
+  await writeFileAtomic(file, await encodeOnnxModel(epContextModel({ engine: basename(engine), inputs: info.inputs, outputs: info.outputs })));
+  return file;
 }

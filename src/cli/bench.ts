@@ -31,6 +31,8 @@ import { e2eCases } from '../verify/e2e.ts';
 import { encodeNpy } from '../tensor/npy.ts';
 import { findTrtexec } from '../trtexec/find.ts';
 import { detectTensorRt } from '../trtexec/version.ts';
+import { checkTensorRtBackend } from '../runtime/providers.ts';
+import { sampleGpuMemory } from '../bench/gpu-memory.ts';
 import { CONFIGS_DIR, ROOT, backendOf, collect, log, positiveInt, positiveInts, positiveNumber } from './common.ts';
 import { addRequestOptions, requestConditioning, type RequestOpts } from './request.ts';
 
@@ -43,12 +45,16 @@ interface Opts extends RequestOpts {
   requests: string;
   warmup: string;
   baseline: string;
+  baselineMode: string;
   failEngine?: string[];
   json?: boolean;
   set?: string[];
   triton?: string;
   html?: string;
 }
+
+/** The PyTorch sides a GPU bench can be compared with (the baseline's request `mode`). */
+const BASELINE_MODES = ['eager-fp32', 'eager-fp16', 'compile-fp16'];
 
 /** emovoice's own Python reference implementations (the baselines of the bundled families). */
 const REFERENCE_DIR = resolve(ROOT, 'reference');
@@ -67,7 +73,8 @@ export function register(program: Command): void {
     .command('bench')
     .description('before/after table: end-to-end latency (text in, audio out), P99, concurrent streams under a P99 objective, memory, per-stage, CPU fallbacks — vs the model baseline (PyTorch eager, or piper-tts for a Piper voice) on the same work')
     .option('--profile <name|path>', 'build profile', 'cpu')
-    .option('--backend <ort|trt>', 'override the profile backend')
+    .option('--backend <ort|cuda|trt|trtexec>', 'override the profile backend (trtexec: per-module trtexec performance runs)')
+    .option('--baseline-mode <m>', 'PyTorch baseline on a GPU backend: eager-fp32, eager-fp16 (autocast) or compile-fp16 (torch.compile, autocast)', 'eager-fp32')
     .option('--text-seconds <s>', 'amount of speech per request', '15')
     .option('--streams <list>', 'concurrent streams to sweep', '1,2,4,8')
     .option('--slo-p99-ms <ms>', 'P99 latency objective', '130')
@@ -100,13 +107,15 @@ export function register(program: Command): void {
     };
     const conditioning = await benchConditioning(manifest, opts);
     if (opts.triton) return (await import('./bench-triton.ts')).benchTritonCommand(opts.triton, p, manifest, conditioning, f, !!opts.json);
-    const report = backend === 'trt' ? await benchTrt(loaded, manifest, conditioning, opts, f) : await benchOrt(loaded, manifest, conditioning, opts, f);
+    if (!BASELINE_MODES.includes(opts.baselineMode)) throw new UserError(`--baseline-mode: unknown mode "${opts.baselineMode}"`, { hint: `use ${BASELINE_MODES.join(', ')}` });
+    if (backend === 'trt') await checkTensorRtBackend(p.output);
+    const report = backend === 'trtexec' ? await benchTrt(loaded, manifest, conditioning, opts, f) : await benchOrt(loaded, manifest, conditioning, opts, f, backend);
     if (opts.html) {
       const { writeHtmlReport } = await import('../report/html/write.ts');
       await writeHtmlReport(opts.html, [{ kind: 'bench', doc: report, source: `emovoice bench --profile ${p.name}` }]);
     }
     if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-    else process.stdout.write(report.backend === 'trt' ? renderTrt(report) : renderOrt(report));
+    else process.stdout.write(report.backend === 'trtexec' ? renderTrt(report) : renderOrt(report));
   });
 }
 
@@ -131,15 +140,17 @@ async function textFor(pipeline: Pipeline, conditioning: RequestConditioning, se
 }
 
 /** The ONNX Runtime path: the real pipeline, every module wrapped in a FallbackRunner, requests from text. */
-async function benchOrt(loaded: LoadedProfile, manifest: ModelManifest, conditioning: RequestConditioning, opts: Opts, f: Flags): Promise<OrtReport> {
+async function benchOrt(loaded: LoadedProfile, manifest: ModelManifest, conditioning: RequestConditioning, opts: Opts, f: Flags, backend: 'ort' | 'cuda' | 'trt'): Promise<OrtReport> {
   const p = loaded.profile;
   const timeoutMs = p.serving?.timeout_ms ?? null;
   const model = await openModel(manifest, p.serving);
   // Every module behind its CPU fallback, loaded when first needed (a module taken out: up front), so
   // the memory row counts the sessions a request actually uses, not a second copy of every model.
   // each module at the precision the profile gives it, as synth runs it on the CPU
-  const cpu = await cpuModels(loaded, manifest, undefined, { log });
-  const runners = makeRunners(manifest, 'ort', { fallback: 'always', failModules: f.failEngines, timeoutMs: timeoutMs ?? undefined, onnx: cpu.files });
+  // (the CUDA provider runs the strongly typed files themselves; engines run at the precision they were built with)
+  const cpu = backend === 'trt' ? { files: {}, precisions: {} } : await cpuModels(loaded, manifest, undefined, { log, runtime: backend === 'cuda' ? 'trt' : 'cpu' });
+  const gpuMemory = backend === 'ort' ? null : await sampleGpuMemory();
+  const runners = makeRunners(manifest, backend, { fallback: 'always', failModules: f.failEngines, timeoutMs: timeoutMs ?? undefined, onnx: cpu.files, engineDir: p.output });
   try {
     await Promise.all(Object.values(runners).map((r) => r.load()));
     const pipeline = new Pipeline(model, runners);
@@ -159,11 +170,12 @@ async function benchOrt(loaded: LoadedProfile, manifest: ModelManifest, conditio
       log(`streams ${s}: p99 ${r.latency.p99.toFixed(1)} ms, ${r.throughputRps.toFixed(1)} req/s, ${r.fellBack}/${r.requests} fell back`);
     }
     const peakRssMiB = process.resourceUsage().maxRSS / 1024; // KiB: this process's peak, worker threads included
-    const baseline = opts.baseline === 'pytorch' ? await pytorchBaseline(manifest, first, conditioning, 'cpu', f) : null;
+    const peakGpuMiB = (await gpuMemory?.stop()) ?? null; // before the baseline process starts
+    const baseline = opts.baseline === 'pytorch' ? await pytorchBaseline(manifest, first, conditioning, backend === 'ort' ? 'cpu' : 'cuda', f, opts.baselineMode) : null;
     const firstRun = Object.fromEntries(first.stages.map((s) => [s.stage, s.ms]));
     return {
       profile: p.name,
-      backend: 'ort',
+      backend,
       textSeconds: f.seconds,
       text,
       phonemes: first.split?.phonemes ?? first.phonemes,
@@ -177,6 +189,7 @@ async function benchOrt(loaded: LoadedProfile, manifest: ModelManifest, conditio
       sweep,
       maxStreamsWithinSlo: Math.max(0, ...sweep.filter((s) => s.meetsSlo).map((s) => s.streams)),
       peakRssMiB,
+      peakGpuMiB,
       baseline,
       fallback: fallbackSummary(runners as Record<string, FallbackRunner>, timeoutMs, f.failEngines),
       warnings,
@@ -291,13 +304,13 @@ async function benchTrt(loaded: LoadedProfile, manifest: ModelManifest, conditio
   } finally {
     await Promise.all([...fallbacks.values()].map((r) => r.close()));
   }
-  const baseline = opts.baseline === 'pytorch' ? await pytorchBaseline(manifest, probe, conditioning, 'cuda', f) : null;
+  const baseline = opts.baseline === 'pytorch' ? await pytorchBaseline(manifest, probe, conditioning, 'cuda', f, opts.baselineMode) : null;
   const first = sweep[0]!;
   const measured = first.stages.map((s) => (cached.has(s.stage) ? { stage: `${s.stage} (cached)`, mean: 0, p99: 0 } : { stage: s.stage, mean: s.meanMs, p99: s.p99Ms }));
   const firstRun = Object.fromEntries(cachedRuns.filter((r) => r.meanMs != null).map((r) => [r.module, r.meanMs!]));
   return {
     profile: p.name,
-    backend: 'trt',
+    backend: 'trtexec',
     tensorrt: version,
     trtexec: exe,
     textSeconds: f.seconds,
@@ -346,7 +359,7 @@ interface BaselineOutput {
  * PyTorch eager on exactly our request (the manifest's `baseline:` Python module): the same token ids in
  * the same parts, the same conditioning; null with a warning when it cannot run.
  */
-async function pytorchBaseline(m: ModelManifest, ours: Pick<TextResult, 'frontend'>, conditioning: RequestConditioning, device: 'cpu' | 'cuda', f: Flags): Promise<Baseline | null> {
+async function pytorchBaseline(m: ModelManifest, ours: Pick<TextResult, 'frontend'>, conditioning: RequestConditioning, device: 'cpu' | 'cuda', f: Flags, mode = 'eager-fp32'): Promise<Baseline | null> {
   if (!m.baseline) {
     log(`warning: no PyTorch baseline: the model's manifest names none (baseline: { python: <module> }); --baseline none hides this`);
     return null;
@@ -365,6 +378,7 @@ async function pytorchBaseline(m: ModelManifest, ours: Pick<TextResult, 'fronten
   const request = {
     model: m.dir,
     device,
+    mode,
     parts: ours.frontend.sentences.map((s) => [...s.ids]),
     texts: ours.frontend.sentences.map((s) => s.text),
     conditioning: cond,

@@ -1,5 +1,6 @@
 // Shared CLI plumbing: where the package's own files are, which folder profile names are looked up
 // in, flag parsing helpers. Loaded by every command and by `--help`, so it imports nothing heavy.
+import { parseBackend, type Backend } from '../runtime/backends.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,11 +93,9 @@ export function positiveInts(flag: string, v: string): number[] {
   return xs.map(Number);
 }
 
-/** The backend to run: --backend if given, else the profile's; anything but ort or trt is a user error. */
-export function backendOf(flag: string | undefined, profileBackend: string | undefined): 'ort' | 'trt' {
-  const b = flag ?? profileBackend ?? 'ort';
-  if (b !== 'ort' && b !== 'trt') throw new UserError(`--backend: unknown backend "${b}"`, { hint: 'use ort or trt' });
-  return b;
+/** The backend to run: --backend if given, else the profile's (src/runtime/backends.ts says what each is). */
+export function backendOf(flag: string | undefined, profileBackend: string | undefined): Backend {
+  return parseBackend(flag, profileBackend);
 }
 
 /** One positive integer (e.g. --instances 2). */

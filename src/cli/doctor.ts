@@ -22,6 +22,7 @@ import { queryGpus } from '../system/nvidia-smi.ts';
 import { buildModeFor } from '../trtexec/flags.ts';
 import { findTrtexec } from '../trtexec/find.ts';
 import { detectTensorRt } from '../trtexec/version.ts';
+import { providerLines, providerStatus } from '../runtime/providers.ts';
 import { CONFIGS_DIR } from './common.ts';
 
 interface ProfileReport {
@@ -105,6 +106,10 @@ export function register(program: Command): void {
       const ortVersion = (require('onnxruntime-node/package.json') as { version: string }).version;
       report.onnxruntimeNode = ortVersion;
       lines.push(`onnxruntime    onnxruntime-node ${ortVersion} (CPU backend available)`);
+      // the GPU providers onnxruntime-node would dlopen, and what each cannot load (src/runtime/providers.ts)
+      const providers = await providerStatus();
+      report.providers = providers;
+      for (const l of providerLines(providers)) lines.push(`provider       ${l}`);
       const profiles: Record<string, ProfileReport> = {};
       const files = (await readdir(CONFIGS_DIR)).filter((f) => /\.ya?ml$/.test(f)).sort();
       const width = Math.max(18, ...files.map((f) => f.length)); // the status column lines up under the longest name

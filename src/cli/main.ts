@@ -33,6 +33,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'build', summary: 'build one TensorRT engine per module with trtexec, from a YAML build profile', load: () => import('./build.ts') },
   { name: 'convert', summary: 'write the strongly typed ONNX models a profile builds (FP16/BF16 with FP32 islands from ranges measured on real speech; INT8 Q/DQ with FP16 elsewhere) and report every node kept in FP32', load: () => import('./convert.ts') },
   { name: 'parse-log', summary: 'parse a trtexec log (TensorRT 8.x/10.x) into a summary: version, status, build time, latency percentiles, errors', load: () => import('./parse-log.ts') },
+  { name: 'providers', summary: "list ONNX Runtime's GPU providers for onnxruntime-node, or install them from the onnxruntime-gpu wheel of the same version (no NuGet)", load: () => import('./providers.ts') },
   { name: 'doctor', summary: 'check trtexec, TensorRT version and build mode, GPU/driver, ONNX Runtime, and lint every profile in configs/', load: () => import('./doctor.ts') },
   { name: 'verify', summary: 'run every module on the PyTorch reference cases and compare (max/mean abs, rel L2, cosine, SNR, LSD, MCD)', load: () => import('./verify.ts') },
   { name: 'synth', summary: "synthesize speech end to end through the model's graph, with per-stage latency", load: () => import('./synth.ts') },

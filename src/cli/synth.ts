@@ -18,13 +18,15 @@ import { cpuModels } from '../synth/precision.ts';
 import { makeRunners } from '../synth/runners.ts';
 import { splitWarning, synthesizeText } from '../synth/speak.ts';
 import { findTrtexec } from '../trtexec/find.ts';
+import { onEngines } from '../runtime/backends.ts';
+import { checkTensorRtBackend } from '../runtime/providers.ts';
 import { CONFIGS_DIR, backendOf, collect, fallbackLine, log, nonNegativeNumber, positiveNumber } from './common.ts';
 import { addRequestOptions, requestConditioning, type RequestOpts } from './request.ts';
 
 interface Opts extends RequestOpts {
   out: string;
   profile: string;
-  backend?: 'ort' | 'trt';
+  backend?: string;
   language?: string;
   json?: boolean;
   set?: string[];
@@ -53,10 +55,10 @@ export function register(program: Command): void {
   addRequestOptions(cmd)
     .option('--out <wav>', 'output WAV', 'out/synth.wav')
     .option('--profile <name|path>', 'build profile (model, backend, limits, engines)', 'cpu')
-    .option('--backend <ort|trt>', 'override the profile backend')
+    .option('--backend <ort|cuda|trt|trtexec>', 'override the profile backend')
     .option('--language <lang>', "language hint for the frontend (auto, en, zh …, as the model's frontend takes)")
     .option('--timeout-ms <ms>', 'per-stage timeout before falling back to the CPU backend')
-    .option('--trtexec-overhead-ms <ms>', 'trt backend: allowance per stage for starting trtexec and loading the engine, on top of the timeout', String(TRTEXEC_CALL_OVERHEAD_MS))
+    .option('--trtexec-overhead-ms <ms>', 'trtexec backend: allowance per stage for starting trtexec and loading the engine, on top of the timeout', String(TRTEXEC_CALL_OVERHEAD_MS))
     .option('--set <key=value>', 'override a profile value, e.g. model=path/to/manifest.yaml (repeatable)', collect)
     .option('--json', 'print a JSON report')
     .action(async (text: string, opts: Opts) => {
@@ -71,11 +73,12 @@ export function register(program: Command): void {
       const model = await openModel(manifest, serving);
       const fallbacks: string[] = [];
       // the CPU backend runs each module at the precision the profile gives it (an INT8 vocoder, FP16 …)
-      const cpu = backend === 'ort' ? await cpuModels(loaded, manifest, undefined, { log }) : null;
+      if (backend === 'trt') await checkTensorRtBackend(p.output);
+      const cpu = onEngines(backend) ? null : await cpuModels(loaded, manifest, undefined, { log, runtime: backend === 'cuda' ? 'trt' : 'cpu' });
       const runners = makeRunners(manifest, backend, {
         onnx: cpu?.files,
         engineDir: p.output,
-        trtexec: backend === 'trt' ? await findTrtexec() : null,
+        trtexec: backend === 'trtexec' ? await findTrtexec() : null,
         timeoutMs: opts.timeoutMs ? positiveNumber('--timeout-ms', opts.timeoutMs) : serving.timeout_ms,
         trtexecOverheadMs: nonNegativeNumber('--trtexec-overhead-ms', opts.trtexecOverheadMs!),
         onFallback: (e) => {
@@ -123,8 +126,8 @@ export function register(program: Command): void {
               ...rows,
               `  ${'total'.padEnd(32)} ${totalMs.toFixed(1).padStart(9)} ms`,
               `real-time factor ${report.rtf.toFixed(3)} (${(1 / report.rtf).toFixed(1)}× faster than real time)`,
-              ...(backend === 'trt'
-                ? ['note: on the trt backend each stage is one trtexec process, engine load included; `emovoice bench --backend trt` times the engines themselves']
+              ...(backend === 'trtexec'
+                ? ['note: on the trtexec backend each stage is one trtexec process, engine load included (a debugging path); --backend trt runs the engines in process']
                 : []),
             ].join('\n') + '\n',
           );

@@ -25,10 +25,12 @@ import { firstDeparture } from '../verify/debug-layers.ts';
 import { DEFAULT_TOLERANCES, caseName, splitCase, verifyCase, verifyE2e, type CaseResult } from '../verify/verify.ts';
 import { speakingPath, werConditioning, werJUnitCase } from '../verify/wer.ts';
 import { CONFIGS_DIR, ROOT, backendOf, collect, log, positiveInt } from './common.ts';
+import { onEngines, toleranceTier } from '../runtime/backends.ts';
+import { checkTensorRtBackend } from '../runtime/providers.ts';
 
 interface Opts {
   profile: string;
-  backend?: 'ort' | 'trt';
+  backend?: string;
   json?: boolean;
   set?: string[];
   junit?: string;
@@ -59,14 +61,14 @@ export function register(program: Command): void {
     .command('verify')
     .description('run every module on the PyTorch reference cases and compare (max/mean abs, rel L2, cosine, SNR, LSD, MCD)')
     .option('--profile <name|path>', 'build profile', 'cpu')
-    .option('--backend <ort|trt>', 'override the profile backend')
+    .option('--backend <ort|cuda|trt|trtexec>', 'override the profile backend')
     .option('--module <name...>', 'only these modules')
     .option('--set <key=value>', 'override a profile value, e.g. model=path/to/manifest.yaml (repeatable)', collect)
     .option('--json', 'print a JSON report')
     .option('--junit <file>', 'write a JUnit XML report')
     .option('--html <file>', 'write a self-contained HTML report: metrics, spectrograms and audio of every audio case, what the recogniser heard')
     .option('--debug-layers', 'for each module, find the first intermediate tensor where the runtime model departs from the fp32 reference')
-    .option('--precision <p>', `CPU backend: run every module at ${PRECISIONS.join('|')}, or "profile" (each module at its profile precision); default fp32`)
+    .option('--precision <p>', `ort and cuda backends: run every module at ${PRECISIONS.join('|')}, or "profile" (each module at its profile precision); default fp32`)
     .option('--no-e2e', "skip the end-to-end cases (the model's refs/e2e requests through the whole graph) and the WER check")
     .option('--wer-sentences <n>', `held-out English sentences the recogniser hears on each path (0 skips the WER check; models that declare no English skip it)`, '8')
     .option('--max-wer-increase <x>', 'fail when WER on the path verified exceeds the FP32 ONNX path\'s by more than this', '0.05')
@@ -79,13 +81,17 @@ export function register(program: Command): void {
       const choice = opts.precision ?? 'fp32';
       const werOpts = werOptions(opts.werSentences, opts.maxWerIncrease);
       if (choice !== 'profile' && !(PRECISIONS as readonly string[]).includes(choice)) throw new UserError(`--precision: unknown precision "${choice}"`, { hint: `use ${PRECISIONS.join(', ')} or profile` });
-      if (opts.precision && backend === 'trt') throw new UserError('--precision is for the CPU backend: engines run at the precision they were built with', { hint: 'drop --precision, or add --backend ort' });
-      // the CPU backend runs each module at the chosen precision (converted or calibrated files, src/precision)
-      const cpu = backend === 'ort' ? await cpuModels(loaded, manifest, choice === 'profile' ? undefined : (choice as Precision), { log, samples: positiveInt('--samples', opts.samples) }) : null;
+      if (opts.precision && onEngines(backend)) throw new UserError('--precision is for the ort and cuda backends: engines run at the precision they were built with', { hint: 'drop --precision, or add --backend cuda (or ort)' });
+      if (backend === 'trt') await checkTensorRtBackend(p.output);
+      // the CPU backend runs each module at the chosen precision (converted or calibrated files, src/precision);
+      // the CUDA provider runs the strongly typed files themselves (FP16 nodes, not their CPU emulation)
+      const cpu = onEngines(backend) ? null : await cpuModels(loaded, manifest, choice === 'profile' ? undefined : (choice as Precision), { log, samples: positiveInt('--samples', opts.samples), runtime: backend === 'cuda' ? 'trt' : 'cpu' });
       const runners = makeRunners(manifest, backend, {
         onnx: cpu?.files,
         engineDir: p.output,
-        trtexec: backend === 'trt' ? await findTrtexec() : null,
+        trtexec: backend === 'trtexec' ? await findTrtexec() : null,
+        // on cuda and trt a module that cannot run on the GPU fails its cases: it is not verified on the CPU instead
+        fallback: backend === 'trtexec' ? 'gpu' : 'never',
         onFallback: (e) => log(`warning: ${e.runner} failed (${e.reason}); this module was verified on the CPU backend instead`),
       });
       const all = moduleOrder(manifest);
@@ -104,7 +110,9 @@ export function register(program: Command): void {
         for (const name of modules) {
           const mod = manifest.modules[name]!;
           const precision = cpu ? cpu.precisions[name]! : (p.modules?.[name]?.precision ?? p.defaults?.precision ?? 'fp32');
-          const tolerances: Tolerances = { ...DEFAULT_TOLERANCES[precision], ...(p.tolerances?.[precision] ?? {}) };
+          // FP32 on the CUDA provider computes its matrix products and convolutions in TF32 (tierFor says why)
+          const tier = toleranceTier(backend, precision);
+          const tolerances: Tolerances = { ...DEFAULT_TOLERANCES[tier], ...(p.tolerances?.[tier] ?? {}) };
           const dir = join(manifest.references.dir, name);
           const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.npz')).sort();
           if (!files.length) {
@@ -128,7 +136,7 @@ export function register(program: Command): void {
             const all = await readNpz(join(dir, `${target.case}.npz`));
             const { inputs } = splitCase(all, Object.keys(mod.inputs), Object.keys(mod.outputs));
             const qdq = precision === 'int8' ? p.modules?.[name]?.calibration?.qdq_model : undefined;
-            if (backend === 'trt' && !qdq) {
+            if (onEngines(backend) && !qdq) {
               log(`${name}: --debug-layers compares ONNX Runtime runs; a TensorRT engine exposes no intermediate tensors through trtexec (rebuild with them marked as outputs to inspect it)`);
             }
             const candidate = cpu?.files[name] ?? qdq ?? mod.file;
@@ -159,7 +167,7 @@ export function register(program: Command): void {
               ...werOpts,
               // the CPU backend with every module at fp32 is the FP32 ONNX path itself: one WER, nothing to gate
               isFp32: backend === 'ort' && Object.values(cpu!.precisions).every((x) => x === 'fp32'),
-              label: backend === 'trt' ? 'TensorRT engines' : `ONNX Runtime CPU, ${precisionLabel(cpu!.precisions)}`,
+              label: onEngines(backend) ? 'TensorRT engines' : `ONNX Runtime ${backend === 'cuda' ? 'CUDA' : 'CPU'}, ${precisionLabel(cpu!.precisions)}`,
               record: media ? (x) => media.recordPath(x) : (x) => x,
             });
           } finally {

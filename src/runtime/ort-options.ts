@@ -4,7 +4,7 @@ import type { InferenceSession } from 'onnxruntime-node';
 
 export interface OrtOptions {
   /** Execution providers in order of preference; 'cpu' is always appended as the last resort. */
-  providers?: ('cpu' | 'cuda')[];
+  providers?: ('cpu' | 'cuda' | 'tensorrt')[];
   intraOpThreads?: number;
   /** Model bytes instead of the file (e.g. a model with exposed intermediate outputs). */
   modelBytes?: Uint8Array;

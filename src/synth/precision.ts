@@ -18,7 +18,7 @@ export interface CpuModels {
   precisions: Record<string, Precision>;
 }
 
-export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, all?: Precision, opts: { modules?: string[]; log?: (msg: string) => void; samples?: number } = {}): Promise<CpuModels> {
+export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, all?: Precision, opts: { modules?: string[]; log?: (msg: string) => void; samples?: number; runtime?: 'cpu' | 'trt' } = {}): Promise<CpuModels> {
   const files: Record<string, string> = {};
   const precisions: Record<string, Precision> = {};
   const modules = opts.modules ?? Object.keys(manifest.modules);
@@ -31,9 +31,9 @@ export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, 
     for (const module of modules) {
       const precision = precisions[module]!;
       if (precision === 'fp32') continue;
-      const r = await precisionModel({ profile: loaded, manifest, module, precision, runtime: 'cpu', inputs: (m) => speech!.inputs(m), inputsKey: speech?.key });
+      const r = await precisionModel({ profile: loaded, manifest, module, precision, runtime: opts.runtime ?? 'cpu', inputs: (m) => speech!.inputs(m), inputsKey: speech?.key });
       if (r.calibration) opts.log?.(`${module}: int8 from ${r.calibration.qdqModel} (${r.calibration.found ? 'the calibration made for this model and module' : 'named by the profile'})`);
-      if (!r.cached) opts.log?.(`converted ${module} to ${precision} for the CPU backend: ${r.file}`);
+      if (!r.cached) opts.log?.(`converted ${module} to ${precision} for the ${opts.runtime === 'trt' ? 'GPU' : 'CPU'} backend: ${r.file}`);
       files[module] = r.file;
     }
   } finally {

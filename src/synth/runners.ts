@@ -1,6 +1,9 @@
-// Adapter: one runner per module of a manifest on the chosen backend (ort: its ONNX file; trt: its
-// engine, with ONNX Runtime on the CPU as the fallback). A module the manifest keeps off the engine
-// path (`engine: false`) runs on ONNX Runtime with either backend. `fallback: 'always'` wraps the ort
+// Adapter: one runner per module of a manifest on the chosen backend (src/runtime/backends.ts): ort:
+// its ONNX file on the CPU; cuda: the same file (or its FP16 conversion) on ONNX Runtime's CUDA provider;
+// trt: its engine in process, through the EPContext model beside it and ONNX Runtime's TensorRT provider;
+// trtexec: its engine through one trtexec process per call. The GPU backends get ONNX Runtime on the CPU
+// as the fallback. A module the manifest keeps off the engine path (`engine: false`) runs on ONNX
+// Runtime's CPU with the engine backends (trt, trtexec). `fallback: 'always'` wraps the ort
 // backend too (bench measures the fallback path on any machine); `failModules` replaces those
 // modules' primaries with one that fails at load (bench --fail-engine).
 import { join } from 'node:path';
@@ -9,6 +12,8 @@ import { FallbackRunner, UnavailableRunner, type FallbackEvent } from '../runtim
 import { OrtThreadRunner } from '../runtime/ort-thread.ts';
 import type { IoInfo, Runner } from '../runtime/runner.ts';
 import { TrtexecRunner } from '../runtime/trt.ts';
+import type { Backend } from '../runtime/backends.ts';
+import { EpContextRunner, epContextPath } from '../runtime/providers.ts';
 
 function io(spec: Record<string, { dtype: string; dims: (number | string)[] }>): IoInfo[] {
   return Object.entries(spec).map(([name, s]) => ({ name, dtype: s.dtype, dims: s.dims }));
@@ -21,40 +26,52 @@ export interface RunnerOptions {
   /** trt backend: allowance per call for the trtexec process, on top of timeoutMs (TrtexecRunner's default if absent). */
   trtexecOverheadMs?: number;
   onFallback?: (e: FallbackEvent) => void;
-  /** 'trt' (default): only trt engines get an ort CPU fallback; 'always': ort runners get one too. */
-  fallback?: 'trt' | 'always';
+  /**
+   * 'gpu' (default): GPU runners (cuda, trt, trtexec engines) get an ort CPU fallback; 'always': ort runners
+   * get one too; 'never': none (verify: a module that cannot run on the GPU fails there, it is not checked on the CPU).
+   */
+  fallback?: 'gpu' | 'always' | 'never';
+  /** Module → the ONNX file the CPU fallback runs (default: the manifest's file). */
+  cpuOnnx?: Record<string, string>;
   /** Modules whose primary fails at load (their fallback serves every call, loaded up front). */
   failModules?: readonly string[];
   /** Module → the ONNX file the CPU runs (a precision-converted or QDQ model); default: the manifest's file. */
   onnx?: Record<string, string>;
 }
 
-export function makeRunners(m: Pick<ModelManifest, 'modules'>, backend: 'ort' | 'trt', opts: RunnerOptions = {}): Record<string, Runner> {
+export function makeRunners(m: Pick<ModelManifest, 'modules'>, backend: Backend, opts: RunnerOptions = {}): Record<string, Runner> {
   const out: Record<string, Runner> = {};
   for (const [name, mod] of Object.entries(m.modules)) {
     const file = opts.onnx?.[name] ?? mod.file;
     // Sessions in worker threads: onnxruntime-node blocks the thread it runs on, and a serving path
     // needs its timeouts to fire and its streams to overlap.
-    const ort = new OrtThreadRunner(file);
-    const onEngine = backend === 'trt' && mod.engine;
-    if (!onEngine && opts.fallback !== 'always') {
-      out[name] = ort;
+    const onEngine = (backend === 'trt' || backend === 'trtexec') && mod.engine;
+    const onGpu = onEngine || backend === 'cuda';
+    const ort = new OrtThreadRunner(onGpu ? (opts.cpuOnnx?.[name] ?? mod.file) : file);
+    if ((!onGpu && opts.fallback !== 'always') || (onGpu && opts.fallback === 'never' && !opts.failModules?.includes(name))) {
+      out[name] = onGpu ? gpuPrimary(backend, name, mod, file, opts) : ort;
       continue;
     }
-    let primary: Runner = onEngine
-      ? new TrtexecRunner({
-          exe: opts.trtexec ?? null,
-          engine: join(opts.engineDir ?? '.', `${name}.engine`),
-          inputs: io(mod.inputs),
-          outputs: io(mod.outputs),
-          timeoutMs: opts.timeoutMs,
-          callOverheadMs: opts.trtexecOverheadMs,
-        })
-      : new OrtThreadRunner(file);
+    let primary: Runner = onGpu ? gpuPrimary(backend, name, mod, file, opts) : new OrtThreadRunner(file);
     if (opts.failModules?.includes(name)) primary = new UnavailableRunner(primary.name, `${name} disabled by --fail-engine`);
     // A module taken out is served by its fallback from the first call: load that one up front.
     const eager = !!opts.failModules?.includes(name);
     out[name] = new FallbackRunner(primary, ort, { timeoutMs: opts.timeoutMs, onFallback: opts.onFallback, eager });
   }
   return out;
+}
+
+/** The GPU runner of one module: a CUDA session over its file, its engine in a TensorRT session, or trtexec per call. */
+function gpuPrimary(backend: Backend, name: string, mod: ModelManifest['modules'][string], file: string, opts: RunnerOptions): Runner {
+  if (backend === 'cuda') return new OrtThreadRunner(file, { providers: ['cuda'] });
+  const engine = join(opts.engineDir ?? '.', `${name}.engine`);
+  if (backend === 'trt') return new EpContextRunner({ model: epContextPath(engine), engine, buildManifest: join(opts.engineDir ?? '.', 'build-manifest.json') });
+  return new TrtexecRunner({
+    exe: opts.trtexec ?? null,
+    engine,
+    inputs: io(mod.inputs),
+    outputs: io(mod.outputs),
+    timeoutMs: opts.timeoutMs,
+    callOverheadMs: opts.trtexecOverheadMs,
+  });
 }

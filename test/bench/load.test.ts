@@ -150,7 +150,7 @@ describe('emovoice bench --profile cpu (ONNX Runtime, the real tiny model)', () 
       [['--streams', '1,x'], /^error: --streams: "x" is not a positive whole number \(fix: /],
       [['--text-seconds', '-3'], /^error: --text-seconds: "-3" is not a positive number/],
       [['--requests', '8,9'], /^error: --requests: "8,9" is not a positive whole number \(fix: e\.g\. --requests 2\)/],
-      [['--backend', 'tpu'], /^error: --backend: unknown backend "tpu" \(fix: use ort or trt\)/],
+      [['--backend', 'tpu'], /^error: --backend: unknown backend "tpu" \(fix: use ort, cuda, trt, trtexec/],
     ] as [string[], RegExp][]) {
       const r = await bench(['--profile', 'cpu', '--baseline', 'none', ...args]);
       expect(r.exitCode).toBe(2);

@@ -1,4 +1,4 @@
-// `emovoice bench --backend trt`: the pure parts (shapes for a request, combining module and host
+// `emovoice bench --backend trtexec`: the pure parts (shapes for a request, combining module and host
 // timings) and the orchestration, run against a STAND-IN trtexec (test/fixtures/bin/fake-trtexec)
 // that replays a real trtexec 10.3 performance log. The stand-in is not TensorRT: these tests check
 // which runs are made and how their parsed numbers are combined, never engine speed.
@@ -35,7 +35,7 @@ async function standinEngines(modules = MODULES): Promise<string> {
   return dir;
 }
 
-describe('bench --backend trt: shapes and combination (pure)', () => {
+describe('bench --backend trtexec: shapes and combination (pure)', () => {
   it('the shapes are those a real run of the request gave each engine call, parts of equal shapes grouped', async () => {
     const m = await loadModelManifest(resolve(ROOT, 'models/tiny/manifest.yaml'));
     const model = await openModel(m, { max_text_len: 20 });
@@ -114,9 +114,9 @@ describe('bench --backend trt: shapes and combination (pure)', () => {
   });
 });
 
-describe('bench --backend trt (STAND-IN trtexec replaying a real trtexec 10 performance log)', () => {
+describe('bench --backend trtexec (STAND-IN trtexec replaying a real trtexec 10 performance log)', () => {
   it('runs each module per sentence part at its shapes, and adds the host steps measured here', async () => {
-    const r = await execa('node', [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trt', '--text-seconds', '15', '--streams', '1,4', '--baseline', 'none', '--set', `output=${await standinEngines()}`, '--json'], { cwd: ROOT, env: { ...STANDIN, FAKE_TRTEXEC_TIMES: TIMES } });
+    const r = await execa('node', [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trtexec', '--text-seconds', '15', '--streams', '1,4', '--baseline', 'none', '--set', `output=${await standinEngines()}`, '--json'], { cwd: ROOT, env: { ...STANDIN, FAKE_TRTEXEC_TIMES: TIMES } });
     const j = JSON.parse(r.stdout);
     expect(j.tensorrt).toBe('10.3.0');
     expect(j.trtexec).toBe(STANDIN.TRTEXEC);
@@ -163,7 +163,7 @@ describe('bench --backend trt (STAND-IN trtexec replaying a real trtexec 10 perf
   });
 
   it('--fail-engine vocoder: the vocoder is timed on ONNX Runtime on this host instead, and the table says so', async () => {
-    const args = [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trt', '--text-seconds', '4', '--streams', '1,2', '--requests', '2', '--baseline', 'none', '--fail-engine', 'vocoder', '--set', `output=${await standinEngines(MODULES.filter((m) => m !== 'vocoder'))}`];
+    const args = [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trtexec', '--text-seconds', '4', '--streams', '1,2', '--requests', '2', '--baseline', 'none', '--fail-engine', 'vocoder', '--set', `output=${await standinEngines(MODULES.filter((m) => m !== 'vocoder'))}`];
     const r = await execa('node', [...args, '--json'], { cwd: ROOT, env: STANDIN });
     const j = JSON.parse(r.stdout);
     expect(j.parts).toHaveLength(1);
@@ -186,14 +186,14 @@ describe('bench --backend trt (STAND-IN trtexec replaying a real trtexec 10 perf
 
   it('engines not built: one error line naming them and the fix, exit 3, before any measurement', async () => {
     const out = await standinEngines(['style_encoder', 'text_encoder']);
-    const r = await execa(process.execPath, [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trt', '--baseline', 'none', '--set', `output=${out}`], { cwd: ROOT, env: STANDIN, reject: false });
+    const r = await execa(process.execPath, [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trtexec', '--baseline', 'none', '--set', `output=${out}`], { cwd: ROOT, env: STANDIN, reject: false });
     expect(r.exitCode).toBe(3);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^error: engines not built yet: \S*acoustic_encoder\.engine, \S*acoustic_decoder\.engine, \S*vocoder\.engine \(fix: run `emovoice build --profile a10g-fp16` first, or measure without them: --fail-engine acoustic_encoder,acoustic_decoder,vocoder\)$/);
   });
 
   it('a trtexec performance run that fails: one error line with trtexec’s own error and the log, exit 3', async () => {
-    const r = await execa(process.execPath, [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trt', '--baseline', 'none', '--set', `output=${await standinEngines()}`], {
+    const r = await execa(process.execPath, [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trtexec', '--baseline', 'none', '--set', `output=${await standinEngines()}`], {
       cwd: ROOT, env: { ...STANDIN, FAKE_TRTEXEC_MODE: 'fail' }, reject: false,
     });
     expect(r.exitCode).toBe(3);
@@ -202,7 +202,7 @@ describe('bench --backend trt (STAND-IN trtexec replaying a real trtexec 10 perf
   });
 
   it.skipIf(hasTrtexec)('without trtexec: one error line, exit 3', async () => {
-    const r = await execa(process.execPath, [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trt'], { cwd: ROOT, env: { TRTEXEC: '' }, reject: false });
+    const r = await execa(process.execPath, [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trtexec'], { cwd: ROOT, env: { TRTEXEC: '' }, reject: false });
     expect(r.exitCode).toBe(3);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^error: the trt benchmark runs engines with trtexec, which was not found \(fix: /);

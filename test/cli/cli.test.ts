@@ -201,7 +201,7 @@ describe('emovoice verify', () => {
     for (const args of [['verify', '--profile', 'cpu'], ['synth', 'hello', '--ref', await voice()], ['bench', '--profile', 'cpu', '--baseline', 'none']]) {
       const r = await cli([...args, '--backend', 'tensorrt']);
       expect(r.code, args[0]).toBe(2);
-      expectOneErrorLine(r.err, /^error: --backend: unknown backend "tensorrt" \(fix: use ort or trt\)$/);
+      expectOneErrorLine(r.err, /^error: --backend: unknown backend "tensorrt" \(fix: use ort, cuda, trt, trtexec \(trtexec: one process per call, for debugging\)\)$/);
       expect(r.out).toBe('');
     }
   });

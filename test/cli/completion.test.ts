@@ -36,7 +36,7 @@ describe('the completion spec', () => {
     const opt = (flag: string) => synth.options.find((o) => o.flags.includes(flag));
     expect(opt('--ref')).toMatchObject({ value: 'any' });
     expect(opt('--json')).toMatchObject({ value: 'none' });
-    expect(opt('--backend')).toMatchObject({ value: 'choice', choices: ['ort', 'trt'] });
+    expect(opt('--backend')).toMatchObject({ value: 'choice', choices: ['ort', 'cuda', 'trt', 'trtexec'] });
     expect(opt('--profile')).toMatchObject({ value: 'profile' });
     expect(spec.commands.find((c) => c.name === 'completion')!.argChoices).toEqual(['bash', 'zsh']);
     expect(spec.profiles).toEqual(expect.arrayContaining(['cpu', 'a10g-fp16']));
@@ -53,7 +53,7 @@ describe('bash', () => {
 
   it("completes a command's options and their values", async () => {
     expect(await bashComplete('synth', '--emo')).toEqual(['--emotion', '--emotion-ref']);
-    expect(await bashComplete('synth', '--backend', '')).toEqual(['ort', 'trt']);
+    expect(await bashComplete('synth', '--backend', '')).toEqual(['ort', 'cuda', 'trt', 'trtexec']);
     expect(await bashComplete('verify', '--profile', 'a10')).toEqual(expect.arrayContaining(['a10g-fp16', 'a10g-int8']));
     expect(await bashComplete('completion', '')).toEqual(['bash', 'zsh']);
     expect(await bashComplete('import', '')).toEqual(['piper']);

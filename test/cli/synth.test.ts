@@ -89,7 +89,7 @@ describe('emovoice synth', () => {
   it('an engine call over the timeout is answered by the CPU fallback for that call only: the engine is tried again for the next sentence', async () => {
     const engines = await standinEngines();
     // --trtexec-overhead-ms 0: no allowance for starting trtexec, so the 150 ms deadline alone decides
-    const r = await cli(['synth', ...TWO_PARTS, '--ref', ref, '--out', join(dir, 'to.wav'), '--profile', 'a10g-fp16', '--set', `output=${engines}`, '--timeout-ms', '150', '--trtexec-overhead-ms', '0', '--json'], {
+    const r = await cli(['synth', ...TWO_PARTS, '--ref', ref, '--out', join(dir, 'to.wav'), '--profile', 'a10g-fp16', '--backend', 'trtexec', '--set', `output=${engines}`, '--timeout-ms', '150', '--trtexec-overhead-ms', '0', '--json'], {
       TRTEXEC: STANDIN, FAKE_TRTEXEC_MODE: 'hang', EMOVOICE_CACHE: join(dir, 'cache-hang'), // a fresh voice cache: the style encoder runs
     });
     expect(r.code).toBe(0);
@@ -106,7 +106,7 @@ describe('emovoice synth', () => {
 
   it('an engine that fails is taken out for good: one fallback per engine, the later sentence goes straight to the CPU', async () => {
     const engines = await standinEngines();
-    const r = await cli(['synth', ...TWO_PARTS, '--ref', ref, '--out', join(dir, 'fail.wav'), '--profile', 'a10g-fp16', '--set', `output=${engines}`, '--json'], {
+    const r = await cli(['synth', ...TWO_PARTS, '--ref', ref, '--out', join(dir, 'fail.wav'), '--profile', 'a10g-fp16', '--backend', 'trtexec', '--set', `output=${engines}`, '--json'], {
       TRTEXEC: STANDIN, FAKE_TRTEXEC_MODE: 'fail', EMOVOICE_CACHE: join(dir, 'cache-fail'),
     });
     expect(r.code).toBe(0);

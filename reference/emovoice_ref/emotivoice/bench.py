@@ -84,17 +84,36 @@ def load_model(model_dir, checkpoint, trust=False):
     return ld, man
 
 
-class Eager:
-    """The models on a device, and one request run stage by stage."""
+MODES = ("eager-fp32", "eager-fp16", "compile-fp16")
 
-    def __init__(self, ld, dev):
-        self.dev, self.c = dev, ld.config
+
+class Eager:
+    """The models on a device, and one request run stage by stage. mode: eager-fp32 (as EmotiVoice runs),
+    eager-fp16 (the same under torch.autocast float16, FP32 weights) or compile-fp16 (each module's
+    forward through torch.compile, under autocast float16; the warm-up requests pay the compilation)."""
+
+    def __init__(self, ld, dev, mode="eager-fp32"):
+        if mode not in MODES:
+            raise SystemExit(f"error: baseline mode {mode!r} (fix: one of {', '.join(MODES)})")
+        if mode != "eager-fp32" and dev.type != "cuda":
+            raise SystemExit(f"error: baseline mode {mode} needs a CUDA device (fix: --baseline-mode eager-fp32)")
+        self.dev, self.c, self.mode = dev, ld.config, mode
         self.bert = ld.style.bert.to(dev).eval()
         self.am = ld.generator.am.to(dev).eval()
         self.voc = ld.generator.generator.to(dev).eval()
+        ident = lambda f: f
+        wrap = torch.compile if mode == "compile-fp16" else ident
+        self.f_bert, self.f_encode, self.f_adapt = wrap(self.bert), wrap(self.am.encode), wrap(self.am.adapt)
+        self.f_decode, self.f_voc = wrap(self.am.decode), wrap(self.voc)
+
+    def request(self, parts, speaker):
+        if self.mode == "eager-fp32":
+            return self._request(parts, speaker)
+        with torch.autocast("cuda", dtype=torch.float16):
+            return self._request(parts, speaker)
 
     @torch.no_grad()
-    def request(self, parts, speaker):
+    def _request(self, parts, speaker):
         t, samples = {}, 0
 
         def timed(name, f):
@@ -108,12 +127,12 @@ class Eager:
         spk = torch.tensor([speaker], device=self.dev)
         frames = []
         for p in parts:
-            bert = lambda ids: self.bert(ids, torch.zeros_like(ids), torch.ones_like(ids))
+            bert = lambda ids: self.f_bert(ids, torch.zeros_like(ids), torch.ones_like(ids))
             style = timed("prompt_encoder", lambda: bert(p["prompt_ids"]))
             content = timed("content_encoder", lambda: bert(p["content_ids"]))
             row = timed("speaker_row", lambda: self.am.spk_tokenizer(spk))
-            h = timed("text_encoder", lambda: self.am.encode(p["ids"]))
-            log_d, _, _, x = timed("acoustic_encoder", lambda: self.am.adapt(h, row, style, content))
+            h = timed("text_encoder", lambda: self.f_encode(p["ids"]))
+            log_d, _, _, x = timed("acoustic_encoder", lambda: self.f_adapt(h, row, style, content))
 
             def durations():   # EmotiVoice: clamp(round(exp − 1), 0), all-zero guard
                 d = torch.clamp(torch.round(torch.exp(log_d) - self.c.duration_offset), min=0)
@@ -123,8 +142,8 @@ class Eager:
             d = timed("length_regulator", durations)
             n = int(d.sum().item())
             frames.append(n)
-            mel = timed("acoustic_decoder", lambda: self.am.decode(upsample_torch(x, d, n, self.c.gaussian_delta)).transpose(1, 2))
-            wav = timed("vocoder", lambda: self.voc(mel))
+            mel = timed("acoustic_decoder", lambda: self.f_decode(upsample_torch(x, d, n, self.c.gaussian_delta)).transpose(1, 2))
+            wav = timed("vocoder", lambda: self.f_voc(mel))
             samples += wav.shape[-1]
         return t, samples, frames
 
@@ -201,7 +220,8 @@ def serve_request_file(path):
     parts = [{"ids": torch.from_numpy(np.asarray([p["phoneme_ids"]], np.int64)).to(dev),
               "prompt_ids": torch.from_numpy(wp(prompt)["input_ids"].astype(np.int64)).to(dev),
               "content_ids": torch.from_numpy(wp(p["text"])["input_ids"].astype(np.int64)).to(dev)} for p in raw]
-    eager = Eager(ld, dev)
+    mode = req.get("mode", "eager-fp32")
+    eager = Eager(ld, dev, mode)
     for _ in range(int(req.get("warmup", 1))):
         eager.request(parts, speaker)
     lat, stages, samples = [], {}, 0
@@ -233,7 +253,8 @@ def serve_request_file(path):
             th.join()
         sweep.append({"streams": n, "latencies_ms": out, "wall_s": time.perf_counter() - t0})
     print(json.dumps({
-        "name": "PyTorch eager", "runtime": f"PyTorch {torch.__version__} eager, the EmotiVoice reference",
+        "name": {"eager-fp32": "PyTorch eager", "eager-fp16": "PyTorch eager FP16", "compile-fp16": "torch.compile FP16"}[mode],
+        "mode": mode, "runtime": f"PyTorch {torch.__version__} {mode} (autocast float16 where fp16), the EmotiVoice reference",
         "device": str(dev) if dev.type == "cpu" else torch.cuda.get_device_name(0), "torch": torch.__version__,
         "latencies_ms": lat, "stages_ms": stages, "sweep": sweep, "peak_rss_mib": peak_rss_mib(),
         "peak_gpu_mib": torch.cuda.max_memory_allocated() / 2**20 if dev.type == "cuda" else None,

@@ -23,7 +23,7 @@ export function histogram(xs: number[]): { edges: number[]; counts: number[] } {
 export function benchSection(r: ReportInput, charts: Charts): string {
   const d = r.doc;
   const b = d.baseline;
-  const trt = d.backend === 'trt';
+  const trt = d.backend === 'trtexec' || (d.backend === 'trt' && !d.single); // the per-call trtexec report (saved before 'trtexec' was its name: 'trt' without single-stream stats)
   const ours = trt ? 'TensorRT' : `ONNX Runtime (${d.backend})`;
   const baseName = b ? `${b.name} (${b.device})` : 'baseline (not run)';
   const first = d.sweep?.[0];

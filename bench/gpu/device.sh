@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# The GPU machine's side of issue 18's measurements: that machine has PyTorch but no Node, no network
+# and no onnxruntime-gpu, and a call carries at most 64 MiB. bench/gpu/pack.sh (run here) cuts a bundle
+# — a portable Node, onnxruntime-node's production node_modules, the onnxruntime-gpu 1.30.0 provider
+# libraries, the Piper voice, 80 real calibration recordings, espeak-ng with its libraries and data — into
+# parts of < 46 MB, each in its own carried folder; calls back to back store them under /root/ev18, and
+# the last one reassembles everything outside the repository and runs:
+#   bash device.sh store          keep this call's parts (.dev18/p*/) under /root/ev18/parts
+#   bash device.sh setup          reassemble: node, node_modules, the code overlay, the providers
+#                                 (installed by `emovoice providers install` from a wheel-shaped zip of them)
+#   bash device.sh piper|ev|bench the measurements (results as one tar under $OUT)
+# Each stage may be given in one call: `bash device.sh store setup piper`.
+set -uo pipefail
+W=/root/ev18
+R=$W/repo
+HERE=$(pwd)
+OUT=${OUT:-/tmp/ev18-out}
+mkdir -p "$W/parts" "$W/res" "$OUT"
+log() { echo "== $(date +%T) $*" >&2; }
+env_gpu() {
+  export PATH="$W/bin:$PATH"
+  export LD_LIBRARY_PATH=/usr/local/cuda-13.0/targets/x86_64-linux/lib:/usr/lib/x86_64-linux-gnu
+  export ESPEAK_NG="$W/espeak/espeak-ng" CI= PYTHONUNBUFFERED=1
+  cd "$R"
+}
+EV="node bin/emovoice.js"
+# run NAME LIMIT CMD...: stdout to res/NAME.json, stderr to res/NAME.log, exit status noted
+run() {
+  local name=$1 limit=$2; shift 2
+  log "$name"
+  timeout "$limit" "$@" > "$W/res/$name.json" 2> "$W/res/$name.log"
+  local rc=$?
+  echo "   $name exit $rc: $(tail -c 400 "$W/res/$name.log" | tr '\n' ' ' | cut -c1-300)" >&2
+  save
+  return 0
+}
+save() { tar -czf "$OUT/results.tgz" -C "$W" res; cp "$W/res"/*.md "$OUT/" 2>/dev/null; true; }
+
+store() {
+  for d in "$HERE"/.dev18/p*; do [ -d "$d" ] && cp "$d"/* "$W/parts/"; done
+  [ -f "$HERE/.dev18/code/code.tar.xz" ] && cp "$HERE/.dev18/code/code.tar.xz" "$W/"
+  ls -la "$W/parts" >&2
+}
+
+setup() {
+  log setup
+  rm -rf "$W/b" "$R" && mkdir -p "$W/b" "$W/bin" "$W/prov" "$R"
+  cat "$W"/parts/bundle.part.* | tar -x -C "$W/b" || { echo "bundle incomplete: $(ls "$W/parts")" >&2; exit 2; }
+  python3 -c "import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2],'wb'))" "$W/b/node.xz" "$W/bin/node"
+  chmod +x "$W/bin/node"
+  tar -xJf "$W/b/zstdbin.tar.xz" -C "$W"
+  zstd() { LD_LIBRARY_PATH="$W/zstdbin/lib" "$W/zstdbin/zstd" "$@"; }
+  # the repository: this call's tree (the project at its base commit), then the changed files over it
+  tar -C "$HERE" --exclude=./.dev18 -cf - . | tar -x -C "$R"
+  tar -xJf "$W/b/nm.tar.xz" -C "$R"
+  tar -xJf "$W/code.tar.xz" -C "$R"
+  zstd -q -d -c "$W/b/joe.tar.zst" | tar -x -C "$R"
+  rm -rf "$R/calibration/speech" && tar -xf "$W/b/speech.tar" -C "$R/calibration"
+  tar -xJf "$W/b/espeak.tar.xz" -C "$W"
+  zstd -q -d -f "$W/b/cuda.so.zst" -o "$W/prov/libonnxruntime_providers_cuda.so"
+  tar -xJf "$W/b/providers-small.tar.xz" -C "$W/prov"
+  # the documented step, on the real libraries: a wheel-shaped zip of them (the 247 MB wheel cannot travel)
+  python3 - "$W/prov" "$W/onnxruntime_gpu-1.30.0-cp312-cp312-manylinux_2_27_x86_64.whl" <<'PY'
+import os, sys, zipfile
+src, whl = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(whl, "w", zipfile.ZIP_STORED) as z:
+    for f in sorted(os.listdir(src)):
+        z.write(os.path.join(src, f), "onnxruntime/capi/" + f)
+    z.writestr("onnxruntime_gpu-1.30.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: onnxruntime-gpu\nVersion: 1.30.0\n")
+PY
+  env_gpu
+  node --version >&2
+  run providers-before 60 $EV providers
+  run providers-install 120 $EV providers install "$W/onnxruntime_gpu-1.30.0-cp312-cp312-manylinux_2_27_x86_64.whl"
+  run doctor 120 $EV doctor
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$W/res/gpu.txt" 2>&1
+  save
+  cd "$HERE"
+}
+
+piper() {
+  env_gpu
+  local V=(--profile piper-joe-cpu --wer-sentences 0)
+  run piper-verify-cuda-tf32 240 $EV verify "${V[@]}" --backend cuda --json
+  NVIDIA_TF32_OVERRIDE=0 run piper-verify-cuda-notf32 240 $EV verify "${V[@]}" --backend cuda --json
+  run piper-verify-cuda-fp16 400 $EV verify "${V[@]}" --backend cuda --precision fp16 --json
+  local B=(bench --profile piper-joe-cpu --backend cuda --streams 1,4,16 --baseline none --json)
+  run piper-bench-cuda-fp32 240 $EV "${B[@]}"
+  run piper-bench-cuda-fp16 300 $EV "${B[@]}" --set defaults.precision=fp16
+  run piper-bench-cpu 300 $EV bench --profile piper-joe-cpu --backend ort --streams 1,4,16 --requests 40 --baseline none --json
+  save
+  cd "$HERE"
+}
+
+ev_base() {
+  env_gpu
+  if [ ! -f "$W/ev-base/manifest.yaml" ]; then
+    (cd reference && run ev-export 420 python3 -m emovoice_ref.emotivoice.export --random base --out "$W/ev-base" --mel-len 1024)
+  fi
+  local V=(--profile emotivoice-cpu --set "model=$W/ev-base/manifest.yaml" --wer-sentences 0)
+  run ev-verify-cuda-tf32 300 $EV verify "${V[@]}" --backend cuda --json
+  NVIDIA_TF32_OVERRIDE=0 run ev-verify-cuda-notf32 300 $EV verify "${V[@]}" --backend cuda --json
+  run ev-verify-cuda-fp16 420 $EV verify "${V[@]}" --backend cuda --precision fp16 --json
+  save
+  cd "$HERE"
+}
+
+bench() {
+  env_gpu
+  local B=(bench --profile emotivoice-cpu --set "model=$W/ev-base/manifest.yaml" --backend cuda --streams 1,4,16 --json)
+  run ev-bench-fp32 300 $EV "${B[@]}" --baseline-mode eager-fp32
+  run ev-bench-fp16 300 $EV "${B[@]}" --set defaults.precision=fp16 --baseline-mode eager-fp16
+  run ev-bench-fp16-compile 420 $EV "${B[@]}" --set defaults.precision=fp16 --baseline-mode compile-fp16
+  save
+  cd "$HERE"
+}
+
+for stage in "$@"; do
+  case $stage in
+    store) store ;;
+    setup) setup ;;
+    piper) piper ;;
+    ev) ev_base ;;
+    bench) bench ;;
+    *) echo "unknown stage $stage" >&2; exit 2 ;;
+  esac
+done
+save
+for f in "$W"/res/*.log; do echo "--- $(basename "$f"): $(tail -c 300 "$f" | tr '\n' ' ')"; done 2>/dev/null | tail -c 6000
