@@ -79,10 +79,63 @@ export function receptiveField(g: RfGraph, inputs: TimeInput[], output: string):
   return { kind: 'bounded', axis: s.axis, scale: s.scale, left: Math.max(0, s.left), right: Math.max(0, s.right) };
 }
 
-/** Whole frames of context a chunk must carry on each side for `rf` (ceil of the exact field). */
+/** Whole frames of context on each side that cover `rf` (the ceiling of its fractional bounds). */
 export function contextFrames(rf: TimeField): { left: number; right: number } {
   const eps = 1e-9;
   return { left: Math.ceil(rf.left - eps), right: Math.ceil(rf.right - eps) };
+}
+
+/**
+ * The exact context in whole frames: the positions of `output` that one input frame f makes are walked
+ * back through the graph in integer positions (a strided or transposed conv rounds, which the fractional
+ * bounds of `receptiveField` cannot), giving the input frames they read; left = f − first, right = last − f.
+ * Null where the field is not bounded. Never more than `contextFrames` of the same field.
+ */
+export function exactContext(g: RfGraph, inputs: TimeInput[], output: string): { left: number; right: number } | null {
+  const states = propagate(g, inputs);
+  const out = states.get(output);
+  if (!out || 'bad' in out) return null;
+  const f = 1 << 20; // a frame far from both ends, so no edge clips the walk
+  const need = new Map<string, [number, number]>([[output, [Math.floor(f * out.scale), Math.ceil((f + 1) * out.scale) - 1]]]);
+  const widen = (t: string, lo: number, hi: number) => {
+    const cur = need.get(t);
+    need.set(t, cur ? [Math.min(cur[0], lo), Math.max(cur[1], hi)] : [lo, hi]);
+  };
+  for (const n of [...g.nodes].reverse()) {
+    const wanted = n.outputs.map((o) => need.get(o)).filter((x): x is [number, number] => !!x);
+    if (!wanted.length) continue;
+    const a = Math.min(...wanted.map((w) => w[0]));
+    const b = Math.max(...wanted.map((w) => w[1]));
+    for (const [idx, t] of n.inputs.entries()) {
+      const st = t ? states.get(t) : undefined;
+      if (!st || 'bad' in st) continue;
+      if ((n.op === 'Conv' || n.op === 'ConvTranspose') && idx === 0) {
+        const k = ints(n.attrs.kernel_shape)!;
+        const sp = k.length + st.axis;
+        const span = (k[sp]! - 1) * (ints(n.attrs.dilations)?.[sp] ?? 1);
+        const s = ints(n.attrs.strides)?.[sp] ?? 1;
+        const pb = (ints(n.attrs.pads) ?? [])[sp] ?? 0;
+        if (n.op === 'Conv') widen(t, a * s - pb, b * s - pb + span);
+        else widen(t, Math.ceil((a + pb - span) / s), Math.floor((b + pb) / s));
+      } else if ((n.op === 'Resize' || n.op === 'Upsample') && idx === 0) {
+        const fct = states.get(n.outputs[0]!) as TState;
+        const r = fct.scale / st.scale;
+        widen(t, Math.floor(a / r) - 1, Math.ceil(b / r) + 1);
+      } else {
+        widen(t, a, b);
+      }
+    }
+  }
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const i of inputs) {
+    const w = need.get(i.name);
+    if (!w) continue;
+    lo = Math.min(lo, w[0]);
+    hi = Math.max(hi, w[1]);
+  }
+  if (lo === Infinity) return null;
+  return { left: Math.max(0, f - lo), right: Math.max(0, hi - f) };
 }
 
 function propagate(g: RfGraph, inputs: TimeInput[]): Map<string, State> {

@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../core/errors.ts';
 import { decodeOnnxModel } from '../model/onnx.ts';
-import { contextFrames, graphOf, receptiveField } from '../model/receptive.ts';
+import { contextFrames, exactContext, graphOf, receptiveField } from '../model/receptive.ts';
 import type { StageSpec } from '../model/graph.ts';
 import { FallbackRunner } from '../runtime/fallback.ts';
 import { numel, type Tensor, type TensorMap, type TypedData } from '../tensor/tensor.ts';
@@ -98,7 +98,7 @@ async function makePlan(model: OpenModel): Promise<StreamPlan> {
           hint: 'stream only the stages after it (a vocoder), or export the module with convolutions only along time',
         });
       }
-      const ctx = contextFrames(rf);
+      const ctx = exactContext(graph, inputs, port) ?? contextFrames(rf);
       timeOutputs[port] = { axis: rf.axis, scale: rf.scale };
       left = Math.max(left, ctx.left);
       right = Math.max(right, ctx.right);
