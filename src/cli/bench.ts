@@ -45,13 +45,14 @@ interface Opts extends RequestOpts {
   baseline: string;
   failEngine?: string[];
   json?: boolean;
+  stream?: boolean;
   set?: string[];
 }
 
 /** emovoice's own Python reference implementations (the baselines of the bundled families). */
 const REFERENCE_DIR = resolve(ROOT, 'reference');
 
-interface Flags {
+export interface Flags {
   seconds: number;
   streams: number[];
   slo: number;
@@ -74,6 +75,7 @@ export function register(program: Command): void {
     .option('--baseline <pytorch|none>', 'baseline column', 'pytorch')
     .option('--fail-engine <module>', "make this module's engine fail at load, so its CPU fallback serves it (repeatable or comma list)", collect)
     .option('--set <key=value>', 'override a profile value (repeatable)', collect)
+    .option('--stream', 'streaming requests: time to first audio (P50/P99) beside full latency per streams level, and the baseline\'s own first audio where it streams (piper-tts: its first sentence)')
     .option('--json', 'print JSON');
   addRequestOptions(cmd).action(async (opts: Opts) => {
     const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
@@ -95,6 +97,11 @@ export function register(program: Command): void {
       failEngines: [...new Set(failEngines)],
     };
     const conditioning = await benchConditioning(manifest, opts);
+    if (opts.stream) {
+      if (backend !== 'ort') throw new UserError('bench --stream runs on the CPU backend (ort) here', { hint: 'use --backend ort; on TensorRT the chunk shapes are timed by `emovoice build --measure`' });
+      const { benchStream } = await import('./bench-stream.ts');
+      return await benchStream(loaded, manifest, conditioning, { ...f, baseline: opts.baseline, json: !!opts.json });
+    }
     const report = backend === 'trt' ? await benchTrt(loaded, manifest, conditioning, opts, f) : await benchOrt(loaded, manifest, conditioning, opts, f);
     if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else process.stdout.write(report.backend === 'trt' ? renderTrt(report) : renderOrt(report));
@@ -110,7 +117,7 @@ async function benchConditioning(m: ModelManifest, opts: RequestOpts): Promise<R
 }
 
 /** Text of about `seconds` of speech for this model: its sample sentence repeated, lengths measured, not assumed. */
-async function textFor(pipeline: Pipeline, conditioning: RequestConditioning, seconds: number): Promise<string> {
+export async function textFor(pipeline: Pipeline, conditioning: RequestConditioning, seconds: number): Promise<string> {
   const m = pipeline.model.manifest;
   const sentence = m.frontend.sampleText ?? registry.families.get(m.family)?.sampleText;
   if (!sentence) throw new UserError('the model gives no sample sentence for bench', { place: { file: m.path, path: 'frontend.sample_text' }, hint: 'add frontend.sample_text: <a sentence in its language>' });
@@ -326,7 +333,9 @@ interface BaselineOutput {
   torch?: string;
   latencies_ms: number[];
   stages_ms: Record<string, number[]>;
-  sweep?: { streams: number; latencies_ms: number[]; wall_s: number }[];
+  sweep?: { streams: number; latencies_ms: number[]; wall_s: number; first_audio_ms?: number[] }[];
+  /** Streaming requests (bench --stream): time to each request's first audio. */
+  first_audio_ms?: number[];
   peak_rss_mib?: number;
   peak_gpu_mib?: number | null;
   audio_seconds: number;
@@ -337,7 +346,7 @@ interface BaselineOutput {
  * PyTorch eager on exactly our request (the manifest's `baseline:` Python module): the same token ids in
  * the same parts, the same conditioning; null with a warning when it cannot run.
  */
-async function pytorchBaseline(m: ModelManifest, ours: Pick<TextResult, 'frontend'>, conditioning: RequestConditioning, device: 'cpu' | 'cuda', f: Flags): Promise<Baseline | null> {
+export async function pytorchBaseline(m: ModelManifest, ours: Pick<TextResult, 'frontend'>, conditioning: RequestConditioning, device: 'cpu' | 'cuda', f: Pick<Flags, 'warmup' | 'requests' | 'streams' | 'slo'>, extra: Record<string, unknown> = {}): Promise<Baseline | null> {
   if (!m.baseline) {
     log(`warning: no PyTorch baseline: the model's manifest names none (baseline: { python: <module> }); --baseline none hides this`);
     return null;
@@ -362,6 +371,7 @@ async function pytorchBaseline(m: ModelManifest, ours: Pick<TextResult, 'fronten
     warmup: f.warmup,
     requests: f.requests,
     streams: f.streams,
+    ...extra,
   };
   const reqFile = join(dir, 'request.json');
   await writeFile(reqFile, JSON.stringify(request));
@@ -377,7 +387,7 @@ async function pytorchBaseline(m: ModelManifest, ours: Pick<TextResult, 'fronten
   const o = JSON.parse(py.stdout) as BaselineOutput;
   const sweep = (o.sweep ?? []).map((s) => {
     const latency = stats(s.latencies_ms);
-    return { streams: s.streams, latency, throughputRps: s.latencies_ms.length / s.wall_s, meetsSlo: latency.p99 <= f.slo };
+    return { streams: s.streams, latency, throughputRps: s.latencies_ms.length / s.wall_s, meetsSlo: latency.p99 <= f.slo, ...(s.first_audio_ms?.length && { firstAudio: stats(s.first_audio_ms) }) };
   });
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   return {
@@ -387,6 +397,7 @@ async function pytorchBaseline(m: ModelManifest, ours: Pick<TextResult, 'fronten
     ...(o.torch && { torch: o.torch }),
     stages: Object.fromEntries(Object.entries(o.stages_ms).map(([k, xs]) => [k, mean(xs)])),
     latency: stats(o.latencies_ms),
+    ...(o.first_audio_ms?.length && { firstAudio: stats(o.first_audio_ms) }),
     warmup: f.warmup,
     sweep,
     maxStreamsWithinSlo: Math.max(0, ...sweep.filter((s) => s.meetsSlo).map((s) => s.streams)),

@@ -11,6 +11,7 @@ import { UserError } from '../core/errors.ts';
 import { decodeOnnxModel } from '../model/onnx.ts';
 import { contextFrames, exactContext, graphOf, receptiveField } from '../model/receptive.ts';
 import type { StageSpec } from '../model/graph.ts';
+import type { ModelManifest } from '../model/manifest.ts';
 import { FallbackRunner } from '../runtime/fallback.ts';
 import { numel, type Tensor, type TensorMap, type TypedData } from '../tensor/tensor.ts';
 import type { Pipeline, StageTiming } from './executor.ts';
@@ -52,21 +53,21 @@ export function chunkPolicy(serving?: { stream_chunk_frames?: number; stream_fir
   return { frames, firstFrames: serving?.stream_first_chunk_frames ?? Math.min(frames, DEFAULT_CHUNKS.firstFrames) };
 }
 
-const plans = new WeakMap<OpenModel, Promise<StreamPlan>>();
+const plans = new WeakMap<ModelManifest, Promise<StreamPlan>>();
 
-/** The model's chunked stages with their context, from its manifest and ONNX graphs (once per open model). */
-export function streamPlan(model: OpenModel): Promise<StreamPlan> {
-  let p = plans.get(model);
+/** The model's chunked stages with their context, from its manifest and ONNX graphs (once per manifest). */
+export function streamPlan(model: Pick<OpenModel, 'manifest'>): Promise<StreamPlan> {
+  const m = model.manifest;
+  let p = plans.get(m);
   if (!p) {
-    p = makePlan(model);
-    plans.set(model, p);
-    p.catch(() => plans.delete(model));
+    p = makePlan(m);
+    plans.set(m, p);
+    p.catch(() => plans.delete(m));
   }
   return p;
 }
 
-async function makePlan(model: OpenModel): Promise<StreamPlan> {
-  const m = model.manifest;
+async function makePlan(m: ModelManifest): Promise<StreamPlan> {
   if (!m.streaming) {
     throw new UserError(`the model ${m.name || m.path} declares no streaming stages`, {
       place: { file: m.path, path: 'streaming' },
@@ -141,6 +142,8 @@ export interface StreamSummary {
   audioSeconds: number;
   /** Stage timings, one list per part (chunked stages summed over its chunks), `before` first: merge them by name. */
   stages: StageTiming[][];
+  /** What the first audio was made of: `before`, the first part's stages up to the chunks, and its first chunk(s). */
+  firstAudio: StageTiming[];
   parts: StreamPartInfo[];
   warnings: string[];
 }
@@ -291,11 +294,13 @@ export async function streamPart(
   };
 
   const last = stages.length - 1;
-  let b = Math.min(T, chunks.firstFrames);
+  // a tail shorter than a quarter chunk joins the chunk before it (engines' min shapes, per-call costs)
+  const next = (from: number, size: number) => (T - (from + size) < Math.floor(chunks.frames / 4) ? T : from + size);
+  let b = next(0, chunks.firstFrames);
   for (;;) {
     await ensure(last, b);
     if (b >= T) break;
-    b = Math.min(T, b + chunks.frames);
+    b = next(b, chunks.frames);
   }
   return { frames: T, chunks: count, samples };
 }
@@ -321,6 +326,7 @@ export async function streamSentences(pipeline: Pipeline, req: StreamRequest, on
   const parts: StreamPartInfo[] = [];
   const warnings: string[] = [];
   let firstAudioMs = NaN;
+  let firstAudio: StageTiming[] = [];
   let total = 0;
   for (const [p, sentence] of req.sentences.entries()) {
     const r = await pipeline.run({ sentence, conditioning: req.conditioning, captureInputsOf: ids });
@@ -329,7 +335,10 @@ export async function streamSentences(pipeline: Pipeline, req: StreamRequest, on
     let index = 0;
     const info = await streamPart(pipeline, plan, r.intermediates, req.chunks, async (samples) => {
       const atMs = performance.now() - req.startedAt;
-      if (Number.isNaN(firstAudioMs)) firstAudioMs = atMs;
+      if (Number.isNaN(firstAudioMs)) {
+        firstAudioMs = atMs;
+        firstAudio = [...(req.before ?? []), ...r.stages, ...[...chunked.values()].map((t) => ({ ...t, stage: `${t.stage} (first chunk)` }))];
+      }
       await onChunk({ samples, part: p, index: index++, atMs });
     }, chunked);
     total += info.samples;
@@ -338,5 +347,5 @@ export async function streamSentences(pipeline: Pipeline, req: StreamRequest, on
   }
   const totalMs = performance.now() - req.startedAt;
   const sampleRate = pipeline.model.sampleRate;
-  return { firstAudioMs, totalMs, samples: total, sampleRate, audioSeconds: total / sampleRate, stages: timings, parts, warnings: [...new Set(warnings)] };
+  return { firstAudioMs, firstAudio, totalMs, samples: total, sampleRate, audioSeconds: total / sampleRate, stages: timings, parts, warnings: [...new Set(warnings)] };
 }

@@ -53,8 +53,16 @@ describe('streaming: ref-audio (models/tiny)', async () => {
     expect([...r.arrivals].sort((a, b) => a - b)).toEqual(r.arrivals);
     expect(r.result.firstAudioMs).toBe(r.arrivals[0]);
     expect(r.result.firstAudioMs).toBeLessThan(r.result.totalMs);
-    // every part in chunks: first chunk 8 frames, then 24
-    for (const p of r.result.parts) expect(p.chunks).toBe(p.frames <= 8 ? 1 : 1 + Math.ceil((p.frames - 8) / 24));
+    // every part in chunks: the first 8 frames, then 24, a tail under a quarter chunk (6) joining the last
+    for (const [i, p] of r.result.parts.entries()) {
+      const frames = r.sizes.filter((c) => c.part === i).map((c) => c.samples / 256);
+      expect(frames.reduce((a, b) => a + b, 0)).toBe(p.frames);
+      expect(frames.length).toBe(p.chunks);
+      if (p.frames >= 8 + 6) expect(frames[0]).toBe(8);
+      for (const f of frames.slice(1, -1)) expect(f).toBe(24);
+      if (frames.length > 1) expect(frames.at(-1)).toBeGreaterThanOrEqual(6);
+      expect(frames.at(-1)).toBeLessThanOrEqual(30);
+    }
     expect(r.result.stages.map((s) => s.stage)).toContain('vocoder');
   });
 

@@ -17,6 +17,8 @@ export interface StreamCheck {
   result: TextStreamResult;
   /** When each chunk arrived (ms since the request began). */
   arrivals: number[];
+  /** Each chunk's sentence part and length in samples. */
+  sizes: { part: number; samples: number }[];
 }
 
 export async function streamedVsWhole(pipeline: Pipeline, text: string, conditioning: RequestConditioning, chunks: ChunkPolicy): Promise<StreamCheck> {
@@ -24,12 +26,14 @@ export async function streamedVsWhole(pipeline: Pipeline, text: string, conditio
   const pieces: Float32Array[] = [];
   const seams: number[] = [];
   const arrivals: number[] = [];
+  const sizes: StreamCheck['sizes'] = [];
   let n = 0;
   const result = await streamText(pipeline, { text, conditioning, chunks }, (c) => {
     seams.push(n);
     n += c.samples.length;
     pieces.push(c.samples.slice());
     arrivals.push(c.atMs);
+    sizes.push({ part: c.part, samples: c.samples.length });
   });
   const streamed = new Float32Array(n);
   let off = 0;
@@ -37,5 +41,5 @@ export async function streamedVsWhole(pipeline: Pipeline, text: string, conditio
     streamed.set(p, off);
     off += p.length;
   }
-  return { whole, streamed, snr: snrDb(streamed, whole), seams: seamJumps(streamed, seams), chunks: pieces.length, result, arrivals };
+  return { whole, streamed, snr: snrDb(streamed, whole), seams: seamJumps(streamed, seams), chunks: pieces.length, result, arrivals, sizes };
 }
