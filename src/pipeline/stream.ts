@@ -39,7 +39,7 @@ export interface StreamPlan {
   samplesPerFrame: number;
 }
 
-/** Frames per chunk: the first chunk of each part (small: soon first audio), then the rest. */
+/** Frames per chunk: the request's first chunk (small: soon first audio), then the rest (later parts too). */
 export interface ChunkPolicy {
   firstFrames: number;
   frames: number;
@@ -333,7 +333,9 @@ export async function streamSentences(pipeline: Pipeline, req: StreamRequest, on
     warnings.push(...r.warnings);
     const chunked = new Map<string, StageTiming>();
     let index = 0;
-    const info = await streamPart(pipeline, plan, r.intermediates, req.chunks, async (samples) => {
+    // only the request's first audio waits on a small chunk: later parts start while earlier audio plays
+    const chunks = p === 0 ? req.chunks : { ...req.chunks, firstFrames: req.chunks.frames };
+    const info = await streamPart(pipeline, plan, r.intermediates, chunks, async (samples) => {
       const atMs = performance.now() - req.startedAt;
       if (Number.isNaN(firstAudioMs)) {
         firstAudioMs = atMs;

@@ -744,7 +744,7 @@ class TritonPythonModel:
 
     # --- streaming (emovoice_stream, a decoupled model): src/pipeline/stream.ts's chunked run, in numpy ---
 
-    async def _stream_sentence(self, board, send, warnings):
+    async def _stream_sentence(self, board, send, warnings, first=True):
         """The chunked stages over one sentence's board: each chunk carries its stage's left/right context
         (pipeline.json streaming.stages, computed from the ONNX graphs); audio goes to `send` as it is made."""
         spec = self.streaming
@@ -794,7 +794,7 @@ class TritonPythonModel:
         def nxt(frm, size):
             return total if total - (frm + size) < tail else frm + size
 
-        b = nxt(0, spec["first_chunk_frames"])
+        b = nxt(0, spec["first_chunk_frames"] if first else spec["chunk_frames"])  # a small chunk only for the first audio
         while True:
             await ensure(len(stages) - 1, b)
             if b >= total:
@@ -820,9 +820,9 @@ class TritonPythonModel:
                     pb_utils.Tensor("SAMPLE_RATE", np.array([self.sample_rate], dtype=np.int32)),
                     pb_utils.Tensor("WARNINGS", np.array([w.encode() for w in new], dtype=np.object_))]))
 
-            for text, ids in sentences:
+            for n, (text, ids) in enumerate(sentences):
                 board = await self._sentence(text, ids, given, warnings, stop)
-                await self._stream_sentence(board, send, warnings)
+                await self._stream_sentence(board, send, warnings, first=n == 0)
             sender.send(flags=final)
         except RequestError as e:
             sender.send(pb_utils.InferenceResponse(error=pb_utils.TritonError(f"emovoice: {e}", pb_utils.TritonError.INVALID_ARG)), flags=final)
