@@ -260,6 +260,8 @@ def write_manifest(c, seed, out_dir, ref_cases):
         "graph": graph,
         "output": "waveform",
         "references": {"dir": "refs", "cases": ref_cases},
+        # the vocoder is convolutions over mel frames: `synth --stream` runs it on chunks (docs/model-manifest.md)
+        "streaming": {"dim": "mel_len", "stages": ["vocoder"]},
         "limits": dict(c.limits),
         "baseline": {"python": "emovoice_ref.bench"},
     }

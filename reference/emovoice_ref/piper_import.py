@@ -670,6 +670,9 @@ def manifest(name: str, cfg: dict, c: Cuts, mods: dict, cases: list, e2e: list, 
             {"id": "vocoder"},
         ],
         "output": "waveform",
+        # the flow and the vocoder are convolutions over frames: `synth --stream` runs them on chunks, with
+        # the context their ONNX graphs need (docs/model-manifest.md, Streaming)
+        "streaming": {"dim": "frames", "stages": ["flow", "vocoder"]},
         # `emovoice bench` runs piper-tts on the unsplit voice beside us (emovoice_ref.piper_baseline)
         "baseline": {"python": "emovoice_ref.piper_baseline",
                      "cwd": os.path.relpath(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), os.path.abspath(out_dir))},

@@ -22,8 +22,10 @@ export interface Baseline {
   /** One stream, after `warmup` requests that are not counted. */
   latency: LatencyStats;
   warmup: number;
-  sweep?: { streams: number; latency: LatencyStats; throughputRps: number; meetsSlo: boolean; latenciesMs?: number[] }[];
+  sweep?: { streams: number; latency: LatencyStats; throughputRps: number; meetsSlo: boolean; latenciesMs?: number[]; firstAudio?: LatencyStats }[];
   maxStreamsWithinSlo?: number;
+  /** Streaming requests: time to first audio (piper-tts: its first sentence's audio). */
+  firstAudio?: LatencyStats;
   peakRssMiB?: number;
   peakGpuMiB?: number | null;
   phonemes: number;

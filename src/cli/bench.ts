@@ -48,6 +48,7 @@ interface Opts extends RequestOpts {
   baselineMode: string;
   failEngine?: string[];
   json?: boolean;
+  stream?: boolean;
   set?: string[];
   triton?: string;
   html?: string;
@@ -59,7 +60,7 @@ const BASELINE_MODES = ['eager-fp32', 'eager-fp16', 'compile-fp16'];
 /** emovoice's own Python reference implementations (the baselines of the bundled families). */
 const REFERENCE_DIR = resolve(ROOT, 'reference');
 
-interface Flags {
+export interface Flags {
   seconds: number;
   streams: number[];
   slo: number;
@@ -84,6 +85,7 @@ export function register(program: Command): void {
     .option('--fail-engine <module>', "make this module's engine fail at load, so its CPU fallback serves it (repeatable or comma list)", collect)
     .option('--set <key=value>', 'override a profile value (repeatable)', collect)
     .option('--triton <url>', "measure a running Triton server's HTTP endpoint (emovoice serve --triton) instead of the embedded pipeline; the profile names its model")
+    .option('--stream', 'streaming requests: time to first audio (P50/P99) beside full latency per streams level, and the baseline\'s own first audio where it streams (piper-tts: its first sentence)')
     .option('--json', 'print JSON')
     .option('--html <file>', 'also write a self-contained HTML page: latency histograms, P50/P99 against streams with the objective, per-stage breakdown, next to the baseline');
   addRequestOptions(cmd).action(async (opts: Opts) => {
@@ -108,6 +110,11 @@ export function register(program: Command): void {
     const conditioning = await benchConditioning(manifest, opts);
     if (opts.triton) return (await import('./bench-triton.ts')).benchTritonCommand(opts.triton, p, manifest, conditioning, f, !!opts.json);
     if (!BASELINE_MODES.includes(opts.baselineMode)) throw new UserError(`--baseline-mode: unknown mode "${opts.baselineMode}"`, { hint: `use ${BASELINE_MODES.join(', ')}` });
+    if (opts.stream) {
+      if (backend !== 'ort') throw new UserError('bench --stream runs on the CPU backend (ort) here', { hint: 'use --backend ort; on TensorRT the chunk shapes are timed by `emovoice build --measure`' });
+      const { benchStream } = await import('./bench-stream.ts');
+      return await benchStream(loaded, manifest, conditioning, { ...f, baseline: opts.baseline, json: !!opts.json });
+    }
     if (backend === 'trt') await checkTensorRtBackend(p.output);
     const report = backend === 'trtexec' ? await benchTrt(loaded, manifest, conditioning, opts, f) : await benchOrt(loaded, manifest, conditioning, opts, f, backend);
     if (opts.html) {
@@ -128,7 +135,7 @@ async function benchConditioning(m: ModelManifest, opts: RequestOpts): Promise<R
 }
 
 /** Text of about `seconds` of speech for this model: its sample sentence repeated, lengths measured, not assumed. */
-async function textFor(pipeline: Pipeline, conditioning: RequestConditioning, seconds: number): Promise<string> {
+export async function textFor(pipeline: Pipeline, conditioning: RequestConditioning, seconds: number): Promise<string> {
   const m = pipeline.model.manifest;
   const sentence = m.frontend.sampleText ?? registry.families.get(m.family)?.sampleText;
   if (!sentence) throw new UserError('the model gives no sample sentence for bench', { place: { file: m.path, path: 'frontend.sample_text' }, hint: 'add frontend.sample_text: <a sentence in its language>' });
@@ -171,7 +178,7 @@ async function benchOrt(loaded: LoadedProfile, manifest: ModelManifest, conditio
     }
     const peakRssMiB = process.resourceUsage().maxRSS / 1024; // KiB: this process's peak, worker threads included
     const peakGpuMiB = (await gpuMemory?.stop()) ?? null; // before the baseline process starts
-    const baseline = opts.baseline === 'pytorch' ? await pytorchBaseline(manifest, first, conditioning, backend === 'ort' ? 'cpu' : 'cuda', f, opts.baselineMode) : null;
+    const baseline = opts.baseline === 'pytorch' ? await pytorchBaseline(manifest, first, conditioning, backend === 'ort' ? 'cpu' : 'cuda', f, { mode: opts.baselineMode }) : null;
     const firstRun = Object.fromEntries(first.stages.map((s) => [s.stage, s.ms]));
     return {
       profile: p.name,
@@ -304,7 +311,7 @@ async function benchTrt(loaded: LoadedProfile, manifest: ModelManifest, conditio
   } finally {
     await Promise.all([...fallbacks.values()].map((r) => r.close()));
   }
-  const baseline = opts.baseline === 'pytorch' ? await pytorchBaseline(manifest, probe, conditioning, 'cuda', f, opts.baselineMode) : null;
+  const baseline = opts.baseline === 'pytorch' ? await pytorchBaseline(manifest, probe, conditioning, 'cuda', f, { mode: opts.baselineMode }) : null;
   const first = sweep[0]!;
   const measured = first.stages.map((s) => (cached.has(s.stage) ? { stage: `${s.stage} (cached)`, mean: 0, p99: 0 } : { stage: s.stage, mean: s.meanMs, p99: s.p99Ms }));
   const firstRun = Object.fromEntries(cachedRuns.filter((r) => r.meanMs != null).map((r) => [r.module, r.meanMs!]));
@@ -348,7 +355,9 @@ interface BaselineOutput {
   torch?: string;
   latencies_ms: number[];
   stages_ms: Record<string, number[]>;
-  sweep?: { streams: number; latencies_ms: number[]; wall_s: number }[];
+  sweep?: { streams: number; latencies_ms: number[]; wall_s: number; first_audio_ms?: number[] }[];
+  /** Streaming requests (bench --stream): time to each request's first audio. */
+  first_audio_ms?: number[];
   peak_rss_mib?: number;
   peak_gpu_mib?: number | null;
   audio_seconds: number;
@@ -359,7 +368,7 @@ interface BaselineOutput {
  * PyTorch eager on exactly our request (the manifest's `baseline:` Python module): the same token ids in
  * the same parts, the same conditioning; null with a warning when it cannot run.
  */
-async function pytorchBaseline(m: ModelManifest, ours: Pick<TextResult, 'frontend'>, conditioning: RequestConditioning, device: 'cpu' | 'cuda', f: Flags, mode = 'eager-fp32'): Promise<Baseline | null> {
+export async function pytorchBaseline(m: ModelManifest, ours: Pick<TextResult, 'frontend'>, conditioning: RequestConditioning, device: 'cpu' | 'cuda', f: Pick<Flags, 'warmup' | 'requests' | 'streams' | 'slo'>, extra: Record<string, unknown> = {}): Promise<Baseline | null> {
   if (!m.baseline) {
     log(`warning: no PyTorch baseline: the model's manifest names none (baseline: { python: <module> }); --baseline none hides this`);
     return null;
@@ -378,13 +387,14 @@ async function pytorchBaseline(m: ModelManifest, ours: Pick<TextResult, 'fronten
   const request = {
     model: m.dir,
     device,
-    mode,
+    mode: 'eager-fp32',
     parts: ours.frontend.sentences.map((s) => [...s.ids]),
     texts: ours.frontend.sentences.map((s) => s.text),
     conditioning: cond,
     warmup: f.warmup,
     requests: f.requests,
     streams: f.streams,
+    ...extra,
   };
   const reqFile = join(dir, 'request.json');
   await writeFile(reqFile, JSON.stringify(request));
@@ -400,7 +410,7 @@ async function pytorchBaseline(m: ModelManifest, ours: Pick<TextResult, 'fronten
   const o = JSON.parse(py.stdout) as BaselineOutput;
   const sweep = (o.sweep ?? []).map((s) => {
     const latency = stats(s.latencies_ms);
-    return { streams: s.streams, latency, latenciesMs: s.latencies_ms, throughputRps: s.latencies_ms.length / s.wall_s, meetsSlo: latency.p99 <= f.slo };
+    return { streams: s.streams, latency, latenciesMs: s.latencies_ms, throughputRps: s.latencies_ms.length / s.wall_s, meetsSlo: latency.p99 <= f.slo, ...(s.first_audio_ms?.length && { firstAudio: stats(s.first_audio_ms) }) };
   });
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   return {
@@ -410,6 +420,7 @@ async function pytorchBaseline(m: ModelManifest, ours: Pick<TextResult, 'fronten
     ...(o.torch && { torch: o.torch }),
     stages: Object.fromEntries(Object.entries(o.stages_ms).map(([k, xs]) => [k, mean(xs)])),
     latency: stats(o.latencies_ms),
+    ...(o.first_audio_ms?.length && { firstAudio: stats(o.first_audio_ms) }),
     warmup: f.warmup,
     sweep,
     maxStreamsWithinSlo: Math.max(0, ...sweep.filter((s) => s.meetsSlo).map((s) => s.streams)),

@@ -36,10 +36,11 @@ export function register(program: Command): void {
     .option('--no-cpu-fallback', 'leave out the ONNX Runtime CPU fallback models')
     .option('--require-engines', 'fail (exit 3, nothing written) unless every engine is built; for CI')
     .option('--allow-missing-engines', '(the default) write the repository even where an engine is not built yet, with a warning')
+    .option('--stream', 'also write emovoice_stream: the orchestrator as a decoupled model, one response per audio chunk (the model must declare streaming stages)')
     .option('--set <key=value>', 'override a profile value (repeatable)', collect)
     .action(async (opts: {
       profile: string; triton: string; instances: string; cpuInstances: string; orchestratorInstances?: string;
-      cpuFallback: boolean; requireEngines?: boolean; allowMissingEngines?: boolean; set?: string[]; moduleBackend: string;
+      cpuFallback: boolean; requireEngines?: boolean; allowMissingEngines?: boolean; set?: string[]; moduleBackend: string; stream?: boolean;
     }) => {
       if (!(MODULE_BACKENDS as readonly string[]).includes(opts.moduleBackend)) {
         throw new UserError(`--module-backend ${opts.moduleBackend} is not a module backend`, { hint: `use one of ${MODULE_BACKENDS.join(', ')}` });
@@ -60,6 +61,8 @@ export function register(program: Command): void {
       const contract = requestContract(manifest);
       await checkSteps(manifest);
       const bundle = servingPipeline(manifest, plan, models, contract, (f) => existsSync(f) && statSync(f).isFile());
+      const streaming = opts.stream ? await import('./package-stream.ts').then((x) => x.streamingSection(manifest, p.serving)) : null;
+      if (streaming) Object.assign(bundle.pipeline, { streaming });
       const engines = Object.keys(manifest.modules).filter((m) => models[m]!.engine);
       const missing = py ? [] : engines.map((m) => join(p.output, `${m}.engine`)).filter((f) => !existsSync(f));
       if (missing.length && opts.requireEngines) {
@@ -110,6 +113,7 @@ export function register(program: Command): void {
           await mkdir(dirname(join(orch, f.to)), { recursive: true });
           await cp(f.from, join(orch, f.to), { recursive: true, dereference: true });
         }
+        if (streaming) await import('./package-stream.ts').then((x) => x.writeStreamModel(stage, manifest, plan, contract));
       });
       const fallbacks = Object.values(models).filter((m) => m.fallback).length;
       const cpuOnly = Object.values(models).filter((m) => !m.engine).length;

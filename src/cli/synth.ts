@@ -32,6 +32,7 @@ interface Opts extends RequestOpts {
   set?: string[];
   timeoutMs?: string;
   trtexecOverheadMs?: string;
+  stream?: boolean;
 }
 
 /** --out: WAV only (a .mp3 name is refused, not filled with WAV data); see writeFileAtomic for links and devices. */
@@ -60,6 +61,7 @@ export function register(program: Command): void {
     .option('--timeout-ms <ms>', 'per-stage timeout before falling back to the CPU backend')
     .option('--trtexec-overhead-ms <ms>', 'trtexec backend: allowance per stage for starting trtexec and loading the engine, on top of the timeout', String(TRTEXEC_CALL_OVERHEAD_MS))
     .option('--set <key=value>', 'override a profile value, e.g. model=path/to/manifest.yaml (repeatable)', collect)
+    .option('--stream', 'emit audio as it is made: the last stages run on chunks (raw S16_LE PCM on stdout with --out -, e.g. | aplay -f S16_LE -r 22050)')
     .option('--json', 'print a JSON report')
     .action(async (text: string, opts: Opts) => {
       if (!text.trim()) throw new UserError('the text is empty', { hint: 'give something to say, e.g. emovoice synth "Hello world"' });
@@ -90,6 +92,11 @@ export function register(program: Command): void {
       const pipeline = new Pipeline(model, runners, undefined, new DiskStore(await modelKey(manifest)));
       try {
         await Promise.all(Object.values(runners).map((r) => r.load()));
+        if (opts.stream) {
+          const { synthStream } = await import('./synth-stream.ts');
+          const report = { model: manifest.path, family: manifest.family, backend, ...(cpu && { precisions: cpu.precisions }), fallbacks };
+          return await synthStream({ pipeline, text, conditioning, language: opts.language, out: opts.out, json: opts.json, serving, report });
+        }
         const result = await synthesizeText(pipeline, { text, conditioning, language: opts.language });
         const out = resolve(opts.out);
         await writeFileAtomic(opts.out, encodeWav(result.waveform, model.sampleRate, { format: 'pcm16' }), OUT);

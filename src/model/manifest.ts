@@ -11,6 +11,7 @@ import { schemaErrors, schemaValidator } from '../core/schema.ts';
 import { readYaml, type YamlSource } from '../core/yaml.ts';
 import { registry } from '../pipeline/registry.ts';
 import { analyzeGraph, type GraphInfo, type Source, type StageSpec } from './graph.ts';
+import { checkStreaming, type StreamingSpec } from './streaming.ts';
 
 export type { StageSpec } from './graph.ts';
 
@@ -90,6 +91,8 @@ export interface ModelManifest {
   limits: Record<string, number>;
   /** The PyTorch eager baseline: a Python module (run with `python3 -m`; emovoice's reference/ is on its path), and a folder to run it in. */
   baseline?: { python: string; cwd?: string };
+  /** The stages that may run on chunks (`streaming:`; src/model/streaming.ts). */
+  streaming?: StreamingSpec;
   /** file:line:col of a key path in the manifest file. */
   locate(path: (string | number)[]): Place;
 }
@@ -263,6 +266,8 @@ export function manifestFromData(raw: any, src: Pick<YamlSource, 'file' | 'locat
   ];
   const { info, issues } = analyzeGraph(graph, sources, modules, d.output, (n) => registry.step(n), registry.stepNames());
   for (const i of issues) err(i.path, i.message, i.hint);
+  const streaming: StreamingSpec | undefined = d.streaming ? { dim: d.streaming.dim, stages: d.streaming.stages } : undefined;
+  if (streaming && !issues.length) for (const i of checkStreaming(streaming, graph, info.order, modules, d.output)) err(i.path, i.message, i.hint);
   if (errors.length) throw errors.length === 1 ? errors[0]! : new UserErrors(errors);
 
   return {
@@ -282,6 +287,7 @@ export function manifestFromData(raw: any, src: Pick<YamlSource, 'file' | 'locat
     output: d.output,
     references: { dir: resolve(dir, d.references?.dir ?? 'refs'), cases: d.references?.cases ?? [] },
     limits: d.limits ?? {},
+    ...(streaming && { streaming }),
     ...(d.baseline && { baseline: { python: d.baseline.python, ...(d.baseline.cwd && { cwd: resolve(dir, d.baseline.cwd) }) } }),
     locate,
   };

@@ -43,8 +43,11 @@ export interface SynthResult {
 export interface RunRequest {
   sentence: Pick<FrontendSentence, 'text' | 'ids'>;
   conditioning: Record<string, ConditioningValue>;
-  /** Stop once this stage's inputs are on the board and return them (calibration's real inputs). */
-  captureInputsOf?: string;
+  /**
+   * Stop once this stage's inputs are on the board and return them (calibration's real inputs); a list:
+   * the inputs of all those stages, none of them run (streaming: the chunked stages' inputs).
+   */
+  captureInputsOf?: string | string[];
 }
 
 const isTensor = (v: Value | undefined): v is Tensor => v !== undefined && typeof v !== 'string';
@@ -63,7 +66,7 @@ export class Pipeline {
   }
 
   /** Which stages run for a request with these sources, and which of them come from the cache. */
-  private plan(present: Set<string>, keys: Record<string, string>, stopAt?: StageSpec): { run: StageSpec[]; cached: Map<number, string> } {
+  private plan(present: Set<string>, keys: Record<string, string>, stopAt?: StageSpec[]): { run: StageSpec[]; cached: Map<number, string> } {
     const m = this.model.manifest;
     const order = m.graphInfo.order.map((i) => this.byIndex.get(i)!);
     const available = new Set(present);
@@ -84,11 +87,12 @@ export class Pipeline {
       if (deps.size && [...deps].every((d) => d.startsWith('conditioning:'))) cacheKey.set(i, stageKey(this.byIndex.get(i)!.id, deps, keys));
     }
     // what the output (or the captured stage) needs, walking back
-    const needed = new Set<string>(stopAt ? stopAt.in.map(([, t]) => t) : [m.output]);
+    const madeByStops = new Set((stopAt ?? []).flatMap((s) => s.out.map(([, t]) => t)));
+    const needed = new Set<string>(stopAt ? stopAt.flatMap((s) => s.in.map(([, t]) => t)).filter((t) => !madeByStops.has(t)) : [m.output]);
     const run: StageSpec[] = [];
     const cached = new Map<number, string>();
     for (const st of [...order].reverse()) {
-      if (!runnable.has(st.index) || st === stopAt || !st.out.some(([, t]) => needed.has(t))) continue;
+      if (!runnable.has(st.index) || stopAt?.includes(st) || !st.out.some(([, t]) => needed.has(t))) continue;
       const key = cacheKey.get(st.index);
       if (key && this.cache.get(key)) {
         cached.set(st.index, key);
@@ -136,8 +140,8 @@ export class Pipeline {
       return board.get(t);
     };
     const present = new Set([...board.keys(), ...lazy.keys()]);
-    const stopAt = req.captureInputsOf !== undefined ? m.graph.find((s) => s.id === req.captureInputsOf) : undefined;
-    if (req.captureInputsOf !== undefined && !stopAt) throw new UserError(`no stage "${req.captureInputsOf}" in the graph`, { place: { file: m.path, path: 'graph' } });
+    const stopIds = req.captureInputsOf === undefined ? undefined : [req.captureInputsOf].flat();
+    const stopAt = stopIds?.map((id) => m.graph.find((s) => s.id === id) ?? (() => { throw new UserError(`no stage "${id}" in the graph`, { place: { file: m.path, path: 'graph' } }); })());
     if (this.store) await this.preload(keys);
     const { run, cached } = this.plan(present, keys, stopAt);
     let cacheHit = false;

@@ -527,6 +527,9 @@ class TritonPythonModel:
                                        "package the model again with the emovoice that made it")
         if in_node:
             self.log.log_info("emovoice: host steps in the Node process: " + ", ".join(in_node))
+        # emovoice_stream (package --stream): the same model.py as a decoupled model, one response per chunk
+        self.streaming = pipe.get("streaming")
+        self.decoupled = bool(cfg.get("model_transaction_policy", {}).get("decoupled", False))
 
     def finalize(self):
         if self.node is not None:
@@ -615,8 +618,9 @@ class TritonPythonModel:
         warnings.extend(ans["warnings"])
         return [(s["text"], np.asarray(s["ids"], dtype=self.ids_dtype)) for s in ans["sentences"]]
 
-    def _plan(self, present, keys):
-        """[(stage, cache key or None, cached outputs or None)] in run order: src/pipeline/executor.ts's plan."""
+    def _plan(self, present, keys, stop=frozenset()):
+        """[(stage, cache key or None, cached outputs or None)] in run order: src/pipeline/executor.ts's plan.
+        `stop`: stage ids not run, whose inputs are what is needed instead of the output (streaming)."""
         available, runnable = set(present), set()
         for st in self.stages:
             if st.variadic:
@@ -629,8 +633,11 @@ class TritonPythonModel:
         if self.output not in available:
             raise RequestError(self._why_not(available))
         needed, run = {self.output}, []
+        if stop:
+            made = {t for st in self.stages if st.id in stop for _, t in st.outs}
+            needed = {t for st in self.stages if st.id in stop for _, t in st.ins if t not in made}
         for st in reversed(self.stages):
-            if st.id not in runnable or not any(t in needed for _, t in st.outs):
+            if st.id in stop or st.id not in runnable or not any(t in needed for _, t in st.outs):
                 continue
             key = st.cache_key(keys) if st.cacheable else None
             if key is not None and key in self.cache:  # taken now: a later stage's entry may evict it
@@ -672,7 +679,7 @@ class TritonPythonModel:
                     raise RequestError(f"a sentence needs {size} {dim} at {module}.{port}, over the limit of {cap}; "
                                        "send shorter sentences")
 
-    async def _sentence(self, text, ids, given, warnings):
+    async def _sentence(self, text, ids, given, warnings, stop=frozenset()):
         board = {self.fe["output"]: ids[None]}
         if text is not None:
             board["text"] = text
@@ -684,7 +691,7 @@ class TritonPythonModel:
                 board[t] = lazy[t].value(warnings)
             return board.get(t)
 
-        for st, key, hit in self._plan(set(board) | set(lazy), keys):
+        for st, key, hit in self._plan(set(board) | set(lazy), keys, stop):
             if hit is not None:
                 board.update(hit)
                 continue
@@ -707,6 +714,8 @@ class TritonPythonModel:
                 self.cache[key] = published
                 while len(self.cache) > self.cache_size:
                     self.cache.popitem(last=False)
+        if stop:
+            return {t: get(t) for st in self.stages if st.id in stop for _, t in st.ins if get(t) is not None}
         out = board.get(self.output)
         return np.asarray(out, dtype=np.float32).reshape(-1)
 
@@ -721,6 +730,10 @@ class TritonPythonModel:
         return np.concatenate(parts)
 
     async def execute(self, requests):  # async: BLS calls run under a deadline (async_exec)
+        if self.decoupled:  # emovoice_stream: responses go out through each request's sender, as chunks are made
+            for request in requests:
+                await self._execute_stream(request)
+            return None
         responses = []
         for request in requests:
             warnings = []
@@ -746,3 +759,91 @@ class TritonPythonModel:
                 self.log.log_error(f"emovoice: {e}")
                 responses.append(pb_utils.InferenceResponse(error=pb_utils.TritonError(f"emovoice: {e}")))
         return responses
+
+    # --- streaming (emovoice_stream, a decoupled model): src/pipeline/stream.ts's chunked run, in numpy ---
+
+    async def _stream_sentence(self, board, send, warnings, first=True):
+        """The chunked stages over one sentence's board: each chunk carries its stage's left/right context
+        (pipeline.json streaming.stages, computed from the ONNX graphs); audio goes to `send` as it is made."""
+        spec = self.streaming
+        stages = [next(st for st in self.stages if st.id == c["id"]) for c in spec["stages"]]
+        made_by = {t: i for i, st in enumerate(stages) for _, t in st.outs}
+        port0, axis0 = next(iter(spec["stages"][0]["time_inputs"].items()))
+        total = np.shape(board[dict(stages[0].ins)[port0]])[axis0]
+        bufs, done = {}, [0] * len(stages)
+
+        def cut(x, axis, a, b):
+            idx = [slice(None)] * np.ndim(x)
+            idx[axis] = slice(a, b)
+            return np.asarray(x)[tuple(idx)]
+
+        async def ensure(i, upto):
+            if done[i] >= upto:
+                return
+            st, c = stages[i], spec["stages"][i]
+            need, wa = min(total, upto + c["right"]), max(0, done[i] - c["left"])
+            feeds = {}
+            for port, t in st.ins:
+                if t in made_by:
+                    await ensure(made_by[t], need)
+                    feeds[port] = cut(bufs[t][0], bufs[t][1], wa, need)
+                elif port in c["time_inputs"]:
+                    feeds[port] = cut(board[t], c["time_inputs"][port], wa, need)
+                elif t in board:
+                    feeds[port] = board[t]
+            self._check_limits(st.module, feeds)
+            names = [port for port, _ in st.outs]
+            outputs = dict(zip(names, await self._call(st.module, feeds, names, warnings)))
+            for port, t in st.outs:
+                o, to = np.asarray(outputs[port]), c["time_outputs"][port]
+                axis, scale = to["axis"], to["scale"]
+                if o.shape[axis] != round((need - wa) * scale):
+                    raise RuntimeError(f"stage {st.id} gave {o.shape[axis]} positions of {port} for {need - wa} frames, not {(need - wa) * scale}")
+                kept = cut(o, axis, round((done[i] - wa) * scale), round((upto - wa) * scale))
+                if i == len(stages) - 1 and t == self.output:
+                    await send(np.asarray(kept, dtype=np.float32).reshape(-1))
+                else:
+                    prev = bufs.get(t)
+                    bufs[t] = (kept if prev is None else np.concatenate([prev[0], kept], axis=axis), axis)
+            done[i] = upto
+
+        tail = spec["chunk_frames"] // 4  # a shorter tail joins the chunk before it
+
+        def nxt(frm, size):
+            return total if total - (frm + size) < tail else frm + size
+
+        b = nxt(0, spec["first_chunk_frames"] if first else spec["chunk_frames"])  # a small chunk only for the first audio
+        while True:
+            await ensure(len(stages) - 1, b)
+            if b >= total:
+                break
+            b = nxt(b, spec["chunk_frames"])
+
+    async def _execute_stream(self, request):
+        sender = request.get_response_sender()
+        final = pb_utils.TRITONSERVER_RESPONSE_COMPLETE_FINAL
+        warnings, sent = [], [0]
+        try:
+            if not self.streaming:
+                raise RequestError("this repository has no streaming section in pipeline.json: package it with --stream, "
+                                   "from a manifest that declares streaming: stages")
+            given = self._conditioning(request)
+            sentences = self._sentences(request, warnings)
+            stop = frozenset(c["id"] for c in self.streaming["stages"])
+
+            async def send(wav):
+                new, sent[0] = warnings[sent[0]:], len(warnings)
+                sender.send(pb_utils.InferenceResponse(output_tensors=[
+                    pb_utils.Tensor("WAVEFORM", wav),
+                    pb_utils.Tensor("SAMPLE_RATE", np.array([self.sample_rate], dtype=np.int32)),
+                    pb_utils.Tensor("WARNINGS", np.array([w.encode() for w in new], dtype=np.object_))]))
+
+            for n, (text, ids) in enumerate(sentences):
+                board = await self._sentence(text, ids, given, warnings, stop)
+                await self._stream_sentence(board, send, warnings, first=n == 0)
+            sender.send(flags=final)
+        except RequestError as e:
+            sender.send(pb_utils.InferenceResponse(error=pb_utils.TritonError(f"emovoice: {e}", pb_utils.TritonError.INVALID_ARG)), flags=final)
+        except Exception as e:  # the request fails, the model stays up
+            self.log.log_error(f"emovoice: {e}")
+            sender.send(pb_utils.InferenceResponse(error=pb_utils.TritonError(f"emovoice: {e}")), flags=final)

@@ -57,8 +57,8 @@ describe('emovoice build with the stand-in trtexec (orchestration only)', () => 
     const m = JSON.parse(await readFile(manifestFile, 'utf8'));
     const perf = m.modules.vocoder.perf;
     expect(perf.latencyMs).toMatchObject({ mean: 7.60628, p99: 12.9675 });
-    expect(perf.shapes).toEqual([{ name: 'mel', dims: [1, 80, 400] }]);
-    expect(perf.command.slice(1)).toEqual([`--loadEngine=${join(out, 'vocoder.engine')}`, '--shapes=mel:1x80x400', '--warmUp=500', '--duration=1', '--useCudaGraph']);
+    expect(perf.shapes).toEqual([{ name: 'mel', dims: [1, 80, 142] }]);
+    expect(perf.command.slice(1)).toEqual([`--loadEngine=${join(out, 'vocoder.engine')}`, '--shapes=mel:1x80x142', '--warmUp=500', '--duration=1', '--useCudaGraph']);
     const slower = structuredClone(m);
     slower.modules.vocoder.perf.latencyMs.p99 *= 1.2;
     const slowFile = join(out, 'slower.json');

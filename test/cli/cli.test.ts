@@ -47,7 +47,7 @@ describe('emovoice build --dry-run', () => {
       `--onnx=${join(ROOT, 'out/a10g-fp16/converted/vocoder.fp16.onnx')}`, // strongly typed: the converted model
       `--saveEngine=${join(ROOT, 'out/a10g-fp16/vocoder.engine')}`,
       '--minShapes=mel:1x80x16',
-      '--optShapes=mel:1x80x400',
+      '--optShapes=mel:1x80x142', // a streamed chunk: 128 frames + 7 + 7 context
       '--maxShapes=mel:4x80x1024',
       '--stronglyTyped',
       '--memPoolSize=workspace:4096M',

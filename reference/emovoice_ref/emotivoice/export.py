@@ -319,6 +319,8 @@ def manifest(ld: Loaded, spec, upsampling: str, name: str, label: str, ref_cases
         "output": "waveform",
         "references": {"dir": "refs", "cases": ref_cases},
         # the PyTorch eager baseline `emovoice bench` runs (a random export is rebuilt from its seed)
+        # the vocoder is convolutions over mel frames: `synth --stream` runs it on chunks (docs/model-manifest.md)
+        "streaming": {"dim": "mel_len", "stages": ["vocoder"]},
         "baseline": {"python": "emovoice_ref.emotivoice.bench"},
         "limits": dict(c.limits),
     }
