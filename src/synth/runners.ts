@@ -10,7 +10,7 @@ import { OrtThreadRunner } from '../runtime/ort-thread.ts';
 import type { IoInfo, Runner } from '../runtime/runner.ts';
 import { TrtexecRunner } from '../runtime/trt.ts';
 
-function io(spec: Record<string, { dtype: string; dims: (number | string)[] }>): IoInfo[] {
+export function io(spec: Record<string, { dtype: string; dims: (number | string)[] }>): IoInfo[] {
   return Object.entries(spec).map(([name, s]) => ({ name, dtype: s.dtype, dims: s.dims }));
 }
 
