@@ -74,8 +74,11 @@ export function register(program: Command): void {
     .option('--baseline <pytorch|none>', 'baseline column', 'pytorch')
     .option('--fail-engine <module>', "make this module's engine fail at load, so its CPU fallback serves it (repeatable or comma list)", collect)
     .option('--set <key=value>', 'override a profile value (repeatable)', collect)
-    .option('--json', 'print JSON');
-  addRequestOptions(cmd).action(async (opts: Opts) => {
+    .option('--json', 'print JSON')
+    .option('--file <txt>', 'long-form throughput instead: synth --file on this text at batch 1 and at the profile\'s batch (audio s per wall s, peak memory)')
+    .option('--batch <n>', '--file: the batch to compare with batch 1 (default: the profile\'s serving.max_batch)');
+  addRequestOptions(cmd).action(async (opts: Opts & { file?: string; batch?: string }) => {
+    if (opts.file !== undefined) return (await import('./bench-file.ts')).benchFile({ ...opts, file: opts.file });
     const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
     const p = loaded.profile;
     const backend = backendOf(opts.backend, p.backend);

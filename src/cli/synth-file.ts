@@ -18,7 +18,7 @@ import { cpuModels } from '../synth/precision.ts';
 import { makeProgress } from '../synth/progress.ts';
 import { io, makeRunners } from '../synth/runners.ts';
 import { findTrtexec } from '../trtexec/find.ts';
-import { CONFIGS_DIR, backendOf, fallbackLine, log, positiveNumber } from './common.ts';
+import { CONFIGS_DIR, backendOf, fallbackLine, log, positiveInt, positiveNumber } from './common.ts';
 import { requestConditioning, type RequestOpts } from './request.ts';
 
 export interface FileOpts extends RequestOpts {
@@ -66,7 +66,7 @@ export async function synthFile(opts: FileOpts): Promise<void> {
   const p = loaded.profile;
   const manifest = await loadModelManifest(p.model);
   const backend = backendOf(opts.backend, p.backend);
-  const batch = moduleBatches(p, manifest, backend, opts.batch === undefined ? undefined : positiveNumber('--batch', opts.batch));
+  const batch = moduleBatches(p, manifest, backend, opts.batch === undefined ? undefined : positiveInt('--batch', opts.batch));
   const conditioning = await requestConditioning(manifest, opts);
   const model = await openModel(manifest, p.serving ?? {});
   const cpu = backend === 'ort' ? await cpuModels(loaded, manifest, undefined, { log }) : null;
@@ -86,7 +86,7 @@ export async function synthFile(opts: FileOpts): Promise<void> {
   const key = workKey({ text, model: mhash, profile: { ...p, output: undefined }, conditioning: keys, language: opts.language, batch });
   const workDir = join(dirname(out), `.${basename(out)}.work`, key);
   const subtitles = [...(opts.srt ? [{ path: resolve(opts.srt), format: 'srt' as const }] : []), ...(opts.vtt ? [{ path: resolve(opts.vtt), format: 'vtt' as const }] : [])];
-  const every = opts.progressEvery === undefined ? 10 : positiveNumber('--progress-every', opts.progressEvery);
+  const every = opts.progressEvery === undefined ? 10 : positiveInt('--progress-every', opts.progressEvery);
   const progress = await makeProgress({ stream: process.stderr, every, quiet: opts.json });
   try {
     await Promise.all(Object.values(runners).map((r) => r.load()));
