@@ -88,6 +88,7 @@ export async function synthFile(opts: FileOpts): Promise<void> {
   const subtitles = [...(opts.srt ? [{ path: resolve(opts.srt), format: 'srt' as const }] : []), ...(opts.vtt ? [{ path: resolve(opts.vtt), format: 'vtt' as const }] : [])];
   const every = opts.progressEvery === undefined ? 10 : positiveInt('--progress-every', opts.progressEvery);
   const progress = await makeProgress({ stream: process.stderr, every, quiet: opts.json });
+  const warned = new Map<string, number[]>();
   try {
     await Promise.all(Object.values(runners).map((r) => r.load()));
     const r = await synthesizeLongform({
@@ -101,8 +102,17 @@ export async function synthFile(opts: FileOpts): Promise<void> {
       out,
       subtitles,
       progress,
-      onWarning: (w) => log(`warning: ${source}: ${w}`),
+      onWarning: (w) => {
+        // one line per warning text, with every line it came from
+        const m = /^line (\d+): (.*)$/s.exec(w);
+        if (!m) return log(`warning: ${source}: ${w}`);
+        warned.set(m[2]!, [...(warned.get(m[2]!) ?? []), Number(m[1])]);
+      },
     });
+    for (const [w, all] of warned) {
+      const [first, ...more] = [...new Set(all)];
+      log(`warning: ${source}:${first} ${w}${more.length ? ` (also line${more.length > 1 ? 's' : ''} ${more.join(', ')})` : ''}`);
+    }
     const wallSeconds = (performance.now() - wall0) / 1000;
     const report = {
       out,

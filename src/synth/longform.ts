@@ -7,8 +7,8 @@
 // alone (parts sorted by length, then cut into groups of the batch size), and a group is redone whole.
 // A sentence that fails (an unreadable character, too long after splitting, a model limit) is reported
 // with its line; the others go on. The final WAV and subtitles are written atomically.
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, readdir, rm, rmdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { encodeWav } from '../audio/wav.ts';
 import { formatSubtitles, type Cue, type SubtitleFormat } from '../audio/subtitles.ts';
 import { UserError } from '../core/errors.ts';
@@ -278,6 +278,7 @@ export async function synthesizeLongform(req: LongformRequest): Promise<Longform
   }
   req.progress.stop();
   await rm(workDir, { recursive: true, force: true });
+  await rmdir(dirname(workDir)).catch(() => {}); // the folder of work folders, once empty
   return {
     sentences: sentences.length,
     spoken: spoken.length,

@@ -130,7 +130,7 @@ describe('synth --file with the Piper voice', () => {
     expect(rr.madeParts).toBe(13 - kept);
     expect(await readFile(join(dir, 'b', 'c.wav'))).toEqual(await readFile(join(dir, 'a', 'c.wav')));
     expect(await readFile(join(dir, 'b', 'c.srt'), 'utf8')).toBe(await readFile(join(dir, 'a', 'c.srt'), 'utf8'));
-    expect(existsSync(work) && (await readdir(work)).length).toBe(0);
+    expect(existsSync(work)).toBe(false);
   }, 300_000);
 
   it('batched (batch 8) equals each sentence synthesized alone, within the fp32 tolerance', async (t) => {
