@@ -32,16 +32,32 @@ export async function probeRecognizer(python = process.env.PYTHON ?? 'python3'):
 
 /** The transcript of each WAV, in order. A file the recogniser cannot read is an error naming it. */
 export async function transcribe(rec: Recognizer, wavs: string[]): Promise<string[]> {
+  return (await recognize(rec, wavs, false)).map((r) => r.text);
+}
+
+/** A word Whisper heard and when (seconds from the file's start; Whisper's word timestamps). */
+export interface TimedWord {
+  start: number;
+  end: number;
+  word: string;
+}
+
+/** Each WAV's transcript with its words' times, in order (one recogniser process for all). */
+export async function transcribeWords(rec: Recognizer, wavs: string[]): Promise<{ text: string; words: TimedWord[] }[]> {
+  return recognize(rec, wavs, true);
+}
+
+async function recognize(rec: Recognizer, wavs: string[], words: boolean): Promise<{ text: string; words: TimedWord[] }[]> {
   if (wavs.length === 0) return [];
-  const r = await execa(rec.python, [HELPER, '--model', rec.model, ...wavs], { env: env(), reject: false });
+  const r = await execa(rec.python, [HELPER, '--model', rec.model, ...(words ? ['--words'] : []), ...wavs], { env: env(), reject: false });
   if (r.exitCode !== 0) {
     throw new UserError(`the speech recogniser failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').pop() ?? ''}`, { hint: ASR_SETUP_HINT, exitCode: 3 });
   }
-  const lines = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { path: string; text?: string; error?: string });
+  const lines = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { path: string; text?: string; error?: string; words?: TimedWord[] });
   return wavs.map((w, i) => {
     const got = lines[i];
     if (!got || got.path !== w) throw new UserError(`the speech recogniser gave no transcript for ${w}`, { place: { file: w }, hint: ASR_SETUP_HINT, exitCode: 3 });
     if (got.error !== undefined) throw new UserError(`the speech recogniser cannot read it: ${got.error}`, { place: { file: w }, hint: 'give a WAV file', exitCode: 3 });
-    return got.text ?? '';
+    return { text: got.text ?? '', words: got.words ?? [] };
   });
 }

@@ -4,6 +4,7 @@ a hub (HF_HUB_OFFLINE=1 is set before faster-whisper loads).
 
     python3 whisper_helper.py --probe                  # prints {"model": DIR, "faster_whisper": VERSION}
     python3 whisper_helper.py [--model DIR] a.wav b.wav # prints one JSON line per file: {"path", "text"}
+    python3 whisper_helper.py --words a.wav            # … with "words": [{"start", "end", "word"}] (seconds)
 Exit 0 ok, 3 the recogniser is not installed (one line on stderr saying which package is missing).
 Greedy decoding at temperature 0, no previous-text conditioning and no VAD: the same WAV gives the same
 transcript every time.
@@ -29,6 +30,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--model")
     ap.add_argument("--probe", action="store_true")
+    ap.add_argument("--words", action="store_true", help="add each word's start and end (Whisper's word timestamps)")
     ap.add_argument("wavs", nargs="*")
     a = ap.parse_args(argv)
     try:
@@ -47,12 +49,17 @@ def main(argv=None):
     for wav in a.wavs:
         try:
             segments, _ = model.transcribe(wav, language="en", beam_size=1, temperature=0.0,
-                                           condition_on_previous_text=False, vad_filter=False)
+                                           condition_on_previous_text=False, vad_filter=False,
+                                           word_timestamps=a.words)
+            segments = list(segments)
             text = " ".join(s.text.strip() for s in segments).strip()
         except Exception as e:  # an unreadable file is that file's answer, not the end of the batch
             print(json.dumps({"path": wav, "error": f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"}), flush=True)
             continue
-        print(json.dumps({"path": wav, "text": text}), flush=True)
+        out = {"path": wav, "text": text}
+        if a.words:
+            out["words"] = [{"start": round(w.start, 3), "end": round(w.end, 3), "word": w.word.strip()} for s in segments for w in (s.words or [])]
+        print(json.dumps(out), flush=True)
     return 0
 
 

@@ -87,8 +87,11 @@ export function register(program: Command): void {
     .option('--triton <url>', "measure a running Triton server's HTTP endpoint (emovoice serve --triton) instead of the embedded pipeline; the profile names its model")
     .option('--stream', 'streaming requests: time to first audio (P50/P99) beside full latency per streams level, and the baseline\'s own first audio where it streams (piper-tts: its first sentence)')
     .option('--json', 'print JSON')
-    .option('--html <file>', 'also write a self-contained HTML page: latency histograms, P50/P99 against streams with the objective, per-stage breakdown, next to the baseline');
-  addRequestOptions(cmd).action(async (opts: Opts) => {
+    .option('--html <file>', 'also write a self-contained HTML page: latency histograms, P50/P99 against streams with the objective, per-stage breakdown, next to the baseline')
+    .option('--file <txt>', 'long-form throughput instead: synth --file on this text at batch 1 and at the profile\'s batch (audio s per wall s, peak memory)')
+    .option('--batch <n>', '--file: the batch to compare with batch 1 (default: the profile\'s serving.max_batch)');
+  addRequestOptions(cmd).action(async (opts: Opts & { file?: string; batch?: string }) => {
+    if (opts.file !== undefined) return (await import('./bench-file.ts')).benchFile({ ...opts, file: opts.file });
     const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
     const p = loaded.profile;
     const backend = backendOf(opts.backend, p.backend);

@@ -25,6 +25,9 @@ import { addRequestOptions, requestConditioning, type RequestOpts } from './requ
 
 interface Opts extends RequestOpts {
   out: string;
+  srt?: string;
+  vtt?: string;
+  batch?: string;
   profile: string;
   backend?: string;
   language?: string;
@@ -52,7 +55,7 @@ export function register(program: Command): void {
   const cmd = program
     .command('synth')
     .description("synthesize speech end to end through the model's graph, with per-stage latency")
-    .argument('<text>', 'text to speak');
+    .argument('[text]', 'text to speak (or --file)');
   addRequestOptions(cmd)
     .option('--out <wav>', 'output WAV', 'out/synth.wav')
     .option('--profile <name|path>', 'build profile (model, backend, limits, engines)', 'cpu')
@@ -63,8 +66,18 @@ export function register(program: Command): void {
     .option('--set <key=value>', 'override a profile value, e.g. model=path/to/manifest.yaml (repeatable)', collect)
     .option('--stream', 'emit audio as it is made: the last stages run on chunks (raw S16_LE PCM on stdout with --out -, e.g. | aplay -f S16_LE -r 22050)')
     .option('--json', 'print a JSON report')
-    .action(async (text: string, opts: Opts) => {
-      if (!text.trim()) throw new UserError('the text is empty', { hint: 'give something to say, e.g. emovoice synth "Hello world"' });
+    .option('--file <txt|->', 'long-form: speak a UTF-8 text file (- for stdin) sentence by sentence into one WAV, resumable')
+    .option('--srt <file>', '--file: also write SubRip subtitles, one cue per sentence')
+    .option('--vtt <file>', '--file: also write WebVTT subtitles, one cue per sentence')
+    .option('--batch <n>', "--file: sentences per engine call (default: the profile's serving.max_batch)")
+    .option('--progress-every <n>', '--file without a terminal: a progress line every n sentences', '10')
+    .action(async (text: string | undefined, opts: Opts & { file?: string }) => {
+      if (opts.file !== undefined) {
+        if (text !== undefined) throw new UserError('give the text or --file, not both', { hint: 'emovoice synth --file chapter.txt --out chapter.wav' });
+        return (await import('./synth-file.ts')).synthFile(opts as Parameters<typeof import('./synth-file.ts').synthFile>[0]);
+      }
+      if (opts.srt || opts.vtt || opts.batch) throw new UserError('--srt, --vtt and --batch go with --file', { hint: 'emovoice synth --file chapter.txt --out chapter.wav --srt chapter.srt' });
+      if (text === undefined || !text.trim()) throw new UserError('the text is empty', { hint: 'give something to say, e.g. emovoice synth "Hello world"' });
       await resolveOutput(opts.out, OUT); // a bad --out fails before any work
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;

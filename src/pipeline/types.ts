@@ -47,6 +47,12 @@ export interface FrontendOptions {
 export interface Frontend {
   readonly name: string;
   toIds(text: string, opts: FrontendOptions): Promise<FrontendResult>;
+  /**
+   * The text cut into sentences by this frontend's own rules (the cuts `toIds` makes first when text is
+   * over the limit), in order, each a piece of the text (whitespace at the edges may be trimmed).
+   * Long-form synthesis speaks, and subtitles, one sentence at a time. Absent: the text is one sentence.
+   */
+  sentences?(text: string): string[];
   /** Release a process the frontend holds (espeak-ng …); optional. */
   close?(): Promise<void>;
 }

@@ -15,7 +15,7 @@ import { TrtexecRunner } from '../runtime/trt.ts';
 import type { Backend } from '../runtime/backends.ts';
 import { EpContextRunner, epContextPath } from '../runtime/providers.ts';
 
-function io(spec: Record<string, { dtype: string; dims: (number | string)[] }>): IoInfo[] {
+export function io(spec: Record<string, { dtype: string; dims: (number | string)[] }>): IoInfo[] {
   return Object.entries(spec).map(([name, s]) => ({ name, dtype: s.dtype, dims: s.dims }));
 }
 

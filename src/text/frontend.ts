@@ -17,7 +17,7 @@ import { englishWord } from './english.ts';
 import { mandarinSyllables, syllableSymbols } from './mandarin.ts';
 import { normalizeText, type Language } from './normalize.ts';
 import { CJK_CLASS, segmentText, unreadable, type PauseKind } from './segment.ts';
-import { packToFit } from './pack.ts';
+import { cutAfter, packToFit } from './pack.ts';
 
 export type { Language } from './normalize.ts';
 
@@ -132,6 +132,11 @@ const CUTS: RegExp[] = [
   // … and, last, between any two CJK characters.
   new RegExp(`(?<=[${CJK_CLASS}])`, 'gu'),
 ];
+
+/** The text cut after each sentence end (the first of splitSentences' cuts); the pieces concatenate to it. */
+export function sentencePieces(text: string): string[] {
+  return cutAfter(text, CUTS[0]!);
+}
 
 /**
  * Split text so each chunk's phoneme ids fit `maxPhonemes`: at sentence ends (.!?。！？), then at

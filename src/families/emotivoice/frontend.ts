@@ -18,7 +18,7 @@ import { g2pCnEn, type G2pDeps, type Word } from './g2p.ts';
 import { jiebaCut } from './jieba.ts';
 import { parseLexicon, type Lexicon } from './lexicon.ts';
 import { parsePinyinTable, type PinyinTable } from './pinyin.ts';
-import { splitToFit } from './split.ts';
+import { sentencePieces, splitToFit } from './split.ts';
 import { maxWordPieces } from './wordpiece.ts';
 
 export const BUNDLED_PINYIN = new URL('./assets/pinyin-table.tsv.gz', import.meta.url);
@@ -103,6 +103,10 @@ export class EmotiVoiceFrontend implements Frontend {
     const missing = new Set(g.tokens.filter((t) => !this.ids.has(t)));
     if (missing.size) g.warnings.push(`left out, not in this model's tokenlist: ${[...missing].join(' ')}`);
     return { ...g, tokens, ids: Int32Array.from(tokens, (t) => this.ids.get(t)!) };
+  }
+
+  sentences(text: string): string[] {
+    return sentencePieces(text);
   }
 
   async toIds(text: string, opts: FrontendOptions): Promise<FrontendResult> {

@@ -5,7 +5,7 @@
 // packed greedily into parts that fit. The parts, concatenated, are the input; each is trimmed.
 // Pure: `fits` says whether a part is short enough (the caller measures its tokens and word pieces).
 import { UserError } from '../../core/errors.ts';
-import { packToFit } from '../../text/pack.ts';
+import { cutAfter, packToFit } from '../../text/pack.ts';
 
 const LEVELS: RegExp[] = [
   /(?:[。！？!?…]+|\.+(?=\s|$))["'”’」』）)\]]*\s*/gu,
@@ -13,6 +13,11 @@ const LEVELS: RegExp[] = [
   /\s+/gu,
   /(?:)/gu, // between every two code points
 ];
+
+/** The text cut after each sentence end (the coarsest cut of splitToFit); the pieces concatenate to it. */
+export function sentencePieces(text: string): string[] {
+  return cutAfter(text, LEVELS[0]!);
+}
 
 export function splitToFit(text: string, fits: (part: string) => boolean, what: string): string[] {
   const tooLong = (t: string) =>

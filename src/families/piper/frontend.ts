@@ -4,7 +4,7 @@
 import { UserError } from '../../core/errors.ts';
 import type { FactoryContext, Frontend, FrontendDef, FrontendOptions, FrontendResult } from '../../pipeline/types.ts';
 import { espeakClauses } from './espeak.ts';
-import { clauseTokens, encode, packSentences, PIPER_CONVENTIONS, splitClauses, type IdConventions } from './phonemes.ts';
+import { clauseTokens, encode, packSentences, PIPER_CONVENTIONS, sentenceTexts, splitClauses, type IdConventions } from './phonemes.ts';
 
 export interface PiperFrontendOptions {
   voice: string;
@@ -21,6 +21,7 @@ export function piperFrontend(symbols: string[], opts: PiperFrontendOptions): Fr
   const phonemize = opts.phonemize ?? espeakClauses;
   return {
     name: 'espeak-piper',
+    sentences: sentenceTexts,
     async toIds(text: string, o: FrontendOptions): Promise<FrontendResult> {
       const clauses = splitClauses(text);
       const ipa = await phonemize(clauses.map((c) => c.text), opts.voice);

@@ -69,6 +69,21 @@ function terminatorOf(run: string): Terminator {
   return run[0] as Terminator;
 }
 
+/** The text's sentences as splitClauses cuts them: clauses up to each sentence end, joined by a space. */
+export function sentenceTexts(text: string): string[] {
+  const out: string[] = [];
+  let cur: string[] = [];
+  for (const c of splitClauses(text)) {
+    cur.push(c.text);
+    if (c.sentenceEnd) {
+      out.push(cur.join(' '));
+      cur = [];
+    }
+  }
+  if (cur.length) out.push(cur.join(' '));
+  return out;
+}
+
 /** A clause's tokens: its IPA without language flags, its punctuation kept, NFD, one per code point. */
 export function clauseTokens(ipa: string, terminator: Terminator): string[] {
   let p = ipa.replace(/\([^)]+\)/gu, '').replace(/\s+/gu, ' ').trim();
