@@ -29,7 +29,7 @@ function self(): string[] {
 
 export async function benchFile(opts: BenchFileOpts): Promise<void> {
   const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
-  const backend = backendOf(opts.backend as 'ort' | 'trt' | undefined, loaded.profile.backend);
+  const backend = backendOf(opts.backend, loaded.profile.backend);
   const manifest = await loadModelManifest(loaded.profile.model);
   const profileBatch = Math.max(...Object.values(moduleBatches(loaded.profile, manifest, backend)));
   const n = opts.batch !== undefined ? positiveInt('--batch', opts.batch) : profileBatch;
@@ -69,6 +69,6 @@ export async function benchFile(opts: BenchFileOpts): Promise<void> {
   if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else {
     process.stdout.write(renderLongformBench(report));
-    if (backend === 'ort') process.stdout.write('GPU: this is ONNX Runtime on the CPU; the CUDA backend (--backend cuda) is left to the GPU runtime issue.\n');
+    if (backend === 'ort') process.stdout.write('GPU: this is ONNX Runtime on the CPU; on a GPU host the same command takes --backend cuda.\n');
   }
 }

@@ -15,6 +15,8 @@ import { loadProfile } from '../profile/load.ts';
 import { DiskStore } from '../synth/cache.ts';
 import { moduleBatches, synthesizeLongform, workKey } from '../synth/longform.ts';
 import { cpuModels } from '../synth/precision.ts';
+import { onEngines } from '../runtime/backends.ts';
+import { checkTensorRtBackend } from '../runtime/providers.ts';
 import { makeProgress } from '../synth/progress.ts';
 import { io, makeRunners } from '../synth/runners.ts';
 import { findTrtexec } from '../trtexec/find.ts';
@@ -29,7 +31,7 @@ export interface FileOpts extends RequestOpts {
   batch?: string;
   progressEvery?: string;
   profile: string;
-  backend?: 'ort' | 'trt';
+  backend?: string;
   language?: string;
   json?: boolean;
   set?: string[];
@@ -69,11 +71,12 @@ export async function synthFile(opts: FileOpts): Promise<void> {
   const batch = moduleBatches(p, manifest, backend, opts.batch === undefined ? undefined : positiveInt('--batch', opts.batch));
   const conditioning = await requestConditioning(manifest, opts);
   const model = await openModel(manifest, p.serving ?? {});
-  const cpu = backend === 'ort' ? await cpuModels(loaded, manifest, undefined, { log }) : null;
+  if (backend === 'trt') await checkTensorRtBackend(p.output);
+  const cpu = onEngines(backend) ? null : await cpuModels(loaded, manifest, undefined, { log, runtime: backend === 'cuda' ? 'trt' : 'cpu' });
   const runners = makeRunners(manifest, backend, {
     onnx: cpu?.files,
     engineDir: p.output,
-    trtexec: backend === 'trt' ? await findTrtexec() : null,
+    trtexec: backend === 'trtexec' ? await findTrtexec() : null,
     timeoutMs: opts.timeoutMs ? positiveNumber('--timeout-ms', opts.timeoutMs) : p.serving?.timeout_ms,
     onFallback: (e) => log(`warning: ${fallbackLine(e)}`),
   });

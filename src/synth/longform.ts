@@ -19,6 +19,7 @@ import type { Pipeline } from '../pipeline/executor.ts';
 import type { Frontend, FrontendSentence } from '../pipeline/types.ts';
 import type { ModelManifest } from '../model/manifest.ts';
 import type { Profile } from '../profile/load.ts';
+import { onEngines, type Backend } from '../runtime/backends.ts';
 import type { Progress } from './progress.ts';
 
 /** One sentence of the text and the line it starts on (1-based). */
@@ -100,12 +101,12 @@ export function groupParts(parts: readonly Part[], size: number): Part[][] {
  * The most sentence parts each module takes in one call: `override` (--batch) or the profile's
  * serving.max_batch (1 when absent), never over an engine's optimization-profile maximum. Pure.
  */
-export function moduleBatches(p: Pick<Profile, 'serving' | 'modules'>, m: Pick<ModelManifest, 'modules'>, backend: 'ort' | 'trt', override?: number): Record<string, number> {
+export function moduleBatches(p: Pick<Profile, 'serving' | 'modules'>, m: Pick<ModelManifest, 'modules'>, backend: Backend, override?: number): Record<string, number> {
   const want = Math.max(1, Math.floor(override ?? p.serving?.max_batch ?? 1));
   const out: Record<string, number> = {};
   for (const [name, spec] of Object.entries(m.modules)) {
     const shapes = Object.values(p.modules?.[name]?.shapes ?? {});
-    const engineMax = backend === 'trt' && spec.engine && shapes.length ? Math.min(...shapes.map((r) => r.max[0] ?? 1)) : Infinity;
+    const engineMax = onEngines(backend) && spec.engine && shapes.length ? Math.min(...shapes.map((r) => r.max[0] ?? 1)) : Infinity;
     out[name] = Math.max(1, Math.min(want, engineMax));
   }
   return out;
