@@ -51,11 +51,13 @@ export async function cachedFolder(name: string, key: string, make: (dir: string
   try {
     await make(tmp);
     await writeFile(join(tmp, '.complete'), new Date().toISOString() + '\n');
-    await rm(dir, { recursive: true, force: true });
-    await rename(tmp, dir).catch(async (e) => {
-      // another test file made the same folder meanwhile: theirs is as good
-      if (!existsSync(join(dir, '.complete'))) throw e;
-    });
+    // another test file may have made the same folder meanwhile: theirs is as good, and is left alone
+    // (only a finished folder is ever renamed into place, so `dir` is either absent or complete)
+    if (!existsSync(join(dir, '.complete'))) {
+      await rename(tmp, dir).catch((e) => {
+        if (!existsSync(join(dir, '.complete'))) throw e;
+      });
+    }
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
