@@ -3,8 +3,10 @@
 // each side in its own process, text in and audio out (each side's own espeak-ng included). Latency
 // (mean, P50, P99 over every request), real-time factor (compute seconds per audio second) and peak
 // resident memory, and the word error rate of Whisper tiny.en on each side's audio, side by side; the
-// report goes to bench/results/. A third column runs our pipeline with the INT8 vocoder (the Q/DQ model
-// `--int8-qdq` names, e.g. from `emovoice calibrate vocoder`, or the one the profile's precision cache makes).
+// report goes to bench/results/. A third column runs our pipeline with the INT8 vocoder: the calibration
+// `emovoice calibrate vocoder --profile piper-joe-cpu` made for this voice (calibration/out/
+// piper-en_US-joe-medium/, found without being named), or the Q/DQ model `--int8-qdq` names.
+//   node bin/emovoice.js calibrate vocoder --profile piper-joe-cpu
 //   npx tsx bench/piper.ts [--repeats 5] [--int8-qdq FILE] [--out bench/results/piper-joe-<machine>.json]
 import { execa } from 'execa';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';

@@ -71,6 +71,9 @@ describe('werVerdict', () => {
     expect(werVerdict(0.1, 0.16, 0.05)).toEqual({ increase: expect.closeTo(0.06, 12), pass: false });
     expect(werVerdict(0.2, 0.1, 0.05)).toEqual({ increase: expect.closeTo(-0.1, 12), pass: true });
     expect(werVerdict(3 / 54, 6 / 54, 0.05).pass).toBe(false); // 3 more errors in 54 words: +0.056
+    // test/verify/wer.test.ts's clipped vocoder (FP32 0.000, INT8 1.000): over 0.5, within a gate of 1
+    expect(werVerdict(0, 1, 0.5)).toEqual({ increase: 1, pass: false });
+    expect(werVerdict(0, 1, 1)).toEqual({ increase: 1, pass: true });
   });
 });
 

@@ -69,18 +69,18 @@ describe('verify on the Piper voice', () => {
     expect(c.exitCode).toBe(1);
     expect(JSON.parse(c.stdout).wer.status).toBe('fail');
     const qdq = join(dir, 'vocoder.qdq.onnx');
-    const args = ['verify', '--profile', 'piper-joe-cpu', '--precision', 'profile', '--set', 'modules.vocoder.precision=int8', '--set', `modules.vocoder.calibration.qdq_model=${qdq}`, '--wer-sentences', '2'];
+    // a gate other than the default (0.05) shows --max-wer-increase reaching it; +1.000 is over either
+    const args = ['verify', '--profile', 'piper-joe-cpu', '--precision', 'profile', '--set', 'modules.vocoder.precision=int8', '--set', `modules.vocoder.calibration.qdq_model=${qdq}`, '--wer-sentences', '2', '--max-wer-increase', '0.5'];
     const r = await cli([...args, '--junit', join(dir, 'v.xml')]);
     expect(r.exitCode).toBe(1);
     // measured: FP32 heard both right, the clipped vocoder's audio gave no words at all
     expect(r.stdout).toMatch(/^ {6}FP32 ONNX \(ONNX Runtime CPU\) +0\.000$/m);
     expect(r.stdout).toMatch(/^ {6}ONNX Runtime CPU, vocoder int8 +1\.000$/m);
-    expect(r.stdout).toMatch(/^FAIL  WER increase \+1\.000 \(at most \+0\.050, --max-wer-increase\)$/m);
+    expect(r.stdout).toMatch(/^FAIL  WER increase \+1\.000 \(at most \+0\.500, --max-wer-increase\)$/m);
     expect(r.stdout).toMatch(/the WER check failed$/m);
     const junit = await readFile(join(dir, 'v.xml'), 'utf8');
-    expect(junit).toMatch(/<testcase classname="[^"]+" name="intelligibility\/wer" time="0">\s*<failure message="failed: wer_increase \(limit 0\.05\); WER FP32 ONNX \(ONNX Runtime CPU\) 0\.000, ONNX Runtime CPU, vocoder int8 1\.000: increase 1\.000 on 2 sentences"/);
-    // the same run with a gate wide enough passes the WER check (the module cases still fail on their tolerances)
-    const wide = JSON.parse((await cli([...args, '--max-wer-increase', '1', '--json'])).stdout);
-    expect(wide.wer.status).toBe('pass');
+    expect(junit).toMatch(/<testcase classname="[^"]+" name="intelligibility\/wer" time="0">\s*<failure message="failed: wer_increase \(limit 0\.5\); WER FP32 ONNX \(ONNX Runtime CPU\) 0\.000, ONNX Runtime CPU, vocoder int8 1\.000: increase 1\.000 on 2 sentences"/);
+    // a gate wide enough (1) would pass these measured WERs: werVerdict(0, 1, 1) in test/asr/check.test.ts,
+    // rather than a third run of the same graph
   }, 600_000);
 });
