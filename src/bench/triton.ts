@@ -103,16 +103,23 @@ export interface TritonReport {
   warnings: string[];
 }
 
+/** The server's name and version; one error line when nothing answers at `url` or it has no ready orchestrator. */
+export async function connectTriton(url: string): Promise<string> {
+  const base = url.replace(/\/+$/, '');
+  const meta = await fetch(`${base}/v2`).then((r) => r.json() as Promise<{ name?: string; version?: string }>, (e: Error) => {
+    throw new UserError(`no Triton server answers at ${url} (${e.message})`, { hint: 'start one with `emovoice serve --triton DIR` and give its HTTP endpoint', exitCode: 3 });
+  });
+  const ready = await fetch(`${base}/v2/models/${ORCHESTRATOR_MODEL}/ready`).then((r) => r.ok, () => false);
+  if (!ready) throw new UserError(`the server at ${url} has no ready ${ORCHESTRATOR_MODEL} model`, { hint: 'serve a repository `emovoice package --triton` wrote', exitCode: 3 });
+  return `${meta.name ?? 'triton'} ${meta.version ?? '?'}`;
+}
+
 export async function benchTriton(o: {
   url: string; manifest: ModelManifest; text: string; conditioning: RequestConditioning; textSeconds: number;
   streams: number[]; requests: number; warmup: number; slo: number; log: (s: string) => void;
 }): Promise<TritonReport> {
   const base = o.url.replace(/\/+$/, '');
-  const meta = await fetch(`${base}/v2`).then((r) => r.json() as Promise<{ name?: string; version?: string }>, (e: Error) => {
-    throw new UserError(`no Triton server answers at ${o.url} (${e.message})`, { hint: 'start one with `emovoice serve --triton DIR` and give its HTTP endpoint' , exitCode: 3 });
-  });
-  const ready = await fetch(`${base}/v2/models/${ORCHESTRATOR_MODEL}/ready`).then((r) => r.ok, () => false);
-  if (!ready) throw new UserError(`the server at ${o.url} has no ready ${ORCHESTRATOR_MODEL} model`, { hint: 'serve a repository `emovoice package --triton` wrote', exitCode: 3 });
+  const server = await connectTriton(o.url);
   // The first request brings the conditioning (a voice's recording, with its key); the rest send the keys, as a client of a server does.
   const first = await tritonInfer(base, tritonInputs(o.manifest, o.text, o.conditioning)).catch((e: Error) => {
     throw new UserError(`the server refused the bench request: ${e.message}`, { hint: 'give the conditioning flags this model needs (emovoice models)', exitCode: 3 });
@@ -136,7 +143,7 @@ export async function benchTriton(o: {
     o.log(`streams ${s}: p99 ${r.latency.p99.toFixed(1)} ms, ${r.throughputRps.toFixed(1)} req/s, ${r.fellBack}/${r.requests} fell back`);
   }
   return {
-    url: o.url, server: `${meta.name ?? 'triton'} ${meta.version ?? '?'}`, model: o.manifest.name, textSeconds: o.textSeconds, text: o.text,
+    url: o.url, server, model: o.manifest.name, textSeconds: o.textSeconds, text: o.text,
     audioSeconds: first.samples / Math.max(1, first.sampleRate), sloP99Ms: o.slo, warmup: o.warmup, single: single.latency, sweep,
     maxStreamsWithinSlo: Math.max(0, ...sweep.filter((s) => s.meetsSlo).map((s) => s.streams)), stages, warnings: first.warnings,
   };

@@ -2,7 +2,7 @@
 // profile names the model (its manifest gives the sample sentence and the request contract); the text is
 // that sentence repeated to --text-seconds of speech, its length per second measured on the server itself.
 import { benchText } from '../bench/load.ts';
-import { benchTriton, renderTriton, tritonInfer, tritonInputs } from '../bench/triton.ts';
+import { benchTriton, connectTriton, renderTriton, tritonInfer, tritonInputs } from '../bench/triton.ts';
 import { UserError } from '../core/errors.ts';
 import type { ModelManifest } from '../model/manifest.ts';
 import type { RequestConditioning } from '../pipeline/conditioning.ts';
@@ -15,6 +15,7 @@ export async function benchTritonCommand(url: string, p: Profile, manifest: Mode
   f: { seconds: number; streams: number[]; slo: number; requests: number; warmup: number }, json: boolean): Promise<void> {
   const sentence = manifest.frontend.sampleText ?? registry.families.get(manifest.family)?.sampleText;
   if (!sentence) throw new UserError('the model gives no sample sentence for bench', { place: { file: manifest.path, path: 'frontend.sample_text' }, hint: 'add frontend.sample_text: <a sentence in its language>' });
+  await connectTriton(url);
   const model = await openModel(manifest, p.serving);
   let text: string;
   try {

@@ -5,12 +5,13 @@
 // $TRITONSERVER), in the Python environment $EMOVOICE_TRITON_PYTHON names (default: the one
 // scripts/setup.sh makes, .cache/triton-python); without one, one error line names the set-up step.
 import type { Command } from 'commander';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError } from '../core/errors.ts';
-import { findTriton, startServer, superviseStubs, type StubEvent } from '../serving/server.ts';
+import { findTriton, startServer, superviseStubs, type RunningServer, type StubEvent } from '../serving/server.ts';
 import { ORCHESTRATOR_MODEL } from '../serving/triton.ts';
 import { ROOT, positiveInt } from './common.ts';
 
@@ -31,30 +32,45 @@ export function register(program: Command): void {
       if (!existsSync(join(repo, ORCHESTRATOR_MODEL, 'config.pbtxt'))) {
         throw new UserError(`${opts.triton} has no ${ORCHESTRATOR_MODEL}/config.pbtxt: not a repository emovoice packaged`, { hint: 'write one with `emovoice package --profile P --triton DIR`' });
       }
+      const ports = { httpPort: port('--http-port', opts.httpPort), grpcPort: port('--grpc-port', opts.grpcPort), metricsPort: opts.metricsPort === undefined ? null : port('--metrics-port', opts.metricsPort) };
+      const readyTimeoutS = positiveInt('--ready-timeout', opts.readyTimeout);
       const install = await findTriton(process.env.EMOVOICE_TRITON_PYTHON ?? join(ROOT, '.cache/triton-python/bin/python3'));
       const work = await mkdtemp(join(tmpdir(), 'emovoice-serve-'));
-      const server = await startServer(install, {
-        repository: repo, host: opts.host,
-        httpPort: port('--http-port', opts.httpPort), grpcPort: port('--grpc-port', opts.grpcPort),
-        metricsPort: opts.metricsPort === undefined ? null : port('--metrics-port', opts.metricsPort),
-        workDir: work, logFile: resolve(opts.log ?? join(work, 'tritonserver.log')),
-        readyTimeoutS: positiveInt('--ready-timeout', opts.readyTimeout), exitTimeoutS: 10,
-      });
       let stopping: NodeJS.Signals | null = null;
-      const say = (e: StubEvent) => process.stdout.write(
-        e.kind === 'died' ? `model ${e.model}: its backend process ${e.pids.join(', ')} ended; loading the model again\n`
-          : e.kind === 'reloaded' ? `model ${e.model}: loaded again in ${e.seconds.toFixed(1)} s, serving\n`
-            : `model ${e.model}: could not be loaded again (${e.error}); its calls fail until the server restarts\n`);
-      const unwatch = superviseStubs(server, repo, say);
+      let child: ChildProcess | null = null;
+      let server: RunningServer | null = null;
+      let unwatch = () => {};
+      // Installed before the server starts: a signal while the models load stops the server too.
       const onSignal = (sig: NodeJS.Signals) => {
         if (stopping) return;
         stopping = sig;
         unwatch();
         process.stdout.write(`${sig}: stopping the server (requests in flight are answered first)\n`);
-        void server.stop();
+        if (server) void server.stop();
+        else child?.kill('SIGTERM');
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      try {
+        server = await startServer(install, {
+          repository: repo, host: opts.host, ...ports,
+          workDir: work, logFile: resolve(opts.log ?? join(work, 'tritonserver.log')),
+          readyTimeoutS, exitTimeoutS: 10,
+          onSpawn: (p) => (child = p),
+        });
+      } catch (e) {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        if (!stopping) throw e;
+        process.stdout.write('server stopped before it was ready\n');
+        return;
+      }
+      const say = (e: StubEvent) => process.stdout.write(
+        e.kind === 'died' ? `model ${e.model}: its backend process ${e.pids.join(', ')} ended; loading the model again\n`
+          : e.kind === 'reloaded' ? `model ${e.model}: loaded again in ${e.seconds.toFixed(1)} s, serving\n`
+            : `model ${e.model}: could not be loaded again (${e.error}); its calls fail until the server restarts\n`);
+      if (!stopping) unwatch = superviseStubs(server, repo, say);
+      else void server.stop();
       const ready = server.models.filter((m) => m.state === 'READY').map((m) => m.name);
       process.stdout.write(
         `Triton ${server.version} ready on ${opts.triton} (${install.describe}; pid ${server.pid}): ${ready.length} models: ${ready.join(', ')}\n` +

@@ -104,6 +104,8 @@ export interface ServeOptions {
   readyTimeoutS: number;
   /** Seconds Triton waits for requests in flight when it stops (--exit-timeout-secs). */
   exitTimeoutS: number;
+  /** Called with the server process as soon as it is spawned (so a signal during start-up can stop it). */
+  onSpawn?: (proc: ChildProcess) => void;
 }
 
 /** tritonserver's command line (pure). */
@@ -163,6 +165,7 @@ export async function startServer(install: TritonInstall, o: ServeOptions): Prom
   const log = createWriteStream(o.logFile);
   await new Promise((r) => log.once('open', r));
   const proc = spawn(install.server, serverArgs(o, backendDir), { env: { ...process.env, ...install.env }, stdio: ['ignore', log, log] });
+  o.onSpawn?.(proc);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     proc.once('exit', (code, signal) => resolve({ code, signal }));
     proc.once('error', () => resolve({ code: 127, signal: null }));
