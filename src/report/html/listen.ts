@@ -8,7 +8,10 @@ import type { AudioCase, ReportMedia } from './types.ts';
 function player(c: Clip, budget: MediaBudget): string {
   const seconds = c.samples.length / c.sampleRate;
   if (!budget.take(clipBytes(c))) return `<div>${esc(c.label)}<br><span class="note">audio left out (report size budget)</span></div>`;
-  return `<div>${esc(c.label)} <span class="note">${seconds.toFixed(2)} s</span><br><audio controls preload="metadata" src="${wavDataUri(c)}"></audio></div>`;
+  // the WAV waits in a raw-text element until the player is near the screen (page.ts, MEDIA_BOOT): a page
+  // of a hundred cases opens without decoding every data URI first
+  const id = budget.nextId();
+  return `<div>${esc(c.label)} <span class="note">${seconds.toFixed(2)} s</span><br><audio controls preload="metadata" data-media="${id}"></audio><script type="text/plain" id="${id}">${wavDataUri(c)}</script></div>`;
 }
 
 /** An audio case: three spectrograms on one scale where a mel is given, and a player per clip. */
@@ -24,7 +27,7 @@ export function audioCase(a: AudioCase, budget: MediaBudget): string {
     if (budget.take(bytes)) {
       const t = spectrogramTriple(pair.reference, pair.engine);
       const labels = a.mels ? ['reference', 'engine'] : [a.clips[0]!.label, a.clips[1]!.label];
-      const fig = (src: string, cap: string) => `<div class="spec"><img alt="${esc(cap)}" src="${src}"><div class="cap">${esc(cap)}</div></div>`;
+      const fig = (src: string, cap: string) => `<div class="spec"><img alt="${esc(cap)}" loading="lazy" decoding="async" src="${src}"><div class="cap">${esc(cap)}</div></div>`;
       specs = `<div class="grid">${fig(t.reference, `log-mel: ${labels[0]}`)}${fig(t.engine, `log-mel: ${labels[1]}`)}${fig(t.difference, `difference (${labels[1]} − ${labels[0]}), max |Δ| ${num(t.maxAbsDiff, 2)}`)}</div>`;
     } else specs = '<p class="note">spectrograms left out (report size budget)</p>';
   }
