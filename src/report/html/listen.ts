@@ -17,14 +17,12 @@ function player(c: Clip, budget: MediaBudget): string {
 /** An audio case: three spectrograms on one scale where a mel is given, and a player per clip. */
 export function audioCase(a: AudioCase, budget: MediaBudget): string {
   let specs = '';
-  const pair =
-    a.mels ??
-    (a.mel && a.clips.length >= 2 && a.clips[0]!.samples.length >= a.mel.n_fft && a.clips[1]!.samples.length >= a.mel.n_fft
-      ? { reference: melOf(a.clips[0]!.samples, a.mel), engine: melOf(a.clips[1]!.samples, a.mel) }
-      : undefined);
-  if (pair) {
-    const bytes = 3 * pair.reference.mels * pair.reference.frames * 0.6;
-    if (budget.take(bytes)) {
+  const fromAudio = !a.mels && a.mel && a.clips.length >= 2 && a.clips[0]!.samples.length >= a.mel.n_fft && a.clips[1]!.samples.length >= a.mel.n_fft;
+  if (a.mels || fromAudio) {
+    // three PNGs of about 1.5 bytes a pixel as base64 (log-mels of speech compress little), counted before any mel is computed
+    const pixels = a.mels ? a.mels.reference.mels * a.mels.reference.frames : a.mel!.n_mels * Math.ceil(a.clips[0]!.samples.length / a.mel!.hop);
+    if (budget.take(3 * pixels * 1.5)) {
+      const pair = a.mels ?? { reference: melOf(a.clips[0]!.samples, a.mel!), engine: melOf(a.clips[1]!.samples, a.mel!) };
       const t = spectrogramTriple(pair.reference, pair.engine);
       const labels = a.mels ? ['reference', 'engine'] : [a.clips[0]!.label, a.clips[1]!.label];
       const fig = (src: string, cap: string) => `<div class="spec"><img alt="${esc(cap)}" loading="lazy" decoding="async" src="${src}"><div class="cap">${esc(cap)}</div></div>`;
