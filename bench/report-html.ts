@@ -3,8 +3,9 @@
 // resampled to the Piper voice's 22.05 kHz), each compared, as verify compares an end-to-end case, with
 // the same recording after an 8-bit PCM round trip (a stand-in for an engine's output, said so on the
 // page): the metrics table, three spectrograms and two players per case. The same 100 cases are rendered
-// twice side by side: with the default media budget (16 MB) and with no budget. Prints a table with the
-// machine and its load; writes bench/results/report-html.md.
+// three times side by side: with the default media budget (16 MB), with no budget, and with no media
+// at all (the floor: what this machine, under its present load, takes to open a page of the same
+// tables). Prints a table with the machine and its load; writes bench/results/report-html.md.
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
@@ -44,6 +45,8 @@ await mkdir(resolve(ROOT, 'bench/out'), { recursive: true });
 const variants = [
   { name: 'default media budget (16 MB)', file: 'bench/out/report-html-100.html', opts: {} },
   { name: 'no media budget', file: 'bench/out/report-html-100-unbounded.html', opts: { mediaBytes: Infinity } },
+  // the same tables and chart with no audio or spectrograms: what the machine takes to open any page now
+  { name: 'no media (the floor, same run)', file: 'bench/out/report-html-100-nomedia.html', opts: { mediaBytes: 0 } },
 ];
 const browser = await launch();
 const rows: string[] = [];

@@ -43,6 +43,8 @@ const READ_PAGE = `(async () => {
     return { id: c.id, drawn };
   });
   for (const s of document.querySelectorAll('svg')) charts.push({ id: s.id || 'svg', drawn: s.querySelectorAll('path,rect,circle,line,polyline').length > 0 });
+  // players get their audio as they near the screen: ask for all of it, as scrolling to the end would
+  if (typeof window.emovoiceLoadMedia === 'function') window.emovoiceLoadMedia();
   const audio = await Promise.all([...document.querySelectorAll('audio')].map((a) => new Promise((resolve) => {
     const done = () => resolve({ src: !!(a.currentSrc || a.src), duration: Number.isFinite(a.duration) ? a.duration : 0 });
     if (a.readyState >= 1) return done();
@@ -51,7 +53,11 @@ const READ_PAGE = `(async () => {
     a.load();
     setTimeout(done, 10000);
   })));
-  const images = [...document.querySelectorAll('img')].map((i) => ({ ok: i.complete && i.naturalWidth > 0, width: i.naturalWidth }));
+  // images load lazily (below the fold): ask for every one, as scrolling would
+  const imgs = [...document.querySelectorAll('img')];
+  for (const i of imgs) i.loading = 'eager';
+  await Promise.all(imgs.map((i) => i.decode().catch(() => undefined)));
+  const images = imgs.map((i) => ({ ok: i.complete && i.naturalWidth > 0, width: i.naturalWidth }));
   const nav = performance.getEntriesByType('navigation')[0];
   return { charts, audio, images, loadMs: nav.loadEventEnd - nav.startTime, title: document.title };
 })()`;

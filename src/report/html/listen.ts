@@ -8,23 +8,24 @@ import type { AudioCase, ReportMedia } from './types.ts';
 function player(c: Clip, budget: MediaBudget): string {
   const seconds = c.samples.length / c.sampleRate;
   if (!budget.take(clipBytes(c))) return `<div>${esc(c.label)}<br><span class="note">audio left out (report size budget)</span></div>`;
-  return `<div>${esc(c.label)} <span class="note">${seconds.toFixed(2)} s</span><br><audio controls preload="metadata" src="${wavDataUri(c)}"></audio></div>`;
+  // the WAV waits in a raw-text element until the player is near the screen (page.ts, MEDIA_BOOT): a page
+  // of a hundred cases opens without decoding every data URI first
+  const id = budget.nextId();
+  return `<div>${esc(c.label)} <span class="note">${seconds.toFixed(2)} s</span><br><audio controls preload="metadata" data-media="${id}"></audio><script type="text/plain" id="${id}">${wavDataUri(c)}</script></div>`;
 }
 
 /** An audio case: three spectrograms on one scale where a mel is given, and a player per clip. */
 export function audioCase(a: AudioCase, budget: MediaBudget): string {
   let specs = '';
-  const pair =
-    a.mels ??
-    (a.mel && a.clips.length >= 2 && a.clips[0]!.samples.length >= a.mel.n_fft && a.clips[1]!.samples.length >= a.mel.n_fft
-      ? { reference: melOf(a.clips[0]!.samples, a.mel), engine: melOf(a.clips[1]!.samples, a.mel) }
-      : undefined);
-  if (pair) {
-    const bytes = 3 * pair.reference.mels * pair.reference.frames * 0.6;
-    if (budget.take(bytes)) {
+  const fromAudio = !a.mels && a.mel && a.clips.length >= 2 && a.clips[0]!.samples.length >= a.mel.n_fft && a.clips[1]!.samples.length >= a.mel.n_fft;
+  if (a.mels || fromAudio) {
+    // three PNGs of about 1.5 bytes a pixel as base64 (log-mels of speech compress little), counted before any mel is computed
+    const pixels = a.mels ? a.mels.reference.mels * a.mels.reference.frames : a.mel!.n_mels * Math.ceil(a.clips[0]!.samples.length / a.mel!.hop);
+    if (budget.take(3 * pixels * 1.5)) {
+      const pair = a.mels ?? { reference: melOf(a.clips[0]!.samples, a.mel!), engine: melOf(a.clips[1]!.samples, a.mel!) };
       const t = spectrogramTriple(pair.reference, pair.engine);
       const labels = a.mels ? ['reference', 'engine'] : [a.clips[0]!.label, a.clips[1]!.label];
-      const fig = (src: string, cap: string) => `<div class="spec"><img alt="${esc(cap)}" src="${src}"><div class="cap">${esc(cap)}</div></div>`;
+      const fig = (src: string, cap: string) => `<div class="spec"><img alt="${esc(cap)}" loading="lazy" decoding="async" src="${src}"><div class="cap">${esc(cap)}</div></div>`;
       specs = `<div class="grid">${fig(t.reference, `log-mel: ${labels[0]}`)}${fig(t.engine, `log-mel: ${labels[1]}`)}${fig(t.difference, `difference (${labels[1]} − ${labels[0]}), max |Δ| ${num(t.maxAbsDiff, 2)}`)}</div>`;
     } else specs = '<p class="note">spectrograms left out (report size budget)</p>';
   }

@@ -120,7 +120,12 @@ export function clipBytes(c: Pick<Clip, 'samples'>): number {
 export class MediaBudget {
   used = 0;
   left_out = 0;
+  private ids = 0;
   constructor(readonly limit: number) {}
+  /** A page-unique id for a piece of deferred media. */
+  nextId(): string {
+    return `media-${++this.ids}`;
+  }
   /** Take `bytes` if they fit. */
   take(bytes: number): boolean {
     if (this.used + bytes > this.limit) {

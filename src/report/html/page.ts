@@ -98,6 +98,20 @@ for(var i=0;i<specs.length;i++){var s=specs[i];new Chart(document.getElementById
 document.documentElement.setAttribute('data-charts-drawn',String(specs.length));
 })();`;
 
+/**
+ * Audio whose data waits in <script type="text/plain" id=…> elements: each player gets its source when it
+ * comes within a screen of the viewport (or at once where IntersectionObserver is missing);
+ * `emovoiceLoadMedia()` gives every player its source (what scrolling to the end would do).
+ */
+const MEDIA_BOOT = `(function(){
+function load(a){if(a.src)return;var s=document.getElementById(a.getAttribute('data-media'));if(s){a.src=s.textContent;}}
+var all=[].slice.call(document.querySelectorAll('audio[data-media]'));
+window.emovoiceLoadMedia=function(){all.forEach(load);};
+if(!('IntersectionObserver' in window)){window.emovoiceLoadMedia();return;}
+var io=new IntersectionObserver(function(es){es.forEach(function(e){if(e.isIntersecting){load(e.target);io.unobserve(e.target);}});},{rootMargin:'1000px 0px'});
+all.forEach(function(a){io.observe(a);});
+})();`;
+
 export interface PageInput {
   title: string;
   /** One line under the title: what made the report, when. */
@@ -119,6 +133,7 @@ export function renderPage(p: PageInput): string {
 ${p.sections.join('\n')}
 </main>
 ${charts}
+${p.sections.some((x) => x.includes('data-media=')) ? `<script>${MEDIA_BOOT}</script>` : ''}
 </body></html>
 `;
 }
