@@ -56,9 +56,10 @@ setup() {
   tar -xJf "$W/b/nm.tar.xz" -C "$R"
   tar -xJf "$W/code.tar.xz" -C "$R"
   mkdir -p "$W/alsa" && tar -xf "$W/alsa.tar" -C "$W/alsa"
-  zstd -q -d -c "$W/b/joe.tar.zst" | tar -x -C "$R"
+  # the Piper voice and espeak-ng travel only where the Piper stages are wanted (bench/gpu/pack.sh --no-piper leaves them out)
+  [ -f "$W/b/joe.tar.zst" ] && zstd -q -d -c "$W/b/joe.tar.zst" | tar -x -C "$R"
   rm -rf "$R/calibration/speech" && tar -xf "$W/b/speech.tar" -C "$R/calibration"
-  tar -xJf "$W/b/espeak.tar.xz" -C "$W"
+  [ -f "$W/b/espeak.tar.xz" ] && tar -xJf "$W/b/espeak.tar.xz" -C "$W"
   zstd -q -d -f "$W/b/cuda.so.zst" -o "$W/prov/libonnxruntime_providers_cuda.so"
   tar -xJf "$W/b/providers-small.tar.xz" -C "$W/prov"
   # the documented step, on the real libraries: a wheel-shaped zip of them (the 247 MB wheel cannot travel)
