@@ -110,6 +110,10 @@ ev_verify() {
   env_gpu
   run ev-verify-cuda-tf32 300 $EV verify "${E[@]}" --wer-sentences 0 --backend cuda --json
   NVIDIA_TF32_OVERRIDE=0 run ev-verify-cuda-notf32 300 $EV verify "${E[@]}" --wer-sentences 0 --backend cuda --json
+  cd "$HERE"
+}
+ev_verify16() {
+  env_gpu
   run ev-verify-cuda-fp16 420 $EV verify "${E[@]}" --wer-sentences 0 --backend cuda --precision fp16 --json
   cd "$HERE"
 }
@@ -133,6 +137,7 @@ for stage in "$@"; do
     piper-bench) piper_bench ;;
     ev-export) ev_export ;;
     ev-verify) ev_verify ;;
+    ev-verify16) ev_verify16 ;;
     ev-bench) ev_bench ;;
     ev-compile) ev_compile ;;
     *) echo "unknown stage $stage" >&2; exit 2 ;;
