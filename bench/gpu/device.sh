@@ -8,8 +8,9 @@
 #   bash device.sh store          keep this call's parts (.dev18/p*/) under /root/ev18/parts
 #   bash device.sh setup          reassemble: node, node_modules, the code overlay, the providers
 #                                 (installed by `emovoice providers install` from a wheel-shaped zip of them)
-#   bash device.sh piper|ev|bench the measurements (results as one tar under $OUT)
-# Each stage may be given in one call: `bash device.sh store setup piper`.
+#   bash device.sh ev-export ev-bench ev-verify piper-verify piper-bench ev-compile
+#                                 the measurements (results as one tar under $OUT)
+# Stages run in the order given: `bash device.sh store setup ev-export ev-bench`.
 set -uo pipefail
 W=/root/ev18
 R=$W/repo
@@ -20,7 +21,7 @@ log() { echo "== $(date +%T) $*" >&2; }
 env_gpu() {
   export PATH="$W/bin:$PATH"
   export LD_LIBRARY_PATH=/usr/local/cuda-13.0/targets/x86_64-linux/lib:/usr/lib/x86_64-linux-gnu
-  export ESPEAK_NG="$W/espeak/espeak-ng" CI= PYTHONUNBUFFERED=1
+  export ESPEAK_NG="$W/espeak/espeak-ng" ALSA_SOUNDS="$W/alsa" CI= PYTHONUNBUFFERED=1
   cd "$R"
 }
 EV="node bin/emovoice.js"
@@ -38,7 +39,7 @@ save() { tar -czf "$OUT/results.tgz" -C "$W" res; cp "$W/res"/*.md "$OUT/" 2>/de
 
 store() {
   for d in "$HERE"/.dev18/p*; do [ -d "$d" ] && cp "$d"/* "$W/parts/"; done
-  [ -f "$HERE/.dev18/code/code.tar.xz" ] && cp "$HERE/.dev18/code/code.tar.xz" "$W/"
+  [ -d "$HERE/.dev18/code" ] && cp "$HERE"/.dev18/code/*.tar* "$W/"
   ls -la "$W/parts" >&2
 }
 
@@ -54,9 +55,11 @@ setup() {
   tar -C "$HERE" --exclude=./.dev18 -cf - . | tar -x -C "$R"
   tar -xJf "$W/b/nm.tar.xz" -C "$R"
   tar -xJf "$W/code.tar.xz" -C "$R"
-  zstd -q -d -c "$W/b/joe.tar.zst" | tar -x -C "$R"
+  mkdir -p "$W/alsa" && tar -xf "$W/alsa.tar" -C "$W/alsa"
+  # the Piper voice and espeak-ng travel only where the Piper stages are wanted (bench/gpu/pack.sh --no-piper leaves them out)
+  [ -f "$W/b/joe.tar.zst" ] && zstd -q -d -c "$W/b/joe.tar.zst" | tar -x -C "$R"
   rm -rf "$R/calibration/speech" && tar -xf "$W/b/speech.tar" -C "$R/calibration"
-  tar -xJf "$W/b/espeak.tar.xz" -C "$W"
+  [ -f "$W/b/espeak.tar.xz" ] && tar -xJf "$W/b/espeak.tar.xz" -C "$W"
   zstd -q -d -f "$W/b/cuda.so.zst" -o "$W/prov/libonnxruntime_providers_cuda.so"
   tar -xJf "$W/b/providers-small.tar.xz" -C "$W/prov"
   # the documented step, on the real libraries: a wheel-shaped zip of them (the 247 MB wheel cannot travel)
@@ -78,40 +81,51 @@ PY
   cd "$HERE"
 }
 
-piper() {
+P=(--profile piper-joe-cpu)
+E=(--profile emotivoice-cpu --set "model=$W/ev-base/manifest.yaml")
+# bench: 15 s of speech per request (188 phonemes for EmotiVoice base, as bench/results/h100-pytorch-eager-base.json),
+# 60 measured requests per level on each side (P99 reported as "max of 60"), streams 1, 4, 16
+BENCH=(bench --backend cuda --streams 1,4,16 --requests 60 --json)
+piper_verify() {
   env_gpu
-  local V=(--profile piper-joe-cpu --wer-sentences 0)
-  run piper-verify-cuda-tf32 240 $EV verify "${V[@]}" --backend cuda --json
-  NVIDIA_TF32_OVERRIDE=0 run piper-verify-cuda-notf32 240 $EV verify "${V[@]}" --backend cuda --json
-  run piper-verify-cuda-fp16 400 $EV verify "${V[@]}" --backend cuda --precision fp16 --json
-  local B=(bench --profile piper-joe-cpu --backend cuda --streams 1,4,16 --baseline none --json)
-  run piper-bench-cuda-fp32 240 $EV "${B[@]}"
-  run piper-bench-cuda-fp16 300 $EV "${B[@]}" --set defaults.precision=fp16
-  run piper-bench-cpu 300 $EV bench --profile piper-joe-cpu --backend ort --streams 1,4,16 --requests 40 --baseline none --json
-  save
+  run piper-verify-cuda-tf32 240 $EV verify "${P[@]}" --wer-sentences 0 --backend cuda --json
+  NVIDIA_TF32_OVERRIDE=0 run piper-verify-cuda-notf32 240 $EV verify "${P[@]}" --wer-sentences 0 --backend cuda --json
+  run piper-verify-cuda-fp16 400 $EV verify "${P[@]}" --wer-sentences 0 --backend cuda --precision fp16 --json
   cd "$HERE"
 }
-
-ev_base() {
+piper_bench() {
+  env_gpu
+  run piper-bench-cuda-fp32 240 $EV "${BENCH[@]}" "${P[@]}" --baseline none
+  run piper-bench-cuda-fp16 300 $EV "${BENCH[@]}" "${P[@]}" --baseline none --set defaults.precision=fp16
+  cd "$HERE"
+}
+ev_export() {
   env_gpu
   if [ ! -f "$W/ev-base/manifest.yaml" ]; then
-    (cd reference && run ev-export 420 python3 -m emovoice_ref.emotivoice.export --random base --out "$W/ev-base" --mel-len 1024)
+    (cd reference && run ev-export 480 python3 -m emovoice_ref.emotivoice.export --random base --out "$W/ev-base" --mel-len 1024)
   fi
-  local V=(--profile emotivoice-cpu --set "model=$W/ev-base/manifest.yaml" --wer-sentences 0)
-  run ev-verify-cuda-tf32 300 $EV verify "${V[@]}" --backend cuda --json
-  NVIDIA_TF32_OVERRIDE=0 run ev-verify-cuda-notf32 300 $EV verify "${V[@]}" --backend cuda --json
-  run ev-verify-cuda-fp16 420 $EV verify "${V[@]}" --backend cuda --precision fp16 --json
-  save
   cd "$HERE"
 }
-
-bench() {
+ev_verify() {
   env_gpu
-  local B=(bench --profile emotivoice-cpu --set "model=$W/ev-base/manifest.yaml" --backend cuda --streams 1,4,16 --json)
-  run ev-bench-fp32 300 $EV "${B[@]}" --baseline-mode eager-fp32
-  run ev-bench-fp16 300 $EV "${B[@]}" --set defaults.precision=fp16 --baseline-mode eager-fp16
-  run ev-bench-fp16-compile 420 $EV "${B[@]}" --set defaults.precision=fp16 --baseline-mode compile-fp16
-  save
+  run ev-verify-cuda-tf32 300 $EV verify "${E[@]}" --wer-sentences 0 --backend cuda --json
+  NVIDIA_TF32_OVERRIDE=0 run ev-verify-cuda-notf32 300 $EV verify "${E[@]}" --wer-sentences 0 --backend cuda --json
+  cd "$HERE"
+}
+ev_verify16() {
+  env_gpu
+  run ev-verify-cuda-fp16 420 $EV verify "${E[@]}" --wer-sentences 0 --backend cuda --precision fp16 --json
+  cd "$HERE"
+}
+ev_bench() {
+  env_gpu
+  run ev-bench-fp32 300 $EV "${BENCH[@]}" "${E[@]}" --baseline-mode eager-fp32
+  run ev-bench-fp16 300 $EV "${BENCH[@]}" "${E[@]}" --set defaults.precision=fp16 --baseline-mode eager-fp16
+  cd "$HERE"
+}
+ev_compile() {
+  env_gpu
+  run ev-bench-fp16-compile 420 $EV "${BENCH[@]}" "${E[@]}" --set defaults.precision=fp16 --baseline-mode compile-fp16
   cd "$HERE"
 }
 
@@ -119,9 +133,13 @@ for stage in "$@"; do
   case $stage in
     store) store ;;
     setup) setup ;;
-    piper) piper ;;
-    ev) ev_base ;;
-    bench) bench ;;
+    piper-verify) piper_verify ;;
+    piper-bench) piper_bench ;;
+    ev-export) ev_export ;;
+    ev-verify) ev_verify ;;
+    ev-verify16) ev_verify16 ;;
+    ev-bench) ev_bench ;;
+    ev-compile) ev_compile ;;
     *) echo "unknown stage $stage" >&2; exit 2 ;;
   esac
 done

@@ -10,4 +10,6 @@ mkdir -p "$DEST/code" "$DEST/s"
 { git diff --name-only --diff-filter=AMR "$BASE"; git ls-files --others --exclude-standard; } | sort -u | while read -r f; do [ -f "$f" ] && echo "$f"; done > "$DEST/code/files"
 tar -cJf "$DEST/code/code.tar.xz" -T "$DEST/code/files" node_modules/tsx
 cp bench/gpu/device.sh "$DEST/s/device.sh"
+# the real alsa-utils recordings the EmotiVoice exporter takes its reference voice from (ALSA_SOUNDS there)
+tar -cf "$DEST/code/alsa.tar" -C "${ALSA_SOUNDS:-/usr/share/sounds/alsa}" Front_Center.wav Front_Left.wav Front_Right.wav Rear_Center.wav
 echo "code: $(wc -l < "$DEST/code/files") files, $(stat -c %s "$DEST/code/code.tar.xz") bytes" >&2

@@ -71,8 +71,9 @@ export function clipRequest(m: Pick<ModelManifest, 'conditioning' | 'path'>, cli
 }
 
 /** The model's own FP32 graph on ONNX Runtime, for deriving modules' real inputs; close() releases it. */
-export async function fp32Pipeline(manifest: ModelManifest, serving?: { max_text_len?: number }): Promise<Pipeline & { close(): Promise<void> }> {
-  const runners = makeRunners(manifest, 'ort');
+export async function fp32Pipeline(manifest: ModelManifest, serving?: { max_text_len?: number }, backend: 'ort' | 'cuda' = 'ort'): Promise<Pipeline & { close(): Promise<void> }> {
+  // on cuda: the CUDA provider, no CPU fallback (a reference that silently moved to the CPU would hide it)
+  const runners = makeRunners(manifest, backend, { fallback: 'never' });
   await Promise.all(Object.values(runners).map((r) => r.load()));
   const p = new Pipeline(await openModel(manifest, serving), runners);
   return Object.assign(p, { close: async () => void (await Promise.all([...Object.values(runners).map((r) => r.close()), p.model.close()])) });

@@ -34,6 +34,7 @@ import { CONFIGS_DIR, collect, log, positiveInt } from './common.ts';
 
 interface Opts {
   profile: string;
+  backend: string;
   data: string;
   method: string;
   percentile: string;
@@ -61,6 +62,7 @@ export function register(program: Command): void {
     .description('INT8 calibration on real recorded speech: TensorRT calibration cache + QDQ ONNX model + quality on held-out speech')
     .argument('<module>', "module to calibrate (any module of the profile's model; the seed's advice: start with the vocoder)")
     .option('--profile <name|path>', 'profile naming the model', 'a10g-int8')
+    .option('--backend <ort|cuda>', 'where the FP32 reference runs (the upstream stages and the module itself) go: ONNX Runtime on the CPU, or its CUDA provider (TF32 on; NVIDIA_TF32_OVERRIDE=0 turns it off)', 'ort')
     .option('--data <dir|manifest>', 'real speech: a speech manifest or a folder of WAVs', 'calibration/speech.yaml')
     .option('--method <m>', `range algorithm: ${RANGE_METHODS.join('|')}`, 'entropy')
     .option('--percentile <p>', 'percentile for --method percentile', '99.99')
@@ -82,6 +84,8 @@ export function register(program: Command): void {
         throw new UserError(`unknown method "${opts.method}"`, { hint: `use one of: ${RANGE_METHODS.join(', ')}` });
       }
       const werOpts = werOptions(opts.werSentences, opts.maxWerIncrease);
+      if (opts.backend !== 'ort' && opts.backend !== 'cuda') throw new UserError(`--backend: calibrate's reference runs take ort or cuda, not "${opts.backend}"`, { hint: 'use --backend ort or --backend cuda' });
+      const refBackend = opts.backend;
       const window = opts.window === undefined ? undefined : positiveInt('--window', opts.window);
       const source = resolve(opts.data);
       if (!existsSync(source)) {
@@ -103,7 +107,7 @@ export function register(program: Command): void {
       const trtVersion = opts.trtVersion ?? (exe ? (await detectTensorRt(exe)).version : '10.0.0');
 
       // modules fed through the graph get their inputs from the fp32 upstream stages (real transcripts, real voices)
-      const pipeline = mode === 'pipeline' ? await fp32Pipeline(manifest, loaded.profile.serving) : undefined;
+      const pipeline = mode === 'pipeline' ? await fp32Pipeline(manifest, loaded.profile.serving, refBackend) : undefined;
       const specs = manifest.modules[module]!.inputs;
       async function* realInputs(split: 'calibration' | 'heldout', maxInputs: number) {
         if (window === undefined) return yield* calibrationInputs({ manifest, module, source, split, mel, maxInputs, pipeline });
@@ -159,7 +163,7 @@ export function register(program: Command): void {
       }
       const inputsPath = join(outDir, `${module}.inputs.npz`);
       if (opts.saveInputs) await writeNpz(inputsPath, saved);
-      const fp32 = new OrtRunner(onnx);
+      const fp32 = new OrtRunner(onnx, { providers: [refBackend === 'cuda' ? 'cuda' : 'cpu'] });
       await fp32.load();
       const qdqRunner = async (exclude: Set<string>) => {
         const m = await decodeOnnxModel(original, onnx);
@@ -205,7 +209,7 @@ export function register(program: Command): void {
       const skip = werSkipReason(manifest, werOpts.sentences) ?? (/\.ya?ml$/i.test(source) ? null : `--data ${opts.data} is a folder of recordings: the test sentences are the held-out transcripts of a speech manifest`);
       if (skip) wer = { status: 'skipped', reason: skip };
       else {
-        const fp32Graph = pipeline ?? (await fp32Pipeline(manifest, loaded.profile.serving));
+        const fp32Graph = pipeline ?? (await fp32Pipeline(manifest, loaded.profile.serving, refBackend));
         const runners = makeRunners(manifest, 'ort', { onnx: { [module]: qdqPath } });
         await Promise.all(Object.values(runners).map((r) => r.load()));
         try {

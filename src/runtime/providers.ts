@@ -149,6 +149,46 @@ export async function checkTensorRtBackend(engineDir: string, dir = ortNodeBinDi
   checkTensorRtMatch(version, linkedTensorRtMajor(await ldd(provider)), { buildManifest, provider });
 }
 
+/** A load failure of a GPU session: one error line naming the provider and where to look (not "corrupt file"). */
+function providerLoadError(provider: 'cuda' | 'tensorrt', file: string, e: unknown): UserError {
+  const msg = e instanceof Error ? e.message : String(e);
+  // onnxruntime-node: "OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library"
+  if (!/ExecutionProvider|shared library|providers_/i.test(msg)) return e instanceof UserError ? e : new UserError(msg, { place: { file } });
+  return new UserError(`ONNX Runtime's ${provider === 'cuda' ? 'CUDA' : 'TensorRT'} provider cannot start (${msg.replace(/^ONNX Runtime cannot load the model: /, '')})`, {
+    place: { file },
+    hint: '`emovoice providers` names the libraries it cannot load; install them or add their folder to LD_LIBRARY_PATH (docs/gpu.md)',
+    exitCode: 3,
+  });
+}
+
+/** A module's ONNX file in a CUDA-provider session (in a worker thread), made once; a provider that cannot start is one clear error. */
+export class CudaRunner implements Runner {
+  readonly name: string;
+  private readonly session: OrtThreadRunner;
+
+  constructor(readonly modelPath: string) {
+    this.session = new OrtThreadRunner(modelPath, { providers: ['cuda'] });
+    this.name = this.session.name;
+  }
+  async load(): Promise<void> {
+    await this.session.load().catch((e: unknown) => {
+      throw providerLoadError('cuda', this.modelPath, e);
+    });
+  }
+  inputs(): IoInfo[] {
+    return this.session.inputs();
+  }
+  outputs(): IoInfo[] {
+    return this.session.outputs();
+  }
+  infer(feeds: TensorMap, outputNames?: string[]): Promise<TensorMap> {
+    return this.session.infer(feeds, outputNames);
+  }
+  close(): Promise<void> {
+    return this.session.close();
+  }
+}
+
 export interface EpContextRunnerOptions {
   /** The EPContext model beside the engine. */
   model: string;
@@ -171,7 +211,9 @@ export class EpContextRunner implements Runner {
     const provider = join(ortNodeBinDir(), PROVIDER_LIBS.tensorrt);
     if (!existsSync(provider)) throw new UserError("ONNX Runtime's TensorRT provider is not installed", { place: { file: provider }, hint: '`emovoice providers install <onnxruntime-gpu wheel>`, or use --backend trtexec' });
     if (!existsSync(this.o.model)) throw new UserError('no EPContext model beside the engine', { place: { file: this.o.model }, hint: 'rebuild with this version of `emovoice build`, which writes it' });
-    await this.session.load();
+    await this.session.load().catch((e: unknown) => {
+      throw providerLoadError('tensorrt', this.o.model, e);
+    });
   }
   inputs(): IoInfo[] {
     return this.session.inputs();

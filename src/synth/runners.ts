@@ -13,7 +13,7 @@ import { OrtThreadRunner } from '../runtime/ort-thread.ts';
 import type { IoInfo, Runner } from '../runtime/runner.ts';
 import { TrtexecRunner } from '../runtime/trt.ts';
 import type { Backend } from '../runtime/backends.ts';
-import { EpContextRunner, epContextPath } from '../runtime/providers.ts';
+import { CudaRunner, EpContextRunner, epContextPath } from '../runtime/providers.ts';
 
 export function io(spec: Record<string, { dtype: string; dims: (number | string)[] }>): IoInfo[] {
   return Object.entries(spec).map(([name, s]) => ({ name, dtype: s.dtype, dims: s.dims }));
@@ -63,7 +63,7 @@ export function makeRunners(m: Pick<ModelManifest, 'modules'>, backend: Backend,
 
 /** The GPU runner of one module: a CUDA session over its file, its engine in a TensorRT session, or trtexec per call. */
 function gpuPrimary(backend: Backend, name: string, mod: ModelManifest['modules'][string], file: string, opts: RunnerOptions): Runner {
-  if (backend === 'cuda') return new OrtThreadRunner(file, { providers: ['cuda'] });
+  if (backend === 'cuda') return new CudaRunner(file);
   const engine = join(opts.engineDir ?? '.', `${name}.engine`);
   if (backend === 'trt') return new EpContextRunner({ model: epContextPath(engine), engine, buildManifest: join(opts.engineDir ?? '.', 'build-manifest.json') });
   return new TrtexecRunner({
