@@ -118,7 +118,7 @@ describe('build --dry-run --json per TensorRT dialect (stand-in trtexec reportin
     `--onnx=${onnx}`,
     `--saveEngine=${join(out, 'vocoder.engine')}`,
     '--minShapes=mel:1x80x16',
-    '--optShapes=mel:1x80x400',
+    '--optShapes=mel:1x80x142', // a streamed chunk: 128 frames + 7 + 7 context
     '--maxShapes=mel:4x80x1024',
     ...precisionFlags,
     version.startsWith('8.') ? '--memPoolSize=workspace:4096' : '--memPoolSize=workspace:4096M',
