@@ -47,7 +47,8 @@ export function renderLongformBench(b: LongformBench): string {
     return `| ${r.batch} | ${r.round + 1} | ${r.sentences} | ${fmt(r.madeAudioSeconds, 1)} | ${fmt(r.wallSeconds, 1)} | ${fmt(rate)} | ${fmt(r.peakRssMiB, 0)} | ${calls} |`;
   });
   const summary = [...rates].map(([batch, rate]) => `batch ${batch} ${fmt(rate)}${base && batch !== 1 ? ` (${fmt(rate / base)}× batch 1)` : ''}`).join(', ');
-  const padded = b.runs.flatMap((r) => Object.entries(r.padding).map(([m, d]) => `${m} at batch ${r.batch}: ${d.ok ? 'padded' : 'equal shapes only'} (probe rel L2 ${d.relL2.toExponential(1)})`));
+  const firsts = [...new Map(b.runs.map((r) => [r.batch, r] as const)).values()];
+  const padded = firsts.flatMap((r) => Object.entries(r.padding).map(([m, d]) => `${m} at batch ${r.batch}: ${d.ok ? 'padded' : 'equal shapes only'} (probe rel L2 ${d.relL2.toExponential(1)})`));
   return [
     `long-form throughput: ${b.file}, profile ${b.profile}, backend ${b.backend}`,
     `machine: ${b.machine}; load average before ${b.loadBefore.map((x) => fmt(x)).join(' ')}, after ${b.loadAfter.map((x) => fmt(x)).join(' ')}`,
