@@ -1,6 +1,6 @@
 // `emovoice bench --file chapter.txt [--batch N]`: long-form throughput, batch 1 vs the profile's batch
 // (or --batch), each a fresh `emovoice synth --file --json` process on the same text (so peak memory is
-// that run's own), one after the other. The table is src/bench/longform.ts.
+// that run's own), in rounds that alternate the order (1, N then N, 1). The table is src/bench/longform.ts.
 import { execa } from 'execa';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import type { RequestOpts } from './request.ts';
 export interface BenchFileOpts extends RequestOpts {
   file: string;
   batch?: string;
+  rounds?: string;
   profile: string;
   backend?: string;
   set?: string[];
@@ -45,14 +46,16 @@ export async function benchFile(opts: BenchFileOpts): Promise<void> {
   const loadBefore = loadavg();
   const runs: LongformRun[] = [];
   try {
-    for (const batch of [...new Set([1, n])]) {
-      log(`bench --file: batch ${batch} …`);
+    const rounds = opts.rounds === undefined ? 2 : positiveInt('--rounds', opts.rounds);
+    const sizes = [...new Set([1, n])];
+    for (let round = 0; round < rounds; round++) for (const batch of round % 2 ? [...sizes].reverse() : sizes) {
+      log(`bench --file: round ${round + 1}, batch ${batch} …`);
       const r = await execa(process.execPath, [...self(), 'synth', '--file', resolve(opts.file), '--out', join(dir, `b${batch}.wav`), '--batch', String(batch), '--json', ...passOn], { reject: false });
       if (r.exitCode !== 0) {
         throw new UserError(`synth --file at batch ${batch} failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').filter((l) => l.startsWith('error')).pop() ?? r.stderr.trim().split('\n').pop() ?? ''}`, { place: { file: opts.file }, hint: 'run emovoice synth --file on it to see every failed line', exitCode: r.exitCode === 2 ? 2 : 3 });
       }
       const j = JSON.parse(r.stdout) as LongformRun & { sentences: number };
-      runs.push({ batch, sentences: j.sentences, madeAudioSeconds: j.madeAudioSeconds, wallSeconds: j.wallSeconds, peakRssMiB: j.peakRssMiB, batches: j.batches, padding: j.padding });
+      runs.push({ batch, round, sentences: j.sentences, madeAudioSeconds: j.madeAudioSeconds, wallSeconds: j.wallSeconds, peakRssMiB: j.peakRssMiB, batches: j.batches, padding: j.padding });
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -89,8 +89,9 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .option('--html <file>', 'also write a self-contained HTML page: latency histograms, P50/P99 against streams with the objective, per-stage breakdown, next to the baseline')
     .option('--file <txt>', 'long-form throughput instead: synth --file on this text at batch 1 and at the profile\'s batch (audio s per wall s, peak memory)')
-    .option('--batch <n>', '--file: the batch to compare with batch 1 (default: the profile\'s serving.max_batch)');
-  addRequestOptions(cmd).action(async (opts: Opts & { file?: string; batch?: string }) => {
+    .option('--batch <n>', '--file: the batch to compare with batch 1 (default: the profile\'s serving.max_batch)')
+    .option('--rounds <n>', '--file: rounds of runs, each batch size once a round, alternating the order', '2');
+  addRequestOptions(cmd).action(async (opts: Opts & { file?: string; batch?: string; rounds?: string }) => {
     if (opts.file !== undefined) return (await import('./bench-file.ts')).benchFile({ ...opts, file: opts.file });
     const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
     const p = loaded.profile;

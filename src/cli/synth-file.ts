@@ -92,6 +92,17 @@ export async function synthFile(opts: FileOpts): Promise<void> {
   const every = opts.progressEvery === undefined ? 10 : positiveInt('--progress-every', opts.progressEvery);
   const progress = await makeProgress({ stream: process.stderr, every, quiet: opts.json });
   const warned = new Map<string, number[]>();
+  // Ctrl-C: finished parts are on disk already (written atomically); stop after the batch running now
+  // (ONNX Runtime's threads must not be torn down mid-call), close the runners, exit 130. A second
+  // Ctrl-C exits at once.
+  const stop = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stop.signal.aborted) process.exit(130);
+    stop.abort(sig);
+    log(`\n${sig}: stopping after the batch running now (again to quit at once)`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     await Promise.all(Object.values(runners).map((r) => r.load()));
     const r = await synthesizeLongform({
@@ -105,6 +116,7 @@ export async function synthFile(opts: FileOpts): Promise<void> {
       out,
       subtitles,
       progress,
+      signal: stop.signal,
       onWarning: (w) => {
         // one line per warning text, with every line it came from
         const m = /^line (\d+): (.*)$/s.exec(w);
@@ -154,6 +166,8 @@ export async function synthFile(opts: FileOpts): Promise<void> {
       });
     }
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     progress.stop();
     await Promise.all([...Object.values(runners).map((r) => r.close()), model.close()]);
   }

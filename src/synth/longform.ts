@@ -135,6 +135,8 @@ export interface LongformRequest {
   out: string;
   subtitles?: { path: string; format: SubtitleFormat }[];
   progress: Progress;
+  /** Stops the run between batches (Ctrl-C): a UserError with exit code 130 naming the work folder. */
+  signal?: AbortSignal;
   /** A frontend warning, already prefixed with its line. */
   onWarning?: (w: string) => void;
 }
@@ -232,6 +234,10 @@ export async function synthesizeLongform(req: LongformRequest): Promise<Longform
   }
   report();
   for (const group of groups) {
+    if (req.signal?.aborted) {
+      req.progress.stop();
+      throw new UserError(`interrupted: the finished sentences are kept in ${workDir}`, { hint: 'run the same command again to resume where it stopped', exitCode: 130 });
+    }
     const results = await coordinator.runAll(group.map((p) => () => pipeline.run({ sentence: p.frontend, conditioning })));
     for (let i = 0; i < group.length; i++) {
       const p = group[i]!;

@@ -28,8 +28,8 @@ afterAll(async () => {
 });
 
 /** Long-form through batched runners vs each sentence alone through plain ones, on one model. */
-async function compareFamily(profile: string, text: string, conditioning: RequestConditioning, batch: number) {
-  const loaded = await loadProfile(profile, { configsDir: resolve(ROOT, 'configs') });
+async function compareFamily(profile: string, text: string, conditioning: RequestConditioning, batch: number, overrides: string[] = []) {
+  const loaded = await loadProfile(profile, { configsDir: resolve(ROOT, 'configs'), overrides });
   const manifest: ModelManifest = await loadModelManifest(loaded.profile.model);
   const runners = makeRunners(manifest, 'ort');
   await Promise.all(Object.values(runners).map((r) => r.load()));
@@ -55,7 +55,8 @@ async function compareFamily(profile: string, text: string, conditioning: Reques
     const alone = new Pipeline(model, runners);
     const sentences = splitText(text, model.frontend.sentences?.bind(model.frontend));
     const worst = [];
-    for (const [i, s] of sentences.entries()) {
+    const spoken = sentences.filter((s) => !r.failed.some((f) => f.line === s.line && f.text === s.text));
+    for (const [i, s] of spoken.entries()) {
       const ref = (await synthesizeText(alone, { text: s.text, conditioning })).waveform;
       const cue = r.cues[i]!;
       expect(cue.end - cue.start, s.text).toBe(ref.length);
@@ -81,6 +82,16 @@ describe('long-form synthesis, batched, equals each sentence alone', () => {
     const cues = parseSubtitles(await readFile(join(c.dir, 'out.vtt'), 'utf8'));
     expect(cues.map((q) => q.text)).toEqual(c.sentences.map((s) => s.text));
     expect(await readdir(c.dir)).toEqual(['out.vtt', 'out.wav']);
+  });
+
+  it('a sentence that does not fit the limit even split fails alone, named by its line; the rest is spoken', async () => {
+    const e2e = await readNpz(resolve(ROOT, 'models/tiny/refs/e2e/hello.npz'));
+    const text = 'Good morning.\nThe word incomprehensibilities is long. See you.\nWe will meet.';
+    const c = await compareFamily('cpu', text, { ref: { samples: e2e.wav_ref!.data as Float32Array, sampleRate: 16000 }, emotion: 'neutral' }, 2, ['serving.max_text_len=16']);
+    expect(c.r.failed.map((f) => [f.line, f.text])).toEqual([[2, 'The word incomprehensibilities is long.']]);
+    expect(c.r.failed[0]!.message).toMatch(/"incomprehensibilities" alone needs more than 16 phonemes/);
+    expect(c.r.cues.map((q) => q.text)).toEqual(['Good morning.', 'See you.', 'We will meet.']);
+    expect(c.worst).toBeLessThanOrEqual(c.tolerance);
   });
 
   it('emotivoice family (tiny export, profile emotivoice-cpu): the masked BERT encoder is padded, the rest is not', async () => {
