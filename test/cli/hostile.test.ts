@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { encodeWav, parseWav } from '../../src/audio/wav.ts';
 import { readNpz } from '../../src/tensor/io.ts';
+import { existsSync } from 'node:fs';
+import { requireSetup } from '../setup-needed.ts';
 import { runCli } from '../support/cli-inprocess.ts';
 
 const ROOT = resolve(__dirname, '../..');
@@ -128,5 +130,45 @@ describe('--out at a symlink and a FIFO', () => {
     expect(after.map((e) => e.split(' ')[0])).toEqual(before.map((e) => e.split(' ')[0]));
     expect(after.filter((e, i) => e !== before[i]).map((e) => e.split(' ')[0])).toEqual(['target.wav']);
     expect((await lstat('/dev/null')).isCharacterDevice()).toBe(true);
+  });
+});
+
+describe('text with nothing to say, on every family', () => {
+  const families: [string, string[]][] = [
+    ['cpu', ['--ref', '<ref>']],
+    ['emotivoice-cpu', []],
+    ['piper-joe-cpu', []],
+  ];
+  it('punctuation only, zero-width characters and "-": one error line and exit 2, never a near-silent WAV', async (ctx) => {
+    if (!existsSync(join(ROOT, 'models/joe/manifest.yaml'))) requireSetup(ctx, 'the Piper voice is not imported (models/joe)', 'scripts/setup.sh');
+    for (const [profile, extra] of families) {
+      for (const text of ['...!?', '\u200b-\u200b']) { // punctuation only; zero-width characters and "-"
+        const out = join(dir, `silent-${profile}.wav`);
+        const r = await runCli(['synth', text, '--profile', profile, ...extra.map((a) => (a === '<ref>' ? ref : a)), '--out', out]);
+        expect(r.code, `${profile} ${JSON.stringify(text)}: ${r.err}`).toBe(2);
+        expectOneError(r.err, /nothing to speak/);
+        expect(existsSync(out)).toBe(false);
+      }
+    }
+  });
+});
+
+describe('control characters and escape sequences in the text', () => {
+  it('are removed before the frontend with a warning (the audio is that of the text without them), and never echoed raw', async () => {
+    const plain = await runCli(['synth', 'Hello world.', '--ref', ref, '--out', join(dir, 'plain.wav')]);
+    expect(plain.code, plain.err).toBe(0);
+    const dirty = await runCli(['synth', '\x1b[31mHello\x1b[0m world.\x07', '--ref', ref, '--out', join(dir, 'dirty.wav')]);
+    expect(dirty.code, dirty.err).toBe(0);
+    expect(dirty.err).toMatch(/^warning: removed 3 control characters or escape sequences from the text \(\\x1b\[31m \\x1b\[0m \\x07\): they are not spoken$/m);
+    expect(dirty.out + dirty.err).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    expect(parseWav(await readFile(join(dir, 'dirty.wav'))).samples).toEqual(parseWav(await readFile(join(dir, 'plain.wav'))).samples);
+
+    const ph = await runCli(['phonemize', '\x1b[31mHello\x1b[0m']);
+    expect(ph.code).toBe(0);
+    expect(ph.out).toMatch(/sentence 1 \(\d+ ids\): Hello$/m);
+    expect(ph.out + ph.err).not.toMatch(/\x1b/);
+    const bad = await runCli(['synth', 'hi', '--ref', ref, '--emotion', '\x1b[2J\x1b[31mred\nline', '--out', join(dir, 'x.wav')]);
+    expect(bad.code).toBe(2);
+    expectOneError(bad.err, /unknown emotion "\\x1b\[2J\\x1b\[31mred\\nline"/);
   });
 });
