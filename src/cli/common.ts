@@ -5,6 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.ts';
+import { escapeControls } from '../core/terminal.ts';
 import type { FallbackEvent } from '../runtime/fallback.ts';
 
 /**
@@ -61,7 +62,7 @@ export function embeddingCacheFrom(env: NodeJS.ProcessEnv): string | undefined {
 }
 
 export function log(msg: string): void {
-  process.stderr.write(`${msg}\n`);
+  process.stderr.write(`${msg.split("\n").map(escapeControls).join("\n")}\n`); // a warning may quote the user's input
 }
 
 export function timestamp(): string {

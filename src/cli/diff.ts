@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../core/errors.ts';
 import { DEFAULT_THRESHOLDS, diffBench, diffBuild, diffVerify, kindOf } from '../report/diff.ts';
+import { nonNegativeNumber } from './common.ts';
 
 async function readJson(path: string): Promise<unknown> {
   const text = await readFile(path, 'utf8').catch(() => {
@@ -28,13 +29,14 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .option('--html <file>', 'also write a self-contained HTML page: both runs side by side, regressions marked')
     .action(async (oldPath: string, newPath: string, opts: { latency: string; error: string; snrDb: string; json?: boolean; html?: string }) => {
+      // a gate fails closed: a threshold that is not a number ≥ 0 (abc, -1) is refused, never read as NaN (no regression)
+      const t = { ...DEFAULT_THRESHOLDS, latency: nonNegativeNumber('--latency', opts.latency), error: nonNegativeNumber('--error', opts.error), snrDb: nonNegativeNumber('--snr-db', opts.snrDb) };
       const a = await readJson(oldPath);
       const b = await readJson(newPath);
       const ka = kindOf(a);
       const kb = kindOf(b);
       if (!ka) throw new UserError('not a build manifest, verify report or bench report', { place: { file: oldPath }, hint: 'pass build-manifest.json, or the output of verify --json or bench --json' });
       if (ka !== kb) throw new UserError(`cannot compare a ${ka} file with ${kb ?? 'an unknown file'}`, { place: { file: newPath }, hint: 'compare files of the same kind' });
-      const t = { ...DEFAULT_THRESHOLDS, latency: Number(opts.latency), error: Number(opts.error), snrDb: Number(opts.snrDb) };
       const findings = ka === 'build' ? diffBuild(a, b, t) : ka === 'bench' ? diffBench(a, b, t) : diffVerify(a, b, t);
       const regressions = findings.filter((f) => f.regression);
       if (opts.html) {

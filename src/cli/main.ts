@@ -8,7 +8,8 @@
 import { Command, CommanderError } from 'commander';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { UserError, fromSystemError } from '../core/errors.ts';
+import { UserError, UserErrors, fromSystemError } from '../core/errors.ts';
+import { escapeControls } from '../core/terminal.ts';
 import { VERSION, embeddingCacheFrom, useConfigDir } from './common.ts';
 
 export interface CommandModule {
@@ -124,12 +125,14 @@ export function reportError(e: unknown, debug: boolean): number {
   }
   const user = e instanceof UserError ? e : fromSystemError(e);
   if (user) {
-    process.stderr.write(`error: ${user.format()}\n`);
+    // user input echoed in a message (a flag value, a key) never reaches the terminal raw, nor breaks the line
+    const lines = user instanceof UserErrors ? user.errors.map((x) => escapeControls(x.format())) : [escapeControls(user.format())];
+    process.stderr.write(`error: ${lines.join('\nerror: ')}\n`);
     if (debug) process.stderr.write(`${(e as Error).stack}\n`);
     return user.exitCode;
   }
   const msg = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`internal error: ${msg.split('\n')[0]} (this is a bug in emovoice; rerun with --debug for the stack)\n`);
+  process.stderr.write(`internal error: ${escapeControls(msg.split('\n')[0]!)} (this is a bug in emovoice; rerun with --debug for the stack)\n`);
   if (debug && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   return 70;
 }

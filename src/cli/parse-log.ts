@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../core/errors.ts';
-import { parseTrtexecLog } from '../trtexec/parse.ts';
+import { isTrtexecLog, parseTrtexecLog } from '../trtexec/parse.ts';
 
 export function register(program: Command): void {
   program
@@ -14,6 +14,10 @@ export function register(program: Command): void {
       const text = await readFile(log, 'utf8').catch(() => {
         throw new UserError('cannot read the log file', { place: { file: log }, hint: 'check the path' });
       });
+      if (!isTrtexecLog(text)) {
+        const what = text.length === 0 ? 'the file is empty' : text.includes('\u0000') || text.includes('\uFFFD') ? 'the file holds binary data' : 'no "&&&& RUNNING TensorRT.trtexec" banner and no [I]/[W]/[E] lines';
+        throw new UserError(`not a trtexec log: ${what}`, { place: { file: log }, hint: 'pass the output trtexec printed, saved to a file (trtexec … 2>&1 | tee build.log)' });
+      }
       const s = parseTrtexecLog(text);
       if (opts.json) {
         process.stdout.write(JSON.stringify(s, null, 2) + '\n');

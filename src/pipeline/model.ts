@@ -5,6 +5,7 @@
 import { UserError } from '../core/errors.ts';
 import { conditioningDtype, servedTextLen, type ModelManifest } from '../model/manifest.ts';
 import { stageDependencies } from '../model/graph.ts';
+import { assertSpeakable, cleanText } from '../text/clean.ts';
 import { readNpz } from '../tensor/io.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { registry } from './registry.ts';
@@ -30,7 +31,7 @@ export interface OpenModel {
 export async function openModel(m: ModelManifest, serving?: { max_text_len?: number }): Promise<OpenModel> {
   const ctx = (path: (string | number)[]): FactoryContext => ({ manifestPath: m.path, dir: m.dir, audio: m.audio, place: m.locate(path) });
   const fe = registry.frontend(m.frontend.name)!;
-  const frontend = await fe.create(m.frontend.section, m.frontend.symbols, ctx(['frontend']));
+  const frontend = requestText(await fe.create(m.frontend.section, m.frontend.symbols, ctx(['frontend'])));
   const steps = new Map<number, HostStep>();
   for (const st of m.graph) {
     if (!st.step) continue;
@@ -65,5 +66,22 @@ export async function openModel(m: ModelManifest, serving?: { max_text_len?: num
     close: async () => {
       await frontend.close?.();
     },
+  };
+}
+
+/**
+ * Every family's frontend behind the same door: control characters and escape sequences removed (with
+ * a warning), and a text with nothing to say refused, before the family's own frontend sees it.
+ */
+function requestText(inner: Frontend): Frontend {
+  return {
+    name: inner.name,
+    async toIds(text, opts) {
+      const clean = cleanText(text);
+      assertSpeakable(clean.text);
+      const r = await inner.toIds(clean.text, opts);
+      return clean.warnings.length ? { ...r, warnings: [...clean.warnings, ...r.warnings] } : r;
+    },
+    ...(inner.close && { close: () => inner.close!() }),
   };
 }

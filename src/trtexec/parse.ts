@@ -83,6 +83,15 @@ export function splitLogLine(raw: string): { severity: string | null; message: s
   return { severity: null, message: line, stamped };
 }
 
+/**
+ * Whether a text is trtexec output at all: its "&&&& RUNNING TensorRT.trtexec" banner, or a line with
+ * TensorRT's severity tag ([I], [W] …, after its timestamp if any). A log cut short still has those; an
+ * empty file, binary data or other text has neither (parse-log says so instead of "status unknown").
+ */
+export function isTrtexecLog(text: string): boolean {
+  return /^&&&& (?:RUNNING|PASSED|FAILED) TensorRT/m.test(text) || /^(?:\[\d{2}\/\d{2}\/\d{4}-\d{2}:\d{2}:\d{2}\]\s*)?\[[VIWEF]\] \S/m.test(text);
+}
+
 export function parseTrtexecLog(text: string): TrtexecSummary {
   const s: TrtexecSummary = {
     tensorrtVersion: null,

@@ -214,7 +214,8 @@ describe('paths the user gets wrong', () => {
     await writeFile(file, 'x');
     let r = await cli(['synth', 'hello', '--ref', await voice(), '--out', join(file, 'x.wav')]);
     expect(r.code).toBe(2);
-    expectOneErrorLine(r.err, new RegExp(`^error: ${file} cannot mkdir it: a file is in the way .*\\(EEXIST\\) \\(fix: remove or rename it, or choose another path\\)$`));
+    // the path as given (issue 25: errors name the user's argument, never a temporary file)
+    expectOneErrorLine(r.err, new RegExp(`^error: ${join(file, 'x.wav')} --out: cannot write it: a part of this path is a file, not a folder \\(ENOTDIR\\) \\(fix: choose a path whose parent folders are folders\\)$`));
     r = await cli(['package', '--profile', 'a10g-fp16', '--triton', file]);
     expect(r.code).toBe(2);
     expectOneErrorLine(r.err, new RegExp(`^error: ${file} cannot mkdir it: a file is in the way .*\\(EEXIST\\)`));

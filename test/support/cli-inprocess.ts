@@ -1,0 +1,35 @@
+// The CLI's main() run inside the test process, its stdout and stderr captured: the same code path as
+// `node bin/emovoice.js …` without a Node start (~1 s each on a 2-core machine), for tests that run the
+// CLI many times (the property test). One call at a time. What needs a process of its own (a command
+// line's length, an exit that never comes, a signal) is tested by spawning the CLI instead.
+import { main } from '../../src/cli/main.ts';
+
+export interface CliResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+let busy = false;
+
+export async function runCli(args: string[]): Promise<CliResult> {
+  if (busy) throw new Error('runCli: one call at a time (it captures process.stdout/stderr)');
+  busy = true;
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = process.stdout.write;
+  const stderr = process.stderr.write;
+  const exitCode = process.exitCode;
+  process.exitCode = undefined;
+  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    const code = await main(['node', 'emovoice', ...args]);
+    return { code, out: out.join(''), err: err.join('') };
+  } finally {
+    process.stdout.write = stdout;
+    process.stderr.write = stderr;
+    process.exitCode = exitCode;
+    busy = false;
+  }
+}
