@@ -126,7 +126,7 @@ export function register(program: Command): void {
             const all = await readNpz(join(dir, f));
             const { inputs, expected } = splitCase(all, Object.keys(mod.inputs), Object.keys(mod.outputs));
             const kinds = Object.fromEntries(Object.entries(mod.outputs).map(([k, t]) => [k, t.kind ?? 'generic']));
-            const r = await verifyCase(runners[name]!, { module: name, case: caseName(f), file: join(dir, f), inputs, expected }, tolerances, kinds, media && ((o, e) => media.moduleCase(name, caseName(f), kinds, o, e, `${pathLabel} (${precision})`)));
+            const r = await verifyCase(runners[name]!, { module: name, case: caseName(f), file: join(dir, f), inputs, expected }, tolerances, kinds, media && ((o, e) => media.moduleCase(name, caseName(f), kinds, o, e, `${backend === 'trt' ? 'TensorRT engine' : 'ONNX Runtime CPU'} (${precision})`)));
             results.push(r);
             if (!opts.json) printCase(r);
           }
