@@ -1,6 +1,6 @@
 // `emovoice synth --file` as a user runs it, on the bundled tiny model (CPU): text from stdin, WebVTT
 // cues, plain progress lines without a terminal and a cli-progress bar on one (a real pseudo-terminal
-// from `script`), and the usage errors as one line each.
+// from `script`), Ctrl-C and resuming, and the usage errors as one line each.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -42,6 +42,31 @@ describe('synth --file (tiny model)', () => {
     const wav = await readWav(out);
     expect(Math.abs(cues.at(-1)!.end - wav.durationSec)).toBeLessThanOrEqual(256 / 16000);
     expect(existsSync(join(dir, '.a.wav.work'))).toBe(false); // the work folder is gone once the WAV is written
+  });
+
+  it('Ctrl-C stops after the running batch (exit 130, the work folder named); the same command resumes where it stopped', async () => {
+    const file = join(dir, 'long.txt');
+    await writeFile(file, Array.from({ length: 12 }, (_, i) => `Sentence number ${'one two three four five six seven eight nine ten eleven twelve'.split(' ')[i]} is here.`).join(' ') + '\n');
+    const args = (out: string) => [BIN, 'synth', '--file', file, '--out', join(dir, out), '--ref', ref, '--batch', '1', '--progress-every', '1'];
+    const child = execa('node', args('int.wav'), { reject: false, env: { CI: 'true' } });
+    let sent = false;
+    child.stderr!.on('data', (d: Buffer) => {
+      if (!sent && /synth: [1-9]\d*\/12/.test(d.toString())) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    const stopped = await child;
+    expect(stopped.exitCode, stopped.stderr).toBe(130);
+    expect(stopped.stderr).toMatch(/^error: interrupted: the finished sentences are kept in .*\.int\.wav\.work\/[0-9a-f]{16} \(fix: run the same command again/m);
+    expect(existsSync(join(dir, 'int.wav'))).toBe(false);
+    const resumed = await execa('node', [...args('int.wav'), '--json'], { reject: false });
+    expect(resumed.exitCode).toBe(0);
+    const r = JSON.parse(resumed.stdout) as { resumedParts: number; madeParts: number };
+    expect(r.resumedParts).toBeGreaterThan(0);
+    expect(r.resumedParts + r.madeParts).toBe(12);
+    // (byte-identity with a run never stopped: test/synth/longform-piper.test.ts, after SIGKILL)
+    expect((await readWav(join(dir, 'int.wav'))).durationSec).toBeGreaterThan(0);
   });
 
   const script = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
