@@ -92,6 +92,7 @@ export function register(program: Command): void {
         ...(await checkProfilePrecision(loaded, manifest, mode, existsSync)),
       ];
       if (problems.length) throw new UserErrors(problems);
+      if (manifest.streaming) await warnChunkShapes(loaded, manifest);
 
       let specs = moduleSpecs(loaded, manifest);
       if (opts.module?.length) {
@@ -221,4 +222,14 @@ export function register(program: Command): void {
         process.off('SIGTERM', onSigint);
       }
     });
+}
+
+/** A streamed chunk's engine shape (docs/streaming.md): a warning where a chunked module's opt is not at chunk + context. */
+async function warnChunkShapes(loaded: Parameters<typeof validateProfile>[0], manifest: Parameters<typeof validateProfile>[1]): Promise<void> {
+  const { chunkPolicy, streamPlan } = await import('../pipeline/stream.ts');
+  const { streamShapeIssues } = await import('../profile/stream-shapes.ts');
+  const { formatProblem } = await import('../core/errors.ts');
+  const plan = await streamPlan({ manifest });
+  const ctx = plan.stages.map((s) => ({ stage: s.stage.id, left: s.left, right: s.right }));
+  for (const e of streamShapeIssues(loaded, manifest, ctx, chunkPolicy(loaded.profile.serving))) log(`warning: ${formatProblem(e.message, e.place, e.hint)}`);
 }

@@ -1,6 +1,7 @@
 // Engine profiles carry the chunk shape: every bundled TensorRT profile whose model streams has its
 // chunked module's opt at a streamed chunk (serving.stream_chunk_frames plus the context computed from
 // the module's ONNX graph), a min that admits a part's first chunk and a max that admits the largest.
+import { execa } from 'execa';
 import { readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,5 +34,11 @@ describe('the chunk shape in engine profiles', () => {
       expect(e?.message, f).toMatch(/vocoder\.mel: opt\[2\] = 400, but a streamed chunk is 128 \+ \d+ \+ \d+ context = \d+ frames/);
     }
     expect(checked).toEqual(expect.arrayContaining(['a10g-fp16.yaml', 'emotivoice-a10g-fp16.yaml']));
+  });
+
+  it('build --dry-run warns, naming the shape and the number to write, where opt is not a chunk', async () => {
+    const r = await execa('node', ['bin/emovoice.js', 'build', '--profile', 'a10g-fp16', '--dry-run', '--set', 'modules.vocoder.shapes.mel.opt=[1,80,400]'], { cwd: resolve(__dirname, '../..'), reject: false });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/^warning: .*vocoder\.mel: opt\[2\] = 400, but a streamed chunk is 128 \+ 7 \+ 7 context = 142 frames \(fix: set opt\[2\] to 142/m);
   });
 });
