@@ -62,7 +62,7 @@ describe.skipIf(why(havePython, 'python3 with onnx and numpy', 'bash scripts/set
   });
 });
 
-describe.skipIf(why(haveSpeech, 'data/ref-alsa.wav and the speech recordings', 'bash scripts/setup.sh'))('the bundled tiny model through the executor: the audio of the pre-graph pipeline, bit for bit', () => {
+describe.skipIf(why(haveSpeech, 'data/ref-alsa.wav and the speech recordings', 'bash scripts/setup.sh'))('the bundled tiny model through the executor: the audio of the pre-graph pipeline, to the last bit but float rounding', () => {
   const GOLDEN = join(ROOT, 'test/fixtures/golden/tiny');
   const REF = join(ROOT, 'data/ref-alsa.wav');
   const cases: [string, string[]][] = [
@@ -77,7 +77,22 @@ describe.skipIf(why(haveSpeech, 'data/ref-alsa.wav and the speech recordings', '
       // a fresh disk cache: the style encoder runs, as it did when the golden file was written
       const r = await cli(['synth', ...args, '--out', out], { EMOVOICE_CACHE: await mkdtemp(join(tmpdir(), 'ev-cache-')) });
       expect(r.exitCode, r.stderr).toBe(0);
-      expect(Buffer.compare(await readFile(out), await readFile(join(GOLDEN, `${name}.wav`)))).toBe(0);
+      // the same audio as the golden: same header and length, every sample equal but for float rounding in
+      // ONNX Runtime's CPU kernels (which vary with the CPU's instruction set): at most 1 LSB, in under 0.1 % of samples
+      const got = await readFile(out);
+      const want = await readFile(join(GOLDEN, `${name}.wav`));
+      const [a, b] = [parseWav(got), parseWav(want)];
+      expect(a.sampleRate).toBe(b.sampleRate);
+      expect(a.samples.length).toBe(b.samples.length);
+      let worst = 0;
+      let differ = 0;
+      for (let i = 0; i < a.samples.length; i++) {
+        const d = Math.abs(Math.round(a.samples[i]! * 32768) - Math.round(b.samples[i]! * 32768));
+        worst = Math.max(worst, d);
+        if (d) differ++;
+      }
+      expect(worst).toBeLessThanOrEqual(1);
+      expect(differ / a.samples.length).toBeLessThan(1e-3);
     });
   }
 });
