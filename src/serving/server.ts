@@ -261,7 +261,9 @@ export function superviseStubs(server: Pick<RunningServer, 'pid' | 'http'>, repo
         }
         onEvent(error === null ? { kind: 'reloaded', model, seconds: (Date.now() - t0) / 1000 } : { kind: 'reload-failed', model, error });
       }
-      known = new Map([...(await stubProcesses(server.pid, repository))].map(([m, p]) => [m, new Set(p)]));
+      // The scan this tick compared is the next one's baseline: a process that ends after it is seen then
+      // (a fresh scan here would miss one that ended in between). A model loaded again shows its new process next tick.
+      known = new Map([...now].map(([m, p]) => [m, new Set(p)]));
     } finally {
       busy = false;
     }
