@@ -726,7 +726,7 @@ class TritonPythonModel:
             warnings = []
             # The request's own timeout (the client's `timeout`, microseconds) bounds its whole walk: past it the
             # request is answered with a timeout and no further stage runs (a module call already running ends alone).
-            deadline_us = getattr(request, "timeout", lambda: 0)()  # (Python backends before 23.x have no timeout())
+            deadline_us = getattr(request, "timeout", lambda: 0)()  # (an older Python backend has no timeout())
             try:
                 try:
                     wav = await (asyncio.wait_for(self._waveform(request, warnings), deadline_us / 1e6) if deadline_us > 0
