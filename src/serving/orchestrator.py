@@ -724,7 +724,7 @@ class TritonPythonModel:
         sentences = self._sentences(request, warnings)
         parts = []
         for text, ids in sentences:
-            if request.is_cancelled():  # the client gave up (e.g. its gRPC deadline): stop before the next sentence
+            if getattr(request, "is_cancelled", lambda: False)():  # the client gave up: stop before the next sentence
                 raise RequestError("the request was cancelled by the client")
             parts.append(await self._sentence(text, ids, given, warnings))
         return np.concatenate(parts)
@@ -739,7 +739,7 @@ class TritonPythonModel:
             warnings = []
             # The request's own timeout (the client's `timeout`, microseconds) bounds its whole walk: past it the
             # request is answered with a timeout and no further stage runs (a module call already running ends alone).
-            deadline_us = request.timeout()
+            deadline_us = getattr(request, "timeout", lambda: 0)()  # (an older Python backend has no timeout())
             try:
                 try:
                     wav = await (asyncio.wait_for(self._waveform(request, warnings), deadline_us / 1e6) if deadline_us > 0

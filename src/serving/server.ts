@@ -237,8 +237,8 @@ export function superviseStubs(server: Pick<RunningServer, 'pid' | 'http'>, repo
   let known = new Map<string, Set<number>>();
   let stopped = false;
   let busy = false;
-  const post = async (path: string) => {
-    const r = await fetch(`${server.http}${path}`, { method: 'POST', body: '{}' });
+  const post = async (path: string, timeoutMs: number) => {
+    const r = await fetch(`${server.http}${path}`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(timeoutMs) });
     if (!r.ok) throw new Error(((await r.json().catch(() => ({}))) as { error?: string }).error ?? `HTTP ${r.status}`);
   };
   const tick = async () => {
@@ -252,15 +252,18 @@ export function superviseStubs(server: Pick<RunningServer, 'pid' | 'http'>, repo
         if (!gone.length || stopped) continue;
         onEvent({ kind: 'died', model, pids: gone });
         const t0 = Date.now();
-        try {
-          await post(`/v2/repository/models/${encodeURIComponent(model)}/unload`);
-          await post(`/v2/repository/models/${encodeURIComponent(model)}/load`);
-          onEvent({ kind: 'reloaded', model, seconds: (Date.now() - t0) / 1000 });
-        } catch (err) {
-          onEvent({ kind: 'reload-failed', model, error: (err as Error).message });
+        const at = `/v2/repository/models/${encodeURIComponent(model)}`;
+        // The dead instance may never finish unloading (its stub cannot answer): the unload is asked for, not waited on past 10 s.
+        await post(`${at}/unload`, 10_000).catch(() => undefined);
+        let error: string | null = 'not tried';
+        for (let attempt = 0; attempt < 3 && error !== null; attempt++) {
+          error = await post(`${at}/load`, 120_000).then(() => null, (err: Error) => err.message);
         }
+        onEvent(error === null ? { kind: 'reloaded', model, seconds: (Date.now() - t0) / 1000 } : { kind: 'reload-failed', model, error });
       }
-      known = new Map([...(await stubProcesses(server.pid, repository))].map(([m, p]) => [m, new Set(p)]));
+      // The scan this tick compared is the next one's baseline: a process that ends after it is seen then
+      // (a fresh scan here would miss one that ended in between). A model loaded again shows its new process next tick.
+      known = new Map([...now].map(([m, p]) => [m, new Set(p)]));
     } finally {
       busy = false;
     }

@@ -288,7 +288,7 @@ describe.skipIf(!have)('a real Triton server (nvidia-pytriton) serving the packa
       expect(r.mismatches).toBe(0); // every answer that came is the whole audio of its own text
       expect(r.ok + r.errors).toBe(r.requests);
       expect(r.recovery!.server_live).toBe(true);
-      expect(r.recovery!.served, JSON.stringify(r.recovery)).not.toBeNull();
+      expect(r.recovery!.served, `${JSON.stringify(r.recovery)}\nemovoice serve said:\n${s.out()}`).not.toBeNull();
       expect(r.recovery!.new_stub_pids.length).toBeGreaterThan(0);
       expect(r.recovery!.model_ready).toBe(true);
       expect(s.out()).toMatch(new RegExp(`model ${model}: its backend process ${r.kill!.pids[0]} ended; loading the model again\\nmodel ${model}: loaded again`));

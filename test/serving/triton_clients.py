@@ -199,10 +199,15 @@ def cmd_load(cfg):
                 break
             last = err
             time.sleep(0.5)
+        # ... and the killed model back with a new backend process (serve loads it again), within the same bound
         hc = httpclient.InferenceServerClient(cfg["http"])
-        new = stub_pids(cfg["repo"], kill["model"], int(cfg["server_pid"]))
+        while True:
+            new = [p for p in stub_pids(cfg["repo"], kill["model"], int(cfg["server_pid"])) if p not in killed.get("pids", [])]
+            if (new and hc.is_model_ready(kill["model"])) or time.monotonic() - t0 > float(kill.get("recover_s", 20)):
+                break
+            time.sleep(0.5)
         report["recovery"] = {"served": served, "last_error": list(last) if last else None, "model_ready": hc.is_model_ready(kill["model"]),
-                              "server_live": hc.is_server_live(), "new_stub_pids": [p for p in new if p not in killed.get("pids", [])]}
+                              "server_live": hc.is_server_live(), "new_stub_pids": new, "after_s": time.monotonic() - t0}
     return report
 
 
