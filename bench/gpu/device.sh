@@ -51,8 +51,8 @@ setup() {
   chmod +x "$W/bin/node"
   tar -xJf "$W/b/zstdbin.tar.xz" -C "$W"
   zstd() { LD_LIBRARY_PATH="$W/zstdbin/lib" "$W/zstdbin/zstd" "$@"; }
-  # the repository: this call's tree (the project at its base commit), then the changed files over it
-  tar -C "$HERE" --exclude=./.dev18 -cf - . | tar -x -C "$R"
+  # the repository: models/ from this call's tree, everything else from the branch measured (code.tar.xz)
+  tar -C "$HERE" -cf - models | tar -x -C "$R"
   tar -xJf "$W/b/nm.tar.xz" -C "$R"
   tar -xJf "$W/code.tar.xz" -C "$R"
   mkdir -p "$W/alsa" && tar -xf "$W/alsa.tar" -C "$W/alsa"
