@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The code that travels over the base commit the GPU machine receives: every file changed or added since
-# BASE (tracked or not), tsx (to run the TypeScript sources as bin/emovoice.js does), and device.sh.
+# The code that travels: this branch's files, tsx (to run the TypeScript sources as bin/emovoice.js does), and device.sh.
 #   bash bench/gpu/pack-code.sh DEST [BASE]
 set -euo pipefail
 DEST=$1; BASE=${2:-HEAD}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 mkdir -p "$DEST/code" "$DEST/s"
-{ git diff --name-only --diff-filter=AMR "$BASE"; git ls-files --others --exclude-standard; } | sort -u | while read -r f; do [ -f "$f" ] && echo "$f"; done > "$DEST/code/files"
+# this branch's committed tree (less models/ and test/, which the calls' own tree holds), and tsx: the checkout a
+# call sends may be another commit (the session's main line), so nothing of it but models/ is used
+git ls-files | grep -v '^models/\|^test/' > "$DEST/code/files"
 tar -cJf "$DEST/code/code.tar.xz" -T "$DEST/code/files" node_modules/tsx
 cp bench/gpu/device.sh "$DEST/s/device.sh"
 # the real alsa-utils recordings the EmotiVoice exporter takes its reference voice from (ALSA_SOUNDS there)

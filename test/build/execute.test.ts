@@ -2,7 +2,7 @@
 // trtexec's process behaviour only and never builds an engine. What is asserted here is what the
 // executor does with success, failure, crash, hang and interrupt: no good engine is ever replaced.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { executePlan, readBuildManifest } from '../../src/build/execute.ts';
@@ -14,7 +14,8 @@ let dir: string;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'emovoice-build-'));
-  await writeFile(join(dir, 'vocoder.onnx'), 'not really onnx; only hashed by the executor');
+  // a real ONNX file (the bundled tiny vocoder): the executor hashes it, and reads its I/O for the EPContext model
+  await copyFile(resolve(__dirname, '../../models/tiny/vocoder.onnx'), join(dir, 'vocoder.onnx'));
 });
 afterEach(async () => {
   delete process.env.FAKE_TRTEXEC_MODE;
@@ -53,17 +54,19 @@ describe('executePlan with the stand-in trtexec', () => {
     const converted = join(dir, 'out', 'converted', 'vocoder.fp16.onnx');
     expect(p.modules[0]!.onnx).toBe(converted);
     await mkdir(join(dir, 'out', 'converted'), { recursive: true });
-    await writeFile(converted, 'stands for the converted model; only hashed by the executor');
+    await copyFile(join(dir, 'vocoder.onnx'), converted);
     const r = await executePlan(p, { gpu });
     expect(r.built).toEqual(['vocoder']);
     expect(r.manifest.tensorrt.mode).toBe('strongly-typed');
+    // the EPContext model beside the engine, its I/O those of the converted model the engine was built from
+    expect((await readdir(join(dir, 'out'))).sort()).toContain('vocoder.epctx.onnx');
     const rec = r.manifest.modules.vocoder!;
     expect(rec).toMatchObject({ mode: 'strongly-typed', precision: 'fp16', converted: { source: join(dir, 'vocoder.onnx'), report: join(dir, 'out', 'converted', 'vocoder.fp16.report.json') } });
     expect(rec.onnx.path).toBe(converted);
     expect(rec.command).toContain('--stronglyTyped');
     expect(rec.command).not.toContain('--fp16');
     // a changed conversion is a changed build key
-    await writeFile(converted, 'another conversion');
+    await copyFile(resolve(__dirname, '../../models/tiny/acoustic_decoder.onnx'), converted);
     expect((await executePlan(p, { gpu })).built).toEqual(['vocoder']);
   });
 
@@ -91,7 +94,7 @@ describe('executePlan with the stand-in trtexec', () => {
     expect(again.skipped).toEqual(['vocoder']);
     const forced = await executePlan(plan(), { gpu, force: true });
     expect(forced.built).toEqual(['vocoder']);
-    await writeFile(join(dir, 'vocoder.onnx'), 'a different model');
+    await copyFile(resolve(__dirname, '../../models/tiny/acoustic_decoder.onnx'), join(dir, 'vocoder.onnx'));
     expect((await executePlan(plan(), { gpu })).built).toEqual(['vocoder']);
   });
 
