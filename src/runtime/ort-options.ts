@@ -15,6 +15,12 @@ export interface OrtOptions {
    * them from the session that runs next, so OrtThreadRunner turns it off.
    */
   spinning?: boolean;
+  /**
+   * ONNX Runtime's CPU memory arena (its default: on). The arena keeps each session's high-water mark of
+   * activations for the life of the session, rounded up to powers of two; off, activations go back to
+   * malloc after each call (docs/performance-cpu.md: what it saves and what it costs).
+   */
+  arena?: boolean;
 }
 
 /** ONNX Runtime session options for these options (CPU always last among the providers). Pure. */
@@ -24,6 +30,7 @@ export function sessionOptions(o: OrtOptions): InferenceSession.SessionOptions {
     graphOptimizationLevel: o.optimization ?? 'all',
   };
   if (o.intraOpThreads) s.intraOpNumThreads = o.intraOpThreads;
+  if (o.arena !== undefined) s.enableCpuMemArena = o.arena;
   // session.intra_op.allow_spinning / session.inter_op.allow_spinning (onnxruntime_session_options_config_keys.h)
   if (o.spinning === false) s.extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
   return s;

@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import type { ModelManifest } from '../model/manifest.ts';
 import { FallbackRunner, UnavailableRunner, type FallbackEvent } from '../runtime/fallback.ts';
-import { OrtThreadRunner } from '../runtime/ort-thread.ts';
+import { OrtThread, OrtThreadRunner } from '../runtime/ort-thread.ts';
+import type { OrtOptions } from '../runtime/ort-options.ts';
 import type { IoInfo, Runner } from '../runtime/runner.ts';
 import { TrtexecRunner } from '../runtime/trt.ts';
 
@@ -27,15 +28,20 @@ export interface RunnerOptions {
   failModules?: readonly string[];
   /** Module → the ONNX file the CPU runs (a precision-converted or QDQ model); default: the manifest's file. */
   onnx?: Record<string, string>;
+  /** ONNX Runtime session options for the CPU sessions (threads, spinning, arena); default: emovoice's. */
+  ort?: Omit<OrtOptions, 'modelBytes' | 'providers'>;
 }
 
 export function makeRunners(m: Pick<ModelManifest, 'modules'>, backend: 'ort' | 'trt', opts: RunnerOptions = {}): Record<string, Runner> {
   const out: Record<string, Runner> = {};
+  // Sessions in a worker thread: onnxruntime-node blocks the thread it runs on, and a serving path
+  // needs its timeouts to fire. The model's CPU sessions share one thread (docs/performance-cpu.md);
+  // a primary that a fallback stands behind gets a thread of its own, so an overrunning call never
+  // holds up the fallback that answers for it.
+  const thread = new OrtThread('ort thread');
   for (const [name, mod] of Object.entries(m.modules)) {
     const file = opts.onnx?.[name] ?? mod.file;
-    // Sessions in worker threads: onnxruntime-node blocks the thread it runs on, and a serving path
-    // needs its timeouts to fire and its streams to overlap.
-    const ort = new OrtThreadRunner(file);
+    const ort = new OrtThreadRunner(file, opts.ort ?? {}, thread);
     const onEngine = backend === 'trt' && mod.engine;
     if (!onEngine && opts.fallback !== 'always') {
       out[name] = ort;
