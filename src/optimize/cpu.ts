@@ -46,8 +46,10 @@ export async function cpuOptimizedModel(source: string, outputDir: string, modul
     if (!old.rewritten.length) return { file: source, rewritten: [], written: false };
     if (await fileExists(file)) return { file, rewritten: old.rewritten, written: false };
   }
-  const model = await decodeOnnxModel(await readFile(src), src);
-  const { rewritten } = rewriteConvTranspose(model);
+  const bytes = await readFile(src);
+  // an op type is a plain string in the file: a model without one never needs decoding
+  const model = bytes.includes('ConvTranspose') ? await decodeOnnxModel(bytes, src) : null;
+  const { rewritten } = model ? rewriteConvTranspose(model) : { rewritten: [] as string[] };
   try {
     if (rewritten.length) await writeFileAtomic(file, await encodeOnnxModel(model));
     await writeFileAtomic(sidecarFile, JSON.stringify({ ...want, rewritten } satisfies Sidecar, null, 1) + '\n');

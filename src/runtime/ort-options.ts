@@ -27,6 +27,12 @@ export interface OrtOptions {
    * malloc after each call (docs/performance-cpu.md: what it saves and what it costs).
    */
   arena?: boolean;
+  /**
+   * ONNX Runtime's memory pattern (its default: on): one block per run, planned for the input shapes.
+   * With inputs whose lengths change on every request it plans and allocates a new block size each
+   * time, which fragments the arena (docs/performance-cpu.md).
+   */
+  memPattern?: boolean;
 }
 
 /** ONNX Runtime session options for these options (CPU always last among the providers). Pure. */
@@ -37,6 +43,7 @@ export function sessionOptions(o: OrtOptions): InferenceSession.SessionOptions {
   };
   if (o.intraOpThreads) s.intraOpNumThreads = o.intraOpThreads;
   if (o.arena !== undefined) s.enableCpuMemArena = o.arena;
+  if (o.memPattern !== undefined) s.enableMemPattern = o.memPattern;
   // session.intra_op.allow_spinning / session.inter_op.allow_spinning (onnxruntime_session_options_config_keys.h)
   if (o.spinning === false) s.extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
   // session.intra_op.spin_duration_us and session.force_spinning_stop (the same header)

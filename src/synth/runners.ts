@@ -39,9 +39,12 @@ export function makeRunners(m: Pick<ModelManifest, 'modules'>, backend: 'ort' | 
   // a primary that a fallback stands behind gets a thread of its own, so an overrunning call never
   // holds up the fallback that answers for it.
   const thread = new OrtThread('ort thread');
+  // Inputs change length on every request: a memory pattern per shape fragments the arena and the
+  // peak grows request after request (docs/performance-cpu.md), so the serving sessions plan none.
+  const ortOptions = { memPattern: false, ...opts.ort };
   for (const [name, mod] of Object.entries(m.modules)) {
     const file = opts.onnx?.[name] ?? mod.file;
-    const ort = new OrtThreadRunner(file, opts.ort ?? {}, thread);
+    const ort = new OrtThreadRunner(file, ortOptions, thread);
     const onEngine = backend === 'trt' && mod.engine;
     if (!onEngine && opts.fallback !== 'always') {
       out[name] = ort;
@@ -56,7 +59,7 @@ export function makeRunners(m: Pick<ModelManifest, 'modules'>, backend: 'ort' | 
           timeoutMs: opts.timeoutMs,
           callOverheadMs: opts.trtexecOverheadMs,
         })
-      : new OrtThreadRunner(file);
+      : new OrtThreadRunner(file, ortOptions);
     if (opts.failModules?.includes(name)) primary = new UnavailableRunner(primary.name, `${name} disabled by --fail-engine`);
     // A module taken out is served by its fallback from the first call: load that one up front.
     const eager = !!opts.failModules?.includes(name);
