@@ -5,9 +5,12 @@
 // resident memory, and the word error rate of Whisper tiny.en on each side's audio, side by side; the
 // report goes to bench/results/. A third column runs our pipeline with the INT8 vocoder: the calibration
 // `emovoice calibrate vocoder --profile piper-joe-cpu` made for this voice (calibration/out/
-// piper-en_US-joe-medium/, found without being named), or the Q/DQ model `--int8-qdq` names.
+// piper-en_US-joe-medium/, found without being named), or the Q/DQ model `--int8-qdq` names. With
+// `--rounds N` each side's process runs N times, the sides taking turns, and their requests are pooled
+// (peak memory: the largest): on a machine whose load changes, both sides then see the same mix of it. Our
+// side's resident memory by stage is printed under the table.
 //   node bin/emovoice.js calibrate vocoder --profile piper-joe-cpu
-//   npx tsx bench/piper.ts [--repeats 5] [--int8-qdq FILE] [--out bench/results/piper-joe-<machine>.json]
+//   npx tsx bench/piper.ts [--repeats 5] [--rounds 1] [--int8-qdq FILE] [--out bench/results/piper-joe-<machine>.json]
 import { execa } from 'execa';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -18,7 +21,7 @@ import { corpusWordErrorRate } from '../src/asr/wer.ts';
 import { probeRecognizer, transcribe } from '../src/asr/whisper.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const { values } = parseArgs({ options: { repeats: { type: 'string', default: '5' }, out: { type: 'string' }, 'int8-qdq': { type: 'string' } } });
+const { values } = parseArgs({ options: { repeats: { type: 'string', default: '5' }, rounds: { type: 'string', default: '1' }, out: { type: 'string' }, 'int8-qdq': { type: 'string' } } });
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 
 interface Side {
@@ -26,6 +29,20 @@ interface Side {
   peak_rss_mib: number;
   sentences: { text: string; ms: number[]; audio_seconds: number }[];
   stages_ms?: Record<string, number>;
+  rss_mib_by_stage?: Record<string, number>;
+}
+
+/** Several runs of one side as one: requests pooled per sentence, stage means averaged, the largest peak. */
+function pool(runs: Side[]): Side {
+  const [first, ...rest] = runs;
+  const out: Side = { ...first!, sentences: first!.sentences.map((x) => ({ ...x, ms: [...x.ms] })) };
+  for (const r of rest) {
+    r.sentences.forEach((x, i) => out.sentences[i]!.ms.push(...x.ms));
+    out.peak_rss_mib = Math.max(out.peak_rss_mib, r.peak_rss_mib);
+  }
+  if (first!.stages_ms) out.stages_ms = Object.fromEntries(Object.keys(first!.stages_ms).map((k) => [k, runs.reduce((a, r) => a + (r.stages_ms?.[k] ?? 0), 0) / runs.length]));
+  if (first!.rss_mib_by_stage) out.rss_mib_by_stage = Object.fromEntries(Object.keys(first!.rss_mib_by_stage).map((k) => [k, Math.max(...runs.map((r) => r.rss_mib_by_stage?.[k] ?? 0))]));
+  return out;
 }
 
 function summary(s: Side) {
@@ -51,10 +68,20 @@ try {
   await mkdir(join(dir, 'ours'));
   await mkdir(join(dir, 'peer'));
   await mkdir(join(dir, 'int8'));
-  const ours = await run('npx', ['tsx', 'bench/piper_ours.ts', '--profile', 'piper-joe-cpu', '--sentences', file, '--repeats', values.repeats!, '--wav-dir', join(dir, 'ours')]);
-  const int8Set = ['--set', 'modules.vocoder.precision=int8', ...(values['int8-qdq'] ? ['--set', `modules.vocoder.calibration.qdq_model=${resolve(values['int8-qdq'])}`] : [])];
-  const int8 = await run('npx', ['tsx', 'bench/piper_ours.ts', '--profile', 'piper-joe-cpu', '--sentences', file, '--repeats', values.repeats!, '--wav-dir', join(dir, 'int8'), ...int8Set]);
-  const peer = await run('python3', ['bench/piper_peer.py', '--voice', voice, '--sentences', file, '--repeats', values.repeats!, '--wav-dir', join(dir, 'peer')]);
+  const int8Set = values['int8-qdq'] ? ['--set', 'modules.vocoder.precision=int8', '--set', `modules.vocoder.calibration.qdq_model=${resolve(values['int8-qdq'])}`] : null;
+  const oursArgs = (wavDir: string, set: string[]) => ['tsx', 'bench/piper_ours.ts', '--profile', 'piper-joe-cpu', '--sentences', file, '--repeats', values.repeats!, '--wav-dir', wavDir, ...set];
+  // the files our modules run (CPU rewrites, conversions) are written before any timed process starts
+  await execa('npx', [...oursArgs(join(dir, 'ours'), []), '--prepare-only'], { cwd: ROOT, stderr: 'inherit' });
+  if (int8Set) await execa('npx', [...oursArgs(join(dir, 'int8'), int8Set), '--prepare-only'], { cwd: ROOT, stderr: 'inherit' });
+  const runs: { ours: Side[]; int8: Side[]; peer: Side[] } = { ours: [], int8: [], peer: [] };
+  for (let round = 0; round < Number(values.rounds); round++) {
+    runs.ours.push(await run('npx', oursArgs(join(dir, 'ours'), [])));
+    if (int8Set) runs.int8.push(await run('npx', oursArgs(join(dir, 'int8'), int8Set)));
+    runs.peer.push(await run('python3', ['bench/piper_peer.py', '--voice', voice, '--sentences', file, '--repeats', values.repeats!, '--wav-dir', join(dir, 'peer')]));
+  }
+  const ours = pool(runs.ours);
+  const int8 = int8Set ? pool(runs.int8) : null;
+  const peer = pool(runs.peer);
   // the same recogniser scores both sides' audio of every sentence
   const rec = await probeRecognizer();
   const wer = async (side: string) => {
@@ -64,34 +91,36 @@ try {
   };
   const oursWer = await wer('ours');
   const peerWer = await wer('peer');
-  const int8Wer = await wer('int8');
-  const sides = [summary(ours), summary(int8), summary(peer)];
+  const int8Wer = int8 ? await wer('int8') : null;
+  const sides = [summary(ours), int8 ? summary(int8) : null, summary(peer)];
+  const cell = (fn: (x: ReturnType<typeof summary>) => string) => sides.map((x) => (x ? fn(x) : 'not run'));
   const f = (x: number, d = 1) => x.toFixed(d);
   const p99 = (n: number) => (n >= 100 ? 'P99' : `max of ${n}`);
   const rows = [
     ['', 'emovoice (piper-joe-cpu)', 'emovoice, INT8 vocoder', 'piper-tts'],
-    ['requests', ...sides.map((s) => String(s.requests))],
-    ['latency mean (ms)', ...sides.map((s) => f(s.meanMs))],
-    ['latency P50 (ms)', ...sides.map((s) => f(s.p50Ms))],
-    [`latency ${p99(sides[0]!.requests)} (ms)`, ...sides.map((s) => f(s.p99Ms))],
-    ['real-time factor', ...sides.map((s) => f(s.rtf, 3))],
-    ['peak memory (MiB)', ...sides.map((s) => f(s.peakRssMiB, 0))],
-    ['WER (Whisper tiny.en)', ...[oursWer, int8Wer, peerWer].map((w) => (w ? f(w.wer, 3) : 'skipped'))],
+    ['requests', ...cell((s) => String(s.requests))],
+    ['latency mean (ms)', ...cell((s) => f(s.meanMs))],
+    ['latency P50 (ms)', ...cell((s) => f(s.p50Ms))],
+    [`latency ${p99(sides[0]!.requests)} (ms)`, ...cell((s) => f(s.p99Ms))],
+    ['real-time factor', ...cell((s) => f(s.rtf, 3))],
+    ['peak memory (MiB)', ...cell((s) => f(s.peakRssMiB, 0))],
+    ['WER (Whisper tiny.en)', ...[oursWer, int8Wer, peerWer].map((w, i) => (i === 1 && !int8 ? 'not run' : w ? f(w.wer, 3) : 'skipped'))],
   ];
   const table = rows.map((r) => `${r[0]!.padEnd(22)} ${r[1]!.padStart(24)} ${r[2]!.padStart(24)} ${r[3]!.padStart(12)}`).join('\n');
   // other work on the machine slows both sides alike; the load is said so the numbers can be judged
   const load = `load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1 / 5 / 15 min) at the end`;
-  process.stdout.write(`machine: ${machine}; ${load}\n${sentences.length} sentences (the pangram and the held-out English transcripts) × ${values.repeats} each\n${ours.runtime}\n${int8.runtime}\n${peer.runtime}\n\n${table}\n`);
+  process.stdout.write(`machine: ${machine}; ${load}\n${sentences.length} sentences (the pangram and the held-out English transcripts) × ${values.repeats} each × ${values.rounds} round(s), the sides taking turns\n${ours.runtime}\n${int8 ? int8.runtime : 'INT8 vocoder column not run (give --int8-qdq FILE)'}\n${peer.runtime}\n\n${table}\n`);
+  if (ours.rss_mib_by_stage) process.stdout.write(`emovoice resident memory by stage (MiB): ${Object.entries(ours.rss_mib_by_stage).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}\n`);
   if (ours.stages_ms) process.stdout.write(`\nemovoice per stage (mean ms): ${Object.entries(ours.stages_ms).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}\n`);
   if (!rec.ok) process.stdout.write(`WER skipped: speech recogniser not installed (${rec.reason})\n`);
   const report = {
     machine,
     load,
     date: new Date().toISOString(),
-    command: `npx tsx bench/piper.ts --repeats ${values.repeats}${values['int8-qdq'] ? ` --int8-qdq ${values['int8-qdq']}` : ''}`,
+    command: `npx tsx bench/piper.ts --repeats ${values.repeats} --rounds ${values.rounds}${values['int8-qdq'] ? ` --int8-qdq ${values['int8-qdq']}` : ''}`,
     sentences,
     ours: { ...summary(ours), wer: oursWer, raw: ours },
-    int8Vocoder: { ...summary(int8), wer: int8Wer, raw: int8 },
+    int8Vocoder: int8 ? { ...summary(int8), wer: int8Wer, raw: int8 } : null,
     peer: { ...summary(peer), wer: peerWer, raw: peer },
   };
   const out = values.out ?? resolve(ROOT, `bench/results/piper-joe-${cpus().length}core.json`);

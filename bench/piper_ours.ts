@@ -2,8 +2,10 @@
 // resident memory is its own): the profile's model opened as `emovoice synth` opens it, each sentence
 // spoken text to audio (frontend included) `--repeats` times after one warm-up. Prints one JSON object.
 //   npx tsx bench/piper_ours.ts --profile piper-joe-cpu --sentences s.json [--repeats 5] [--wav-dir DIR] [--set k=v …]
-// (--wav-dir keeps each sentence's audio as DIR/<index>.wav, for the recogniser; --set overrides the profile
+// (--prepare-only writes the files the modules run (conversions, CPU rewrites) and exits; --wav-dir keeps each sentence's audio as DIR/<index>.wav, for the recogniser; --set overrides the profile
 // as in `emovoice synth`, e.g. modules.vocoder.precision=int8, and each module runs at the precision it gets.)
+// Resident memory is sampled as the process goes (rss_mib_by_stage: after start-up and imports, the
+// model opened, the sessions loaded, the warm-up, the last request; and the peak): what the peak is made of.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeWav } from '../src/audio/io.ts';
@@ -17,7 +19,10 @@ import { makeRunners } from '../src/synth/runners.ts';
 import { synthesizeText } from '../src/synth/speak.ts';
 import { CONFIGS_DIR } from '../src/cli/common.ts';
 
-const { values } = parseArgs({ options: { profile: { type: 'string', default: 'piper-joe-cpu' }, sentences: { type: 'string' }, repeats: { type: 'string', default: '5' }, 'wav-dir': { type: 'string' }, set: { type: 'string', multiple: true, default: [] } } });
+const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
+const memory: Record<string, number> = {};
+
+const { values } = parseArgs({ options: { profile: { type: 'string', default: 'piper-joe-cpu' }, sentences: { type: 'string' }, repeats: { type: 'string', default: '5' }, 'wav-dir': { type: 'string' }, 'prepare-only': { type: 'boolean' }, set: { type: 'string', multiple: true, default: [] } } });
 const sentences = JSON.parse(await readFile(values.sentences!, 'utf8')) as string[];
 const repeats = Number(values.repeats);
 const loaded = await loadProfile(values.profile!, { configsDir: CONFIGS_DIR, overrides: values.set! });
@@ -25,12 +30,17 @@ const { profile } = loaded;
 const manifest = await loadModelManifest(profile.model);
 // each module at the precision the profile gives it, as `emovoice synth` runs it (converted before timing)
 const cpu = await cpuModels(loaded, manifest, undefined, { log: (m) => process.stderr.write(`${m}\n`) });
+if (values['prepare-only']) process.exit(0); // the files each module runs are written; nothing timed
+memory['start-up and imports'] = rssMiB();
 const model = await openModel(manifest, profile.serving ?? {});
+memory['model opened (frontend, host steps)'] = rssMiB();
 const runners = makeRunners(manifest, 'ort', { onnx: cpu.files, engineDir: profile.output, trtexec: null, timeoutMs: profile.serving?.timeout_ms, trtexecOverheadMs: 0, onFallback: () => {} });
 const pipeline = new Pipeline(model, runners);
 try {
   await Promise.all(Object.values(runners).map((r) => r.load()));
+  memory['sessions loaded'] = rssMiB();
   await synthesizeText(pipeline, { text: sentences[0]!, conditioning: {} }); // warm-up
+  memory['after the warm-up'] = rssMiB();
   const out = [];
   const stages: Record<string, number[]> = {};
   for (const [n, text] of sentences.entries()) {
@@ -50,6 +60,7 @@ try {
     precisions: cpu.precisions,
     sample_rate: model.sampleRate,
     peak_rss_mib: process.resourceUsage().maxRSS / 1024,
+    rss_mib_by_stage: { ...memory, 'after the last request': rssMiB(), peak: process.resourceUsage().maxRSS / 1024 },
     stages_ms: Object.fromEntries(Object.entries(stages).map(([k, xs]) => [k, xs.reduce((a, b) => a + b, 0) / xs.length])),
     sentences: out,
   }) + '\n');

@@ -36,31 +36,32 @@ export function commandLineBytes(): number {
 let ready: Promise<void> | null = null;
 
 /**
- * Resolves once ONNX Runtime's environment exists or needs no special stack. `modelBytes` is a model
+ * Resolves once ONNX Runtime's environment exists or needs no special stack. `model` is a model (a file or its bytes)
  * to open for it (copied; the caller keeps its bytes): onnxruntime-node makes the environment with
  * its first session. A model that fails to load leaves the environment made all the same; the
  * caller's own load reports that failure.
  */
-export function ortEnvironmentReady(modelBytes: Uint8Array): Promise<void> {
+export function ortEnvironmentReady(model: Uint8Array | string): Promise<void> {
   const bytes = commandLineBytes();
   // fits a worker's default stack with a MiB to spare: nothing to do (the usual case)
   if (bytes * STACK_BYTES_PER_CMDLINE_BYTE <= (DEFAULT_THREAD_STACK_MB - 1) * 2 ** 20) return Promise.resolve();
   const mb = ortStackMb(bytes);
-  ready ??= makeEnvironment(new Uint8Array(modelBytes), mb).catch((e) => {
+  ready ??= makeEnvironment(typeof model === 'string' ? model : new Uint8Array(model), mb).catch((e) => {
     ready = null;
     throw e;
   });
   return ready;
 }
 
-async function makeEnvironment(bytes: Uint8Array, stackSizeMb: number): Promise<void> {
+async function makeEnvironment(model: Uint8Array | string, stackSizeMb: number): Promise<void> {
   const worker = new Worker(WORKER, { resourceLimits: { stackSizeMb } });
   const exited = new Promise<void>((res) => worker.once('exit', () => res()));
   try {
     await new Promise<void>((resolve, reject) => {
       worker.once('message', () => resolve()); // 'loaded' or 'error': the environment was made either way
       worker.once('error', reject);
-      worker.postMessage({ type: 'load', bytes, sessionOptions: { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled' } }, [bytes.buffer as ArrayBuffer]);
+      // the worker's protocol (ort-thread-worker.mjs): `path` is a file, or the model's bytes (both open a session)
+      worker.postMessage({ type: 'load', key: 0, path: model, sessionOptions: { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled' } }, typeof model === 'string' ? [] : [model.buffer as ArrayBuffer]);
     });
     worker.postMessage({ type: 'close' }); // the environment outlives the thread (a process-wide singleton)
   } catch (e) {

@@ -15,6 +15,24 @@ export interface OrtOptions {
    * them from the session that runs next, so OrtThreadRunner turns it off.
    */
   spinning?: boolean;
+  /**
+   * With spinning on: how long (µs) an idle pool thread spins before it sleeps (ONNX Runtime ≥ 1.26), and
+   * spinning stops at the end of every run, so a finished session's pool never spins into the next
+   * session's time. Absent: ONNX Runtime's own spin, which goes on after the run.
+   */
+  spinMicroseconds?: number;
+  /**
+   * ONNX Runtime's CPU memory arena (its default: on). The arena keeps each session's high-water mark of
+   * activations for the life of the session, rounded up to powers of two; off, activations go back to
+   * malloc after each call (docs/performance-cpu.md: what it saves and what it costs).
+   */
+  arena?: boolean;
+  /**
+   * ONNX Runtime's memory pattern (its default: on): one block per run, planned for the input shapes.
+   * With inputs whose lengths change on every request it plans and allocates a new block size each
+   * time, which fragments the arena (docs/performance-cpu.md).
+   */
+  memPattern?: boolean;
 }
 
 /** ONNX Runtime session options for these options (CPU always last among the providers). Pure. */
@@ -24,7 +42,11 @@ export function sessionOptions(o: OrtOptions): InferenceSession.SessionOptions {
     graphOptimizationLevel: o.optimization ?? 'all',
   };
   if (o.intraOpThreads) s.intraOpNumThreads = o.intraOpThreads;
+  if (o.arena !== undefined) s.enableCpuMemArena = o.arena;
+  if (o.memPattern !== undefined) s.enableMemPattern = o.memPattern;
   // session.intra_op.allow_spinning / session.inter_op.allow_spinning (onnxruntime_session_options_config_keys.h)
   if (o.spinning === false) s.extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
+  // session.intra_op.spin_duration_us and session.force_spinning_stop (the same header)
+  else if (o.spinMicroseconds !== undefined) s.extra = { session: { intra_op: { allow_spinning: '1', spin_duration_us: String(Math.round(o.spinMicroseconds)) }, force_spinning_stop: '1' } };
   return s;
 }

@@ -1,14 +1,19 @@
-// Worker-thread side of OrtThreadRunner (src/runtime/ort-thread.ts): owns one ONNX Runtime session.
-// onnxruntime-node runs inference synchronously on the calling thread, so a session on the main thread
-// blocks every timer and every other request while it runs; here it blocks only this worker.
-// Protocol (postMessage): {type:'load', bytes, sessionOptions} -> {type:'loaded', inputs, outputs} | {type:'error', stage:'load', message}
-//                         {type:'run', id, feeds, outputNames} -> {type:'result', id, outputs} | {type:'error', stage:'run', id, message}
-// Tensors travel as {dtype, shape, data} with their buffers transferred, not copied. Plain JS: workers
-// do not inherit the TypeScript loader.
+// Worker-thread side of OrtThreadRunner (src/runtime/ort-thread.ts): owns the ONNX Runtime sessions of
+// the runners that share this thread (one model's modules, by default). onnxruntime-node runs inference
+// synchronously on the calling thread, so a session on the main thread blocks every timer and every
+// other request while it runs; here it blocks only this worker.
+// Protocol (postMessage), `key` naming one session of this thread:
+//   {type:'load', key, path, sessionOptions}  -> {type:'loaded', key, inputs, outputs} | {type:'error', stage:'load', key, message}
+//   {type:'run', id, key, feeds, outputNames} -> {type:'result', id, outputs} | {type:'error', stage:'run', id, message}
+//   {type:'release', key}                      (the session is released; nothing answers)
+//   {type:'close'}                             (every session released, the thread ends)
+// ONNX Runtime reads the model file itself: no copy of the file's bytes is ever held in JavaScript.
+// Output tensors travel as {dtype, shape, data} with their buffers transferred, not copied. Plain JS:
+// workers do not inherit the TypeScript loader.
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 
-let session = null;
+const sessions = new Map();
 
 function meta(names, metadata) {
   return names.map((name, i) => ({ name, dtype: metadata?.[i]?.type ?? 'unknown', dims: metadata?.[i]?.shape ? [...metadata[i].shape] : [] }));
@@ -19,13 +24,16 @@ const firstLine = (e) => String(e instanceof Error ? e.message : e).split('\n')[
 parentPort.on('message', async (msg) => {
   if (msg.type === 'load') {
     try {
-      session = await ort.InferenceSession.create(msg.bytes, msg.sessionOptions); // built by sessionOptions() in ort.ts
-      parentPort.postMessage({ type: 'loaded', inputs: meta(session.inputNames, session.inputMetadata), outputs: meta(session.outputNames, session.outputMetadata) });
+      const session = await ort.InferenceSession.create(msg.path, msg.sessionOptions); // built by sessionOptions() in ort-options.ts
+      sessions.set(msg.key, session);
+      parentPort.postMessage({ type: 'loaded', key: msg.key, inputs: meta(session.inputNames, session.inputMetadata), outputs: meta(session.outputNames, session.outputMetadata) });
     } catch (e) {
-      parentPort.postMessage({ type: 'error', stage: 'load', message: firstLine(e) });
+      parentPort.postMessage({ type: 'error', stage: 'load', key: msg.key, message: firstLine(e) });
     }
   } else if (msg.type === 'run') {
     try {
+      const session = sessions.get(msg.key);
+      if (!session) throw new Error(`no session ${msg.key} in this thread`);
       const feeds = {};
       for (const [name, t] of Object.entries(msg.feeds)) feeds[name] = new ort.Tensor(t.dtype, t.data, t.shape);
       const result = msg.outputNames ? await session.run(feeds, msg.outputNames) : await session.run(feeds);
@@ -39,9 +47,13 @@ parentPort.on('message', async (msg) => {
     } catch (e) {
       parentPort.postMessage({ type: 'error', stage: 'run', id: msg.id, message: firstLine(e) });
     }
-  } else if (msg.type === 'close') {
+  } else if (msg.type === 'release') {
+    const session = sessions.get(msg.key);
+    sessions.delete(msg.key);
     await session?.release();
-    session = null;
+  } else if (msg.type === 'close') {
+    for (const s of sessions.values()) await s.release();
+    sessions.clear();
     parentPort.close();
   }
 });

@@ -1,10 +1,14 @@
 // ONNX Runtime in a worker thread, behind the same Runner interface as OrtRunner. onnxruntime-node
 // runs inference synchronously on the thread that calls it, so on the main thread a long inference
 // blocks timers (a per-request timeout cannot fire) and every other stream. The serving paths (synth,
-// bench, the CPU fallback) use this runner: inference of one module runs in its own thread, timeouts
-// fire on time, and concurrent requests overlap across modules. Adapter only.
+// bench, the CPU fallback) use this runner: inference runs in a worker thread and timeouts fire on time.
+// The runners of one model share one thread (an OrtThread) unless given their own: each extra thread is
+// another JavaScript heap and another malloc arena that keeps its own high-water mark, and on a small
+// CPU the modules of one request run one after another anyway (docs/performance-cpu.md has the figures).
+// Adapter only.
 import { Worker } from 'node:worker_threads';
-import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { UserError } from '../core/errors.ts';
 import type { DType, Tensor, TensorMap } from '../tensor/tensor.ts';
 import { ortEnvironmentReady } from './ort-env.ts';
@@ -13,21 +17,147 @@ import type { IoInfo, Runner } from './runner.ts';
 
 const WORKER = new URL('./ort-thread-worker.mjs', import.meta.url);
 
-type Pending = { resolve: (t: TensorMap) => void; reject: (e: Error) => void; shapes: string; settled: Promise<unknown> };
+type Wire = Record<string, { dtype: DType; shape: number[]; data: Tensor['data'] }>;
+type Message = { type: string; id?: number; key?: number; inputs?: IoInfo[]; outputs?: IoInfo[] | Wire; message?: string; stage?: string };
+type Pending = { resolve: (t: Wire) => void; reject: (e: Error) => void; settled: Promise<unknown> };
+
+/**
+ * One worker thread holding the sessions of several runners (see the header). Started by the first
+ * session loaded into it, ended when the last is released. Calls run in the order they are sent.
+ */
+export class OrtThread {
+  private worker: Worker | null = null;
+  private starting: Promise<Worker> | null = null;
+  private pending = new Map<number, Pending>();
+  private loads = new Map<number, { resolve: (io: { inputs: IoInfo[]; outputs: IoInfo[] }) => void; reject: (e: Error) => void }>();
+  private sessions = new Set<number>();
+  private nextId = 0;
+  private nextKey = 0;
+
+  constructor(readonly name = 'ort thread') {}
+
+  private start(): Promise<Worker> {
+    this.starting ??= Promise.resolve().then(() => {
+      const w = new Worker(WORKER);
+      w.unref(); // an idle thread never keeps the process alive
+      w.on('message', (m: Message) => this.onMessage(m));
+      w.on('error', (e: Error) => this.failAll(new Error(`${this.name}: worker thread died: ${e.message}`)));
+      w.on('exit', () => this.failAll(new Error(`${this.name}: worker thread exited`)));
+      this.worker = w;
+      return w;
+    });
+    return this.starting;
+  }
+
+  /** Load a session from a file (ONNX Runtime reads it); resolves with its key and inputs/outputs. */
+  async load(path: string, options: ReturnType<typeof sessionOptions>): Promise<{ key: number; inputs: IoInfo[]; outputs: IoInfo[] }> {
+    const w = await this.start();
+    const key = this.nextKey++;
+    const io = await new Promise<{ inputs: IoInfo[]; outputs: IoInfo[] }>((res, rej) => {
+      this.loads.set(key, { resolve: res, reject: rej });
+      w.ref();
+      w.postMessage({ type: 'load', key, path, sessionOptions: options });
+    }).catch(async (e) => {
+      if (!this.sessions.size && !this.loads.size) await this.end(); // a thread without sessions does not linger
+      throw e;
+    }).finally(() => this.unrefIfIdle());
+    this.sessions.add(key);
+    return { key, ...io };
+  }
+
+  run(key: number, feeds: Wire, outputNames?: string[]): Promise<Wire> {
+    const w = this.worker;
+    if (!w || !this.sessions.has(key)) return Promise.reject(new Error(`${this.name}: session ${key} is not loaded`));
+    const id = this.nextId++;
+    let entry!: Pending;
+    const result = new Promise<Wire>((resolve, reject) => {
+      entry = { resolve, reject, settled: Promise.resolve() };
+    });
+    entry.settled = result.then(() => undefined, () => undefined);
+    this.pending.set(id, entry);
+    w.ref(); // a request in flight keeps the process alive until it answers
+    // Feeds are copied, not transferred: callers keep using their tensors (a cached embedding, a mel for the vocoder).
+    w.postMessage({ type: 'run', id, key, feeds, outputNames });
+    return result;
+  }
+
+  /** Calls in flight (a call that overran its timeout keeps running in the thread). */
+  inFlight(): Promise<unknown>[] {
+    return [...this.pending.values()].map((p) => p.settled);
+  }
+
+  /**
+   * Release one session once the calls in flight have answered; the last one ends the thread.
+   * Terminating a thread in the middle of a native ONNX Runtime call aborts the whole process, so
+   * terminate() is only the last resort.
+   */
+  async release(key: number): Promise<void> {
+    await Promise.allSettled(this.inFlight());
+    if (!this.sessions.delete(key)) return;
+    const w = this.worker;
+    if (!w) return;
+    if (this.sessions.size) w.postMessage({ type: 'release', key });
+    else await this.end();
+  }
+
+  private async end(): Promise<void> {
+    const w = this.worker;
+    if (!w) return;
+    this.worker = null;
+    this.starting = null;
+    w.removeAllListeners('exit');
+    const exited = new Promise<void>((res) => w.once('exit', () => res()));
+    w.postMessage({ type: 'close' });
+    const timer = setTimeout(() => void w.terminate(), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private onMessage(m: Message): void {
+    if (m.stage === 'load' || m.type === 'loaded') {
+      const l = this.loads.get(m.key!);
+      this.loads.delete(m.key!);
+      if (m.type === 'loaded') l?.resolve({ inputs: m.inputs!, outputs: m.outputs as IoInfo[] });
+      else l?.reject(new Error(m.message));
+      return;
+    }
+    const p = this.pending.get(m.id!);
+    if (!p) return;
+    this.pending.delete(m.id!);
+    this.unrefIfIdle();
+    if (m.type === 'result') p.resolve(m.outputs as Wire);
+    else p.reject(Object.assign(new Error(m.message), { fromSession: true }));
+  }
+
+  private failAll(e: Error): void {
+    for (const p of this.pending.values()) p.reject(e);
+    for (const l of this.loads.values()) l.reject(e);
+    this.pending.clear();
+    this.loads.clear();
+    this.sessions.clear();
+    this.worker = null;
+    this.starting = null;
+  }
+
+  private unrefIfIdle(): void {
+    if (!this.pending.size && !this.loads.size) this.worker?.unref();
+  }
+}
 
 export class OrtThreadRunner implements Runner {
   readonly name: string;
-  private worker: Worker | null = null;
-  private io: { inputs: IoInfo[]; outputs: IoInfo[] } | null = null;
-  private pending = new Map<number, Pending>();
-  private nextId = 0;
+  private readonly thread: OrtThread;
+  private session: { key: number; inputs: IoInfo[]; outputs: IoInfo[] } | null = null;
   private loading: Promise<void> | null = null;
 
+  /** `thread`: a thread shared with other runners (one model's modules); absent: a thread of its own. */
   constructor(
     readonly modelPath: string,
     private readonly options: Omit<OrtOptions, 'modelBytes'> = {},
+    thread?: OrtThread,
   ) {
     this.name = `ort(${(options.providers ?? ['cpu']).join(',')}, thread):${modelPath}`;
+    this.thread = thread ?? new OrtThread(this.name);
   }
 
   load(): Promise<void> {
@@ -42,52 +172,13 @@ export class OrtThreadRunner implements Runner {
     await stat(this.modelPath).catch(() => {
       throw new UserError('ONNX model not found', { place: { file: this.modelPath }, hint: 'check the path in the profile or model manifest, or re-export the model' });
     });
-    const bytes = await readFile(this.modelPath);
-    await ortEnvironmentReady(bytes); // a long command line needs a bigger stack for ONNX Runtime's first session
-    const worker = new Worker(WORKER);
-    worker.unref(); // an idle session never keeps the process alive
-    this.io = await new Promise<{ inputs: IoInfo[]; outputs: IoInfo[] }>((resolve, reject) => {
-      worker.once('message', (m) => {
-        if (m.type === 'loaded') resolve({ inputs: m.inputs, outputs: m.outputs });
-        else reject(new UserError(`ONNX Runtime cannot load the model: ${m.message}`, { place: { file: this.modelPath }, hint: 'the file may be corrupt or use unsupported ops; re-export it and run `emovoice inspect` on it' }));
-      });
-      worker.once('error', (e: Error) => reject(e));
+    await ortEnvironmentReady(resolve(this.modelPath)); // a long command line needs a bigger stack for ONNX Runtime's first session (ort-env.ts)
+    try {
       // Several sessions share the cores in a pipeline: idle thread pools must not spin (see OrtOptions.spinning).
-      worker.postMessage({ type: 'load', bytes, sessionOptions: sessionOptions({ spinning: false, ...this.options }) }, [bytes.buffer]);
-    }).catch(async (e) => {
-      await worker.terminate();
-      throw e;
-    });
-    worker.on('message', (m) => this.onMessage(m));
-    worker.on('error', (e: Error) => this.failAll(new Error(`${this.name}: worker thread died: ${e.message}`)));
-    worker.on('exit', () => this.failAll(new Error(`${this.name}: worker thread exited`)));
-    this.worker = worker;
-  }
-
-  private onMessage(m: { type: string; id: number; outputs?: Record<string, { dtype: DType; shape: number[]; data: Tensor['data'] }>; message?: string }): void {
-    const p = this.pending.get(m.id);
-    if (!p) return;
-    this.pending.delete(m.id);
-    if (m.type === 'result') {
-      this.unrefIfIdle();
-      const out: TensorMap = {};
-      for (const [name, t] of Object.entries(m.outputs!)) out[name] = { dtype: t.dtype, shape: t.shape, data: t.data };
-      p.resolve(out);
-    } else {
-      this.unrefIfIdle();
-      p.reject(new UserError(`ONNX Runtime inference failed on ${this.modelPath} with ${p.shapes}: ${m.message}`, { exitCode: 3, hint: 'check the input shapes against `emovoice inspect`' }));
+      this.session = await this.thread.load(resolve(this.modelPath), sessionOptions({ spinning: false, ...this.options }));
+    } catch (e) {
+      throw new UserError(`ONNX Runtime cannot load the model: ${(e as Error).message}`, { place: { file: this.modelPath }, hint: 'the file may be corrupt or use unsupported ops; re-export it and run `emovoice inspect` on it' });
     }
-  }
-
-  private failAll(e: Error): void {
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
-    this.worker = null;
-    this.loading = null;
-  }
-
-  private unrefIfIdle(): void {
-    if (!this.pending.size) this.worker?.unref();
   }
 
   inputs(): IoInfo[] {
@@ -98,54 +189,40 @@ export class OrtThreadRunner implements Runner {
     return this.loaded().outputs;
   }
 
-  private loaded(): { inputs: IoInfo[]; outputs: IoInfo[] } {
-    if (!this.io) throw new Error(`${this.name}: load() was not called`);
-    return this.io;
+  private loaded(): { key: number; inputs: IoInfo[]; outputs: IoInfo[] } {
+    if (!this.session) throw new Error(`${this.name}: load() was not called`);
+    return this.session;
   }
 
-  infer(feeds: TensorMap, outputNames?: string[]): Promise<TensorMap> {
-    const worker = this.worker;
-    if (!worker) return Promise.reject(new Error(`${this.name}: load() was not called`));
-    const msgFeeds: Record<string, { dtype: string; shape: number[]; data: Tensor['data'] }> = {};
-    for (const { name } of this.loaded().inputs) {
+  async infer(feeds: TensorMap, outputNames?: string[]): Promise<TensorMap> {
+    const s = this.session;
+    if (!s) throw new Error(`${this.name}: load() was not called`);
+    const wire: Wire = {};
+    for (const { name } of s.inputs) {
       const t = feeds[name];
-      if (!t) return Promise.reject(new UserError(`missing input "${name}" for ${this.modelPath}`, { hint: `provide inputs: ${this.loaded().inputs.map((i) => i.name).join(', ')}` }));
-      // Copied, not transferred: callers keep using their tensors (a cached embedding, a mel for the vocoder).
-      msgFeeds[name] = { dtype: t.dtype, shape: [...t.shape], data: t.data };
+      if (!t) throw new UserError(`missing input "${name}" for ${this.modelPath}`, { hint: `provide inputs: ${s.inputs.map((i) => i.name).join(', ')}` });
+      wire[name] = { dtype: t.dtype, shape: [...t.shape], data: t.data };
     }
-    const id = this.nextId++;
-    const shapes = Object.entries(feeds).map(([n, t]) => `${n}[${t.shape.join('x')}]`).join(' ');
-    let entry!: Pending;
-    const result = new Promise<TensorMap>((resolve, reject) => {
-      entry = { resolve, reject, shapes, settled: Promise.resolve() };
-    });
-    entry.settled = result.then(() => undefined, () => undefined);
-    this.pending.set(id, entry);
-    worker.ref(); // a request in flight keeps the process alive until it answers
-    worker.postMessage({ type: 'run', id, feeds: msgFeeds, outputNames });
-    return result;
+    try {
+      const out = await this.thread.run(s.key, wire, outputNames);
+      const result: TensorMap = {};
+      for (const [name, t] of Object.entries(out)) result[name] = { dtype: t.dtype, shape: t.shape, data: t.data };
+      return result;
+    } catch (e) {
+      if (!(e as { fromSession?: boolean }).fromSession) throw new Error(`${this.name}: ${(e as Error).message}`);
+      const shapes = Object.entries(feeds).map(([n, t]) => `${n}[${t.shape.join('x')}]`).join(' ');
+      throw new UserError(`ONNX Runtime inference failed on ${this.modelPath} with ${shapes}: ${(e as Error).message}`, { exitCode: 3, hint: 'check the input shapes against `emovoice inspect`' });
+    }
   }
 
-  /**
-   * Waits for calls still running in the thread (a call that overran its timeout keeps running there),
-   * then lets the thread release its session and exit. Terminating a thread in the middle of a native
-   * ONNX Runtime call aborts the whole process, so terminate() is only the last resort.
-   */
+  /** Waits for calls still running in the thread, then releases this runner's session (see OrtThread.release). */
   async close(): Promise<void> {
-    // a load still under way (a sibling runner's load failed first) ends before the thread is closed:
-    // else its thread, made after this returned, outlived the command and the process never exited
+    // a load still under way (a sibling runner's load failed first) ends before the session is released
     await this.loading?.catch(() => undefined);
-    const w = this.worker;
-    if (!w) return;
-    await Promise.allSettled([...this.pending.values()].map((p) => p.settled));
-    this.worker = null;
+    const s = this.session;
+    if (!s) return;
+    this.session = null;
     this.loading = null;
-    this.io = null;
-    w.removeAllListeners('exit');
-    const exited = new Promise<void>((res) => w.once('exit', () => res()));
-    w.postMessage({ type: 'close' });
-    const timer = setTimeout(() => void w.terminate(), 10_000);
-    await exited;
-    clearTimeout(timer);
+    await this.thread.release(s.key);
   }
 }

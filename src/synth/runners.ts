@@ -9,7 +9,8 @@
 import { join } from 'node:path';
 import type { ModelManifest } from '../model/manifest.ts';
 import { FallbackRunner, UnavailableRunner, type FallbackEvent } from '../runtime/fallback.ts';
-import { OrtThreadRunner } from '../runtime/ort-thread.ts';
+import { OrtThread, OrtThreadRunner } from '../runtime/ort-thread.ts';
+import type { OrtOptions } from '../runtime/ort-options.ts';
 import type { IoInfo, Runner } from '../runtime/runner.ts';
 import { TrtexecRunner } from '../runtime/trt.ts';
 import type { Backend } from '../runtime/backends.ts';
@@ -37,22 +38,31 @@ export interface RunnerOptions {
   failModules?: readonly string[];
   /** Module → the ONNX file the CPU runs (a precision-converted or QDQ model); default: the manifest's file. */
   onnx?: Record<string, string>;
+  /** ONNX Runtime session options for the CPU sessions (threads, spinning, arena); default: emovoice's. */
+  ort?: Omit<OrtOptions, 'modelBytes' | 'providers'>;
 }
 
 export function makeRunners(m: Pick<ModelManifest, 'modules'>, backend: Backend, opts: RunnerOptions = {}): Record<string, Runner> {
   const out: Record<string, Runner> = {};
+  // Sessions in a worker thread: onnxruntime-node blocks the thread it runs on, and a serving path
+  // needs its timeouts to fire. The model's CPU sessions share one thread (docs/performance-cpu.md);
+  // a primary that a fallback stands behind gets a thread of its own, so an overrunning call never
+  // holds up the fallback that answers for it.
+  const thread = new OrtThread('ort thread');
+  // Inputs change length on every request: a memory pattern per shape fragments the arena and the
+  // peak grows request after request (docs/performance-cpu.md), so the serving sessions plan none.
+  const ortOptions = { memPattern: false, ...opts.ort };
   for (const [name, mod] of Object.entries(m.modules)) {
     const file = opts.onnx?.[name] ?? mod.file;
-    // Sessions in worker threads: onnxruntime-node blocks the thread it runs on, and a serving path
-    // needs its timeouts to fire and its streams to overlap.
+    // On a GPU backend the ONNX Runtime CPU session is the fallback (on the model's shared thread).
     const onEngine = (backend === 'trt' || backend === 'trtexec') && mod.engine;
     const onGpu = onEngine || backend === 'cuda';
-    const ort = new OrtThreadRunner(onGpu ? (opts.cpuOnnx?.[name] ?? mod.file) : file);
+    const ort = new OrtThreadRunner(onGpu ? (opts.cpuOnnx?.[name] ?? mod.file) : file, ortOptions, thread);
     if ((!onGpu && opts.fallback !== 'always') || (onGpu && opts.fallback === 'never' && !opts.failModules?.includes(name))) {
       out[name] = onGpu ? gpuPrimary(backend, name, mod, file, opts) : ort;
       continue;
     }
-    let primary: Runner = onGpu ? gpuPrimary(backend, name, mod, file, opts) : new OrtThreadRunner(file);
+    let primary: Runner = onGpu ? gpuPrimary(backend, name, mod, file, opts) : new OrtThreadRunner(file, ortOptions);
     if (opts.failModules?.includes(name)) primary = new UnavailableRunner(primary.name, `${name} disabled by --fail-engine`);
     // A module taken out is served by its fallback from the first call: load that one up front.
     const eager = !!opts.failModules?.includes(name);

@@ -6,11 +6,12 @@ import { join, resolve } from 'node:path';
 import { UserError } from '../../src/core/errors.ts';
 import { FallbackRunner } from '../../src/runtime/fallback.ts';
 import { OrtRunner } from '../../src/runtime/ort.ts';
-import { OrtThreadRunner } from '../../src/runtime/ort-thread.ts';
+import { OrtThread, OrtThreadRunner } from '../../src/runtime/ort-thread.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
 
 const ROOT = resolve(__dirname, '../..');
 const VOCODER = join(ROOT, 'models/tiny/vocoder.onnx');
+const TEXT_ENCODER = join(ROOT, 'models/tiny/text_encoder.onnx');
 const mel = (frames: number): Tensor => ({
   dtype: 'float32',
   shape: [1, 80, frames],
@@ -71,5 +72,25 @@ describe('OrtThreadRunner', () => {
     await expect(r.infer({})).rejects.toThrow(/missing input "mel"/);
     expect((await r.infer({ mel: mel(10) })).waveform!.shape).toEqual([1, 1, 2560]); // still serving after an error
     await r.close();
+  });
+
+  it('runners sharing one thread each keep their own session; a bad file or a closed runner leaves the others serving', async () => {
+    const thread = new OrtThread();
+    const voc = new OrtThreadRunner(VOCODER, {}, thread);
+    const enc = new OrtThreadRunner(TEXT_ENCODER, {}, thread);
+    const bad = new OrtThreadRunner(join(ROOT, 'test/fixtures/onnx/garbage.onnx'), {}, thread);
+    const ref = new OrtRunner(VOCODER);
+    await Promise.all([voc.load(), enc.load(), ref.load()]);
+    await expect(bad.load()).rejects.toThrow(/ONNX Runtime cannot load the model/);
+    expect(voc.inputs().map((i) => i.name)).toEqual(['mel']);
+    expect(enc.inputs().map((i) => i.name)).toEqual(['phoneme_ids']);
+    const ids = { phoneme_ids: { dtype: 'int32' as const, shape: [1, 7], data: Int32Array.of(3, 9, 4, 12, 5, 8, 2) } };
+    const [w, h, r] = await Promise.all([voc.infer({ mel: mel(40) }), enc.infer(ids), ref.infer({ mel: mel(40) })]);
+    expect(Array.from(w.waveform!.data as Float32Array)).toEqual(Array.from(r.waveform!.data as Float32Array));
+    expect(h.text_hidden!.shape).toEqual([1, 7, 64]);
+    await enc.close();
+    await expect(enc.infer(ids)).rejects.toThrow(/load\(\) was not called/);
+    expect((await voc.infer({ mel: mel(10) })).waveform!.shape).toEqual([1, 1, 2560]); // the other session still serves
+    await Promise.all([voc.close(), ref.close()]);
   });
 });

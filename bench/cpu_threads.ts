@@ -1,0 +1,76 @@
+// Thread settings of the CPU sessions, side by side (a benchmark, not a test): the profile's model served
+// as `emovoice synth` serves it (makeRunners: the modules' sessions in one worker thread), once per
+// setting, in one process, the settings taking turns request by request so that other load on the
+// machine hits each alike. Per setting: mean and P50 latency, and CPU time per request (all threads),
+// which shows what spinning burns. `before` is the runner layout before issue 19: one worker thread
+// per module, the module's own files, a memory pattern per shape.
+//   npx tsx bench/cpu_threads.ts [--profile piper-joe-cpu] [--sentences s.json] [--rounds 2]
+//        [--settings before,default,threads1,spin100,spin1000]
+import { readFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { loadModelManifest } from '../src/model/manifest.ts';
+import { Pipeline } from '../src/pipeline/executor.ts';
+import { openModel } from '../src/pipeline/model.ts';
+import { loadProfile } from '../src/profile/load.ts';
+import { OrtThreadRunner } from '../src/runtime/ort-thread.ts';
+import type { Runner } from '../src/runtime/runner.ts';
+import { cpuModels } from '../src/synth/precision.ts';
+import { makeRunners } from '../src/synth/runners.ts';
+import { synthesizeText } from '../src/synth/speak.ts';
+import { CONFIGS_DIR } from '../src/cli/common.ts';
+
+const { values } = parseArgs({
+  options: {
+    profile: { type: 'string', default: 'piper-joe-cpu' },
+    sentences: { type: 'string' },
+    rounds: { type: 'string', default: '2' },
+    settings: { type: 'string', default: 'before,default,threads1,spin100' },
+  },
+});
+const loaded = await loadProfile(values.profile!, { configsDir: CONFIGS_DIR, overrides: [] });
+const manifest = await loadModelManifest(loaded.profile.model);
+const model = await openModel(manifest, loaded.profile.serving ?? {});
+const cpu = await cpuModels(loaded, manifest, undefined, { log: (m) => process.stderr.write(`${m}\n`) });
+const runners = (ort: NonNullable<Parameters<typeof makeRunners>[2]>['ort']) => makeRunners(manifest, 'ort', { onnx: cpu.files, ort });
+const settings: Record<string, () => Record<string, Runner>> = {
+  before: () => Object.fromEntries(Object.entries(manifest.modules).map(([k, m]) => [k, new OrtThreadRunner(m.file)])),
+  default: () => runners({}),
+  threads1: () => runners({ intraOpThreads: 1 }),
+  spin100: () => runners({ spinning: true, spinMicroseconds: 100 }),
+  spin1000: () => runners({ spinning: true, spinMicroseconds: 1000 }),
+  spin: () => runners({ spinning: true }),
+  pattern: () => runners({ memPattern: true }),
+};
+const pick = values.settings!.split(',');
+for (const p of pick) if (!settings[p]) throw new Error(`unknown setting ${p}: ${Object.keys(settings).join(', ')}`);
+const sentences: string[] = values.sentences
+  ? JSON.parse(await readFile(values.sentences, 'utf8'))
+  : ['The quick brown fox jumps over the lazy dog.', 'front center', 'he was not an ill disposed young man', 'and mister john dashwood had then leisure to consider how much there might be prudently in his power to do for them'];
+const pipes: Record<string, Pipeline> = {};
+for (const p of pick) {
+  const r = settings[p]!();
+  await Promise.all(Object.values(r).map((x) => x.load()));
+  pipes[p] = new Pipeline(model, r);
+  await synthesizeText(pipes[p]!, { text: sentences[0]!, conditioning: {} }); // warm-up
+}
+const ms: Record<string, number[]> = Object.fromEntries(pick.map((p) => [p, []]));
+const cpuMs: Record<string, number> = Object.fromEntries(pick.map((p) => [p, 0]));
+const load0 = loadavg()[0]!.toFixed(1);
+for (let r = 0; r < Number(values.rounds); r++) {
+  for (const s of sentences) {
+    for (const p of r % 2 ? [...pick].reverse() : pick) {
+      const c0 = process.cpuUsage();
+      const x = await synthesizeText(pipes[p]!, { text: s, conditioning: {} });
+      const c = process.cpuUsage(c0);
+      cpuMs[p]! += (c.user + c.system) / 1000;
+      ms[p]!.push(x.totalMs);
+    }
+  }
+}
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.ceil(xs.length / 2) - 1]!;
+process.stdout.write(`machine: ${cpus().length} × ${cpus()[0]?.model.trim()}; load average ${load0} at the start, ${loadavg()[0]!.toFixed(1)} at the end; ${sentences.length} sentences × ${values.rounds} rounds, settings taking turns\n`);
+for (const p of pick) process.stdout.write(`${p.padEnd(10)} mean ${mean(ms[p]!).toFixed(1).padStart(7)} ms   P50 ${p50(ms[p]!).toFixed(1).padStart(7)} ms   CPU ${(cpuMs[p]! / ms[p]!.length).toFixed(1).padStart(7)} ms/request\n`);
+await Promise.all(Object.values(pipes).flatMap((p) => Object.values(p.runners).map((r) => r.close())));
+await model.close();
