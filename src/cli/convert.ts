@@ -11,11 +11,12 @@ import { melConfigFromManifest } from '../audio/mel.ts';
 import { calibrationInputs, dataMode, fp32Pipeline } from '../calibrate/run.ts';
 import { UserError, UserErrors } from '../core/errors.ts';
 import { sha256Text } from '../core/files.ts';
-import { loadModelManifest, type ModelManifest } from '../model/manifest.ts';
+import type { ModelManifest } from '../model/manifest.ts';
 import { DEFAULT_SAMPLES } from '../precision/files.ts';
 import { precisionModel, precisionSettings, type PrecisionModel } from '../precision/model.ts';
 import { checkProfilePrecision } from '../precision/profile.ts';
 import { loadProfile } from '../profile/load.ts';
+import { loadProfileModel } from '../profile/model.ts';
 import type { TensorMap } from '../tensor/tensor.ts';
 import { CONFIGS_DIR, ROOT, collect, log, positiveInt } from './common.ts';
 
@@ -76,7 +77,7 @@ export function register(program: Command): void {
       const samples = positiveInt('--samples', opts.samples);
       if (opts.runtime !== 'trt' && opts.runtime !== 'cpu') throw new UserError(`--runtime: unknown runtime "${opts.runtime}"`, { hint: 'use trt or cpu' });
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
-      const manifest = await loadModelManifest(loaded.profile.model);
+      const manifest = await loadProfileModel(loaded);
       const modules = Object.keys(manifest.modules);
       for (const m of opts.module ?? []) {
         if (!modules.includes(m)) throw new UserError(`unknown module "${m}"`, { hint: `modules of this model: ${modules.join(', ')}` });

@@ -172,3 +172,22 @@ describe('control characters and escape sequences in the text', () => {
     expectOneError(bad.err, /unknown emotion "\\x1b\[2J\\x1b\[31mred\\nline"/);
   });
 });
+
+describe('--set keys', () => {
+  it('__proto__, constructor and prototype are refused in the key or a mapping value: one error line, not one per object', async () => {
+    for (const kv of ['__proto__.x=1', 'modules.__proto__.precision=fp16', 'constructor.prototype.polluted=1', 'serving={__proto__: {max_text_len: 1}}']) {
+      const r = await runCli(['phonemize', 'hello', '--set', kv]);
+      expect(r.code, kv).toBe(2);
+      expectOneError(r.err, /^error: --set \S+: "(__proto__|constructor)" is not a profile key/);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('a module the model does not have is refused, as a misspelled top-level key is', async () => {
+    const r = await runCli(['phonemize', 'hello', '--set', 'modules.nosuch.precision=fp16']);
+    expect(r.code).toBe(2);
+    expectOneError(r.err, /^error: --set modules\.nosuch: the model has no module "nosuch" \(fix: modules of \S+manifest\.yaml: text_encoder, style_encoder, acoustic_encoder, acoustic_decoder, vocoder\)$/);
+    expect((await runCli(['phonemize', 'hello', '--set', 'modules.vocoder.precision=fp16'])).code).toBe(0);
+  });
+});
