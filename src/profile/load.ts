@@ -261,13 +261,19 @@ export async function loadProfile(nameOrPath: string, opts: { configsDir: string
       }
       if (retry) resolvePaths(data, process.cwd());
       if (!retry || !v(data)) {
+        const found: UserError[] = [];
         for (const e of v.errors ?? []) {
           const keyPath = e.instancePath.split('/').filter(Boolean);
           const extra = e.keyword === 'additionalProperties' ? (e.params as any).additionalProperty : undefined;
           const path = extra ? [...keyPath, extra] : keyPath;
           const msg = extra ? `unknown key "${extra}"` : e.keyword === 'enum' ? `must be one of ${(e.params as any).allowedValues.join(', ')}` : (e.message ?? 'invalid');
-          errors.push(new UserError(`after --set: ${msg}`, { place: { file: '--set', path: path.join('.') }, hint: hintFor(e.keyword, path, e.message) }));
+          found.push(new UserError(`after --set: ${msg}`, { place: { file: '--set', path: path.join('.') }, hint: hintFor(e.keyword, path, e.message) }));
         }
+        // the command line's problems are one line (the first, and how many more), however many --set gave
+        if (found.length > 1) {
+          const [first] = found;
+          errors.push(new UserError(`${first!.message} (and ${found.length - 1} more: ${found.slice(1).map((e) => e.place.path).join(', ')})`, { place: first!.place, hint: first!.hint }));
+        } else errors.push(...found);
       }
     }
   }
