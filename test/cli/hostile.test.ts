@@ -86,21 +86,21 @@ describe('a long command line', () => {
   });
 });
 
-describe('a module file that is not a model', () => {
+describe('a module ONNX Runtime cannot load', () => {
   // synth printed the right error, then never exited: a sibling module still loading when the first load
-  // failed made its worker thread after the runners were closed.
-  it('truncated: one error line naming the file, and the process exits', async () => {
+  // failed made its worker thread after the runners were closed. The file here has the right header
+  // (the manifest check at load passes) and an operator no runtime has, so the load itself fails.
+  it('one error line naming the file, and the process exits', async () => {
     const model = join(dir, 'broken-model');
     await mkdir(model);
     for (const f of await readdir(TINY)) if (!f.endsWith('refs')) await execa('cp', ['-r', join(TINY, f), model]);
-    const vocoder = await readFile(join(TINY, 'vocoder.onnx'));
-    for (const [what, bytes] of [['truncated', vocoder.subarray(0, 1000)]] as const) {
-      await writeFile(join(model, 'vocoder.onnx'), bytes);
-      const r = await spawnCli(['synth', 'Hello world.', '--ref', ref, '--set', `model=${join(model, 'manifest.yaml')}`, '--out', join(dir, 'x.wav')], { timeout: 60_000 });
-      expect(r.timedOut, `${what}: still running after 60 s`).toBe(false);
-      expect(r.code, what).toBe(2);
-      expectOneError(r.err, new RegExp(`${join(model, 'vocoder.onnx')}`));
-    }
+    const vocoder = (await readFile(join(TINY, 'vocoder.onnx'))).toString('latin1');
+    expect(vocoder).toContain('ConvTranspose');
+    await writeFile(join(model, 'vocoder.onnx'), Buffer.from(vocoder.replaceAll('ConvTranspose', 'ConvTrxnspose'), 'latin1'));
+    const r = await spawnCli(['synth', 'Hello world.', '--ref', ref, '--set', `model=${join(model, 'manifest.yaml')}`, '--out', join(dir, 'x.wav')], { timeout: 60_000 });
+    expect(r.timedOut, 'still running after 60 s').toBe(false);
+    expect(r.code).toBe(2);
+    expectOneError(r.err, new RegExp(`${join(model, 'vocoder.onnx')} ONNX Runtime cannot load the model`));
   });
 });
 
