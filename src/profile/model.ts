@@ -1,11 +1,16 @@
 // A profile's model manifest, loaded and checked against what --set changed: a module named on the command
 // line (modules.nosuch.precision=fp16) must be one of the model's, as a misspelled top-level key is refused
-// by the schema. (Modules a profile file names are checked by validateProfile: build, doctor.)
+// by the schema. (Modules a profile file names are checked by validateProfile: build, doctor.) And an
+// abstract profile (a base others extend) is refused by every command that would run it.
 import { UserError, UserErrors } from '../core/errors.ts';
 import { loadModelManifest, type ModelManifest } from '../model/manifest.ts';
 import type { LoadedProfile } from './load.ts';
 
 export async function loadProfileModel(loaded: LoadedProfile): Promise<ModelManifest> {
+  // a base other profiles extend (`abstract: true`) is never built or run itself
+  if (loaded.profile.abstract) {
+    throw new UserError(`profile "${loaded.profile.name}" is abstract: a base that other profiles extend, never used itself`, { place: loaded.locate(['abstract']), hint: 'use a profile that extends it (emovoice models lists them, e.g. --profile cpu)' });
+  }
   const manifest = await loadModelManifest(loaded.profile.model);
   checkOverrideModules(loaded, manifest);
   return manifest;

@@ -191,3 +191,44 @@ describe('--set keys', () => {
     expect((await runCli(['phonemize', 'hello', '--set', 'modules.vocoder.precision=fp16'])).code).toBe(0);
   });
 });
+
+describe('smaller holes', () => {
+  it('the abstract base profile is refused by the commands that would run it', async () => {
+    for (const cmd of [['phonemize', 'hello'], ['synth', 'hello', '--ref', ref, '--out', join(dir, 'base.wav')]]) {
+      const r = await runCli([...cmd, '--profile', 'base']);
+      expect(r.code, cmd[0]).toBe(2);
+      expectOneError(r.err, /configs\/base\.yaml:\d+:\d+ abstract: profile "base" is abstract/);
+    }
+  });
+
+  it('NaN samples in --ref are a damaged file, not silence', async () => {
+    const e2e = await readNpz(join(TINY, 'refs/e2e/hello.npz'));
+    const samples = Float32Array.from(e2e.wav_ref!.data as Float32Array);
+    samples.fill(Number.NaN, 1000, 1010);
+    const nan = join(dir, 'nan.wav');
+    await writeFile(nan, encodeWav(samples, 16000, { format: 'float32' }));
+    const r = await runCli(['synth', 'hello', '--ref', nan, '--out', join(dir, 'nan-out.wav')]);
+    expect(r.code).toBe(2);
+    expectOneError(r.err, /reference audio has 10 samples that are not numbers \(NaN or infinite\)/);
+  });
+
+  it('migrate on a binary file says it is binary instead of quoting it', async () => {
+    const bin = join(dir, 'model.yaml');
+    await writeFile(bin, Uint8Array.from({ length: 3000 }, (_, i) => (i * 2654435761) >>> 24));
+    const r = await runCli(['migrate', bin]);
+    expect(r.code).toBe(2);
+    expectOneError(r.err, new RegExp(`^error: ${bin} is not a YAML text file: it holds binary data`));
+    expect(r.err.length).toBeLessThan(300);
+  });
+
+  it('models --config-dir lists the profiles it cannot read, with their errors', async () => {
+    const cfg = join(dir, 'configs');
+    await mkdir(cfg);
+    await writeFile(join(cfg, 'broken.yaml'), 'name: [\n');
+    await writeFile(join(cfg, 'mine.yaml'), `name: mine\nbackend: ort\nmodel: ${join(TINY, 'manifest.yaml')}\n`);
+    const r = await runCli(['--config-dir', cfg, 'models']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/profiles that cannot be read \(1\):\n {2}\S+broken\.yaml:\d+:\d+ invalid YAML: /);
+    expect(r.out).toMatch(/profiles +mine/);
+  });
+});
