@@ -232,3 +232,19 @@ describe('smaller holes', () => {
     expect(r.out).toMatch(/profiles +mine/);
   });
 });
+
+describe('flags that were ignored silently', () => {
+  it('--language a frontend does not take is refused, naming those it takes', async () => {
+    const r = await runCli(['phonemize', 'hello', '--language', 'xx']);
+    expect(r.code).toBe(2);
+    expectOneError(r.err, /^error: --language xx: the emovoice-mixed frontend takes auto, en, zh \(fix: use one of: auto, en, zh\)$/);
+    expect((await runCli(['phonemize', 'hello', '--language', 'en'])).code).toBe(0);
+  });
+
+  it('--emotion together with --prompt on EmotiVoice: one error line, not one of them dropped', async () => {
+    const r = await runCli(['synth', '你好', '--profile', 'emotivoice-cpu', '--emotion', 'happy', '--prompt', '开心', '--out', join(dir, 'both.wav')]);
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n').filter((l) => l.startsWith('error: '))).toEqual([expect.stringMatching(/give either --prompt or --emotion, not both/)]);
+    expect(existsSync(join(dir, 'both.wav'))).toBe(false);
+  });
+});

@@ -12,6 +12,7 @@ export const mixedFrontend: FrontendDef = {
     const defaultLanguage = typeof section.language === 'string' ? section.language : undefined;
     const frontend: Frontend = {
       name: 'emovoice-mixed',
+      languages: ['auto', 'en', 'zh'],
       async toIds(input, opts): Promise<FrontendResult> {
         const language = (opts.language ?? defaultLanguage) as Parameters<typeof text.textToPhonemes>[1]['language'];
         const o = { symbols, language };
