@@ -147,7 +147,8 @@ def find_cuts(model: onnx.ModelProto) -> Cuts:
     lengths = [i.name for i in ints if len(_dims(i)) == 1]
     scales = [i.name for i in G.inputs if i.type.tensor_type.elem_type == TensorProto.FLOAT and _dims(i) == [3]]
     if len(G.inputs) != 3 or not (ids and lengths and scales):
-        names = ", ".join(f"{i.name} {_dims(i)}" for i in G.inputs)
+        # an empty or non-ONNX file parses as an empty model: say so, not "this graph has: " and nothing
+        names = ", ".join(f"{i.name} {_dims(i)}" for i in G.inputs) or "no inputs (an empty or truncated file, or not an ONNX model?)"
         raise VoiceError(f"expected Piper's three inputs (int64 ids [batch, phonemes], int64 lengths [batch], float scales [3]); "
                          f"this graph has: {names}" + (" (multi-speaker voices, with a speaker-id input, are not supported yet)" if len(G.inputs) > 3 else ""))
     ids, lengths, scales = ids[0], lengths[0], scales[0]

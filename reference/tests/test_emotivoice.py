@@ -279,3 +279,30 @@ def test_baseline_answers_emovoice_bench_request_files(tmp_path, capsys):
     assert bench.request_parts({"parts": [[1]], "conditioning": {"prompt": "非常开心"}}, man, TINY_DIR)[:2] == (0, "非常开心")
     with pytest.raises(SystemExit, match="neither an id"):
         bench.request_parts({"parts": [[1]], "conditioning": {"speaker": "99"}}, man, TINY_DIR)
+
+
+def test_a_corrupt_checkpoint_is_called_corrupt_and_only_real_objects_get_the_trust_advice(tmp_path):
+    """Issue 25: random bytes were said to hold "Python objects beyond tensors", with --trust-checkpoint as the
+    advice (advice to unpickle an unknown file). Now: random bytes and a truncated checkpoint are corrupt; a
+    whole checkpoint that pickles an object beyond tensors (argparse.Namespace) names it and gets the advice."""
+    import argparse
+
+    from emovoice_ref.emotivoice.checkout import _torch_load
+
+    good = tmp_path / "good.pt"
+    torch.save({"generator": {"w": torch.zeros(3)}}, good)
+    (tmp_path / "random.pt").write_bytes(np.random.default_rng(25).bytes(4096))
+    (tmp_path / "legacy-random.pt").write_bytes(b"\x80\x02" + np.random.default_rng(26).bytes(4096))
+    (tmp_path / "trunc.pt").write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    torch.save({"generator": {"w": torch.zeros(3)}, "args": argparse.Namespace(lr=1)}, tmp_path / "objects.pt")
+    for name in ["random.pt", "legacy-random.pt", "trunc.pt"]:
+        with pytest.raises(CheckoutError) as e:
+            _torch_load(str(tmp_path / name), False)
+        assert str(e.value).startswith("is corrupt or not a checkpoint"), name
+        assert "trust" not in e.value.hint and "beyond tensors" not in str(e.value), name
+    with pytest.raises(CheckoutError) as e:
+        _torch_load(str(tmp_path / "objects.pt"), False)
+    assert "holds Python objects beyond tensors (argparse.Namespace)" in str(e.value)
+    assert "--trust-checkpoint" in e.value.hint
+    assert _torch_load(str(tmp_path / "objects.pt"), True)["args"].lr == 1
+    assert torch.equal(_torch_load(str(good), False)["generator"]["w"], torch.zeros(3))

@@ -1,6 +1,7 @@
 // Checks on a reference recording before it reaches the style encoder. Pure.
 //   duration outside audio.ref_seconds [min, max]  → UserError (the encoder was built for that range)
 //   silent: RMS below -60 dBFS                     → UserError (no voice to take a style from)
+//   NaN or infinite samples                        → UserError (a damaged float WAV, not silence)
 //   clipped: more than 1% of samples at |x| ≥ 0.999 → warning only: clipped speech still carries
 //     speaker and emotion, and many real recordings clip a little; the user hears about it and decides.
 import { UserError } from '../core/errors.ts';
@@ -44,10 +45,22 @@ export function checkReferenceAudio(
   }
   let sumSq = 0;
   let clipped = 0;
+  let notFinite = 0;
   for (let i = 0; i < samples.length; i++) {
     const v = samples[i]!;
+    if (!Number.isFinite(v)) {
+      notFinite++;
+      continue;
+    }
     sumSq += v * v;
     if (v >= CLIP_LEVEL || v <= -CLIP_LEVEL) clipped++;
+  }
+  // a float WAV can carry NaN or ±Inf: that is a damaged file, not silence (NaN made the RMS NaN, read as "silent")
+  if (notFinite) {
+    throw new UserError(`reference audio has ${notFinite} sample${notFinite === 1 ? '' : 's'} that are not numbers (NaN or infinite)`, {
+      place,
+      hint: `the file is damaged; export the recording again (e.g. sox ${file} -b 16 out.wav)`,
+    });
   }
   const rms = Math.sqrt(sumSq / Math.max(1, samples.length));
   const rmsDbfs = rms > 0 ? 20 * Math.log10(rms) : -Infinity;

@@ -16,12 +16,13 @@ import { renderOrt, renderTrt, stageRows, type Baseline, type FallbackSummary, t
 import { benchEngines, combineTimings, fromTrtexec, shapesOfParts, type ModuleTiming, type StageShapes } from '../bench/trt.ts';
 import { resample } from '../audio/resample.ts';
 import { UserError } from '../core/errors.ts';
-import { loadModelManifest, moduleOrder, type ModelManifest } from '../model/manifest.ts';
+import { moduleOrder, type ModelManifest } from '../model/manifest.ts';
 import { registry } from '../pipeline/registry.ts';
 import { Pipeline } from '../pipeline/executor.ts';
 import { openModel, type OpenModel } from '../pipeline/model.ts';
 import type { RequestConditioning } from '../pipeline/conditioning.ts';
 import { loadProfile, type LoadedProfile } from '../profile/load.ts';
+import { loadProfileModel } from '../profile/model.ts';
 import { FallbackRunner } from '../runtime/fallback.ts';
 import { OrtThreadRunner } from '../runtime/ort-thread.ts';
 import { cpuModels } from '../synth/precision.ts';
@@ -97,7 +98,7 @@ export function register(program: Command): void {
     const p = loaded.profile;
     const backend = backendOf(opts.backend, p.backend);
     if (opts.baseline !== 'pytorch' && opts.baseline !== 'none') throw new UserError(`--baseline: unknown baseline "${opts.baseline}"`, { hint: 'use pytorch or none' });
-    const manifest = await loadModelManifest(p.model);
+    const manifest = await loadProfileModel(loaded);
     const modules = moduleOrder(manifest);
     const failEngines = (opts.failEngine ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
     for (const m of failEngines) {

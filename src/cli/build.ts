@@ -10,10 +10,10 @@ import { executePlan, type BuildEvent } from '../build/execute.ts';
 import { describeMode, displayCommand, planBuild } from '../build/plan.ts';
 import { moduleSpecs, readModuleInfos } from '../build/spec.ts';
 import type { Dialect } from '../build/types.ts';
-import { loadModelManifest } from '../model/manifest.ts';
 import { DEFAULT_SAMPLES } from '../precision/files.ts';
 import { checkProfilePrecision } from '../precision/profile.ts';
 import { loadProfile } from '../profile/load.ts';
+import { loadProfileModel } from '../profile/model.ts';
 import { validateProfile } from '../profile/validate.ts';
 import { queryGpus } from '../system/nvidia-smi.ts';
 import { buildModeFor } from '../trtexec/flags.ts';
@@ -66,7 +66,7 @@ export function register(program: Command): void {
           hint: 'run `emovoice verify --profile ' + p.name + '` or pick a trt profile (a10g-fp16, h100-fp16, ...)',
         });
       }
-      const manifest = await loadModelManifest(p.model);
+      const manifest = await loadProfileModel(loaded);
       const infos = await readModuleInfos(loaded, manifest);
 
       const exe = await findTrtexec();

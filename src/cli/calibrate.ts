@@ -25,6 +25,7 @@ import { sha256Text, writeFileAtomic } from '../core/files.ts';
 import { loadModelManifest, moduleOrder } from '../model/manifest.ts';
 import { decodeOnnxModel, encodeOnnxModel } from '../model/onnx.ts';
 import { loadProfile } from '../profile/load.ts';
+import { loadProfileModel } from '../profile/model.ts';
 import { exposeIntermediates } from '../runtime/expose.ts';
 import { OrtRunner } from '../runtime/ort.ts';
 import type { TensorMap } from '../tensor/tensor.ts';
@@ -92,7 +93,7 @@ export function register(program: Command): void {
         throw new UserError('no real speech to calibrate on', { place: { file: source }, hint: 'run `bash calibration/fetch-speech.sh`, or pass --data with a folder of WAV recordings' });
       }
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
-      const manifest = await loadModelManifest(loaded.profile.model);
+      const manifest = await loadProfileModel(loaded);
       if (!manifest.modules[module]) {
         throw new UserError(`calibration of "${module}": the model has no such module`, { place: { file: manifest.path, path: 'modules' }, hint: `calibrate one of: ${moduleOrder(manifest).join(', ')} (the seed's advice: start with the vocoder)` });
       }

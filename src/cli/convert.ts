@@ -12,6 +12,7 @@ import { DEFAULT_SAMPLES } from '../precision/files.ts';
 import { precisionModel, precisionSettings, type PrecisionModel } from '../precision/model.ts';
 import { checkProfilePrecision } from '../precision/profile.ts';
 import { loadProfile } from '../profile/load.ts';
+import { loadProfileModel } from '../profile/model.ts';
 import { CONFIGS_DIR, collect, log, positiveInt } from './common.ts';
 
 interface Opts {
@@ -39,7 +40,7 @@ export function register(program: Command): void {
       const samples = positiveInt('--samples', opts.samples);
       if (opts.runtime !== 'trt' && opts.runtime !== 'cpu') throw new UserError(`--runtime: unknown runtime "${opts.runtime}"`, { hint: 'use trt or cpu' });
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
-      const manifest = await loadModelManifest(loaded.profile.model);
+      const manifest = await loadProfileModel(loaded);
       const modules = Object.keys(manifest.modules);
       for (const m of opts.module ?? []) {
         if (!modules.includes(m)) throw new UserError(`unknown module "${m}"`, { hint: `modules of this model: ${modules.join(', ')}` });

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { UserError } from '../core/errors.ts';
+import { escapeControls } from '../core/terminal.ts';
 import { loadModelManifest, moduleOrder } from '../model/manifest.ts';
 import { registry } from '../pipeline/registry.ts';
 import { loadProfile } from '../profile/load.ts';
@@ -33,8 +34,13 @@ export function register(program: Command): void {
       // profiles → the manifests they name
       const users = new Map<string, string[]>();
       const files = existsSync(CONFIGS_DIR) ? (await readdir(CONFIGS_DIR)).filter((f) => f.endsWith('.yaml')).sort() : [];
+      // a profile that cannot be read is listed with its error, not dropped
+      const profileErrors: { profile: string; error: string }[] = [];
       for (const f of files) {
-        const loaded = await loadProfile(join(CONFIGS_DIR, f), { configsDir: CONFIGS_DIR }).catch(() => null);
+        const loaded = await loadProfile(join(CONFIGS_DIR, f), { configsDir: CONFIGS_DIR }).catch((e) => {
+          profileErrors.push({ profile: join(CONFIGS_DIR, f), error: e instanceof UserError ? e.format() : String(e) });
+          return null;
+        });
         if (!loaded || loaded.profile.abstract) continue;
         const list = users.get(loaded.profile.model) ?? [];
         list.push(loaded.profile.name);
@@ -72,7 +78,7 @@ export function register(program: Command): void {
       }
       const known = registry.describe();
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ models: rows, families: [...registry.families.values()].map((f) => ({ name: f.name, description: f.description })), ...known }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ models: rows, profileErrors, families: [...registry.families.values()].map((f) => ({ name: f.name, description: f.description })), ...known }, null, 2) + '\n');
         return;
       }
       const rel = (p: string) => (p.startsWith(ROOT) ? relative(process.cwd(), p) || p : p);
@@ -89,6 +95,7 @@ export function register(program: Command): void {
         out.push(`  profiles     ${r.profiles.join(', ') || '-'}`);
         out.push('');
       }
+      if (profileErrors.length) out.push(`profiles that cannot be read (${profileErrors.length}):`, ...profileErrors.map((p) => `  ${escapeControls(p.error.split("\n")[0]!)}`), '');
       out.push(`families: ${[...registry.families.keys()].join(', ')}; frontends: ${known.frontends.map((f) => f.name).join(', ')}; host steps: ${known.steps.map((s) => s.name).join(', ')}`);
       process.stdout.write(out.join('\n') + '\n');
     });

@@ -11,9 +11,10 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.ts';
 import { replaceFolders } from '../core/files.ts';
-import { loadModelManifest, type ModelManifest } from '../model/manifest.ts';
+import type { ModelManifest } from '../model/manifest.ts';
 import { registry } from '../pipeline/registry.ts';
 import { loadProfile } from '../profile/load.ts';
+import { loadProfileModel } from '../profile/model.ts';
 import { bundleFrontend } from '../serving/bundle.ts';
 import { mainInput, requestContract } from '../serving/contract.ts';
 import { servingPipeline } from '../serving/pipeline-file.ts';
@@ -50,7 +51,7 @@ export function register(program: Command): void {
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;
       if (p.backend !== 'trt' && !py) throw new UserError(`profile ${p.name} has no TensorRT engines`, { place: { file: loaded.file, path: 'backend' }, hint: 'package a trt profile, or serve every module on ONNX Runtime with --module-backend python' });
-      const manifest = await loadModelManifest(p.model);
+      const manifest = await loadProfileModel(loaded);
       const plan = servingPlan(p, manifest, {
         instances: positiveInt('--instances', opts.instances),
         cpuInstances: positiveInt('--cpu-instances', opts.cpuInstances),

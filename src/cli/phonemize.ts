@@ -3,9 +3,9 @@
 // a user reaches for when a word sounds wrong. Runs no model.
 import type { Command } from 'commander';
 import { UserError } from '../core/errors.ts';
-import { loadModelManifest } from '../model/manifest.ts';
 import { openModel } from '../pipeline/model.ts';
 import { loadProfile } from '../profile/load.ts';
+import { loadProfileModel } from '../profile/model.ts';
 import { CONFIGS_DIR, collect, log } from './common.ts';
 
 interface Opts {
@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .action(async (text: string, opts: Opts) => {
       if (!text.trim()) throw new UserError('the text is empty', { hint: 'give something to phonemize, e.g. emovoice phonemize "Hello world"' });
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
-      const manifest = await loadModelManifest(loaded.profile.model);
+      const manifest = await loadProfileModel(loaded);
       const model = await openModel(manifest, loaded.profile.serving);
       try {
         const fe = await model.frontend.toIds(text, { limit: model.maxTextLen, language: opts.language });

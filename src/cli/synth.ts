@@ -7,10 +7,11 @@ import { resolve } from 'node:path';
 import { encodeWav } from '../audio/wav.ts';
 import { UserError } from '../core/errors.ts';
 import { resolveOutput, writeFileAtomic, type OutputOptions } from '../core/files.ts';
-import { loadModelManifest, type ModelManifest } from '../model/manifest.ts';
+import type { ModelManifest } from '../model/manifest.ts';
 import { Pipeline } from '../pipeline/executor.ts';
 import { openModel } from '../pipeline/model.ts';
 import { loadProfile } from '../profile/load.ts';
+import { loadProfileModel } from '../profile/model.ts';
 import type { FallbackEvent } from '../runtime/fallback.ts';
 import { TRTEXEC_CALL_OVERHEAD_MS } from '../runtime/trt.ts';
 import { DiskStore } from '../synth/cache.ts';
@@ -81,7 +82,7 @@ export function register(program: Command): void {
       await resolveOutput(opts.out, OUT); // a bad --out fails before any work
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;
-      const manifest = await loadModelManifest(p.model);
+      const manifest = await loadProfileModel(loaded);
       const backend = backendOf(opts.backend, p.backend);
       const serving = p.serving ?? {};
       const conditioning = await requestConditioning(manifest, opts);

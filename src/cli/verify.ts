@@ -11,8 +11,9 @@ import { fp32Pipeline, mcdMelConfig } from '../calibrate/run.ts';
 import { MediaCollector } from '../report/html/collect.ts';
 import type { Tolerances } from '../compare/compare.ts';
 import { UserError } from '../core/errors.ts';
-import { loadModelManifest, moduleOrder, type ModelManifest } from '../model/manifest.ts';
+import { moduleOrder, type ModelManifest } from '../model/manifest.ts';
 import { loadProfile } from '../profile/load.ts';
+import { loadProfileModel } from '../profile/model.ts';
 import { readNpz } from '../tensor/io.ts';
 import { findTrtexec } from '../trtexec/find.ts';
 import { Pipeline } from '../pipeline/executor.ts';
@@ -76,7 +77,7 @@ export function register(program: Command): void {
     .action(async (opts: Opts) => {
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;
-      const manifest = await loadModelManifest(p.model);
+      const manifest = await loadProfileModel(loaded);
       const backend = backendOf(opts.backend, p.backend);
       const choice = opts.precision ?? 'fp32';
       const werOpts = werOptions(opts.werSentences, opts.maxWerIncrease);

@@ -19,13 +19,24 @@ export async function readYaml(file: string): Promise<YamlSource> {
   return parseYaml(file, text);
 }
 
+/** Binary data read as text: NUL bytes, or invalid UTF-8 (U+FFFD) / control characters in more than 1 % of it. */
+function looksBinary(text: string): boolean {
+  if (text.includes('\u0000')) return true;
+  // eslint-disable-next-line no-control-regex
+  const odd = text.match(/[\uFFFD\u0001-\u0008\u000e-\u001f]/g)?.length ?? 0;
+  return odd > Math.max(2, text.length * 0.01);
+}
+
 export function parseYaml(file: string, text: string): YamlSource {
+  // a binary file is said to be one, not quoted back as a YAML error
+  if (looksBinary(text)) throw new UserError('is not a YAML text file: it holds binary data', { place: { file }, hint: 'give the YAML file (a manifest or profile), not a model or archive' });
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     const pos = lc.linePos(e.pos[0]);
-    throw new UserError(`invalid YAML: ${e.message.split('\n')[0]}`, {
+    const first = e.message.split('\n')[0]!;
+    throw new UserError(`invalid YAML: ${first.length > 160 ? `${first.slice(0, 160)}…` : first}`, {
       place: { file, line: pos.line, column: pos.col },
       hint: 'fix the YAML syntax at this position',
     });

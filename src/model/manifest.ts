@@ -10,6 +10,7 @@ import { UserError, UserErrors, type Place } from '../core/errors.ts';
 import { schemaErrors, schemaValidator } from '../core/schema.ts';
 import { readYaml, type YamlSource } from '../core/yaml.ts';
 import { registry } from '../pipeline/registry.ts';
+import { checkManifestOnnx } from './check-onnx.ts';
 import { analyzeGraph, type GraphInfo, type Source, type StageSpec } from './graph.ts';
 import { checkStreaming, type StreamingSpec } from './streaming.ts';
 
@@ -148,7 +149,9 @@ function upgrade(d: any, src: YamlSource): { data: any; sourceFormat: 1 | 2 } {
 export async function loadModelManifest(path: string): Promise<ModelManifest> {
   const src = await readYaml(path);
   if (!isObj(src.data)) throw new UserError('a model manifest must be a YAML mapping', { place: { file: src.file, line: 1, column: 1 }, hint: `start with format: ${FORMAT}` });
-  return manifestFromData(src.data, src);
+  const m = manifestFromData(src.data, src);
+  await checkManifestOnnx(m); // declared names, dtypes and static dims against each file's header
+  return m;
 }
 
 /** Check and normalise manifest data (already parsed; `src` locates keys in its file). */
@@ -164,6 +167,10 @@ export function manifestFromData(raw: any, src: Pick<YamlSource, 'file' | 'locat
   }
   const errors: UserError[] = [];
   const err = (p: (string | number)[], message: string, hint: string) => errors.push(new UserError(message, { place: locate(p), hint }));
+  // A family no code registers is allowed (a model defined by its manifest alone: test/pipeline/family.test.ts),
+  // but a name a typo away from a registered one is the typo it looks like, not a new family.
+  const near = registry.families.has(d.family) ? undefined : [...registry.families.keys()].find((f) => editDistance(f, String(d.family).toLowerCase()) <= 2);
+  if (near) err(['family'], `unknown family "${d.family}" (did you mean ${near}?)`, `use one of: ${[...registry.families.keys()].join(', ')}, or a name of your own for a family defined by this manifest alone`);
 
   // modules: files exist
   const modules: Record<string, ModuleSpec> = {};
@@ -316,4 +323,15 @@ export function tensorKind(m: Pick<ModelManifest, 'modules'>, module: string, te
 /** A manifest's error for a module name it lacks, listing those it has. */
 export function unknownModule(m: Pick<ModelManifest, 'modules' | 'path'>, name: string, what = 'module'): UserError {
   return new UserError(`unknown ${what} "${name}"`, { place: { file: m.path }, hint: `this model's modules: ${Object.keys(m.modules).join(', ')}` });
+}
+
+/** Levenshtein distance (small strings: family names). Pure. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }

@@ -54,6 +54,15 @@ export function resolveConditioning(model: Pick<OpenModel, 'manifest' | 'tables'
       }
     }
   }
+  // conditioning that feeds one first_of stage is one choice: the stage takes the first given and would
+  // drop the rest silently (EmotiVoice's --prompt and --emotion both set the style prompt)
+  for (const st of m.graph) {
+    if (st.step !== 'first_of') continue;
+    const feeding = Object.values(m.conditioning).filter((c) => given[c.flag] !== undefined && st.in.some(([, t]) => t === c.output));
+    if (feeding.length > 1) {
+      throw new UserError(`give either ${feeding.map((c) => `--${c.flag}`).join(' or ')}, not both: they set the same thing (graph stage "${st.id}" takes one)`, { place: { file: m.path, path: `graph.${st.index}` }, hint: 'drop one of them' });
+    }
+  }
   const out: Record<string, ConditioningValue> = {};
   for (const c of Object.values(m.conditioning)) {
     const v = given[c.flag] ?? c.default;

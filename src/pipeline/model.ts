@@ -5,6 +5,7 @@
 import { UserError } from '../core/errors.ts';
 import { conditioningDtype, servedTextLen, type ModelManifest } from '../model/manifest.ts';
 import { stageDependencies } from '../model/graph.ts';
+import { escapeControls } from '../core/terminal.ts';
 import { assertSpeakable, cleanText } from '../text/clean.ts';
 import { readNpz } from '../tensor/io.ts';
 import type { Tensor } from '../tensor/tensor.ts';
@@ -76,7 +77,15 @@ export async function openModel(m: ModelManifest, serving?: { max_text_len?: num
 function requestText(inner: Frontend): Frontend {
   return {
     name: inner.name,
+    ...(inner.languages && { languages: inner.languages }),
     async toIds(text, opts) {
+      // a language hint this frontend does not take is refused, not ignored
+      const takes = inner.languages ?? ['auto'];
+      if (opts.language !== undefined && !takes.includes(opts.language)) {
+        throw new UserError(`--language ${escapeControls(opts.language)}: the ${inner.name} frontend takes ${takes.join(', ')}`, {
+          hint: inner.languages ? `use one of: ${takes.join(', ')}` : 'leave --language out: this frontend reads the language from the text (or its voice)',
+        });
+      }
       const clean = cleanText(text);
       assertSpeakable(clean.text);
       const r = await inner.toIds(clean.text, opts);

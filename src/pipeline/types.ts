@@ -46,6 +46,8 @@ export interface FrontendOptions {
 /** Text → token ids, one list per sentence (sherpa-onnx's frontend interface). */
 export interface Frontend {
   readonly name: string;
+  /** The language hints (FrontendOptions.language) it takes; absent: none ('auto' only), and any other is refused. */
+  readonly languages?: readonly string[];
   toIds(text: string, opts: FrontendOptions): Promise<FrontendResult>;
   /**
    * The text cut into sentences by this frontend's own rules (the cuts `toIds` makes first when text is

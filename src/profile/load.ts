@@ -133,6 +133,15 @@ export function profilePath(nameOrPath: string, configsDir: string): string {
   return resolve(configsDir, `${nameOrPath}.yaml`);
 }
 
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Every key of a parsed YAML value, at any depth (a mapping given as a --set value). */
+function objectKeys(v: unknown): string[] {
+  if (Array.isArray(v)) return v.flatMap(objectKeys);
+  if (v === null || typeof v !== 'object') return [];
+  return Object.getOwnPropertyNames(v).flatMap((k) => [k, ...objectKeys((v as Record<string, unknown>)[k])]);
+}
+
 /** Parse "a.b.c=value": the value is YAML (numbers, lists, booleans), so --set x.max=[1,80,2048] works. */
 export function parseOverride(s: string): { path: string[]; value: unknown } {
   const i = s.indexOf('=');
@@ -149,6 +158,9 @@ export function parseOverride(s: string): { path: string[]; value: unknown } {
   }
   const path = s.slice(0, i).split('.');
   if (path.some((k) => !k)) throw new UserError(`--set ${s}: empty key in the path`, { place: { file: '--set' }, hint: 'e.g. --set modules.vocoder.precision=fp16' });
+  // these keys would reach Object.prototype (every object of the profile), not a profile value
+  const bad = [...path, ...objectKeys(value)].find((k) => FORBIDDEN_KEYS.has(k));
+  if (bad !== undefined) throw new UserError(`${s.slice(0, i)}: "${bad}" is not a profile key`, { place: { file: '--set' }, hint: 'remove it; configs/profile.schema.json lists every key' });
   return { path, value };
 }
 
@@ -249,13 +261,19 @@ export async function loadProfile(nameOrPath: string, opts: { configsDir: string
       }
       if (retry) resolvePaths(data, process.cwd());
       if (!retry || !v(data)) {
+        const found: UserError[] = [];
         for (const e of v.errors ?? []) {
           const keyPath = e.instancePath.split('/').filter(Boolean);
           const extra = e.keyword === 'additionalProperties' ? (e.params as any).additionalProperty : undefined;
           const path = extra ? [...keyPath, extra] : keyPath;
           const msg = extra ? `unknown key "${extra}"` : e.keyword === 'enum' ? `must be one of ${(e.params as any).allowedValues.join(', ')}` : (e.message ?? 'invalid');
-          errors.push(new UserError(`after --set: ${msg}`, { place: { file: '--set', path: path.join('.') }, hint: hintFor(e.keyword, path, e.message) }));
+          found.push(new UserError(`after --set: ${msg}`, { place: { file: '--set', path: path.join('.') }, hint: hintFor(e.keyword, path, e.message) }));
         }
+        // the command line's problems are one line (the first, and how many more), however many --set gave
+        if (found.length > 1) {
+          const [first] = found;
+          errors.push(new UserError(`${first!.message} (and ${found.length - 1} more: ${found.slice(1).map((e) => e.place.path).join(', ')})`, { place: first!.place, hint: first!.hint }));
+        } else errors.push(...found);
       }
     }
   }

@@ -86,21 +86,21 @@ describe('a long command line', () => {
   });
 });
 
-describe('a module file that is not a model', () => {
+describe('a module ONNX Runtime cannot load', () => {
   // synth printed the right error, then never exited: a sibling module still loading when the first load
-  // failed made its worker thread after the runners were closed.
-  it('truncated: one error line naming the file, and the process exits', async () => {
+  // failed made its worker thread after the runners were closed. The file here has the right header
+  // (the manifest check at load passes) and an operator no runtime has, so the load itself fails.
+  it('one error line naming the file, and the process exits', async () => {
     const model = join(dir, 'broken-model');
     await mkdir(model);
     for (const f of await readdir(TINY)) if (!f.endsWith('refs')) await execa('cp', ['-r', join(TINY, f), model]);
-    const vocoder = await readFile(join(TINY, 'vocoder.onnx'));
-    for (const [what, bytes] of [['truncated', vocoder.subarray(0, 1000)]] as const) {
-      await writeFile(join(model, 'vocoder.onnx'), bytes);
-      const r = await spawnCli(['synth', 'Hello world.', '--ref', ref, '--set', `model=${join(model, 'manifest.yaml')}`, '--out', join(dir, 'x.wav')], { timeout: 60_000 });
-      expect(r.timedOut, `${what}: still running after 60 s`).toBe(false);
-      expect(r.code, what).toBe(2);
-      expectOneError(r.err, new RegExp(`${join(model, 'vocoder.onnx')}`));
-    }
+    const vocoder = (await readFile(join(TINY, 'vocoder.onnx'))).toString('latin1');
+    expect(vocoder).toContain('ConvTranspose');
+    await writeFile(join(model, 'vocoder.onnx'), Buffer.from(vocoder.replaceAll('ConvTranspose', 'ConvTrxnspose'), 'latin1'));
+    const r = await spawnCli(['synth', 'Hello world.', '--ref', ref, '--set', `model=${join(model, 'manifest.yaml')}`, '--out', join(dir, 'x.wav')], { timeout: 60_000 });
+    expect(r.timedOut, 'still running after 60 s').toBe(false);
+    expect(r.code).toBe(2);
+    expectOneError(r.err, new RegExp(`${join(model, 'vocoder.onnx')} ONNX Runtime cannot load the model`));
   });
 });
 
@@ -170,5 +170,81 @@ describe('control characters and escape sequences in the text', () => {
     const bad = await runCli(['synth', 'hi', '--ref', ref, '--emotion', '\x1b[2J\x1b[31mred\nline', '--out', join(dir, 'x.wav')]);
     expect(bad.code).toBe(2);
     expectOneError(bad.err, /unknown emotion "\\x1b\[2J\\x1b\[31mred\\nline"/);
+  });
+});
+
+describe('--set keys', () => {
+  it('__proto__, constructor and prototype are refused in the key or a mapping value: one error line, not one per object', async () => {
+    for (const kv of ['__proto__.x=1', 'modules.__proto__.precision=fp16', 'constructor.prototype.polluted=1', 'serving={__proto__: {max_text_len: 1}}']) {
+      const r = await runCli(['phonemize', 'hello', '--set', kv]);
+      expect(r.code, kv).toBe(2);
+      expectOneError(r.err, /^error: --set \S+: "(__proto__|constructor)" is not a profile key/);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('a module the model does not have is refused, as a misspelled top-level key is', async () => {
+    const r = await runCli(['phonemize', 'hello', '--set', 'modules.nosuch.precision=fp16']);
+    expect(r.code).toBe(2);
+    expectOneError(r.err, /^error: --set modules\.nosuch: the model has no module "nosuch" \(fix: modules of \S+manifest\.yaml: text_encoder, style_encoder, acoustic_encoder, acoustic_decoder, vocoder\)$/);
+    expect((await runCli(['phonemize', 'hello', '--set', 'modules.vocoder.precision=fp16'])).code).toBe(0);
+  });
+});
+
+describe('smaller holes', () => {
+  it('the abstract base profile is refused by the commands that would run it', async () => {
+    for (const cmd of [['phonemize', 'hello'], ['synth', 'hello', '--ref', ref, '--out', join(dir, 'base.wav')]]) {
+      const r = await runCli([...cmd, '--profile', 'base']);
+      expect(r.code, cmd[0]).toBe(2);
+      expectOneError(r.err, /configs\/base\.yaml:\d+:\d+ abstract: profile "base" is abstract/);
+    }
+  });
+
+  it('NaN samples in --ref are a damaged file, not silence', async () => {
+    const e2e = await readNpz(join(TINY, 'refs/e2e/hello.npz'));
+    const samples = Float32Array.from(e2e.wav_ref!.data as Float32Array);
+    samples.fill(Number.NaN, 1000, 1010);
+    const nan = join(dir, 'nan.wav');
+    await writeFile(nan, encodeWav(samples, 16000, { format: 'float32' }));
+    const r = await runCli(['synth', 'hello', '--ref', nan, '--out', join(dir, 'nan-out.wav')]);
+    expect(r.code).toBe(2);
+    expectOneError(r.err, /reference audio has 10 samples that are not numbers \(NaN or infinite\)/);
+  });
+
+  it('migrate on a binary file says it is binary instead of quoting it', async () => {
+    const bin = join(dir, 'model.yaml');
+    await writeFile(bin, Uint8Array.from({ length: 3000 }, (_, i) => (i * 2654435761) >>> 24));
+    const r = await runCli(['migrate', bin]);
+    expect(r.code).toBe(2);
+    expectOneError(r.err, new RegExp(`^error: ${bin} is not a YAML text file: it holds binary data`));
+    expect(r.err.length).toBeLessThan(300);
+  });
+
+  it('models --config-dir lists the profiles it cannot read, with their errors', async () => {
+    const cfg = join(dir, 'configs');
+    await mkdir(cfg);
+    await writeFile(join(cfg, 'broken.yaml'), 'name: [\n');
+    await writeFile(join(cfg, 'mine.yaml'), `name: mine\nbackend: ort\nmodel: ${join(TINY, 'manifest.yaml')}\n`);
+    const r = await runCli(['--config-dir', cfg, 'models']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/profiles that cannot be read \(1\):\n {2}\S+broken\.yaml:\d+:\d+ invalid YAML: /);
+    expect(r.out).toMatch(/profiles +mine/);
+  });
+});
+
+describe('flags that were ignored silently', () => {
+  it('--language a frontend does not take is refused, naming those it takes', async () => {
+    const r = await runCli(['phonemize', 'hello', '--language', 'xx']);
+    expect(r.code).toBe(2);
+    expectOneError(r.err, /^error: --language xx: the emovoice-mixed frontend takes auto, en, zh \(fix: use one of: auto, en, zh\)$/);
+    expect((await runCli(['phonemize', 'hello', '--language', 'en'])).code).toBe(0);
+  });
+
+  it('--emotion together with --prompt on EmotiVoice: one error line, not one of them dropped', async () => {
+    const r = await runCli(['synth', '你好', '--profile', 'emotivoice-cpu', '--emotion', 'happy', '--prompt', '开心', '--out', join(dir, 'both.wav')]);
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n').filter((l) => l.startsWith('error: '))).toEqual([expect.stringMatching(/give either --prompt or --emotion, not both/)]);
+    expect(existsSync(join(dir, 'both.wav'))).toBe(false);
   });
 });

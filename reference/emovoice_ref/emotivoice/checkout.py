@@ -117,14 +117,59 @@ def find(root: str, generator: str | None = None, style_encoder: str | None = No
     return c
 
 
+# What torch.load(weights_only=True) itself rebuilds: tensors, storages, containers. A pickle that names
+# other globals really holds Python objects beyond tensors; only then is --trust-checkpoint the advice.
+_TENSOR_GLOBALS = ("torch.", "collections.OrderedDict", "collections.Counter", "builtins.set", "builtins.frozenset", "_codecs.encode")
+
+
+def _pickle_globals(data: bytes):
+    """The module.name globals a pickle stream references; ValueError if it is not a whole pickle."""
+    import pickletools
+    names, strings = [], []
+    for op, arg, _pos in pickletools.genops(data):  # raises on a malformed or truncated stream
+        if op.name in ("SHORT_BINUNICODE", "BINUNICODE", "UNICODE", "BINUNICODE8"):
+            strings = (strings + [arg])[-2:]
+        elif op.name == "GLOBAL":
+            names.append(arg.replace(" ", "."))
+        elif op.name == "STACK_GLOBAL" and len(strings) == 2:
+            names.append(".".join(strings))
+    return names
+
+
+def _checkpoint_objects(path: str):
+    """None for a file that is not a whole torch.save() checkpoint; else the globals beyond tensors it names."""
+    import zipfile
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as z:
+                pkl = [n for n in z.namelist() if n.endswith("/data.pkl") or n == "data.pkl"]
+                if not pkl:
+                    return None
+                data = z.read(pkl[0])
+        else:
+            with open(path, "rb") as f:
+                data = f.read()
+            if not data.startswith(b"\x80"):  # a legacy torch.save() file starts with a pickle protocol byte
+                return None
+        names = _pickle_globals(data)
+    except Exception:  # noqa: BLE001 - a file that cannot be walked is corrupt, whatever the reason
+        return None
+    return sorted({n for n in names if not n.startswith(_TENSOR_GLOBALS)})
+
+
 def _torch_load(path: str, trust: bool):
     try:
         return torch.load(path, map_location="cpu", weights_only=not trust)
     except Exception as e:  # noqa: BLE001 - every unreadable file is the same user problem
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        hint = ("if you trust this file, re-run with --trust-checkpoint (it holds Python objects beyond tensors)"
-                if not trust and ("weights_only" in str(e) or "Unsupported global" in str(e)) else "is it a torch.save() file?")
-        raise CheckoutError(f"cannot read the checkpoint: {first[:200]}", path, hint) from None
+        objects = _checkpoint_objects(path)
+        if objects is None:
+            raise CheckoutError("is corrupt or not a checkpoint: not a whole torch.save() file (truncated, damaged, or another format)",
+                                path, "copy the checkpoint again from its source; is it a torch.save() file?") from None
+        if not trust and objects:
+            raise CheckoutError(f"holds Python objects beyond tensors ({', '.join(objects[:3])}), which a weights-only load refuses",
+                                path, "if you trust this file, re-run with --trust-checkpoint") from None
+        raise CheckoutError(f"cannot read the checkpoint: {first[:200]}", path, "is it a torch.save() file?") from None
 
 
 def _expect(sd: dict, key: str, path: str):

@@ -22,6 +22,8 @@ export function piperFrontend(symbols: string[], opts: PiperFrontendOptions): Fr
   return {
     name: 'espeak-piper',
     sentences: sentenceTexts,
+    // the voice's own language (en-us, and en), as a hint that changes nothing; another is refused
+    languages: [...new Set(['auto', opts.voice, opts.voice.split('-')[0]!])],
     async toIds(text: string, o: FrontendOptions): Promise<FrontendResult> {
       const clauses = splitClauses(text);
       const ipa = await phonemize(clauses.map((c) => c.text), opts.voice);

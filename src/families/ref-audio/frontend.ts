@@ -13,6 +13,7 @@ export const mixedFrontend: FrontendDef = {
     const frontend: Frontend = {
       name: 'emovoice-mixed',
       sentences: (input) => text.sentencePieces(input),
+      languages: ['auto', 'en', 'zh'],
       async toIds(input, opts): Promise<FrontendResult> {
         const language = (opts.language ?? defaultLanguage) as Parameters<typeof text.textToPhonemes>[1]['language'];
         const o = { symbols, language };
