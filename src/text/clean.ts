@@ -12,8 +12,6 @@ const ESCAPES = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u0
 // Controls other than whitespace, and invisible format characters (zero-width space/joiners, BOM, bidi).
 // eslint-disable-next-line no-control-regex
 const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\p{Cf}]/gu;
-// eslint-disable-next-line no-control-regex
-const WHITESPACE_CONTROLS = /[\t\n\r]/g;
 
 export interface CleanText {
   text: string;
@@ -21,12 +19,12 @@ export interface CleanText {
   warnings: string[];
 }
 
-/** The text with escape sequences and control characters removed (tab/newline/CR become spaces). Pure. */
+/** The text with escape sequences and control characters removed (tab, newline and CR kept). Pure. */
 export function cleanText(text: string): CleanText {
   const removed: string[] = [];
   const noEscapes = text.replace(ESCAPES, (m) => (removed.push(m), ''));
   const noControls = noEscapes.replace(CONTROLS, (m) => (removed.push(m), ''));
-  const clean = noControls.replace(WHITESPACE_CONTROLS, ' ');
+  const clean = noControls; // tab, newline and CR stay: they are whitespace (a line break may end a sentence) to every frontend
   if (!removed.length) return { text: clean, warnings: [] };
   const shown = [...new Set(removed)].slice(0, 5).map((r) => escapeControls(r).replace(/[\u200b-\u200d\u2060\ufeff\p{Cf}]/gu, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`));
   return {

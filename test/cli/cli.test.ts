@@ -128,7 +128,8 @@ describe('bad input gives one clear error line', () => {
     await writeFile(join(dir, 'tiny/vocoder.onnx'), 'garbage');
     const r = await cli(['build', '--profile', 'a10g-fp16', '--dry-run', '--set', `model=${join(dir, 'tiny/manifest.yaml')}`]);
     expect(r.code).toBe(2);
-    expectOneErrorLine(r.err, /vocoder\.onnx not a valid ONNX model/);
+    // caught when the manifest loads (issue 25), at the manifest's line for the module's file
+    expectOneErrorLine(r.err, /manifest\.yaml:\d+:\d+ modules\.vocoder\.file: \S+vocoder\.onnx is not an ONNX model: /);
   });
 });
 

@@ -226,7 +226,7 @@ describe('smaller holes', () => {
     await mkdir(cfg);
     await writeFile(join(cfg, 'broken.yaml'), 'name: [\n');
     await writeFile(join(cfg, 'mine.yaml'), `name: mine\nbackend: ort\nmodel: ${join(TINY, 'manifest.yaml')}\n`);
-    const r = await runCli(['--config-dir', cfg, 'models']);
+    const r = await spawnCli(['--config-dir', cfg, 'models']); // spawned: --config-dir is process-wide
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/profiles that cannot be read \(1\):\n {2}\S+broken\.yaml:\d+:\d+ invalid YAML: /);
     expect(r.out).toMatch(/profiles +mine/);

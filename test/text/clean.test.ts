@@ -15,9 +15,9 @@ describe('cleanText', () => {
     expect(r.warnings[0]).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
   });
 
-  it('keeps ordinary text exactly, turns tabs and newlines into spaces without a warning, drops zero-width and bidi characters', () => {
+  it('keeps ordinary text exactly, tabs and newlines included, without a warning; drops zero-width and bidi characters', () => {
     expect(cleanText('你好世界, Hello — 3.14!')).toEqual({ text: '你好世界, Hello — 3.14!', warnings: [] });
-    expect(cleanText('line one\nline\ttwo\r\n')).toEqual({ text: 'line one line two  ', warnings: [] });
+    expect(cleanText('line one\nline\ttwo\r\n')).toEqual({ text: 'line one\nline\ttwo\r\n', warnings: [] });
     const z = cleanText('a\u200bb\u202ec\ufeff');
     expect(z.text).toBe('abc');
     expect(z.warnings[0]).toMatch(/\\u200b \\u202e \\ufeff/);
