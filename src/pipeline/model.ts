@@ -91,6 +91,8 @@ function requestText(inner: Frontend): Frontend {
       const r = await inner.toIds(clean.text, opts);
       return clean.warnings.length ? { ...r, warnings: [...clean.warnings, ...r.warnings] } : r;
     },
+    // the sentence cut (long-form synthesis) sees the text as given: each sentence then comes through toIds above
+    ...(inner.sentences && { sentences: (text: string) => inner.sentences!(text) }),
     ...(inner.close && { close: () => inner.close!() }),
   };
 }

@@ -65,9 +65,10 @@ describe.skipIf(!haveSpeech)('calibrate, then synth at INT8 without naming the c
     const model = await mkdtemp(join(tmpdir(), 'ev-stale-'));
     scratch.push(model);
     await cp(join(ROOT, 'models/tiny'), model, { recursive: true });
-    // other weights, the same model name: the vocoder is re-exported with one byte more
+    // other bytes, the same model name and a valid model: the vocoder gains a doc_string (ModelProto field 6,
+    // appended: protobuf merges a field written after the rest)
     const { appendFile } = await import('node:fs/promises');
-    await appendFile(join(model, 'vocoder.onnx'), new Uint8Array([0]));
+    await appendFile(join(model, 'vocoder.onnx'), new Uint8Array([0x32, 0x01, 0x41]));
     const stale = await cliIn(work, ['synth', 'Hello.', '--ref', REF, '--profile', 'cpu', '--set', `model=${join(model, 'manifest.yaml')}`, '--set', 'modules.vocoder.precision=int8', '--out', join(model, 'x.wav')]);
     expect(stale.exitCode).toBe(2);
     expect(stale.stderr.trim().split('\n')).toHaveLength(1);
