@@ -5,6 +5,8 @@
 // One server per family, started together and shared by the file:
 // - synth: the Piper voice through the server passes the WER gate against `emovoice synth`'s path; the
 //   bundled ref-audio and EmotiVoice-graph models match the TypeScript pipeline within verify's tolerances;
+// - streaming (the Piper repository is packaged with --stream): a gRPC streaming request to emovoice_stream
+//   gets its audio in ordered chunks, then the empty final response; joined, the non-streamed answer;
 // - bad requests answered with an error each, the server serving the next;
 // - bounded load (N gRPC clients for T seconds): every request answered once, completely, with the audio
 //   a request alone gets; P50/P99/throughput printed;
@@ -20,7 +22,7 @@ import { join, resolve } from 'node:path';
 import { parseWav } from '../../src/audio/wav.ts';
 import { DEFAULT_MAX_WER_INCREASE, werCheck, werLines, pickSentences } from '../../src/asr/check.ts';
 import { heldOutSentences } from '../../src/asr/intelligibility.ts';
-import { relL2 } from '../../src/compare/metrics.ts';
+import { relL2, snrDb } from '../../src/compare/metrics.ts';
 import { loadModelManifest } from '../../src/model/manifest.ts';
 import { Pipeline } from '../../src/pipeline/executor.ts';
 import { openModel } from '../../src/pipeline/model.ts';
@@ -84,7 +86,7 @@ async function serve(name: string, profile: string, extra: string[]): Promise<Se
   return { name, repo, http: `127.0.0.1:${hp}`, grpc: `127.0.0.1:${gp}`, pid, proc, out: () => text };
 }
 
-async function clients<T>(cmd: 'infer' | 'load', cfg: object): Promise<T> {
+async function clients<T>(cmd: 'infer' | 'load' | 'stream', cfg: object): Promise<T> {
   const f = join(work, `cfg-${Math.random().toString(36).slice(2)}.json`);
   await writeFile(f, JSON.stringify(cfg));
   const r = await execa('python3', [join(ROOT, 'test/serving/triton_clients.py'), cmd, f], { reject: false });
@@ -117,7 +119,7 @@ describe.skipIf(!have)('a real Triton server (nvidia-pytriton) serving the packa
     work = await mkdtemp(join(tmpdir(), 'ev-triton-'));
     // one server per family, started side by side (each loads its models' Python backend processes)
     const [piper, tiny, ev] = await Promise.all([
-      serve('piper', 'piper-joe-cpu', []),
+      serve('piper', 'piper-joe-cpu', ['--stream']),
       serve('tiny', 'cpu', ['--no-cpu-fallback']),
       serve('emotivoice', 'emotivoice-cpu', ['--no-cpu-fallback']),
     ]);
@@ -183,6 +185,41 @@ describe.skipIf(!have)('a real Triton server (nvidia-pytriton) serving the packa
       expect(d, c.profile).toBeLessThan(FP32);
     }
   }, 180_000);
+
+  it('a streaming request through the server (gRPC stream, emovoice_stream) gets its audio in ordered chunks, then the final empty response', async () => {
+    const s = servers.piper!;
+    const out = join(work, 'wav', 'stream');
+    await mkdir(out, { recursive: true });
+    // two sentences: the small first chunk, the rest of the first sentence, the second sentence from its start
+    const text = `${PANGRAM} ${TEXTS[1]}`;
+    const r = await clients<{ responses: { samples?: number | null; final?: boolean; id?: string; error?: string }[]; ended: boolean; whole?: number; whole_error?: string[] }>(
+      'stream', { http: s.http, grpc: s.grpc, out, client_timeout_s: 60, inputs: { TEXT: text } });
+    console.log(`stream: ${r.responses.map((x) => x.error ?? `${x.samples ?? 'empty'}${x.final ? ' (final)' : ''}`).join(', ')}; whole ${r.whole}`);
+    for (const x of r.responses) expect(x.error, JSON.stringify(r)).toBeUndefined();
+    expect(r.whole_error).toBeUndefined();
+    expect(r.ended).toBe(true);
+    const last = r.responses.at(-1)!;
+    const chunks = r.responses.slice(0, -1);
+    // the final response is empty and only it is flagged final; every other response carries audio
+    expect(last).toMatchObject({ final: true, samples: null });
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const c of chunks) {
+      expect(c.final).toBe(false);
+      expect(c.samples).toBeGreaterThan(0);
+      expect(c.id).toBe('stream-1');
+    }
+    // in order: the first chunk is the small one pipeline.json asks for; joined, the chunks are the whole answer
+    const pipe = JSON.parse(await readFile(join(s.repo, 'emovoice/1/pipeline.json'), 'utf8')) as { streaming: { first_chunk_frames: number; stages: { time_outputs: Record<string, { scale: number }> }[] } };
+    const hop = Object.values(pipe.streaming.stages.at(-1)!.time_outputs)[0]!.scale;
+    expect(chunks[0]!.samples).toBe(pipe.streaming.first_chunk_frames * hop);
+    const streamed = (await readNpy(join(out, 'streamed.npy'))).data as Float32Array;
+    const whole = (await readNpy(join(out, 'whole.npy'))).data as Float32Array;
+    expect(streamed.length).toBe(r.whole);
+    expect(streamed.length).toBe(chunks.reduce((n, c) => n + c.samples!, 0));
+    const snr = snrDb(streamed, whole);
+    console.log(`stream: ${chunks.length} chunks, ${streamed.length} samples, SNR vs the non-streamed answer ${snr.toFixed(1)} dB`);
+    expect(snr).toBeGreaterThanOrEqual(40);
+  }, 60_000);
 
   it('bad requests get an error response each, and the server serves the next request', async () => {
     const ids = (n: number, dtype = 'INT32') => ({ dtype, data: Array.from({ length: n }, () => 5) });

@@ -2,6 +2,9 @@
 server under test is a real tritonserver started by `emovoice serve --triton`.
 
   python3 triton_clients.py infer JSON    one request after another; prints each outcome, writes WAVEFORM as .npy
+  python3 triton_clients.py stream JSON   one streaming request to emovoice_stream (gRPC bidirectional stream, the
+                                          decoupled model): every response in arrival order, then the same text
+                                          through emovoice (not streamed); writes both as .npy
   python3 triton_clients.py load JSON     N clients for T seconds (bounded), each response checked against the
                                           audio one request alone gets for the same text; optionally kills the
                                           Python backend stub of one model mid-load, then probes recovery
@@ -23,6 +26,7 @@ import tritonclient.http as httpclient
 from tritonclient.utils import InferenceServerException
 
 MODEL = "emovoice"
+STREAM_MODEL = "emovoice_stream"
 
 
 def tensors(mod, inputs):
@@ -87,6 +91,44 @@ def cmd_infer(cfg):
                 np.save(os.path.join(out, f"{r['name']}.npy"), wav.astype(np.float32))
         results.append(res)
     return {"results": results}
+
+
+def cmd_stream(cfg):
+    """{"responses": [{"samples": n, "final": bool} | {"error": msg}, ...] in arrival order, "ended": whether a
+    response flagged final came within client_timeout_s, "whole": samples of emovoice's answer (or "whole_error")}."""
+    import queue
+    limit = float(cfg.get("client_timeout_s", 60))
+    inputs = cfg["inputs"]
+    got = queue.Queue()
+    c = grpcclient.InferenceServerClient(cfg["grpc"])
+    c.start_stream(callback=lambda result, error: got.put((result, error)), stream_timeout=limit)
+    c.async_stream_infer(STREAM_MODEL, tensors(grpcclient, inputs), request_id="stream-1", enable_empty_final_response=True)
+    responses, chunks, ended = [], [], False
+    deadline = time.monotonic() + limit
+    while not ended and time.monotonic() < deadline:
+        try:
+            result, error = got.get(timeout=max(0.01, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        if error is not None:  # a server error ends the request: reported, never dropped
+            responses.append({"error": error.message() if isinstance(error, InferenceServerException) else str(error)})
+            break
+        final = result.get_response().parameters["triton_final_response"].bool_param
+        wav = result.as_numpy("WAVEFORM")
+        responses.append({"samples": None if wav is None else int(wav.size), "final": final, "id": result.get_response().id})
+        if wav is not None:
+            chunks.append(wav.astype(np.float32).reshape(-1))
+        ended = final
+    c.stop_stream()
+    out = {"responses": responses, "ended": ended}
+    np.save(os.path.join(cfg["out"], "streamed.npy"), np.concatenate(chunks) if chunks else np.zeros(0, np.float32))
+    wav, _, _, err = Client(cfg, "grpc").infer(inputs)
+    if err:
+        out["whole_error"] = list(err)
+    else:
+        out["whole"] = int(wav.size)
+        np.save(os.path.join(cfg["out"], "whole.npy"), wav.astype(np.float32))
+    return out
 
 
 def stub_pids(repo, model, server_pid):
@@ -214,4 +256,4 @@ def cmd_load(cfg):
 if __name__ == "__main__":
     arg = sys.argv[2]
     cfg = json.load(open(arg)) if os.path.exists(arg) else json.loads(arg)
-    print(json.dumps({"infer": cmd_infer, "load": cmd_load}[sys.argv[1]](cfg)))
+    print(json.dumps({"infer": cmd_infer, "load": cmd_load, "stream": cmd_stream}[sys.argv[1]](cfg)))
