@@ -13,6 +13,7 @@ import { registry } from '../pipeline/registry.ts';
 import { checkManifestOnnx } from './check-onnx.ts';
 import { analyzeGraph, type GraphInfo, type Source, type StageSpec } from './graph.ts';
 import { checkStreaming, type StreamingSpec } from './streaming.ts';
+import { editDistance } from '../core/edit-distance.ts';
 
 export type { StageSpec } from './graph.ts';
 
@@ -325,13 +326,3 @@ export function unknownModule(m: Pick<ModelManifest, 'modules' | 'path'>, name: 
   return new UserError(`unknown ${what} "${name}"`, { place: { file: m.path }, hint: `this model's modules: ${Object.keys(m.modules).join(', ')}` });
 }
 
-/** Levenshtein distance (small strings: family names). Pure. */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
-}

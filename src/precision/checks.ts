@@ -6,6 +6,7 @@ import { UserError } from '../core/errors.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import { qdqModelFor } from './files.ts';
 import { classifyKeepEntry, keepEntryMatches, RULE_GROUPS } from './rules.ts';
+import { editDistance } from '../core/edit-distance.ts';
 
 /** What the checks need of a module's ONNX graph. */
 export interface GraphFacts {
@@ -19,21 +20,11 @@ export function graphFacts(model: any, file: string): GraphFacts {
   return { file, nodes: new Set((model.graph?.node ?? []).map((n: any) => n.name || n.output?.[0])) };
 }
 
-/** Edit distance (insertions, deletions, substitutions), for suggesting the node a typo meant. */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
 
 function suggest(entry: string, nodes: ReadonlySet<string>): string {
   // the nearest names, if they are near: at most a third of the name changed
   const close = [...nodes]
-    .map((n) => ({ n, d: distance(entry, n) }))
+    .map((n) => ({ n, d: editDistance(entry, n) }))
     .filter((x) => x.d <= Math.max(2, entry.length / 3))
     .sort((a, b) => a.d - b.d)
     .slice(0, 3)

@@ -161,20 +161,11 @@ function providerLoadError(provider: 'cuda' | 'tensorrt', file: string, e: unkno
   });
 }
 
-/** A module's ONNX file in a CUDA-provider session (in a worker thread), made once; a provider that cannot start is one clear error. */
-export class CudaRunner implements Runner {
-  readonly name: string;
-  private readonly session: OrtThreadRunner;
-
-  constructor(readonly modelPath: string) {
-    this.session = new OrtThreadRunner(modelPath, { providers: ['cuda'] });
-    this.name = this.session.name;
-  }
-  async load(): Promise<void> {
-    await this.session.load().catch((e: unknown) => {
-      throw providerLoadError('cuda', this.modelPath, e);
-    });
-  }
+/** A runner over one GPU-provider session in a worker thread (made once): the subclasses say how it loads. */
+abstract class GpuSessionRunner implements Runner {
+  abstract readonly name: string;
+  protected abstract readonly session: OrtThreadRunner;
+  abstract load(): Promise<void>;
   inputs(): IoInfo[] {
     return this.session.inputs();
   }
@@ -189,6 +180,23 @@ export class CudaRunner implements Runner {
   }
 }
 
+/** A module's ONNX file in a CUDA-provider session (in a worker thread), made once; a provider that cannot start is one clear error. */
+export class CudaRunner extends GpuSessionRunner {
+  readonly name: string;
+  protected readonly session: OrtThreadRunner;
+
+  constructor(readonly modelPath: string) {
+    super();
+    this.session = new OrtThreadRunner(modelPath, { providers: ['cuda'] });
+    this.name = this.session.name;
+  }
+  async load(): Promise<void> {
+    await this.session.load().catch((e: unknown) => {
+      throw providerLoadError('cuda', this.modelPath, e);
+    });
+  }
+}
+
 export interface EpContextRunnerOptions {
   /** The EPContext model beside the engine. */
   model: string;
@@ -197,11 +205,12 @@ export interface EpContextRunnerOptions {
 }
 
 /** An engine in process: its EPContext model in a TensorRT-provider session (in a worker thread), made once. */
-export class EpContextRunner implements Runner {
+export class EpContextRunner extends GpuSessionRunner {
   readonly name: string;
-  private readonly session: OrtThreadRunner;
+  protected readonly session: OrtThreadRunner;
 
   constructor(private readonly o: EpContextRunnerOptions) {
+    super();
     this.session = new OrtThreadRunner(o.model, { providers: ['tensorrt'] });
     this.name = `ort(tensorrt):${o.engine}`;
   }
@@ -214,17 +223,5 @@ export class EpContextRunner implements Runner {
     await this.session.load().catch((e: unknown) => {
       throw providerLoadError('tensorrt', this.o.model, e);
     });
-  }
-  inputs(): IoInfo[] {
-    return this.session.inputs();
-  }
-  outputs(): IoInfo[] {
-    return this.session.outputs();
-  }
-  infer(feeds: TensorMap, outputNames?: string[]): Promise<TensorMap> {
-    return this.session.infer(feeds, outputNames);
-  }
-  close(): Promise<void> {
-    return this.session.close();
   }
 }
