@@ -18,6 +18,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { heldOutSentences } from '../src/asr/intelligibility.ts';
 import { corpusWordErrorRate } from '../src/asr/wer.ts';
+import { findCalibration } from '../src/calibrate/store.ts';
 import { probeRecognizer, transcribe } from '../src/asr/whisper.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -68,7 +69,9 @@ try {
   await mkdir(join(dir, 'ours'));
   await mkdir(join(dir, 'peer'));
   await mkdir(join(dir, 'int8'));
-  const int8Set = values['int8-qdq'] ? ['--set', 'modules.vocoder.precision=int8', '--set', `modules.vocoder.calibration.qdq_model=${resolve(values['int8-qdq'])}`] : null;
+  // the INT8 column: the Q/DQ model --int8-qdq names, else the calibration made for this voice's vocoder, else none
+  const found = findCalibration('piper-en_US-joe-medium', 'vocoder', join(ROOT, 'calibration/out'));
+  const int8Set = values['int8-qdq'] ? ['--set', 'modules.vocoder.precision=int8', '--set', `modules.vocoder.calibration.qdq_model=${resolve(values['int8-qdq'])}`] : found ? ['--set', 'modules.vocoder.precision=int8'] : null;
   const oursArgs = (wavDir: string, set: string[]) => ['tsx', 'bench/piper_ours.ts', '--profile', 'piper-joe-cpu', '--sentences', file, '--repeats', values.repeats!, '--wav-dir', wavDir, ...set];
   // the files our modules run (CPU rewrites, conversions) are written before any timed process starts
   await execa('npx', [...oursArgs(join(dir, 'ours'), []), '--prepare-only'], { cwd: ROOT, stderr: 'inherit' });
@@ -109,7 +112,7 @@ try {
   const table = rows.map((r) => `${r[0]!.padEnd(22)} ${r[1]!.padStart(24)} ${r[2]!.padStart(24)} ${r[3]!.padStart(12)}`).join('\n');
   // other work on the machine slows both sides alike; the load is said so the numbers can be judged
   const load = `load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1 / 5 / 15 min) at the end`;
-  process.stdout.write(`machine: ${machine}; ${load}\n${sentences.length} sentences (the pangram and the held-out English transcripts) × ${values.repeats} each × ${values.rounds} round(s), the sides taking turns\n${ours.runtime}\n${int8 ? int8.runtime : 'INT8 vocoder column not run (give --int8-qdq FILE)'}\n${peer.runtime}\n\n${table}\n`);
+  process.stdout.write(`machine: ${machine}; ${load}\n${sentences.length} sentences (the pangram and the held-out English transcripts) × ${values.repeats} each × ${values.rounds} round(s), the sides taking turns\n${ours.runtime}\n${int8 ? int8.runtime : 'INT8 vocoder column not run: no calibration for this voice (run `node bin/emovoice.js calibrate vocoder --profile piper-joe-cpu`, or give --int8-qdq FILE)'}\n${peer.runtime}\n\n${table}\n`);
   if (ours.rss_mib_by_stage) process.stdout.write(`emovoice resident memory by stage (MiB): ${Object.entries(ours.rss_mib_by_stage).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}\n`);
   if (ours.stages_ms) process.stdout.write(`\nemovoice per stage (mean ms): ${Object.entries(ours.stages_ms).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}\n`);
   if (!rec.ok) process.stdout.write(`WER skipped: speech recogniser not installed (${rec.reason})\n`);
