@@ -2,11 +2,11 @@ import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * Suites against real servers and browsers (the Triton server from nvidia-pytriton, headless Chromium):
- * `npm run test:integration` runs them, and .ci/run runs that after `npm test`, which they would
- * otherwise take past its 7-minute budget on 2 cores.
+ * Suites against real servers, browsers and installs (the Triton server from nvidia-pytriton, headless
+ * Chromium, the packed tarball installed into a prefix): `npm run test:integration` runs them, and .ci/run
+ * runs that after `npm test`, which they would otherwise take past its 7-minute budget on 2 cores.
  */
-export const INTEGRATION = ['test/serving/triton-server.test.ts', 'test/report/html-browser.test.ts'];
+export const INTEGRATION = ['test/serving/triton-server.test.ts', 'test/report/html-browser.test.ts', 'test/cli/package.test.ts'];
 
 export default defineConfig({
   test: {

@@ -23,6 +23,7 @@ import { onEngines } from '../runtime/backends.ts';
 import { checkTensorRtBackend } from '../runtime/providers.ts';
 import { CONFIGS_DIR, backendOf, collect, fallbackLine, log, nonNegativeNumber, positiveNumber } from './common.ts';
 import { addRequestOptions, requestConditioning, type RequestOpts } from './request.ts';
+import { assertSpeakable, cleanText } from '../text/clean.ts';
 
 interface Opts extends RequestOpts {
   out: string;
@@ -79,6 +80,7 @@ export function register(program: Command): void {
       }
       if (opts.srt || opts.vtt || opts.batch) throw new UserError('--srt, --vtt and --batch go with --file', { hint: 'emovoice synth --file chapter.txt --out chapter.wav --srt chapter.srt' });
       if (text === undefined || !text.trim()) throw new UserError('the text is empty', { hint: 'give something to say, e.g. emovoice synth "Hello world"' });
+      assertSpeakable(cleanText(text).text); // nothing to say fails before any model is opened or converted
       await resolveOutput(opts.out, OUT); // a bad --out fails before any work
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
       const p = loaded.profile;
