@@ -22,20 +22,13 @@ import { findTrtexec } from '../trtexec/find.ts';
 import { onEngines } from '../runtime/backends.ts';
 import { checkTensorRtBackend } from '../runtime/providers.ts';
 import { CONFIGS_DIR, backendOf, collect, fallbackLine, log, nonNegativeNumber, positiveNumber } from './common.ts';
-import { addRequestOptions, requestConditioning, type RequestOpts } from './request.ts';
+import { addRequestOptions, requestConditioning } from './request.ts';
 import { assertSpeakable, cleanText } from '../text/clean.ts';
+import type { FileOpts } from './synth-file.ts';
 
-interface Opts extends RequestOpts {
-  out: string;
-  srt?: string;
-  vtt?: string;
-  batch?: string;
-  profile: string;
-  backend?: string;
-  language?: string;
-  json?: boolean;
-  set?: string[];
-  timeoutMs?: string;
+/** synth's flags: long-form's (synth-file.ts), --file itself optional, and those of one text. */
+interface Opts extends Omit<FileOpts, 'file'> {
+  file?: string;
   trtexecOverheadMs?: string;
   stream?: boolean;
 }
@@ -73,10 +66,10 @@ export function register(program: Command): void {
     .option('--vtt <file>', '--file: also write WebVTT subtitles, one cue per sentence')
     .option('--batch <n>', "--file: sentences per engine call (default: the profile's serving.max_batch)")
     .option('--progress-every <n>', '--file without a terminal: a progress line every n sentences', '10')
-    .action(async (text: string | undefined, opts: Opts & { file?: string }) => {
+    .action(async (text: string | undefined, opts: Opts) => {
       if (opts.file !== undefined) {
         if (text !== undefined) throw new UserError('give the text or --file, not both', { hint: 'emovoice synth --file chapter.txt --out chapter.wav' });
-        return (await import('./synth-file.ts')).synthFile(opts as Parameters<typeof import('./synth-file.ts').synthFile>[0]);
+        return (await import('./synth-file.ts')).synthFile({ ...opts, file: opts.file });
       }
       if (opts.srt || opts.vtt || opts.batch) throw new UserError('--srt, --vtt and --batch go with --file', { hint: 'emovoice synth --file chapter.txt --out chapter.wav --srt chapter.srt' });
       if (text === undefined || !text.trim()) throw new UserError('the text is empty', { hint: 'give something to say, e.g. emovoice synth "Hello world"' });
