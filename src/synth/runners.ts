@@ -13,7 +13,7 @@ import { OrtThread, OrtThreadRunner } from '../runtime/ort-thread.ts';
 import type { OrtOptions } from '../runtime/ort-options.ts';
 import type { IoInfo, Runner } from '../runtime/runner.ts';
 import { TrtexecRunner } from '../runtime/trt.ts';
-import type { Backend } from '../runtime/backends.ts';
+import { onEngines, type Backend } from '../runtime/backends.ts';
 import { CudaRunner, EpContextRunner, epContextPath } from '../runtime/providers.ts';
 
 export function io(spec: Record<string, { dtype: string; dims: (number | string)[] }>): IoInfo[] {
@@ -55,7 +55,7 @@ export function makeRunners(m: Pick<ModelManifest, 'modules'>, backend: Backend,
   for (const [name, mod] of Object.entries(m.modules)) {
     const file = opts.onnx?.[name] ?? mod.file;
     // On a GPU backend the ONNX Runtime CPU session is the fallback (on the model's shared thread).
-    const onEngine = (backend === 'trt' || backend === 'trtexec') && mod.engine;
+    const onEngine = onEngines(backend) && mod.engine;
     const onGpu = onEngine || backend === 'cuda';
     const ort = new OrtThreadRunner(onGpu ? (opts.cpuOnnx?.[name] ?? mod.file) : file, ortOptions, thread);
     if ((!onGpu && opts.fallback !== 'always') || (onGpu && opts.fallback === 'never' && !opts.failModules?.includes(name))) {
