@@ -123,6 +123,22 @@ ev_bench() {
   run ev-bench-fp16 300 $EV "${BENCH[@]}" "${E[@]}" --set defaults.precision=fp16 --baseline-mode eager-fp16
   cd "$HERE"
 }
+# where a module's time goes on the CUDA provider (bench/gpu/probe.ts): one input shape vs the request's parts in
+# turn, ONNX Runtime's trace by op and provider, emovoice's own runner, and the same with PyTorch's pip cuDNN
+probe() {
+  env_gpu
+  local TSX=(node node_modules/tsx/dist/cli.mjs bench/gpu/probe.ts)
+  { ls -la /usr/lib/x86_64-linux-gnu/libcudnn.so* /usr/lib/x86_64-linux-gnu/libcudnn_engines* 2>&1
+    python3 -c "import torch; print('torch', torch.__version__, 'cudnn', torch.backends.cudnn.version(), torch.__file__)"
+    python3 -c "import nvidia.cudnn as c; print('pip cudnn', list(c.__path__))"
+    nvidia-smi; } > "$W/res/cudnn.txt" 2>&1
+  run probe-fp32 300 "${TSX[@]}" "${E[@]}" --repeats 10 --trace /tmp/probe-trace
+  run probe-fp32-ours 300 "${TSX[@]}" "${E[@]}" --repeats 10 --runner ours
+  local pipcudnn
+  pipcudnn=$(python3 -c "import nvidia.cudnn as c, os; print(os.path.join(list(c.__path__)[0], 'lib'))" 2>/dev/null)
+  if [ -n "$pipcudnn" ]; then LD_LIBRARY_PATH="$pipcudnn:$LD_LIBRARY_PATH" run probe-fp32-pipcudnn 300 "${TSX[@]}" "${E[@]}" --repeats 10; fi
+  cd "$HERE"
+}
 ev_compile() {
   env_gpu
   run ev-bench-fp16-compile 420 $EV "${BENCH[@]}" "${E[@]}" --set defaults.precision=fp16 --baseline-mode compile-fp16
@@ -140,6 +156,7 @@ for stage in "$@"; do
     ev-verify16) ev_verify16 ;;
     ev-bench) ev_bench ;;
     ev-compile) ev_compile ;;
+    probe) probe ;;
     *) echo "unknown stage $stage" >&2; exit 2 ;;
   esac
 done
