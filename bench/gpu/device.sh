@@ -132,11 +132,11 @@ probe() {
     python3 -c "import torch; print('torch', torch.__version__, 'cudnn', torch.backends.cudnn.version(), torch.__file__)"
     python3 -c "import nvidia.cudnn as c; print('pip cudnn', list(c.__path__))"
     nvidia-smi; } > "$W/res/cudnn.txt" 2>&1
-  run probe-fp32 300 "${TSX[@]}" "${E[@]}" --repeats 10 --trace /tmp/probe-trace
-  run probe-fp32-ours 300 "${TSX[@]}" "${E[@]}" --repeats 10 --runner ours
+  run probe-fp32 300 "${TSX[@]}" "${E[@]}" --repeats 5 --trace /tmp/probe-trace
+  run probe-fp32-ours 300 "${TSX[@]}" "${E[@]}" --repeats 5 --runner ours
   local pipcudnn
   pipcudnn=$(python3 -c "import nvidia.cudnn as c, os; print(os.path.join(list(c.__path__)[0], 'lib'))" 2>/dev/null)
-  if [ -n "$pipcudnn" ]; then LD_LIBRARY_PATH="$pipcudnn:$LD_LIBRARY_PATH" run probe-fp32-pipcudnn 300 "${TSX[@]}" "${E[@]}" --repeats 10; fi
+  if [ -n "$pipcudnn" ]; then LD_LIBRARY_PATH="$pipcudnn:$LD_LIBRARY_PATH" run probe-fp32-pipcudnn 300 "${TSX[@]}" "${E[@]}" --repeats 5; fi
   cd "$HERE"
 }
 ev_compile() {
