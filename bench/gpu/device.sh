@@ -84,8 +84,8 @@ PY
 P=(--profile piper-joe-cpu)
 E=(--profile emotivoice-cpu --set "model=$W/ev-base/manifest.yaml")
 # bench: 15 s of speech per request (188 phonemes for EmotiVoice base, as bench/results/h100-pytorch-eager-base.json),
-# 30 measured requests per level on each side (P99 reported as "max of 30": the session's device time was short), streams 1, 4, 16
-BENCH=(bench --backend cuda --streams 1,4,16 --requests 30 --json)
+# 20 measured requests per level on each side (P99 reported as "max of 20": the session's device time was short), streams 1, 4, 16
+BENCH=(bench --backend cuda --streams 1,4,16 --requests 20 --json)
 piper_verify() {
   env_gpu
   run piper-verify-cuda-tf32 240 $EV verify "${P[@]}" --wer-sentences 0 --backend cuda --json
@@ -124,19 +124,17 @@ ev_bench() {
   cd "$HERE"
 }
 # where a module's time goes on the CUDA provider (bench/gpu/probe.ts): one input shape vs the request's parts in
-# turn, ONNX Runtime's trace by op and provider, emovoice's own runner, and the same with PyTorch's pip cuDNN
+# turn, ONNX Runtime's trace by op and provider; ONNX Runtime's cuDNN convolutions (with and without its
+# Conv+activation fusion) against the same convolutions as MatMul (src/optimize/conv-matmul.ts)
 probe() {
   env_gpu
   local TSX=(node node_modules/tsx/dist/cli.mjs bench/gpu/probe.ts)
   { ls -la /usr/lib/x86_64-linux-gnu/libcudnn.so* /usr/lib/x86_64-linux-gnu/libcudnn_engines* 2>&1
     python3 -c "import torch; print('torch', torch.__version__, 'cudnn', torch.backends.cudnn.version(), torch.__file__)"
-    python3 -c "import nvidia.cudnn as c; print('pip cudnn', list(c.__path__))"
     nvidia-smi; } > "$W/res/cudnn.txt" 2>&1
-  run probe-fp32 300 "${TSX[@]}" "${E[@]}" --repeats 5 --trace /tmp/probe-trace
-  run probe-fp32-ours 300 "${TSX[@]}" "${E[@]}" --repeats 5 --runner ours
-  local pipcudnn
-  pipcudnn=$(python3 -c "import nvidia.cudnn as c, os; print(os.path.join(list(c.__path__)[0], 'lib'))" 2>/dev/null)
-  if [ -n "$pipcudnn" ]; then LD_LIBRARY_PATH="$pipcudnn:$LD_LIBRARY_PATH" run probe-fp32-pipcudnn 300 "${TSX[@]}" "${E[@]}" --repeats 5; fi
+  EMOVOICE_CUDA_CONV=cudnn run probe-fp32-cudnn 200 "${TSX[@]}" "${E[@]}" --repeats 5 --trace /tmp/probe-trace --label cudnn
+  run probe-fp32-matmul 200 "${TSX[@]}" "${E[@]}" --repeats 5 --trace /tmp/probe-trace --label matmul
+  EMOVOICE_CUDA_CONV=cudnn run probe-fp32-cudnn-nofusion 200 "${TSX[@]}" "${E[@]}" --repeats 5 --disable ConvActivationFusion --modules text_encoder,vocoder --label cudnn-nofusion
   cd "$HERE"
 }
 ev_compile() {

@@ -7,6 +7,7 @@
 // profile of the cycle runs and prints the op types that cost most.
 //   npx tsx bench/gpu/probe.ts --profile emotivoice-cpu --set model=DIR/manifest.yaml [--repeats 10]
 //        [--modules a,b] [--trace DIR] [--seconds 15] [--precision fp32|fp16] [--provider cuda|cpu]
+//        [--opt all|extended|basic|disabled] [--disable ConvActivationFusion,…]   ONNX Runtime's graph optimisations
 //        [--runner plain|ours]   ours: emovoice's CudaRunner (a session in a worker thread, its session options)
 import * as ort from 'onnxruntime-node';
 import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
@@ -37,6 +38,9 @@ const { values } = parseArgs({
     precision: { type: 'string', default: 'fp32' },
     provider: { type: 'string', default: 'cuda' },
     runner: { type: 'string', default: 'plain' },
+    opt: { type: 'string', default: 'all' },
+    disable: { type: 'string' },
+    label: { type: 'string' },
   },
 });
 const repeats = Number(values.repeats);
@@ -62,7 +66,8 @@ for (const part of result.parts) {
   }
 }
 for (const r of Object.values(capture)) await r.close();
-const files = values.precision === 'fp32' ? Object.fromEntries(Object.entries(manifest.modules).map(([k, m]) => [k, m.file])) : (await cpuModels(loaded, manifest, values.precision as 'fp16', { runtime: 'trt' })).files;
+// the files the cuda backend runs (EMOVOICE_CUDA_CONV=cudnn: the convolutions as they are, else as MatMul)
+const files = (await cpuModels(loaded, manifest, values.precision as 'fp16', { runtime: 'cuda', log: (m) => process.stderr.write(`${m}\n`) })).files;
 process.stderr.write(`request: ${result.parts.length} part(s), ${result.audioSeconds.toFixed(2)} s of audio; LD_LIBRARY_PATH=${process.env.LD_LIBRARY_PATH ?? ''}\n`);
 
 const toOrt = (t: Tensor) => new ort.Tensor((t.dtype === 'bool' ? 'bool' : t.dtype) as ort.Tensor.Type, t.data as never, t.shape);
@@ -95,7 +100,9 @@ for (const name of wanted) {
   const t0 = performance.now();
   const session = await ort.InferenceSession.create(file, {
     executionProviders: [...new Set([values.provider!, 'cpu'])],
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: values.opt as 'all',
+    // optimization.disable_specified_optimizers (onnxruntime_session_options_config_keys.h)
+    ...(values.disable ? { extra: { optimization: { disable_specified_optimizers: values.disable } } } : {}),
     ...(traceDir ? { enableProfiling: true, profileFilePrefix: join(traceDir, `${name}-`) } : {}),
   });
   const createMs = performance.now() - t0;
@@ -133,8 +140,8 @@ async function measure(name: string, createMs: number, parts: TensorMap[], time:
   for (let i = 0; i < repeats; i++) same.push(await time(parts[0]!));
   const cycle: number[] = [];
   for (let i = 0; i < repeats; i++) for (const f of parts) cycle.push(await time(f));
-  const row = { module: name, runner: values.runner, createMs: +createMs.toFixed(0), firstCallsMs: firstCalls.map((x) => +x.toFixed(1)), sameMs: +median(same).toFixed(2), cycleMs: +median(cycle).toFixed(2), cycleMaxMs: +Math.max(...cycle).toFixed(1), shapes: parts.map(shapes) };
+  const row = { module: name, label: values.label, runner: values.runner, opt: values.opt, disable: values.disable, createMs: +createMs.toFixed(0), firstCallsMs: firstCalls.map((x) => +x.toFixed(1)), sameMs: +median(same).toFixed(2), cycleMs: +median(cycle).toFixed(2), cycleMaxMs: +Math.max(...cycle).toFixed(1), shapes: parts.map(shapes) };
   process.stderr.write(`${name}: create ${row.createMs} ms, first calls ${row.firstCallsMs.join('/')} ms, same shape ${row.sameMs} ms, parts in turn ${row.cycleMs} ms (max ${row.cycleMaxMs})\n`);
   return row;
 }
-process.stdout.write(JSON.stringify({ precision: values.precision, ldLibraryPath: process.env.LD_LIBRARY_PATH ?? '', tf32: process.env.NVIDIA_TF32_OVERRIDE ?? 'default', rows }, null, 2) + '\n');
+process.stdout.write(JSON.stringify({ precision: values.precision, conv: process.env.EMOVOICE_CUDA_CONV ?? 'matmul', ldLibraryPath: process.env.LD_LIBRARY_PATH ?? '', tf32: process.env.NVIDIA_TF32_OVERRIDE ?? 'default', rows }, null, 2) + '\n');

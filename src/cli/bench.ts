@@ -160,7 +160,7 @@ async function benchOrt(loaded: LoadedProfile, manifest: ModelManifest, conditio
   // the memory row counts the sessions a request actually uses, not a second copy of every model.
   // each module at the precision the profile gives it, as synth runs it on the CPU
   // (the CUDA provider runs the strongly typed files themselves; engines run at the precision they were built with)
-  const cpu = backend === 'trt' ? { files: {}, precisions: {} } : await cpuModels(loaded, manifest, undefined, { log, runtime: backend === 'cuda' ? 'trt' : 'cpu' });
+  const cpu = backend === 'trt' ? { files: {}, precisions: {} } : await cpuModels(loaded, manifest, undefined, { log, runtime: backend === 'cuda' ? 'cuda' : 'cpu' });
   const gpuMemory = backend === 'ort' ? null : await sampleGpuMemory();
   const runners = makeRunners(manifest, backend, { fallback: 'always', failModules: f.failEngines, timeoutMs: timeoutMs ?? undefined, onnx: cpu.files, engineDir: p.output });
   try {

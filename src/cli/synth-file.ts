@@ -72,7 +72,7 @@ export async function synthFile(opts: FileOpts): Promise<void> {
   const conditioning = await requestConditioning(manifest, opts);
   const model = await openModel(manifest, p.serving ?? {});
   if (backend === 'trt') await checkTensorRtBackend(p.output);
-  const cpu = onEngines(backend) ? null : await cpuModels(loaded, manifest, undefined, { log, runtime: backend === 'cuda' ? 'trt' : 'cpu' });
+  const cpu = onEngines(backend) ? null : await cpuModels(loaded, manifest, undefined, { log, runtime: backend === 'cuda' ? 'cuda' : 'cpu' });
   const runners = makeRunners(manifest, backend, {
     onnx: cpu?.files,
     engineDir: p.output,

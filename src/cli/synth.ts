@@ -85,7 +85,7 @@ export function register(program: Command): void {
       const fallbacks: string[] = [];
       // the CPU backend runs each module at the precision the profile gives it (an INT8 vocoder, FP16 …)
       if (backend === 'trt') await checkTensorRtBackend(p.output);
-      const cpu = onEngines(backend) ? null : await cpuModels(loaded, manifest, undefined, { log, runtime: backend === 'cuda' ? 'trt' : 'cpu' });
+      const cpu = onEngines(backend) ? null : await cpuModels(loaded, manifest, undefined, { log, runtime: backend === 'cuda' ? 'cuda' : 'cpu' });
       const runners = makeRunners(manifest, backend, {
         onnx: cpu?.files,
         engineDir: p.output,

@@ -86,7 +86,7 @@ export function register(program: Command): void {
       if (backend === 'trt') await checkTensorRtBackend(p.output);
       // the CPU backend runs each module at the chosen precision (converted or calibrated files, src/precision);
       // the CUDA provider runs the strongly typed files themselves (FP16 nodes, not their CPU emulation)
-      const cpu = onEngines(backend) ? null : await cpuModels(loaded, manifest, choice === 'profile' ? undefined : (choice as Precision), { log, samples: positiveInt('--samples', opts.samples), runtime: backend === 'cuda' ? 'trt' : 'cpu' });
+      const cpu = onEngines(backend) ? null : await cpuModels(loaded, manifest, choice === 'profile' ? undefined : (choice as Precision), { log, samples: positiveInt('--samples', opts.samples), runtime: backend === 'cuda' ? 'cuda' : 'cpu' });
       const runners = makeRunners(manifest, backend, {
         onnx: cpu?.files,
         engineDir: p.output,

@@ -1,6 +1,7 @@
-// The model file ONNX Runtime's CPU runs for an FP32 module: the module's own ONNX, or, where a rewrite
-// in src/optimize/ applies (HiFi-GAN's upsamplers, conv-transpose.ts), the rewritten model, written once
-// under the profile's output folder (<output>/cpu-optimized/<module>.onnx) and reused while the source
+// The model file ONNX Runtime runs for a module on a target: the module's own ONNX, or, where a rewrite
+// in src/optimize/ applies, the rewritten model — on the CPU HiFi-GAN's upsamplers (conv-transpose.ts),
+// on the CUDA provider 1-D convolutions as matrix products (conv-matmul.ts) — written once under the
+// profile's output folder (<output>/<target>-optimized/<module>.onnx) and reused while the source
 // file is the same (size and modification time; a sidecar JSON records them and what was rewritten).
 // Adapter: reads and writes files. A folder it cannot write (an installed package) means the source
 // runs as it is, never a failure: the rewrite changes speed, not results.
@@ -9,9 +10,18 @@ import { join, resolve } from 'node:path';
 import { fileExists, writeFileAtomic } from '../core/files.ts';
 import { decodeOnnxModel, encodeOnnxModel } from '../model/onnx.ts';
 import { rewriteConvTranspose } from './conv-transpose.ts';
+import { rewriteConvAsMatMul } from './conv-matmul.ts';
 
 /** Bumped whenever a rewrite changes, so models written by an older one are redone. */
 export const REWRITES_VERSION = 1;
+
+export type OptimizeTarget = 'cpu' | 'cuda';
+
+/** Each target's rewrite, and the op type a model must contain for it to apply (a plain string in the file). */
+const REWRITES: Record<OptimizeTarget, { op: string; rewrite: (model: unknown) => { rewritten: string[] } }> = {
+  cpu: { op: 'ConvTranspose', rewrite: rewriteConvTranspose },
+  cuda: { op: 'Conv', rewrite: rewriteConvAsMatMul },
+};
 
 export interface CpuOptimized {
   /** The file to run: the rewritten model, or the source when nothing applied (or nothing could be written). */
@@ -30,15 +40,20 @@ interface Sidecar {
   rewritten: string[];
 }
 
-export function cpuOptimizedFile(outputDir: string, module: string): string {
-  return join(outputDir, 'cpu-optimized', `${module}.onnx`);
+export function cpuOptimizedFile(outputDir: string, module: string, target: OptimizeTarget = 'cpu'): string {
+  return join(outputDir, `${target}-optimized`, `${module}.onnx`);
 }
 
-export async function cpuOptimizedModel(source: string, outputDir: string, module: string): Promise<CpuOptimized> {
+export function cpuOptimizedModel(source: string, outputDir: string, module: string): Promise<CpuOptimized> {
+  return optimizedModel(source, outputDir, module, 'cpu');
+}
+
+/** The file to run for `source` on `target` (`name`: the file's name under <output>/<target>-optimized/). */
+export async function optimizedModel(source: string, outputDir: string, name: string, target: OptimizeTarget): Promise<CpuOptimized> {
   const src = resolve(source);
   const st = await stat(src).catch(() => null);
   if (!st) return { file: source, rewritten: [], written: false }; // the runner says the file is missing
-  const file = cpuOptimizedFile(outputDir, module);
+  const file = cpuOptimizedFile(outputDir, name, target);
   const sidecarFile = `${file}.json`;
   const want = { version: REWRITES_VERSION, source: src, size: st.size, mtimeMs: st.mtimeMs };
   const old = (await readFile(sidecarFile, 'utf8').then((t) => JSON.parse(t) as Sidecar).catch(() => null));
@@ -48,8 +63,9 @@ export async function cpuOptimizedModel(source: string, outputDir: string, modul
   }
   const bytes = await readFile(src);
   // an op type is a plain string in the file: a model without one never needs decoding
-  const model = bytes.includes('ConvTranspose') ? await decodeOnnxModel(bytes, src) : null;
-  const { rewritten } = model ? rewriteConvTranspose(model) : { rewritten: [] as string[] };
+  const { op, rewrite } = REWRITES[target];
+  const model = bytes.includes(op) ? await decodeOnnxModel(bytes, src) : null;
+  const { rewritten } = model ? rewrite(model) : { rewritten: [] as string[] };
   try {
     if (rewritten.length) await writeFileAtomic(file, await encodeOnnxModel(model));
     await writeFileAtomic(sidecarFile, JSON.stringify({ ...want, rewritten } satisfies Sidecar, null, 1) + '\n');

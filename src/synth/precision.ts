@@ -2,13 +2,15 @@
 // (or one precision for every module, e.g. `verify --precision fp16`): fp32 → the module's own file;
 // fp16/bf16 → the strongly typed conversion emulated for ONNX Runtime's CPU; int8 → the calibrated Q/DQ
 // model (src/precision/model.ts decides, caches and reports); an fp32 module may run rewritten for the
-// CPU (src/optimize/cpu.ts: the same numbers in a faster form, written once). Real speech for the activation ranges is
-// read only when a conversion has to run.
+// CPU (src/optimize/cpu.ts: the same numbers in a faster form, written once). On the CUDA provider (runtime
+// 'cuda') the strongly typed files run, their 1-D convolutions as matrix products (src/optimize/conv-matmul.ts
+// says why; EMOVOICE_CUDA_CONV=cudnn keeps ONNX Runtime's cuDNN convolutions). Real speech for the activation
+// ranges is read only when a conversion has to run.
 import { speechModuleInputs, type SpeechModuleInputs } from '../calibrate/speech-inputs.ts';
 import type { ModelManifest } from '../model/manifest.ts';
 import { DEFAULT_SAMPLES, type Precision } from '../precision/files.ts';
 import { precisionModel, precisionSettings } from '../precision/model.ts';
-import { cpuOptimizedModel } from '../optimize/cpu.ts';
+import { cpuOptimizedModel, optimizedModel } from '../optimize/cpu.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 
 export const PRECISIONS = ['fp32', 'fp16', 'bf16', 'int8'] as const;
@@ -20,7 +22,7 @@ export interface CpuModels {
   precisions: Record<string, Precision>;
 }
 
-export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, all?: Precision, opts: { modules?: string[]; log?: (msg: string) => void; samples?: number; runtime?: 'cpu' | 'trt' } = {}): Promise<CpuModels> {
+export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, all?: Precision, opts: { modules?: string[]; log?: (msg: string) => void; samples?: number; runtime?: 'cpu' | 'trt' | 'cuda' } = {}): Promise<CpuModels> {
   const files: Record<string, string> = {};
   const precisions: Record<string, Precision> = {};
   const modules = opts.modules ?? Object.keys(manifest.modules);
@@ -29,9 +31,23 @@ export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, 
   const speech: SpeechModuleInputs | undefined = Object.values(precisions).some((p) => p !== 'fp32')
     ? await speechModuleInputs(manifest, { samples: opts.samples ?? DEFAULT_SAMPLES })
     : undefined;
+  const runtime = opts.runtime === 'cuda' ? 'trt' : (opts.runtime ?? 'cpu'); // the CUDA provider runs what TensorRT would
+  const cudaConv = opts.runtime === 'cuda' && process.env.EMOVOICE_CUDA_CONV !== 'cudnn';
+  const forCuda = async (module: string, precision: Precision, source: string) => {
+    if (!cudaConv || precision === 'int8') return source;
+    const o = await optimizedModel(source, loaded.profile.output, `${module}.${precision}`, 'cuda');
+    if (o.written) opts.log?.(`rewrote ${module} (${precision}) for the CUDA provider (${o.rewritten.length} Conv as MatMul): ${o.file}`);
+    return o.file;
+  };
   try {
     for (const module of modules) {
       const precision = precisions[module]!;
+      if (precision === 'fp32' && cudaConv) {
+        const source = loaded.profile.modules?.[module]?.onnx ?? manifest.modules[module]!.file;
+        const file = await forCuda(module, precision, source);
+        if (file !== source) files[module] = file;
+        continue;
+      }
       if (precision === 'fp32') {
         // on the CPU, the FP32 model rewritten where ONNX Runtime's CPU runs another form faster (src/optimize/cpu.ts)
         if ((opts.runtime ?? 'cpu') === 'cpu') {
@@ -42,10 +58,10 @@ export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, 
         }
         continue;
       }
-      const r = await precisionModel({ profile: loaded, manifest, module, precision, runtime: opts.runtime ?? 'cpu', inputs: (m) => speech!.inputs(m), inputsKey: speech?.key });
+      const r = await precisionModel({ profile: loaded, manifest, module, precision, runtime, inputs: (m) => speech!.inputs(m), inputsKey: speech?.key });
       if (r.calibration) opts.log?.(`${module}: int8 from ${r.calibration.qdqModel} (${r.calibration.found ? 'the calibration made for this model and module' : 'named by the profile'})`);
-      if (!r.cached) opts.log?.(`converted ${module} to ${precision} for the ${opts.runtime === 'trt' ? 'GPU' : 'CPU'} backend: ${r.file}`);
-      files[module] = r.file;
+      if (!r.cached) opts.log?.(`converted ${module} to ${precision} for the ${runtime === 'trt' ? 'GPU' : 'CPU'} backend: ${r.file}`);
+      files[module] = await forCuda(module, precision, r.file);
     }
   } finally {
     await speech?.close();

@@ -1,0 +1,168 @@
+// 1-D convolutions as one matrix product each, for ONNX Runtime's CUDA provider. Its Conv kernel
+// (onnxruntime/core/providers/cuda/nn/conv.cc, cuDNN frontend) keeps the plan of the last input shape
+// only: whenever a call's length differs from the previous call's, every Conv node builds a new cuDNN
+// execution plan (graph validation, heuristics, and for fused Conv+bias+activation a runtime-compiled
+// kernel) before it runs. A TTS request's lengths change on every call, so the plans are rebuilt on every
+// call (issue 18's measurements: the convolution modules 30–70× slower than PyTorch, which caches plans
+// per shape). cuBLAS's matrix products take any shape without a plan. Pure: a decoded ModelProto in, the
+// same object rewritten; never a file.
+//
+// The rewrite (im2col in the graph). Conv(x, W, b) with W [Cout, Cin, k], pads (l, r), dilation d,
+// stride s, one group:
+//   xp     = Pad(x, l, r) along time                       (when l or r)
+//   x_j    = Slice(xp, j·d, j·d − d·(k−1), step s), j < k  (the j-th tap of every output sample)
+//   cols   = Concat(x_0 … x_{k−1}, channels)               [N, k·Cin, T']
+//   y      = MatMul(W', cols) + b                          W'[co, j·Cin + ci] = W[co, ci, j]
+// Grouped convolutions, 2-D convolutions, auto_pad and weights that are not float16/float32 initializers
+// stay as they are, each with the reason.
+import { tensorFloats } from '../precision/convert.ts';
+
+const FLOAT = 1;
+const INT64 = 7;
+const FLOAT16 = 10;
+const INT64_MAX = 9223372036854775807n;
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+function attr(n: any, name: string): any {
+  const a = (n.attribute ?? []).find((x: any) => x.name === name);
+  if (!a) return undefined;
+  if (a.ints?.length) return a.ints.map(Number);
+  if (a.i !== undefined && a.i !== null) return Number(a.i);
+  if (a.s?.length) return new TextDecoder().decode(a.s);
+  return undefined;
+}
+
+function int64s(values: (number | bigint)[]): Uint8Array {
+  return new Uint8Array(BigInt64Array.from(values, (v) => BigInt(v)).buffer);
+}
+
+export interface ConvMatMulRewrite {
+  /** Conv nodes rewritten, by name. */
+  rewritten: string[];
+  /** Conv nodes left alone, with why. */
+  kept: { node: string; why: string }[];
+}
+
+interface Fit {
+  k: number;
+  s: number;
+  d: number;
+  pads: [number, number];
+}
+
+function fits(n: any, weight: any, opset: number): Fit | { why: string } {
+  if (opset < 11) return { why: `opset ${opset} < 11 (Pad and Slice take their pads and bounds as inputs from 11)` };
+  if (!weight) return { why: 'its weight is not an initializer' };
+  const dims = (weight.dims ?? []).map(Number);
+  if (dims.length !== 3) return { why: `${dims.length - 2}-D` };
+  if (weight.dataType !== FLOAT && weight.dataType !== FLOAT16) return { why: 'weight neither float32 nor float16' };
+  if (weight.dataType === FLOAT16 && !weight.rawData?.length) return { why: 'float16 weight not stored as raw data' };
+  if ((attr(n, 'group') ?? 1) !== 1) return { why: 'grouped' };
+  const autoPad = attr(n, 'auto_pad');
+  if (autoPad && autoPad !== 'NOTSET') return { why: `auto_pad ${autoPad}` };
+  const pads = attr(n, 'pads') ?? [0, 0];
+  return { k: dims[2], s: attr(n, 'strides')?.[0] ?? 1, d: attr(n, 'dilations')?.[0] ?? 1, pads: [pads[0], pads[1]] };
+}
+
+/** W [Cout, Cin, k] → W' [Cout, k·Cin] (element j·Cin + ci of row co is W[co, ci, j]), raw bytes of the same type. */
+function tapMajor(weight: any, cout: number, cin: number, k: number): Uint8Array {
+  if (weight.dataType === FLOAT) {
+    const w = tensorFloats(weight);
+    const out = new Float32Array(cout * k * cin);
+    for (let co = 0; co < cout; co++) for (let ci = 0; ci < cin; ci++) for (let j = 0; j < k; j++) out[co * k * cin + j * cin + ci] = w[(co * cin + ci) * k + j]!;
+    return new Uint8Array(out.buffer);
+  }
+  const raw: Uint8Array = weight.rawData;
+  const w = new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  const out = new Uint16Array(cout * k * cin);
+  for (let co = 0; co < cout; co++) for (let ci = 0; ci < cin; ci++) for (let j = 0; j < k; j++) out[co * k * cin + j * cin + ci] = w[(co * cin + ci) * k + j]!;
+  return new Uint8Array(out.buffer);
+}
+
+/** Rewrite every fitting 1-D Conv of the model's main graph in place (see the header). */
+export function rewriteConvAsMatMul(model: any): ConvMatMulRewrite {
+  const g = model.graph;
+  const opset = Number((model.opsetImport ?? []).find((o: any) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0);
+  const inits = new Map<string, any>((g.initializer ?? []).map((t: any) => [t.name, t]));
+  const uses = new Map<string, number>();
+  for (const n of g.node) for (const i of n.input ?? []) uses.set(i, (uses.get(i) ?? 0) + 1);
+  const out: ConvMatMulRewrite = { rewritten: [], kept: [] };
+  const nodes: any[] = [];
+  const taken = new Set<string>([...inits.keys(), ...g.node.flatMap((n: any) => [...(n.output ?? []), n.name ?? ''])]);
+  const fresh = (base: string) => {
+    let name = base;
+    for (let i = 1; taken.has(name); i++) name = `${base}_${i}`;
+    taken.add(name);
+    return name;
+  };
+  const ints = (name: string, v: number[]) => ({ name, type: 7, ints: v });
+  const constant = (name: string, values: (number | bigint)[]) => {
+    const t = fresh(name);
+    g.initializer.push({ name: t, dataType: INT64, dims: [values.length], rawData: int64s(values) });
+    return t;
+  };
+  for (const n of g.node) {
+    if (n.opType !== 'Conv' || (n.domain && n.domain !== 'ai.onnx')) {
+      nodes.push(n);
+      continue;
+    }
+    const label = n.name || n.output[0];
+    const weight = inits.get(n.input[1]);
+    const bias = n.input[2] ? inits.get(n.input[2]) : null;
+    const fit = fits(n, weight, opset);
+    if ('why' in fit || (n.input[2] && !bias)) {
+      out.kept.push({ node: label, why: 'why' in fit ? fit.why : 'its bias is not an initializer' });
+      nodes.push(n);
+      continue;
+    }
+    const { k, s, d, pads } = fit;
+    const [cout, cin] = weight.dims.map(Number) as [number, number, number];
+    const base = label.replace(/[^A-Za-z0-9_./-]/g, '_');
+    let x = n.input[0];
+    if (pads[0] || pads[1]) {
+      const padded = fresh(`${base}.padded`);
+      nodes.push({ name: fresh(`${base}.pad`), opType: 'Pad', input: [x, constant(`${base}.pads`, [0, 0, pads[0], 0, 0, pads[1]])], output: [padded] });
+      x = padded;
+    }
+    const taps: string[] = [];
+    for (let j = 0; j < k; j++) {
+      if (k === 1 && s === 1) {
+        taps.push(x);
+        break;
+      }
+      const tap = fresh(`${base}.tap${j}`);
+      const end = j < k - 1 ? BigInt(j * d - d * (k - 1)) : INT64_MAX;
+      nodes.push({
+        name: fresh(`${base}.slice${j}`),
+        opType: 'Slice',
+        input: [x, constant(`${base}.start${j}`, [j * d]), constant(`${base}.end${j}`, [end]), constant(`${base}.axis${j}`, [2]), constant(`${base}.step${j}`, [s])],
+        output: [tap],
+      });
+      taps.push(tap);
+    }
+    let cols = taps[0]!;
+    if (taps.length > 1) {
+      cols = fresh(`${base}.columns`);
+      nodes.push({ name: fresh(`${base}.im2col`), opType: 'Concat', input: taps, output: [cols], attribute: [{ name: 'axis', type: 2, i: 1 }] });
+    }
+    const w = fresh(`${base}.matmul_weight`);
+    g.initializer.push({ name: w, dataType: weight.dataType, dims: [cout, k * cin], rawData: tapMajor(weight, cout, cin, k) });
+    if (bias) {
+      const product = fresh(`${base}.product`);
+      const b = fresh(`${base}.matmul_bias`);
+      g.initializer.push({ ...bias, name: b, dims: [cout, 1] });
+      nodes.push({ name: fresh(`${base}.matmul`), opType: 'MatMul', input: [w, cols], output: [product] });
+      nodes.push({ name: fresh(`${base}.add_bias`), opType: 'Add', input: [product, b], output: [n.output[0]] });
+    } else {
+      nodes.push({ name: fresh(`${base}.matmul`), opType: 'MatMul', input: [w, cols], output: [n.output[0]] });
+    }
+    for (const i of [n.input[1], n.input[2]]) if (i) uses.set(i, uses.get(i)! - 1);
+    out.rewritten.push(label);
+  }
+  g.node = nodes;
+  // weights no other node reads go (the model would otherwise carry both forms)
+  const gone = new Set(g.initializer.filter((t: any) => uses.has(t.name) && uses.get(t.name)! <= 0).map((t: any) => t.name));
+  g.initializer = g.initializer.filter((t: any) => !gone.has(t.name));
+  g.input = (g.input ?? []).filter((i: any) => !gone.has(i.name)); // IR < 4 lists initializers among the inputs
+  return out;
+}

@@ -1,0 +1,74 @@
+// The Conv → MatMul rewrite (the CUDA provider's form) on every bundled family's convolution modules and
+// on the real Piper voice: the rewritten model gives the original's outputs on the PyTorch reference cases
+// (FP32 summation order aside), as FP32 and as the FP16 weights `convert` writes; grouped and 2-D
+// convolutions are kept with the reason.
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { decodeOnnxModel, encodeOnnxModel } from '../../src/model/onnx.ts';
+import { rewriteConvAsMatMul } from '../../src/optimize/conv-matmul.ts';
+import { readNpz } from '../../src/tensor/io.ts';
+import type { Tensor } from '../../src/tensor/tensor.ts';
+
+const MODELS = resolve(__dirname, '../../models');
+
+async function run(model: string | Uint8Array, feeds: Record<string, Tensor>): Promise<Record<string, Float32Array>> {
+  const s = await ort.InferenceSession.create(model as Uint8Array, { intraOpNumThreads: 1 });
+  const f = Object.fromEntries(s.inputNames.map((n) => [n, new ort.Tensor(feeds[n]!.dtype as 'float32', feeds[n]!.data as Float32Array, feeds[n]!.shape)]));
+  const out = await s.run(f);
+  await s.release();
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v.type === 'float32').map(([k, v]) => [k, v.data as Float32Array]));
+}
+
+function relL2(a: Float32Array, b: Float32Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i]! - b[i]!) ** 2;
+    den += a[i]! ** 2;
+  }
+  return Math.sqrt(num / Math.max(den, 1e-30));
+}
+
+const CASES: [string, string, string][] = [
+  ['tiny', 'vocoder', 'typical'],
+  ['tiny', 'text_encoder', 'typical'],
+  ['emotivoice-tiny', 'acoustic_encoder', 'typical'],
+  ['emotivoice-tiny', 'acoustic_decoder', 'max'],
+  ['emotivoice-tiny', 'vocoder', 'short'],
+  ['joe', 'flow', 'typical'],
+  ['joe', 'vocoder', 'short'],
+];
+
+describe('rewriteConvAsMatMul', () => {
+  for (const [family, module, ref] of CASES) {
+    const file = join(MODELS, family, `${module}.onnx`);
+    it.skipIf(!existsSync(file))(`${family}/${module}: every 1-D Conv becomes a MatMul with the same outputs`, async () => {
+      const model = await decodeOnnxModel(await readFile(file));
+      const convs = model.graph.node.filter((n: { opType: string }) => n.opType === 'Conv').length;
+      const r = rewriteConvAsMatMul(model);
+      expect(r.rewritten.length + r.kept.length).toBe(convs);
+      expect(r.rewritten.length).toBeGreaterThan(0);
+      const feeds = await readNpz(join(MODELS, family, 'refs', module, `${ref}.npz`));
+      const [a, b] = [await run(file, feeds), await run(await encodeOnnxModel(model), feeds)];
+      expect(Object.keys(b)).toEqual(Object.keys(a));
+      for (const k of Object.keys(a)) {
+        expect(b[k]!.length).toBe(a[k]!.length);
+        expect(relL2(a[k]!, b[k]!)).toBeLessThan(1e-5);
+      }
+    });
+  }
+
+  it('keeps grouped and 2-D convolutions, naming why', async () => {
+    const model = await decodeOnnxModel(await readFile(join(MODELS, 'tiny', 'vocoder.onnx')));
+    const convs = model.graph.node.filter((n: { opType: string }) => n.opType === 'Conv');
+    convs[0].attribute = [...convs[0].attribute.filter((a: { name: string }) => a.name !== 'group'), { name: 'group', type: 2, i: 2 }];
+    const w = model.graph.initializer.find((t: { name: string }) => t.name === convs[1].input[1]);
+    w.dims = [...w.dims, 1]; // a 2-D kernel
+    const r = rewriteConvAsMatMul(model);
+    expect(r.kept).toEqual([{ node: convs[0].name, why: 'grouped' }, { node: convs[1].name, why: '2-D' }]);
+    expect(r.rewritten).toHaveLength(convs.length - 2);
+  });
+});
