@@ -20,7 +20,8 @@ export type OptimizeTarget = 'cpu' | 'cuda';
 /** Each target's rewrite, and the op type a model must contain for it to apply (a plain string in the file). */
 const REWRITES: Record<OptimizeTarget, { op: string; rewrite: (model: unknown) => { rewritten: string[] } }> = {
   cpu: { op: 'ConvTranspose', rewrite: rewriteConvTranspose },
-  cuda: { op: 'Conv', rewrite: rewriteConvAsMatMul },
+  // HiFi-GAN's upsamplers first become ordinary Convs, so that no convolution is left to cuDNN
+  cuda: { op: 'Conv', rewrite: (m) => ({ rewritten: [...rewriteConvTranspose(m).rewritten, ...rewriteConvAsMatMul(m).rewritten] }) },
 };
 
 export interface CpuOptimized {

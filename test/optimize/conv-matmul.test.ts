@@ -5,10 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+
 import { join, resolve } from 'node:path';
 import { decodeOnnxModel, encodeOnnxModel } from '../../src/model/onnx.ts';
 import { rewriteConvAsMatMul } from '../../src/optimize/conv-matmul.ts';
+import { optimizedModel } from '../../src/optimize/cpu.ts';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { readNpz } from '../../src/tensor/io.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
 
@@ -60,6 +63,24 @@ describe('rewriteConvAsMatMul', () => {
       }
     });
   }
+
+  it('the CUDA file: upsamplers as Conv, then every Conv as MatMul, written once, the same waveform', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cuda-optimized-'));
+    try {
+      const file = join(MODELS, 'tiny', 'vocoder.onnx');
+      const o = await optimizedModel(file, out, 'vocoder.fp32', 'cuda');
+      expect(o.written).toBe(true);
+      const model = await decodeOnnxModel(await readFile(o.file));
+      const ops = new Set(model.graph.node.map((n: { opType: string }) => n.opType));
+      expect(ops.has('Conv') || ops.has('ConvTranspose')).toBe(false);
+      expect((await optimizedModel(file, out, 'vocoder.fp32', 'cuda')).written).toBe(false);
+      const feeds = await readNpz(join(MODELS, 'tiny', 'refs', 'vocoder', 'typical.npz'));
+      const [a, b] = [await run(file, feeds), await run(o.file, feeds)];
+      for (const k of Object.keys(a)) expect(relL2(a[k]!, b[k]!)).toBeLessThan(1e-5);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
 
   it('keeps grouped and 2-D convolutions, naming why', async () => {
     const model = await decodeOnnxModel(await readFile(join(MODELS, 'tiny', 'vocoder.onnx')));
