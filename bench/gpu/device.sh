@@ -119,8 +119,8 @@ ev_verify16() {
 }
 ev_bench() {
   env_gpu
-  run ev-bench-fp32 300 $EV "${BENCH[@]}" "${E[@]}" --baseline-mode eager-fp32
   run ev-bench-fp16 300 $EV "${BENCH[@]}" "${E[@]}" --set defaults.precision=fp16 --baseline-mode eager-fp16
+  run ev-bench-fp32 250 $EV "${BENCH[@]}" "${E[@]}" --baseline-mode eager-fp32
   cd "$HERE"
 }
 # where a module's time goes on the CUDA provider (bench/gpu/probe.ts): one input shape vs the request's parts in
@@ -132,9 +132,8 @@ probe() {
   { ls -la /usr/lib/x86_64-linux-gnu/libcudnn.so* /usr/lib/x86_64-linux-gnu/libcudnn_engines* 2>&1
     python3 -c "import torch; print('torch', torch.__version__, 'cudnn', torch.backends.cudnn.version(), torch.__file__)"
     nvidia-smi; } > "$W/res/cudnn.txt" 2>&1
-  EMOVOICE_CUDA_CONV=cudnn run probe-fp32-cudnn 200 "${TSX[@]}" "${E[@]}" --repeats 5 --trace /tmp/probe-trace --label cudnn
-  run probe-fp32-matmul 200 "${TSX[@]}" "${E[@]}" --repeats 5 --trace /tmp/probe-trace --label matmul
-  EMOVOICE_CUDA_CONV=cudnn run probe-fp32-cudnn-nofusion 200 "${TSX[@]}" "${E[@]}" --repeats 5 --disable ConvActivationFusion --modules text_encoder,vocoder --label cudnn-nofusion
+  EMOVOICE_CUDA_CONV=cudnn run probe-fp32-cudnn 150 "${TSX[@]}" "${E[@]}" --repeats 3 --trace /tmp/probe-trace --label cudnn
+  run probe-fp32-matmul 150 "${TSX[@]}" "${E[@]}" --repeats 3 --trace /tmp/probe-trace --label matmul
   cd "$HERE"
 }
 ev_compile() {
