@@ -28,6 +28,12 @@ describe.skipIf(!!why)(why ? `CUDA provider — SKIPPED: ${why}` : 'CUDA provide
     expect(r.exitCode, r.stderr).toBe(0);
   });
 
+  it('EMOVOICE_CUDA_CONV=cudnn: the convolutions as exported (cuDNN) pass the same tier as the MatMul form the backend runs by default', async () => {
+    const r = await cli(['verify', '--profile', 'emotivoice-cpu', '--backend', 'cuda', '--wer-sentences', '0', '--json'], { EMOVOICE_CUDA_CONV: 'cudnn' });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/for the CUDA provider \(\d+ Conv as MatMul\)/);
+  });
+
   it('--precision fp16 runs the strongly typed FP16 files on the GPU at FP16 tolerances', async () => {
     const r = await cli(['verify', '--profile', 'emotivoice-cpu', '--backend', 'cuda', '--precision', 'fp16', '--wer-sentences', '0', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
