@@ -3,11 +3,11 @@
 // fp16/bf16 → the strongly typed conversion emulated for ONNX Runtime's CPU; int8 → the calibrated Q/DQ
 // model (src/precision/model.ts decides, caches and reports); an fp32 module may run rewritten for the
 // CPU (src/optimize/cpu.ts: the same numbers in a faster form, written once). Real speech for the activation ranges is
-// read only when a conversion has to run.
-import { speechModuleInputs, type SpeechModuleInputs } from '../calibrate/speech-inputs.ts';
+// read only when a conversion has to run. The conversion and calibration code loads only then too (an
+// all-FP32 model, the common case, never pays its resident memory: docs/performance-cpu.md).
+import type { SpeechModuleInputs } from '../calibrate/speech-inputs.ts';
 import type { ModelManifest } from '../model/manifest.ts';
-import { DEFAULT_SAMPLES, type Precision } from '../precision/files.ts';
-import { precisionModel, precisionSettings } from '../precision/model.ts';
+import { DEFAULT_SAMPLES, modulePrecision, type Precision } from '../precision/files.ts';
 import { cpuOptimizedModel } from '../optimize/cpu.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 
@@ -24,11 +24,13 @@ export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, 
   const files: Record<string, string> = {};
   const precisions: Record<string, Precision> = {};
   const modules = opts.modules ?? Object.keys(manifest.modules);
-  for (const module of modules) precisions[module] = all ?? precisionSettings(loaded.profile, module).precision;
+  for (const module of modules) precisions[module] = all ?? modulePrecision(loaded.profile, module);
   // the speech set is named (hashed) for the conversion cache; its pipeline opens only if a conversion runs
-  const speech: SpeechModuleInputs | undefined = Object.values(precisions).some((p) => p !== 'fp32')
-    ? await speechModuleInputs(manifest, { samples: opts.samples ?? DEFAULT_SAMPLES })
+  const converting = Object.values(precisions).some((p) => p !== 'fp32');
+  const speech: SpeechModuleInputs | undefined = converting
+    ? await (await import('../calibrate/speech-inputs.ts')).speechModuleInputs(manifest, { samples: opts.samples ?? DEFAULT_SAMPLES })
     : undefined;
+  const { precisionModel } = converting ? await import('../precision/model.ts') : { precisionModel: null };
   try {
     for (const module of modules) {
       const precision = precisions[module]!;
@@ -42,7 +44,7 @@ export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, 
         }
         continue;
       }
-      const r = await precisionModel({ profile: loaded, manifest, module, precision, runtime: opts.runtime ?? 'cpu', inputs: (m) => speech!.inputs(m), inputsKey: speech?.key });
+      const r = await precisionModel!({ profile: loaded, manifest, module, precision, runtime: opts.runtime ?? 'cpu', inputs: (m) => speech!.inputs(m), inputsKey: speech?.key });
       if (r.calibration) opts.log?.(`${module}: int8 from ${r.calibration.qdqModel} (${r.calibration.found ? 'the calibration made for this model and module' : 'named by the profile'})`);
       if (!r.cached) opts.log?.(`converted ${module} to ${precision} for the ${opts.runtime === 'trt' ? 'GPU' : 'CPU'} backend: ${r.file}`);
       files[module] = r.file;
