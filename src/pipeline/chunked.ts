@@ -8,10 +8,10 @@
 // module's graph only when an input is longer than one chunk.
 import { UserError } from '../core/errors.ts';
 import type { StageSpec } from '../model/graph.ts';
+import type { ModelManifest } from '../model/manifest.ts';
 import { FallbackRunner, type TracedOutputs } from '../runtime/fallback.ts';
 import type { Runner } from '../runtime/runner.ts';
 import type { TensorMap } from '../tensor/tensor.ts';
-import type { OpenModel } from './model.ts';
 
 /** One call: input frames [from, to) run, output kept for frames [keepFrom, keepTo). */
 export interface ChunkWindow {
@@ -38,8 +38,7 @@ export function chunkWindows(T: number, frames: number, left: number, right: num
 }
 
 /** The frames along the manifest's streaming dim of this stage's inputs, when it is the last streaming stage. */
-function streamedFrames(model: OpenModel, st: StageSpec, inputs: TensorMap): number | null {
-  const m = model.manifest;
+function streamedFrames(m: ModelManifest, st: StageSpec, inputs: TensorMap): number | null {
   if (!m.streaming || st.id !== m.streaming.stages.at(-1) || !st.module) return null;
   const spec = m.modules[st.module]!;
   for (const [port] of st.in) {
@@ -51,16 +50,16 @@ function streamedFrames(model: OpenModel, st: StageSpec, inputs: TensorMap): num
 }
 
 /**
- * Run a module stage on chunks when the model asks for it (OpenModel.chunkFrames), the stage is the
- * last streaming stage and its input is longer than one chunk; null otherwise (the caller runs it whole).
+ * Run a module stage on chunks of at most `frames` frames (OpenModel.chunkFrames) when it is the
+ * manifest's last streaming stage and its input is longer than one chunk; null otherwise (absent or 0
+ * frames, another stage, a short input: the caller runs it whole).
  */
-export async function inferChunked(model: OpenModel, st: StageSpec, runner: Runner, inputs: TensorMap, names: string[]): Promise<TracedOutputs | null> {
-  const frames = model.chunkFrames ?? 0;
+export async function inferChunked(m: ModelManifest, frames: number | undefined, st: StageSpec, runner: Runner, inputs: TensorMap, names: string[]): Promise<TracedOutputs | null> {
   if (!frames) return null;
-  const T = streamedFrames(model, st, inputs);
+  const T = streamedFrames(m, st, inputs);
   if (T === null || T <= frames) return null;
   const { lastChunkedStage, sliceAxis, concatAxis } = await import('./stream.ts');
-  const plan = await lastChunkedStage(model.manifest);
+  const plan = await lastChunkedStage(m);
   const pieces = new Map<string, TensorMap[string][]>();
   let fallback: TracedOutputs['fallback'];
   let overran = false;
@@ -80,7 +79,7 @@ export async function inferChunked(model: OpenModel, st: StageSpec, runner: Runn
       const len = o.shape[o.shape.length + time.axis]!;
       if (len !== Math.round((w.to - w.from) * time.scale)) {
         throw new UserError(`stage "${st.id}" gave ${len} positions of ${name} for ${w.to - w.from} frames, not the ${(w.to - w.from) * time.scale} its graph's upsampling (${time.scale}) says`, {
-          place: model.manifest.locate(['streaming', 'stages', model.manifest.streaming!.stages.length - 1]),
+          place: m.locate(['streaming', 'stages', m.streaming!.stages.length - 1]),
           hint: 'set serving.chunk_frames: 0 in the profile (whole inputs), or stream only stages whose output length is a fixed multiple of their input frames',
         });
       }

@@ -171,7 +171,7 @@ export class Pipeline {
         const names = st.out.map(([p]) => p);
         // the last streaming stage of a long sentence runs on chunks where the profile says so (chunked.ts)
         const traced: TracedOutputs =
-          (await inferChunked(this.model, st, runner, inputs as TensorMap, names)) ??
+          (await inferChunked(m, this.model.chunkFrames, st, runner, inputs as TensorMap, names)) ??
           (runner instanceof FallbackRunner ? await runner.inferTraced(inputs as TensorMap, names) : { outputs: await runner.infer(inputs as TensorMap, names) });
         outputs = traced.outputs;
         if (traced.fallback) timing.fallback = traced.fallback;
