@@ -12,7 +12,7 @@
 // workers do not inherit the TypeScript loader.
 // Every call leaves its feeds (copies) and ONNX Runtime's output buffers behind as garbage outside the
 // JavaScript heap, which V8 collects only once ~64 MB of it has piled up: on the Piper voice that was a
-// sixth of the process's peak memory (docs/performance-cpu.md, §3). The thread collects once 4 MB of
+// sixth of the process's peak memory (docs/performance-cpu.md, §6). The thread collects once 4 MB of
 // tensors have passed through it, after answering (a collection of this small heap takes ~1 ms).
 import { parentPort } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';

@@ -23,7 +23,7 @@ const WORKER = new URL('./ort-thread-worker.mjs', import.meta.url);
  * Tensors that cross the thread leave garbage outside the JavaScript heap (the copies sent, the outputs
  * received once the caller is done with them, and what the request made of them), which V8 collects only
  * once ~64 MB of it has piled up: with the worker's own pile, up to a sixth of the Piper voice's peak
- * memory over many requests (docs/performance-cpu.md, §3). The main thread collects once this many
+ * memory over many requests (docs/performance-cpu.md, §6). The main thread collects once this many
  * bytes have crossed it (a few per long request); the worker collects too.
  */
 const COLLECT_BYTES = 4 * 2 ** 20;
@@ -156,8 +156,7 @@ export class OrtThread {
     if (m.type === 'result') {
       tensorsCrossed(m.outputs as Wire); // garbage of earlier calls; these outputs are still to be used
       p.resolve(m.outputs as Wire);
-    }
-    else p.reject(Object.assign(new Error(m.message), { fromSession: true }));
+    } else p.reject(Object.assign(new Error(m.message), { fromSession: true }));
   }
 
   private failAll(e: Error): void {
