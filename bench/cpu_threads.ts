@@ -39,6 +39,7 @@ const settings: Record<string, () => Record<string, Runner>> = {
   threads1: () => runners({ intraOpThreads: 1 }),
   spin100: () => runners({ spinning: true, spinMicroseconds: 100 }),
   spin1000: () => runners({ spinning: true, spinMicroseconds: 1000 }),
+  spin20: () => runners({ spinning: true, spinMicroseconds: 20 }),
   spin: () => runners({ spinning: true }),
   pattern: () => runners({ memPattern: true }),
 };

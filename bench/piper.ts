@@ -8,13 +8,17 @@
 // piper-en_US-joe-medium/, found without being named), or the Q/DQ model `--int8-qdq` names. With
 // `--rounds N` each side's process runs N times, the sides taking turns, and their requests are pooled
 // (peak memory: the largest): on a machine whose load changes, both sides then see the same mix of it. Our
-// side's resident memory by stage is printed under the table.
+// side's resident memory by stage is printed under the table. Our side runs as the published command runs:
+// the compiled dist/ (built first) on plain node, no TypeScript loader (tsx alone is ~33 MiB of resident
+// memory the product does not carry); `--runtime tsx` runs the sources through tsx instead.
 //   node bin/emovoice.js calibrate vocoder --profile piper-joe-cpu
-//   npx tsx bench/piper.ts [--repeats 5] [--rounds 1] [--int8-qdq FILE] [--out bench/results/piper-joe-<machine>.json]
+//   npx tsx bench/piper.ts [--repeats 5] [--rounds 1] [--runtime dist|tsx] [--int8-qdq FILE] [--out bench/results/piper-joe-<machine>.json]
 import { execa } from 'execa';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { transform } from 'esbuild';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { heldOutSentences } from '../src/asr/intelligibility.ts';
 import { corpusWordErrorRate } from '../src/asr/wer.ts';
@@ -22,7 +26,8 @@ import { findCalibration } from '../src/calibrate/store.ts';
 import { probeRecognizer, transcribe } from '../src/asr/whisper.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const { values } = parseArgs({ options: { repeats: { type: 'string', default: '5' }, rounds: { type: 'string', default: '1' }, out: { type: 'string' }, 'int8-qdq': { type: 'string' } } });
+const { values } = parseArgs({ options: { repeats: { type: 'string', default: '5' }, rounds: { type: 'string', default: '1' }, out: { type: 'string' }, 'int8-qdq': { type: 'string' }, runtime: { type: 'string', default: 'dist' } } });
+if (values.runtime !== 'dist' && values.runtime !== 'tsx') throw new Error(`--runtime ${values.runtime}: dist or tsx`);
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 
 interface Side {
@@ -72,14 +77,26 @@ try {
   // the INT8 column: the Q/DQ model --int8-qdq names, else the calibration made for this voice's vocoder, else none
   const found = findCalibration('piper-en_US-joe-medium', 'vocoder', join(ROOT, 'calibration/out'));
   const int8Set = values['int8-qdq'] ? ['--set', 'modules.vocoder.precision=int8', '--set', `modules.vocoder.calibration.qdq_model=${resolve(values['int8-qdq'])}`] : found ? ['--set', 'modules.vocoder.precision=int8'] : null;
-  const oursArgs = (wavDir: string, set: string[]) => ['tsx', 'bench/piper_ours.ts', '--profile', 'piper-joe-cpu', '--sentences', file, '--repeats', values.repeats!, '--wav-dir', wavDir, ...set];
+  // our side as users run it: dist/ compiled from these sources, and bench/piper_ours.ts compiled beside it
+  // (out/bench/, so that its packages resolve from this checkout) with its ../src/*.ts imports pointing into dist/
+  let oursEntry = ['tsx', 'bench/piper_ours.ts'];
+  if (values.runtime === 'dist') {
+    await execa(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdout: 'ignore', stderr: 'inherit' });
+    const { code } = await transform(await readFile(join(ROOT, 'bench/piper_ours.ts'), 'utf8'), { loader: 'ts', format: 'esm', target: 'node20' });
+    const compiled = join(ROOT, 'out/bench/piper_ours.mjs');
+    await mkdir(join(ROOT, 'out/bench'), { recursive: true });
+    await writeFile(compiled, code.replace(/(['"])\.\.\/src\/([^'"]+)\.ts\1/g, (_, q: string, p: string) => `${q}${pathToFileURL(join(ROOT, 'dist', `${p}.js`)).href}${q}`));
+    oursEntry = [compiled];
+  }
+  const cmd = values.runtime === 'dist' ? process.execPath : 'npx';
+  const oursArgs = (wavDir: string, set: string[]) => [...oursEntry, '--profile', 'piper-joe-cpu', '--sentences', file, '--repeats', values.repeats!, '--wav-dir', wavDir, ...set];
   // the files our modules run (CPU rewrites, conversions) are written before any timed process starts
-  await execa('npx', [...oursArgs(join(dir, 'ours'), []), '--prepare-only'], { cwd: ROOT, stderr: 'inherit' });
-  if (int8Set) await execa('npx', [...oursArgs(join(dir, 'int8'), int8Set), '--prepare-only'], { cwd: ROOT, stderr: 'inherit' });
+  await execa(cmd, [...oursArgs(join(dir, 'ours'), []), '--prepare-only'], { cwd: ROOT, stderr: 'inherit' });
+  if (int8Set) await execa(cmd, [...oursArgs(join(dir, 'int8'), int8Set), '--prepare-only'], { cwd: ROOT, stderr: 'inherit' });
   const runs: { ours: Side[]; int8: Side[]; peer: Side[] } = { ours: [], int8: [], peer: [] };
   for (let round = 0; round < Number(values.rounds); round++) {
-    runs.ours.push(await run('npx', oursArgs(join(dir, 'ours'), [])));
-    if (int8Set) runs.int8.push(await run('npx', oursArgs(join(dir, 'int8'), int8Set)));
+    runs.ours.push(await run(cmd, oursArgs(join(dir, 'ours'), [])));
+    if (int8Set) runs.int8.push(await run(cmd, oursArgs(join(dir, 'int8'), int8Set)));
     runs.peer.push(await run('python3', ['bench/piper_peer.py', '--voice', voice, '--sentences', file, '--repeats', values.repeats!, '--wav-dir', join(dir, 'peer')]));
   }
   const ours = pool(runs.ours);
@@ -112,7 +129,7 @@ try {
   const table = rows.map((r) => `${r[0]!.padEnd(22)} ${r[1]!.padStart(24)} ${r[2]!.padStart(24)} ${r[3]!.padStart(12)}`).join('\n');
   // other work on the machine slows both sides alike; the load is said so the numbers can be judged
   const load = `load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1 / 5 / 15 min) at the end`;
-  process.stdout.write(`machine: ${machine}; ${load}\n${sentences.length} sentences (the pangram and the held-out English transcripts) × ${values.repeats} each × ${values.rounds} round(s), the sides taking turns\n${ours.runtime}\n${int8 ? int8.runtime : 'INT8 vocoder column not run: no calibration for this voice (run `node bin/emovoice.js calibrate vocoder --profile piper-joe-cpu`, or give --int8-qdq FILE)'}\n${peer.runtime}\n\n${table}\n`);
+  process.stdout.write(`machine: ${machine}; ${load}\nour side: ${values.runtime === 'dist' ? 'compiled dist/ on node (as the published command runs)' : 'the sources through tsx'}\n${sentences.length} sentences (the pangram and the held-out English transcripts) × ${values.repeats} each × ${values.rounds} round(s), the sides taking turns\n${ours.runtime}\n${int8 ? int8.runtime : 'INT8 vocoder column not run: no calibration for this voice (run `node bin/emovoice.js calibrate vocoder --profile piper-joe-cpu`, or give --int8-qdq FILE)'}\n${peer.runtime}\n\n${table}\n`);
   if (ours.rss_mib_by_stage) process.stdout.write(`emovoice resident memory by stage (MiB): ${Object.entries(ours.rss_mib_by_stage).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}\n`);
   if (ours.stages_ms) process.stdout.write(`\nemovoice per stage (mean ms): ${Object.entries(ours.stages_ms).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}\n`);
   if (!rec.ok) process.stdout.write(`WER skipped: speech recogniser not installed (${rec.reason})\n`);
@@ -120,7 +137,7 @@ try {
     machine,
     load,
     date: new Date().toISOString(),
-    command: `npx tsx bench/piper.ts --repeats ${values.repeats} --rounds ${values.rounds}${values['int8-qdq'] ? ` --int8-qdq ${values['int8-qdq']}` : ''}`,
+    command: `npx tsx bench/piper.ts --repeats ${values.repeats} --rounds ${values.rounds} --runtime ${values.runtime}${values['int8-qdq'] ? ` --int8-qdq ${values['int8-qdq']}` : ''}`,
     sentences,
     ours: { ...summary(ours), wer: oursWer, raw: ours },
     int8Vocoder: int8 ? { ...summary(int8), wer: int8Wer, raw: int8 } : null,

@@ -3,7 +3,8 @@
 // spoken text to audio (frontend included) `--repeats` times after one warm-up. Prints one JSON object.
 //   npx tsx bench/piper_ours.ts --profile piper-joe-cpu --sentences s.json [--repeats 5] [--wav-dir DIR] [--set k=v …]
 // (--prepare-only writes the files the modules run (conversions, CPU rewrites) and exits; --wav-dir keeps each sentence's audio as DIR/<index>.wav, for the recogniser; --set overrides the profile
-// as in `emovoice synth`, e.g. modules.vocoder.precision=int8, and each module runs at the precision it gets.)
+// as in `emovoice synth`, e.g. modules.vocoder.precision=int8, and each module runs at the precision it gets;
+// --ort '{"intraOpThreads":1}' overrides the CPU sessions' options (OrtOptions, src/runtime/ort-options.ts), for experiments.)
 // Resident memory is sampled as the process goes (rss_mib_by_stage: after start-up and imports, the
 // model opened, the sessions loaded, the warm-up, the last request; and the peak): what the peak is made of.
 import { readFile } from 'node:fs/promises';
@@ -22,7 +23,7 @@ import { CONFIGS_DIR } from '../src/cli/common.ts';
 const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
 const memory: Record<string, number> = {};
 
-const { values } = parseArgs({ options: { profile: { type: 'string', default: 'piper-joe-cpu' }, sentences: { type: 'string' }, repeats: { type: 'string', default: '5' }, 'wav-dir': { type: 'string' }, 'prepare-only': { type: 'boolean' }, set: { type: 'string', multiple: true, default: [] } } });
+const { values } = parseArgs({ options: { profile: { type: 'string', default: 'piper-joe-cpu' }, sentences: { type: 'string' }, repeats: { type: 'string', default: '5' }, 'wav-dir': { type: 'string' }, 'prepare-only': { type: 'boolean' }, set: { type: 'string', multiple: true, default: [] }, ort: { type: 'string' } } });
 const sentences = JSON.parse(await readFile(values.sentences!, 'utf8')) as string[];
 const repeats = Number(values.repeats);
 const loaded = await loadProfile(values.profile!, { configsDir: CONFIGS_DIR, overrides: values.set! });
@@ -34,7 +35,7 @@ if (values['prepare-only']) process.exit(0); // the files each module runs are w
 memory['start-up and imports'] = rssMiB();
 const model = await openModel(manifest, profile.serving ?? {});
 memory['model opened (frontend, host steps)'] = rssMiB();
-const runners = makeRunners(manifest, 'ort', { onnx: cpu.files, engineDir: profile.output, trtexec: null, timeoutMs: profile.serving?.timeout_ms, trtexecOverheadMs: 0, onFallback: () => {} });
+const runners = makeRunners(manifest, 'ort', { onnx: cpu.files, engineDir: profile.output, trtexec: null, timeoutMs: profile.serving?.timeout_ms, trtexecOverheadMs: 0, onFallback: () => {}, ort: values.ort ? JSON.parse(values.ort) : undefined });
 const pipeline = new Pipeline(model, runners);
 try {
   await Promise.all(Object.values(runners).map((r) => r.load()));

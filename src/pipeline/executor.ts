@@ -9,6 +9,7 @@ import type { Runner } from '../runtime/runner.ts';
 import type { Tensor, TensorMap } from '../tensor/tensor.ts';
 import type { StageSpec } from '../model/graph.ts';
 import { StageCache, stageKey, type CacheStore } from './cache.ts';
+import { inferChunked } from './chunked.ts';
 import type { ConditioningValue } from './conditioning.ts';
 import type { OpenModel } from './model.ts';
 import { registry } from './registry.ts';
@@ -168,7 +169,10 @@ export class Pipeline {
         const runner = this.runners[st.module];
         if (!runner) throw new Error(`no runner for module ${st.module}`);
         const names = st.out.map(([p]) => p);
-        const traced: TracedOutputs = runner instanceof FallbackRunner ? await runner.inferTraced(inputs as TensorMap, names) : { outputs: await runner.infer(inputs as TensorMap, names) };
+        // the last streaming stage of a long sentence runs on chunks where the profile says so (chunked.ts)
+        const traced: TracedOutputs =
+          (await inferChunked(m, this.model.chunkFrames, st, runner, inputs as TensorMap, names)) ??
+          (runner instanceof FallbackRunner ? await runner.inferTraced(inputs as TensorMap, names) : { outputs: await runner.infer(inputs as TensorMap, names) });
         outputs = traced.outputs;
         if (traced.fallback) timing.fallback = traced.fallback;
         if (traced.overran) timing.overran = true;

@@ -26,10 +26,12 @@ export interface OpenModel {
   sampleRate: number;
   /** Output samples per acoustic frame (audio.hop, else audio.mel.hop), for frame counts. */
   hop: number;
+  /** serving.chunk_frames: whole requests run the last streaming stage on chunks of at most this many frames (absent: whole; src/pipeline/chunked.ts). */
+  chunkFrames?: number;
   close(): Promise<void>;
 }
 
-export async function openModel(m: ModelManifest, serving?: { max_text_len?: number }): Promise<OpenModel> {
+export async function openModel(m: ModelManifest, serving?: { max_text_len?: number; chunk_frames?: number }): Promise<OpenModel> {
   const ctx = (path: (string | number)[]): FactoryContext => ({ manifestPath: m.path, dir: m.dir, audio: m.audio, place: m.locate(path) });
   const fe = registry.frontend(m.frontend.name)!;
   const frontend = requestText(await fe.create(m.frontend.section, m.frontend.symbols, ctx(['frontend'])));
@@ -64,6 +66,7 @@ export async function openModel(m: ModelManifest, serving?: { max_text_len?: num
     maxTextLen: servedTextLen(serving, m),
     sampleRate: m.audio.sample_rate,
     hop,
+    ...(serving?.chunk_frames && m.streaming && { chunkFrames: serving.chunk_frames }),
     close: async () => {
       await frontend.close?.();
     },

@@ -68,49 +68,74 @@ export function streamPlan(model: Pick<OpenModel, 'manifest'>): Promise<StreamPl
 }
 
 async function makePlan(m: ModelManifest): Promise<StreamPlan> {
+  const stages: ChunkedStage[] = [];
+  for (const i of streamingStages(m).keys()) stages.push(await chunkedStage(m, i));
+  const last = stages.at(-1)!;
+  const out = last.stage.out.find(([, t]) => t === m.output)![0];
+  return { dim: m.streaming!.dim, stages, samplesPerFrame: last.timeOutputs[out]!.scale };
+}
+
+function streamingStages(m: ModelManifest): string[] {
   if (!m.streaming) {
     throw new UserError(`the model ${m.name || m.path} declares no streaming stages`, {
       place: { file: m.path, path: 'streaming' },
       hint: 'add streaming: { dim: <frames dim>, stages: [<vocoder stage> …] } (docs/model-manifest.md, Streaming), or re-export/re-import the model; or synthesize without --stream',
     });
   }
-  const dim = m.streaming.dim;
-  const stages: ChunkedStage[] = [];
-  for (const [i, id] of m.streaming.stages.entries()) {
-    const st = m.graph.find((s) => s.id === id)!;
-    const spec = m.modules[st.module!]!;
-    const timeInputs: Record<string, number> = {};
-    for (const [port] of st.in) {
-      const dims = spec.inputs[port]?.dims;
-      const at = dims?.indexOf(dim) ?? -1;
-      if (dims && at >= 0) timeInputs[port] = at - dims.length;
-    }
-    const graph = graphOf(await decodeOnnxModel(await readFile(spec.file), spec.file));
-    const inputs = Object.entries(timeInputs).map(([name, axis]) => ({ name, axis, rank: spec.inputs[name]!.dims.length }));
-    const timeOutputs: ChunkedStage['timeOutputs'] = {};
-    let left = 0;
-    let right = 0;
-    const field = { left: 0, right: 0 };
-    for (const [port] of st.out) {
-      const rf = receptiveField(graph, inputs, port);
-      if (rf.kind !== 'bounded') {
-        throw new UserError(`streaming stage "${id}" cannot run on chunks: ${rf.kind === 'unbounded' ? 'its receptive field is unbounded' : 'its receptive field could not be followed'} at node ${rf.node} (${rf.op}: ${rf.why})`, {
-          place: m.locate(['streaming', 'stages', i]),
-          hint: 'stream only the stages after it (a vocoder), or export the module with convolutions only along time',
-        });
-      }
-      const ctx = exactContext(graph, inputs, port) ?? contextFrames(rf);
-      timeOutputs[port] = { axis: rf.axis, scale: rf.scale };
-      left = Math.max(left, ctx.left);
-      right = Math.max(right, ctx.right);
-      field.left = Math.max(field.left, rf.left);
-      field.right = Math.max(field.right, rf.right);
-    }
-    stages.push({ stage: st, module: st.module!, timeInputs, timeOutputs, left, right, field });
+  return m.streaming.stages;
+}
+
+const lastStages = new WeakMap<ModelManifest, Promise<ChunkedStage>>();
+
+/**
+ * The last of the manifest's streaming stages alone (the vocoder), with its context: what a whole
+ * request runs on chunks to bound its activations (src/pipeline/chunked.ts). Reads that module's graph
+ * only, once per manifest.
+ */
+export function lastChunkedStage(m: ModelManifest): Promise<ChunkedStage> {
+  let p = lastStages.get(m);
+  if (!p) {
+    p = chunkedStage(m, streamingStages(m).length - 1);
+    lastStages.set(m, p);
+    p.catch(() => lastStages.delete(m));
   }
-  const last = stages.at(-1)!;
-  const out = last.stage.out.find(([, t]) => t === m.output)![0];
-  return { dim, stages, samplesPerFrame: last.timeOutputs[out]!.scale };
+  return p;
+}
+
+/** The i-th streaming stage: its time-cut ports and the context (from its ONNX graph) its chunks carry. */
+async function chunkedStage(m: ModelManifest, i: number): Promise<ChunkedStage> {
+  const dim = m.streaming!.dim;
+  const id = m.streaming!.stages[i]!;
+  const st = m.graph.find((s) => s.id === id)!;
+  const spec = m.modules[st.module!]!;
+  const timeInputs: Record<string, number> = {};
+  for (const [port] of st.in) {
+    const dims = spec.inputs[port]?.dims;
+    const at = dims?.indexOf(dim) ?? -1;
+    if (dims && at >= 0) timeInputs[port] = at - dims.length;
+  }
+  const graph = graphOf(await decodeOnnxModel(await readFile(spec.file), spec.file));
+  const inputs = Object.entries(timeInputs).map(([name, axis]) => ({ name, axis, rank: spec.inputs[name]!.dims.length }));
+  const timeOutputs: ChunkedStage['timeOutputs'] = {};
+  let left = 0;
+  let right = 0;
+  const field = { left: 0, right: 0 };
+  for (const [port] of st.out) {
+    const rf = receptiveField(graph, inputs, port);
+    if (rf.kind !== 'bounded') {
+      throw new UserError(`streaming stage "${id}" cannot run on chunks: ${rf.kind === 'unbounded' ? 'its receptive field is unbounded' : 'its receptive field could not be followed'} at node ${rf.node} (${rf.op}: ${rf.why})`, {
+        place: m.locate(['streaming', 'stages', i]),
+        hint: 'stream only the stages after it (a vocoder), or export the module with convolutions only along time',
+      });
+    }
+    const ctx = exactContext(graph, inputs, port) ?? contextFrames(rf);
+    timeOutputs[port] = { axis: rf.axis, scale: rf.scale };
+    left = Math.max(left, ctx.left);
+    right = Math.max(right, ctx.right);
+    field.left = Math.max(field.left, rf.left);
+    field.right = Math.max(field.right, rf.right);
+  }
+  return { stage: st, module: st.module!, timeInputs, timeOutputs, left, right, field };
 }
 
 /** A piece of audio, ready to play: in order, parts one after another. */

@@ -7,6 +7,11 @@ export type Precision = 'fp32' | 'fp16' | 'bf16' | 'int8';
 /** Real speech inputs per module for the activation ranges (convert and build share it, so a build reuses convert's files). */
 export const DEFAULT_SAMPLES = 32;
 
+/** The precision the profile gives a module (its own, else the profile's default, else fp32). */
+export function modulePrecision(profile: { modules?: Record<string, { precision?: string } | undefined>; defaults?: { precision?: string } }, module: string): Precision {
+  return (profile.modules?.[module]?.precision ?? profile.defaults?.precision ?? 'fp32') as Precision;
+}
+
 /** The folder of converted models under a profile's output folder. */
 export function convertedDir(outputDir: string): string {
   return join(outputDir, 'converted');

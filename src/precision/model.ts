@@ -15,7 +15,7 @@ import type { TensorMap } from '../tensor/tensor.ts';
 import { calibrationFiles, calibrationFolder, checkCalibrationFresh, findCalibration } from '../calibrate/store.ts';
 import { checkInt8Calibration, checkKeepFp32, graphFacts } from './checks.ts';
 import { convertPrecision, type ConversionReport } from './convert.ts';
-import { convertedDir, convertedFile, needsConversion, qdqModelFor, reportFile, type Precision } from './files.ts';
+import { convertedDir, convertedFile, modulePrecision, needsConversion, qdqModelFor, reportFile, type Precision } from './files.ts';
 import { raiseOpsetTo19 } from './opset.ts';
 import { measureRanges, type MeasuredRanges } from './ranges.ts';
 import { DEFAULT_FP16_MAX_ABS, RULES_VERSION } from './rules.ts';
@@ -69,7 +69,7 @@ export function precisionSettings(profile: LoadedProfile['profile'], module: str
   const m = profile.modules?.[module] ?? {};
   const d = profile.defaults ?? {};
   return {
-    precision: (m.precision ?? d.precision ?? 'fp32') as Precision,
+    precision: modulePrecision(profile, module),
     layerFallback: m.layer_fallback ?? null,
     // layer_precisions pinned to fp32 (the legacy builder's per-layer knob) mean the same in a converted model
     keepFp32: [...(m.keep_fp32 ?? d.keep_fp32 ?? []), ...Object.entries(m.layer_precisions ?? {}).filter(([, v]) => v === 'fp32').map(([k]) => k)],

@@ -10,10 +10,20 @@
 // ONNX Runtime reads the model file itself: no copy of the file's bytes is ever held in JavaScript.
 // Output tensors travel as {dtype, shape, data} with their buffers transferred, not copied. Plain JS:
 // workers do not inherit the TypeScript loader.
+// Every call leaves its feeds (copies) and ONNX Runtime's output buffers behind as garbage outside the
+// JavaScript heap, which V8 collects only once ~64 MB of it has piled up: on the Piper voice that was a
+// sixth of the process's peak memory (docs/performance-cpu.md, §6). The thread collects once 4 MB of
+// tensors have passed through it, after answering (a collection of this small heap takes ~1 ms).
 import { parentPort } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import * as ort from 'onnxruntime-node';
 
 const sessions = new Map();
+const COLLECT_BYTES = 4 * 2 ** 20;
+let passed = 0;
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc');
 
 function meta(names, metadata) {
   return names.map((name, i) => ({ name, dtype: metadata?.[i]?.type ?? 'unknown', dims: metadata?.[i]?.shape ? [...metadata[i].shape] : [] }));
@@ -35,15 +45,23 @@ parentPort.on('message', async (msg) => {
       const session = sessions.get(msg.key);
       if (!session) throw new Error(`no session ${msg.key} in this thread`);
       const feeds = {};
-      for (const [name, t] of Object.entries(msg.feeds)) feeds[name] = new ort.Tensor(t.dtype, t.data, t.shape);
+      for (const [name, t] of Object.entries(msg.feeds)) {
+        feeds[name] = new ort.Tensor(t.dtype, t.data, t.shape);
+        passed += t.data?.byteLength ?? 0;
+      }
       const result = msg.outputNames ? await session.run(feeds, msg.outputNames) : await session.run(feeds);
       const outputs = {};
       const transfer = [];
       for (const [name, v] of Object.entries(result)) {
         outputs[name] = { dtype: v.type, shape: [...v.dims], data: v.data };
         if (v.data?.buffer instanceof ArrayBuffer && !transfer.includes(v.data.buffer)) transfer.push(v.data.buffer);
+        passed += v.data?.byteLength ?? 0;
       }
       parentPort.postMessage({ type: 'result', id: msg.id, outputs }, transfer);
+      if (passed > COLLECT_BYTES) {
+        passed = 0;
+        collect();
+      }
     } catch (e) {
       parentPort.postMessage({ type: 'error', stage: 'run', id: msg.id, message: firstLine(e) });
     }

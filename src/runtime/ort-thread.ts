@@ -8,6 +8,8 @@
 // Adapter only.
 import { Worker } from 'node:worker_threads';
 import { resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { stat } from 'node:fs/promises';
 import { UserError } from '../core/errors.ts';
 import type { DType, Tensor, TensorMap } from '../tensor/tensor.ts';
@@ -16,6 +18,31 @@ import { sessionOptions, type OrtOptions } from './ort-options.ts';
 import type { IoInfo, Runner } from './runner.ts';
 
 const WORKER = new URL('./ort-thread-worker.mjs', import.meta.url);
+
+/**
+ * Tensors that cross the thread leave garbage outside the JavaScript heap (the copies sent, the outputs
+ * received once the caller is done with them, and what the request made of them), which V8 collects only
+ * once ~64 MB of it has piled up: with the worker's own pile, up to a sixth of the Piper voice's peak
+ * memory over many requests (docs/performance-cpu.md, §6). The main thread collects once this many
+ * bytes have crossed it (a few per long request); the worker collects too.
+ */
+const COLLECT_BYTES = 4 * 2 ** 20;
+let crossed = 0;
+let collectFn: ((o?: { type: 'minor' | 'major' }) => void) | undefined;
+function collectGarbage(): void {
+  if (!collectFn) {
+    setFlagsFromString('--expose-gc'); // `gc` for contexts made from now on; the program's own global is untouched
+    collectFn = runInNewContext('gc') as (o?: { type: 'minor' | 'major' }) => void;
+  }
+  collectFn({ type: 'minor' }); // young tensors: well under a millisecond
+}
+function tensorsCrossed(w: Wire): void {
+  for (const t of Object.values(w)) crossed += t.data?.byteLength ?? 0;
+  if (crossed > COLLECT_BYTES) {
+    crossed = 0;
+    collectGarbage();
+  }
+}
 
 type Wire = Record<string, { dtype: DType; shape: number[]; data: Tensor['data'] }>;
 type Message = { type: string; id?: number; key?: number; inputs?: IoInfo[]; outputs?: IoInfo[] | Wire; message?: string; stage?: string };
@@ -78,6 +105,7 @@ export class OrtThread {
     w.ref(); // a request in flight keeps the process alive until it answers
     // Feeds are copied, not transferred: callers keep using their tensors (a cached embedding, a mel for the vocoder).
     w.postMessage({ type: 'run', id, key, feeds, outputNames });
+    tensorsCrossed(feeds);
     return result;
   }
 
@@ -125,8 +153,10 @@ export class OrtThread {
     if (!p) return;
     this.pending.delete(m.id!);
     this.unrefIfIdle();
-    if (m.type === 'result') p.resolve(m.outputs as Wire);
-    else p.reject(Object.assign(new Error(m.message), { fromSession: true }));
+    if (m.type === 'result') {
+      tensorsCrossed(m.outputs as Wire); // garbage of earlier calls; these outputs are still to be used
+      p.resolve(m.outputs as Wire);
+    } else p.reject(Object.assign(new Error(m.message), { fromSession: true }));
   }
 
   private failAll(e: Error): void {

@@ -5,11 +5,11 @@
 // CPU (src/optimize/cpu.ts: the same numbers in a faster form, written once). On the CUDA provider (runtime
 // 'cuda') the strongly typed files run, their 1-D convolutions as matrix products (src/optimize/conv-matmul.ts
 // says why; EMOVOICE_CUDA_CONV=cudnn keeps ONNX Runtime's cuDNN convolutions). Real speech for the activation
-// ranges is read only when a conversion has to run.
-import { speechModuleInputs, type SpeechModuleInputs } from '../calibrate/speech-inputs.ts';
+// ranges is read only when a conversion has to run. The conversion and calibration code loads only then too
+// (an all-FP32 model, the common case, never pays its resident memory: docs/performance-cpu.md).
+import type { SpeechModuleInputs } from '../calibrate/speech-inputs.ts';
 import type { ModelManifest } from '../model/manifest.ts';
-import { DEFAULT_SAMPLES, type Precision } from '../precision/files.ts';
-import { precisionModel, precisionSettings } from '../precision/model.ts';
+import { DEFAULT_SAMPLES, modulePrecision, type Precision } from '../precision/files.ts';
 import { cpuOptimizedModel, optimizedModel } from '../optimize/cpu.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 
@@ -26,10 +26,11 @@ export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, 
   const files: Record<string, string> = {};
   const precisions: Record<string, Precision> = {};
   const modules = opts.modules ?? Object.keys(manifest.modules);
-  for (const module of modules) precisions[module] = all ?? precisionSettings(loaded.profile, module).precision;
+  for (const module of modules) precisions[module] = all ?? modulePrecision(loaded.profile, module);
   // the speech set is named (hashed) for the conversion cache; its pipeline opens only if a conversion runs
-  const speech: SpeechModuleInputs | undefined = Object.values(precisions).some((p) => p !== 'fp32')
-    ? await speechModuleInputs(manifest, { samples: opts.samples ?? DEFAULT_SAMPLES })
+  const converting = Object.values(precisions).some((p) => p !== 'fp32');
+  const speech: SpeechModuleInputs | undefined = converting
+    ? await (await import('../calibrate/speech-inputs.ts')).speechModuleInputs(manifest, { samples: opts.samples ?? DEFAULT_SAMPLES })
     : undefined;
   const runtime = opts.runtime === 'cuda' ? 'trt' : (opts.runtime ?? 'cpu'); // the CUDA provider runs what TensorRT would
   const cudaConv = opts.runtime === 'cuda' && process.env.EMOVOICE_CUDA_CONV !== 'cudnn';
@@ -39,13 +40,14 @@ export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, 
     if (o.written) opts.log?.(`rewrote ${module} (${precision}) for the CUDA provider (${o.rewritten.length} Conv as MatMul): ${o.file}`);
     return o.file;
   };
+  const { precisionModel } = converting ? await import('../precision/model.ts') : { precisionModel: null };
   try {
     for (const module of modules) {
       const precision = precisions[module]!;
       if (precision === 'fp32' && cudaConv) {
         const source = loaded.profile.modules?.[module]?.onnx ?? manifest.modules[module]!.file;
         const file = await forCuda(module, precision, source);
-        if (file !== source) files[module] = file;
+        if (file !== manifest.modules[module]!.file) files[module] = file; // a profile's own onnx: runs too
         continue;
       }
       if (precision === 'fp32') {
@@ -54,11 +56,11 @@ export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, 
           const source = loaded.profile.modules?.[module]?.onnx ?? manifest.modules[module]!.file;
           const o = await cpuOptimizedModel(source, loaded.profile.output, module);
           if (o.written) opts.log?.(`rewrote ${module} for the CPU (${o.rewritten.length} ConvTranspose as Conv): ${o.file}`);
-          if (o.file !== source) files[module] = o.file;
+          if (o.file !== manifest.modules[module]!.file) files[module] = o.file;
         }
         continue;
       }
-      const r = await precisionModel({ profile: loaded, manifest, module, precision, runtime, inputs: (m) => speech!.inputs(m), inputsKey: speech?.key });
+      const r = await precisionModel!({ profile: loaded, manifest, module, precision, runtime, inputs: (m) => speech!.inputs(m), inputsKey: speech?.key });
       if (r.calibration) opts.log?.(`${module}: int8 from ${r.calibration.qdqModel} (${r.calibration.found ? 'the calibration made for this model and module' : 'named by the profile'})`);
       if (!r.cached) opts.log?.(`converted ${module} to ${precision} for the ${runtime === 'trt' ? 'GPU' : 'CPU'} backend: ${r.file}`);
       files[module] = await forCuda(module, precision, r.file);
