@@ -79,7 +79,7 @@ const traceDir = values.trace ? await mkdir(resolve(values.trace), { recursive: 
 const wanted = values.modules ? values.modules.split(',') : Object.keys(manifest.modules);
 const rows: Record<string, unknown>[] = [];
 for (const name of wanted) {
-  const parts = feeds[name]!;
+  let parts = feeds[name]!;
   if (!parts.length) continue;
   const file = files[name] ?? manifest.modules[name]!.file;
   if (values.runner === 'ours') {
@@ -106,6 +106,13 @@ for (const name of wanted) {
     ...(traceDir ? { enableProfiling: true, profileFilePrefix: join(traceDir, `${name}-`) } : {}),
   });
   const createMs = performance.now() - t0;
+  // a stage the request cached (conditioning) ran once: only the parts it ran in count
+  parts = parts.filter((f) => session.inputNames.every((n) => f[n]));
+  if (!parts.length) {
+    process.stderr.write(`${name}: skipped (no part has all of ${session.inputNames.join(', ')})\n`);
+    await session.release();
+    continue;
+  }
   const inputs = new Map(parts.map((f) => [f, Object.fromEntries(session.inputNames.map((n) => [n, toOrt(f[n]!)]))]));
   const time = async (f: TensorMap) => {
     const s = performance.now();

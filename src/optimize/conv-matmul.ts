@@ -86,6 +86,17 @@ export function rewriteConvAsMatMul(model: any): ConvMatMulRewrite {
   const inits = new Map<string, any>((g.initializer ?? []).map((t: any) => [t.name, t]));
   const uses = new Map<string, number>();
   for (const n of g.node) for (const i of n.input ?? []) uses.set(i, (uses.get(i) ?? 0) + 1);
+  // an initializer, also behind Identity nodes (exporters share equal tensors that way, e.g. zero biases)
+  const producer = new Map<string, any>(g.node.flatMap((n: any) => (n.output ?? []).map((o: string) => [o, n])));
+  const initializer = (name: string): any => {
+    for (let x = name, hops = 0; hops < 8; hops++) {
+      if (inits.has(x)) return inits.get(x);
+      const p = producer.get(x);
+      if (!p || p.opType !== 'Identity') return undefined;
+      x = p.input[0];
+    }
+    return undefined;
+  };
   const out: ConvMatMulRewrite = { rewritten: [], kept: [] };
   const nodes: any[] = [];
   const taken = new Set<string>([...inits.keys(), ...g.node.flatMap((n: any) => [...(n.output ?? []), n.name ?? ''])]);
@@ -107,8 +118,8 @@ export function rewriteConvAsMatMul(model: any): ConvMatMulRewrite {
       continue;
     }
     const label = n.name || n.output[0];
-    const weight = inits.get(n.input[1]);
-    const bias = n.input[2] ? inits.get(n.input[2]) : null;
+    const weight = initializer(n.input[1]);
+    const bias = n.input[2] ? initializer(n.input[2]) : null;
     const fit = fits(n, weight, opset);
     if ('why' in fit || (n.input[2] && !bias)) {
       out.kept.push({ node: label, why: 'why' in fit ? fit.why : 'its bias is not an initializer' });
@@ -156,6 +167,7 @@ export function rewriteConvAsMatMul(model: any): ConvMatMulRewrite {
     } else {
       nodes.push({ name: fresh(`${base}.matmul`), opType: 'MatMul', input: [w, cols], output: [n.output[0]] });
     }
+    // an Identity's output left unread is dropped by ONNX Runtime; its initializer then goes with it
     for (const i of [n.input[1], n.input[2]]) if (i) uses.set(i, uses.get(i)! - 1);
     out.rewritten.push(label);
   }

@@ -38,6 +38,7 @@ function relL2(a: Float32Array, b: Float32Array): number {
 const CASES: [string, string, string][] = [
   ['tiny', 'vocoder', 'typical'],
   ['tiny', 'text_encoder', 'typical'],
+  ['emotivoice-tiny', 'text_encoder', 'typical'],
   ['emotivoice-tiny', 'acoustic_encoder', 'typical'],
   ['emotivoice-tiny', 'acoustic_decoder', 'max'],
   ['emotivoice-tiny', 'vocoder', 'short'],
@@ -53,7 +54,7 @@ describe('rewriteConvAsMatMul', () => {
       const convs = model.graph.node.filter((n: { opType: string }) => n.opType === 'Conv').length;
       const r = rewriteConvAsMatMul(model);
       expect(r.rewritten.length + r.kept.length).toBe(convs);
-      expect(r.rewritten.length).toBeGreaterThan(0);
+      expect(r.kept).toEqual([]); // biases shared behind Identity nodes (the exporter's) included
       const feeds = await readNpz(join(MODELS, family, 'refs', module, `${ref}.npz`));
       const [a, b] = [await run(file, feeds), await run(await encodeOnnxModel(model), feeds)];
       expect(Object.keys(b)).toEqual(Object.keys(a));
