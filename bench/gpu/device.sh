@@ -136,6 +136,14 @@ probe() {
   run probe-fp32-matmul 150 "${TSX[@]}" "${E[@]}" --repeats 3 --trace /tmp/probe-trace --label matmul
   cd "$HERE"
 }
+# the last minutes of a session: the MatMul form's probe, verify and a short bench
+quick() {
+  env_gpu
+  run probe-fp32-matmul2 120 node node_modules/tsx/dist/cli.mjs bench/gpu/probe.ts "${E[@]}" --repeats 3 --label matmul
+  run ev-verify-cuda-matmul 150 $EV verify "${E[@]}" --wer-sentences 0 --backend cuda --json
+  run ev-bench-fp32-matmul 200 $EV bench --backend cuda --streams 1,4,16 --requests 10 --json "${E[@]}" --baseline-mode eager-fp32
+  cd "$HERE"
+}
 ev_compile() {
   env_gpu
   run ev-bench-fp16-compile 420 $EV "${BENCH[@]}" "${E[@]}" --set defaults.precision=fp16 --baseline-mode compile-fp16
@@ -154,6 +162,7 @@ for stage in "$@"; do
     ev-bench) ev_bench ;;
     ev-compile) ev_compile ;;
     probe) probe ;;
+    quick) quick ;;
     *) echo "unknown stage $stage" >&2; exit 2 ;;
   esac
 done
