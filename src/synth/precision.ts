@@ -7,6 +7,7 @@
 import { speechModuleInputs, type SpeechModuleInputs } from '../calibrate/speech-inputs.ts';
 import type { ModelManifest } from '../model/manifest.ts';
 import { DEFAULT_SAMPLES, type Precision } from '../precision/files.ts';
+import { describeCalibration } from '../precision/calibration.ts';
 import { precisionModel, precisionSettings } from '../precision/model.ts';
 import { cpuOptimizedModel } from '../optimize/cpu.ts';
 import type { LoadedProfile } from '../profile/load.ts';
@@ -43,7 +44,7 @@ export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, 
         continue;
       }
       const r = await precisionModel({ profile: loaded, manifest, module, precision, runtime: opts.runtime ?? 'cpu', inputs: (m) => speech!.inputs(m), inputsKey: speech?.key });
-      if (r.calibration) opts.log?.(`${module}: int8 from ${r.calibration.qdqModel} (${r.calibration.found ? 'the calibration made for this model and module' : 'named by the profile'})`);
+      if (r.calibration) opts.log?.(describeCalibration(module, r.calibration));
       if (!r.cached) opts.log?.(`converted ${module} to ${precision} for the ${opts.runtime === 'trt' ? 'GPU' : 'CPU'} backend: ${r.file}`);
       files[module] = r.file;
     }

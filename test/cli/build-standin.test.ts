@@ -3,10 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { haveSpeech } from '../precision/speech.ts';
+import { sha256File } from '../../src/core/files.ts';
+import { tinyCalibration } from '../support/calibrations.ts';
 
 const ROOT = resolve(__dirname, '../..');
 const FAKE = join(ROOT, 'test/fixtures/bin/fake-trtexec');
@@ -227,6 +229,65 @@ describe.skipIf(!haveSpeech())('a strongly typed build with the stand-in reporti
     const again = await emovoice(['doctor'], '11.0.0');
     expect(again.stdout).toMatch(/TensorRT 11\.0\.0, trt11 dialect/);
     expect(again.stdout).toMatch(/a10g-fp16\.yaml +ok — strongly typed \(precision decided in the converted ONNX; TensorRT 11 has no precision flags\)/);
+  }, 120_000);
+});
+
+// `build` finds the calibration `emovoice calibrate` made for the model and module exactly as synth does
+// (src/precision/calibration.ts), in a working folder holding the real tiny-vocoder calibration that
+// test/calibrate/store.test.ts also runs synth on (the content-keyed test cache: made once per run).
+describe.skipIf(!haveSpeech())('build finds the model’s own INT8 calibration (stand-in trtexec, orchestration only)', () => {
+  const FOUND = /^vocoder: int8 from calibration\/out\/emovoice-ref-tiny\/vocoder\.qdq\.onnx \(the calibration made for this model and module\)$/m;
+  const int8 = ['--profile', 'a10g-fp16', '--module', 'vocoder', '--set', 'modules.vocoder.precision=int8'];
+
+  it('builds the found Q/DQ model in every dialect, says which file it used, and records its bytes', async () => {
+    const work = await tinyCalibration();
+    const qdq = join(work, 'calibration/out/emovoice-ref-tiny/vocoder.qdq.onnx');
+    const out = await mkdtemp(join(tmpdir(), 'ev-found-'));
+    try {
+      const inWork = (args: string[], version: string) => execa('node', [join(ROOT, 'bin/emovoice.js'), ...args], { cwd: work, reject: false, env: { TRTEXEC: FAKE, FAKE_TRTEXEC_VERSION: version, FAKE_TRTEXEC_MODE: 'success', CI: 'true' } });
+      // a real (stand-in) build on TensorRT 11: the engine is built from the found Q/DQ model, named on stderr
+      const r = await inWork(['build', ...int8, '--set', `output=${out}/b`, '--json'], '11.0.0');
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(FOUND);
+      const m = JSON.parse(await readFile(join(out, 'b/build-manifest.json'), 'utf8'));
+      expect(m.modules.vocoder.onnx).toMatchObject({ path: qdq, sha256: await sha256File(qdq) });
+      // every dialect plans that file: no --calib on 8.6 either (the same bytes synth runs); with
+      // layer_fallback: fp16 the conversion starts from it
+      for (const d of DIALECTS) {
+        const dry = await inWork(['build', ...int8, '--set', `output=${out}/d`, '--dry-run', '--json'], d.version);
+        expect(dry.exitCode, dry.stderr).toBe(0);
+        expect(dry.stderr).toMatch(FOUND);
+        const voc = JSON.parse(dry.stdout).commands[0];
+        expect(voc.onnx, d.version).toBe(qdq);
+        expect(voc.argv.filter((a: string) => /^--(fp16|int8|calib|stronglyTyped)/.test(a)), d.version).toEqual(d.dialect === 'trt11' ? [] : d.dialect === 'trt10' ? ['--stronglyTyped'] : ['--int8']);
+      }
+      const fb = await inWork(['build', ...int8, '--set', 'modules.vocoder.layer_fallback=fp16', '--set', `output=${out}/f`, '--dry-run', '--json'], '11.0.0');
+      expect(fb.exitCode, fb.stderr).toBe(0);
+      expect(JSON.parse(fb.stdout).commands[0].conversion).toEqual({ precision: 'int8', source: join(ROOT, 'models/tiny/vocoder.onnx'), qdq, output: join(out, 'f/converted/vocoder.int8.onnx') });
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('a calibration made before the model changed is refused in one line; a folder without one names the command', async () => {
+    const work = await tinyCalibration();
+    const model = await mkdtemp(join(tmpdir(), 'ev-stale-'));
+    try {
+      await cp(join(ROOT, 'models/tiny'), model, { recursive: true });
+      // other bytes, the same model name, a valid model: the vocoder gains a doc_string (as a re-export would)
+      await appendFile(join(model, 'vocoder.onnx'), new Uint8Array([0x32, 0x01, 0x41]));
+      const run = (cwd: string) =>
+        execa('node', [join(ROOT, 'bin/emovoice.js'), 'build', ...int8, '--set', `model=${join(model, 'manifest.yaml')}`, '--set', `output=${model}/out`, '--dry-run'], { cwd, reject: false, env: { TRTEXEC: FAKE, FAKE_TRTEXEC_VERSION: '11.0.0', CI: 'true' } });
+      const stale = await run(work);
+      expect(stale.exitCode).toBe(2);
+      expectOneErrorLine(stale.stderr, /^error: calibration\/out\/emovoice-ref-tiny\/vocoder\.qdq\.onnx vocoder: stale calibration: made from other bytes than \S+vocoder\.onnx now has .*\(fix: run `emovoice calibrate vocoder --profile a10g-fp16` again\)$/);
+      const none = await run(model);
+      expect(none.exitCode).toBe(2);
+      expectOneErrorLine(none.stderr, /vocoder: INT8 needs calibration, and none was made for emovoice-ref-tiny's vocoder \(calibration\/out\/emovoice-ref-tiny\/vocoder\.qdq\.onnx does not exist\) \(fix: run `emovoice calibrate vocoder --profile a10g-fp16`/);
+      expect(existsSync(join(model, 'out'))).toBe(false);
+    } finally {
+      await rm(model, { recursive: true, force: true });
+    }
   }, 120_000);
 });
 
