@@ -11,6 +11,7 @@ import { moduleModels, onnxRuntimeConfig, servingPlan } from '../../src/serving/
 import { registry } from '../../src/pipeline/registry.ts';
 import { decodeValue, encodeValue } from '../../src/serving/frontend-server.ts';
 import { cliInProcess } from '../support/cli-inprocess.ts';
+import { expectSameBytes } from '../support/bytes.ts';
 import { bundleFrontend } from '../../src/serving/bundle.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
 import { textToPhonemes } from '../../src/text/frontend.ts';
@@ -51,12 +52,12 @@ describe.skipIf(!haveSchema)('Triton model repository', () => {
     // serving.timeout_ms (2000) as the queue timeout; requests may ask for less
     expect(voc).toMatch(/default_queue_policy \{\n    timeout_action: REJECT\n    default_timeout_microseconds: 2000000\n    allow_timeout_override: true\n  \}/);
     expect(voc).toMatch(/name: "mel"\n    data_type: TYPE_FP32\n    dims: \[ 80, -1 \]/); // batch is Triton's implicit dim
-    expect(await readFile(join(dir, 'vocoder_cpu/1/model.onnx'))).toEqual(await readFile(join(ROOT, 'models/tiny/vocoder.onnx')));
+    expectSameBytes(await readFile(join(dir, 'vocoder_cpu/1/model.onnx')), await readFile(join(ROOT, 'models/tiny/vocoder.onnx')), 'vocoder_cpu/1/model.onnx');
     const orch = await readFile(join(dir, 'emovoice/config.pbtxt'), 'utf8');
     expect(orch).toMatch(/key: "timeout_ms"\n  value: \{ string_value: "2000" \}/);
     expect(orch).toMatch(/name: "EMOTION_REF_AUDIO"\n    data_type: TYPE_FP32\n    dims: \[ -1 \]\n    optional: true/);
     for (const f of ['model.py', 'frontend.mjs', 'frontend.json', 'pipeline.json', 'assets/emotions.npz']) expect(existsSync(join(dir, 'emovoice/1', f)), f).toBe(true);
-    expect(await readFile(join(dir, 'emovoice/1/assets/emotions.npz'))).toEqual(await readFile(join(ROOT, 'models/tiny/emotions.npz')));
+    expectSameBytes(await readFile(join(dir, 'emovoice/1/assets/emotions.npz')), await readFile(join(ROOT, 'models/tiny/emotions.npz')), 'emovoice/1/assets/emotions.npz');
     const pipe = JSON.parse(await readFile(join(dir, 'emovoice/1/pipeline.json'), 'utf8'));
     expect(pipe.max_text_len).toBe(128);
     expect(pipe.graph.map((g: { id: string }) => g.id)).toEqual(['reference_mel', 'style_encoder', 'emotion_reference_mel', 'emotion_style_encoder', 'emotion', 'text_encoder', 'acoustic_encoder', 'length_regulation', 'acoustic_decoder', 'vocoder']);
