@@ -11,7 +11,8 @@ import { describeMode, displayCommand, planBuild } from '../build/plan.ts';
 import { moduleSpecs, readModuleInfos } from '../build/spec.ts';
 import type { Dialect } from '../build/types.ts';
 import { DEFAULT_SAMPLES } from '../precision/files.ts';
-import { checkProfilePrecision } from '../precision/profile.ts';
+import { describeCalibration, withInt8Calibrations } from '../precision/calibration.ts';
+import { checkProfilePrecision, modulePrecisions } from '../precision/profile.ts';
 import { loadProfile } from '../profile/load.ts';
 import { loadProfileModel } from '../profile/model.ts';
 import { validateProfile } from '../profile/validate.ts';
@@ -58,8 +59,8 @@ export function register(program: Command): void {
       const timeoutS = positiveNumber('--timeout', opts.timeout ?? '3600');
       const samples = positiveInt('--samples', opts.samples ?? String(DEFAULT_SAMPLES));
       const measureS = opts.measure === undefined || opts.measure === false ? null : opts.measure === true ? 3 : positiveNumber('--measure', opts.measure);
-      const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
-      const p = loaded.profile;
+      let loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
+      let p = loaded.profile;
       if (p.backend === 'ort') {
         throw new UserError(`profile ${p.name} uses the ort backend, which needs no engine build`, {
           place: { file: loaded.file, path: 'backend' },
@@ -84,6 +85,11 @@ export function register(program: Command): void {
         });
       }
       const mode = buildModeFor(dialect, p.tensorrt?.legacy_precision_flags ?? false, loaded.locate(['tensorrt', 'legacy_precision_flags']));
+      // INT8: the calibration the profile names, else the one `emovoice calibrate` made for this model and
+      // module, found as synth finds it (one function); none, or a stale one, is one error line per module
+      const int8 = await withInt8Calibrations(loaded, manifest, modulePrecisions(p, manifest), { qdqMustExist: false });
+      loaded = int8.loaded;
+      p = loaded.profile;
       // A strongly typed INT8 build reads the Q/DQ model, not the calibration cache: only the former must exist.
       const caches = new Set(Object.values(p.modules ?? {}).map((m) => m.calibration?.cache).filter((f): f is string => !!f));
       const fileExists = (f: string) => (mode === 'strongly-typed' && caches.has(f)) || existsSync(f);
@@ -102,6 +108,11 @@ export function register(program: Command): void {
           }
         }
         specs = specs.filter((s) => opts.module!.includes(s.module));
+      }
+      for (const s of specs) {
+        const c = int8.calibrations[s.module];
+        // a legacy-flags build of a named cache reads the cache (--calib on the FP32 ONNX); every other the Q/DQ model
+        if (c) log(describeCalibration(s.module, c, mode === 'legacy-flags' && !s.qdqModel && s.calibrationCache ? s.calibrationCache : c.qdqModel));
       }
       const plan = planBuild({
         profile: { name: p.name, path: loaded.file, sha256: loaded.sha256 },

@@ -37,8 +37,15 @@ export function configsDirFrom(env: NodeJS.ProcessEnv, flag?: string): string {
   return BUNDLED_CONFIGS_DIR;
 }
 
-/** --config-dir DIR: must be a folder (a typo would otherwise surface as "profile not found"). */
-export function useConfigDir(dir: string): void {
+/**
+ * --config-dir DIR: must be a folder (a typo would otherwise surface as "profile not found"). Without it,
+ * the default again (main() may run more than once in a process, as the in-process CLI tests run it).
+ */
+export function useConfigDir(dir: string | undefined): void {
+  if (dir === undefined) {
+    CONFIGS_DIR = configsDirFrom(process.env);
+    return;
+  }
   const abs = resolve(dir);
   let isDir = false;
   try {

@@ -81,8 +81,7 @@ export function makeProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .hook('preAction', (program) => {
-      const dir = program.opts<{ configDir?: string }>().configDir;
-      if (dir !== undefined) useConfigDir(dir);
+      useConfigDir(program.opts<{ configDir?: string }>().configDir);
     });
 }
 

@@ -4,7 +4,6 @@
 // made for this model and module in calibration/out/<model>/, refused when stale), with FP16 elsewhere where the
 // profile says layer_fallback: fp16. Used by `emovoice convert`, by `build` (the file TensorRT builds) and
 // by the CPU backend (verify, synth): one function, so they all run the same bytes. Adapter: files, ORT.
-import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { UserError, UserErrors } from '../core/errors.ts';
 import { sha256File, sha256Text, writeFileAtomic } from '../core/files.ts';
@@ -12,10 +11,10 @@ import type { ModelManifest } from '../model/manifest.ts';
 import { decodeOnnxModel, encodeOnnxModel } from '../model/onnx.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { TensorMap } from '../tensor/tensor.ts';
-import { calibrationFiles, calibrationFolder, checkCalibrationFresh, findCalibration } from '../calibrate/store.ts';
-import { checkInt8Calibration, checkKeepFp32, graphFacts } from './checks.ts';
+import { int8Calibration } from './calibration.ts';
+import { checkKeepFp32, graphFacts } from './checks.ts';
 import { convertPrecision, type ConversionReport } from './convert.ts';
-import { convertedDir, convertedFile, modulePrecision, needsConversion, qdqModelFor, reportFile, type Precision } from './files.ts';
+import { convertedDir, convertedFile, modulePrecision, needsConversion, reportFile, type Precision } from './files.ts';
 import { raiseOpsetTo19 } from './opset.ts';
 import { measureRanges, type MeasuredRanges } from './ranges.ts';
 import { DEFAULT_FP16_MAX_ABS, RULES_VERSION } from './rules.ts';
@@ -88,24 +87,10 @@ export async function precisionModel(req: PrecisionModelRequest): Promise<Precis
   let qdq: string | null = null;
   let calibration: PrecisionModel['calibration'];
   if (precision === 'int8') {
-    qdq = qdqModelFor(module, loaded.profile.modules?.[module]?.calibration);
-    if (qdq) {
-      const problems = checkInt8Calibration(loaded, { [module]: 'int8' }, existsSync);
-      if (problems.length) throw problems[0]!;
-      calibration = { qdqModel: qdq, found: false };
-    } else {
-      // the profile names none: the calibration `emovoice calibrate` made for this model and module
-      const found = findCalibration(manifest.name, module);
-      if (!found) {
-        throw new UserError(`${module}: INT8 needs calibration, and none was made for ${manifest.name}'s ${module} (${calibrationFiles(calibrationFolder(manifest.name), module).qdqModel} does not exist)`, {
-          place: loaded.locate(['modules', module]),
-          hint: `run \`emovoice calibrate ${module} --profile ${loaded.profile.name}\` (found from then on), or set modules.${module}.calibration.qdq_model`,
-        });
-      }
-      qdq = found.qdqModel;
-      calibration = { qdqModel: qdq, found: true };
-    }
-    await checkCalibrationFresh(qdq, { model: manifest.name, module, onnx: source, profile: loaded.profile.name });
+    // named by the profile, else the one calibrate made for this model and module; refused when stale (one code path with build)
+    const c = await int8Calibration(loaded, manifest, module);
+    qdq = c.qdqModel;
+    calibration = { qdqModel: qdq, found: c.found };
     if (!needsConversion('int8', settings.layerFallback)) return { file: qdq, report: null, cached: true, calibration };
   }
 

@@ -61,7 +61,7 @@ export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, 
         continue;
       }
       const r = await precisionModel!({ profile: loaded, manifest, module, precision, runtime, inputs: (m) => speech!.inputs(m), inputsKey: speech?.key });
-      if (r.calibration) opts.log?.(`${module}: int8 from ${r.calibration.qdqModel} (${r.calibration.found ? 'the calibration made for this model and module' : 'named by the profile'})`);
+      if (r.calibration) opts.log?.((await import('../precision/calibration.ts')).describeCalibration(module, r.calibration));
       if (!r.cached) opts.log?.(`converted ${module} to ${precision} for the ${runtime === 'trt' ? 'GPU' : 'CPU'} backend: ${r.file}`);
       files[module] = await forCuda(module, precision, r.file);
     }

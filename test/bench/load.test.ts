@@ -9,6 +9,7 @@ import { loadModelManifest } from '../../src/model/manifest.ts';
 import { registry } from '../../src/pipeline/registry.ts';
 import type { StageTiming } from '../../src/pipeline/executor.ts';
 import { textToPhonemes } from '../../src/text/frontend.ts';
+import { cliInProcess } from '../support/cli-inprocess.ts';
 
 const BENCH_SENTENCE = registry.families.get('ref-audio')!.sampleText!;
 
@@ -153,7 +154,8 @@ describe('emovoice bench --profile cpu (ONNX Runtime, the real tiny model)', () 
       [['--requests', '8,9'], /^error: --requests: "8,9" is not a positive whole number \(fix: e\.g\. --requests 2\)/],
       [['--backend', 'tpu'], /^error: --backend: unknown backend "tpu" \(fix: use ort, cuda, trt, trtexec/],
     ] as [string[], RegExp][]) {
-      const r = await bench(['--profile', 'cpu', '--baseline', 'none', ...args]);
+      // refused before anything is measured: the CLI's main() in this process (test/support/cli-inprocess.ts)
+      const r = await cliInProcess(['bench', '--profile', 'cpu', '--baseline', 'none', ...args], { cwd: ROOT });
       expect(r.exitCode).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(msg);

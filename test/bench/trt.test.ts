@@ -1,9 +1,9 @@
 // `emovoice bench --backend trtexec`: the pure parts (shapes for a request, combining module and host
 // timings) and the orchestration, run against a STAND-IN trtexec (test/fixtures/bin/fake-trtexec)
 // that replays a real trtexec 10.3 performance log. The stand-in is not TensorRT: these tests check
-// which runs are made and how their parsed numbers are combined, never engine speed.
+// which runs are made and how their parsed numbers are combined, never engine speed. The CLI's main()
+// runs in this process (test/support/cli-inprocess.ts); the stand-in trtexec is a process of its own.
 import { describe, expect, it } from 'vitest';
-import { execa } from 'execa';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +13,7 @@ import { Pipeline } from '../../src/pipeline/executor.ts';
 import { openModel } from '../../src/pipeline/model.ts';
 import { makeRunners } from '../../src/synth/runners.ts';
 import { synthesizeText } from '../../src/synth/speak.ts';
+import { cliInProcess } from '../support/cli-inprocess.ts';
 import { readNpz } from '../../src/tensor/io.ts';
 import { diffBench } from '../../src/report/diff.ts';
 import { findTrtexec } from '../../src/trtexec/find.ts';
@@ -116,7 +117,8 @@ describe('bench --backend trtexec: shapes and combination (pure)', () => {
 
 describe('bench --backend trtexec (STAND-IN trtexec replaying a real trtexec 10 performance log)', () => {
   it('runs each module per sentence part at its shapes, and adds the host steps measured here', async () => {
-    const r = await execa('node', [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trtexec', '--text-seconds', '15', '--streams', '1,4', '--baseline', 'none', '--set', `output=${await standinEngines()}`, '--json'], { cwd: ROOT, env: { ...STANDIN, FAKE_TRTEXEC_TIMES: TIMES } });
+    const r = await cliInProcess(['bench', '--profile', 'a10g-fp16', '--backend', 'trtexec', '--text-seconds', '15', '--streams', '1,4', '--baseline', 'none', '--set', `output=${await standinEngines()}`, '--json'], { cwd: ROOT, env: { ...STANDIN, FAKE_TRTEXEC_TIMES: TIMES } });
+    expect(r.exitCode, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.tensorrt).toBe('10.3.0');
     expect(j.trtexec).toBe(STANDIN.TRTEXEC);
@@ -163,8 +165,9 @@ describe('bench --backend trtexec (STAND-IN trtexec replaying a real trtexec 10 
   });
 
   it('--fail-engine vocoder: the vocoder is timed on ONNX Runtime on this host instead, and the table says so', async () => {
-    const args = [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trtexec', '--text-seconds', '4', '--streams', '1,2', '--requests', '2', '--baseline', 'none', '--fail-engine', 'vocoder', '--set', `output=${await standinEngines(MODULES.filter((m) => m !== 'vocoder'))}`];
-    const r = await execa('node', [...args, '--json'], { cwd: ROOT, env: STANDIN });
+    const args = ['bench', '--profile', 'a10g-fp16', '--backend', 'trtexec', '--text-seconds', '4', '--streams', '1,2', '--requests', '2', '--baseline', 'none', '--fail-engine', 'vocoder', '--set', `output=${await standinEngines(MODULES.filter((m) => m !== 'vocoder'))}`];
+    const r = await cliInProcess([...args, '--json'], { cwd: ROOT, env: STANDIN });
+    expect(r.exitCode, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.parts).toHaveLength(1);
     expect(j.fallback.onFallback).toEqual([{ module: 'vocoder', why: 'load', reason: 'vocoder disabled by --fail-engine' }]);
@@ -179,22 +182,23 @@ describe('bench --backend trtexec (STAND-IN trtexec replaying a real trtexec 10 
       expect(s.p99EstimateMs).toBeNull(); // the engines wrote no trace: judged on the sum of P99s
       expect(s.meetsSlo).toBe(s.p99Ms <= 130);
     }
-    const text = await execa('node', args, { cwd: ROOT, env: STANDIN });
+    const text = await cliInProcess(args, { cwd: ROOT, env: STANDIN });
+    expect(text.exitCode, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/TensorRT \+ CPU fallback/);
     expect(text.stdout).toMatch(/^FALLBACK: vocoder ran on ONNX Runtime on this host's CPU at the same shapes and streams/m);
   });
 
   it('engines not built: one error line naming them and the fix, exit 3, before any measurement', async () => {
     const out = await standinEngines(['style_encoder', 'text_encoder']);
-    const r = await execa(process.execPath, [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trtexec', '--baseline', 'none', '--set', `output=${out}`], { cwd: ROOT, env: STANDIN, reject: false });
+    const r = await cliInProcess(['bench', '--profile', 'a10g-fp16', '--backend', 'trtexec', '--baseline', 'none', '--set', `output=${out}`], { cwd: ROOT, env: STANDIN });
     expect(r.exitCode).toBe(3);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^error: engines not built yet: \S*acoustic_encoder\.engine, \S*acoustic_decoder\.engine, \S*vocoder\.engine \(fix: run `emovoice build --profile a10g-fp16` first, or measure without them: --fail-engine acoustic_encoder,acoustic_decoder,vocoder\)$/);
   });
 
   it('a trtexec performance run that fails: one error line with trtexec’s own error and the log, exit 3', async () => {
-    const r = await execa(process.execPath, [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trtexec', '--baseline', 'none', '--set', `output=${await standinEngines()}`], {
-      cwd: ROOT, env: { ...STANDIN, FAKE_TRTEXEC_MODE: 'fail' }, reject: false,
+    const r = await cliInProcess(['bench', '--profile', 'a10g-fp16', '--backend', 'trtexec', '--baseline', 'none', '--set', `output=${await standinEngines()}`], {
+      cwd: ROOT, env: { ...STANDIN, FAKE_TRTEXEC_MODE: 'fail' },
     });
     expect(r.exitCode).toBe(3);
     expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('warning: '))).toHaveLength(1); // the text-split warning aside
@@ -202,7 +206,7 @@ describe('bench --backend trtexec (STAND-IN trtexec replaying a real trtexec 10 
   });
 
   it.skipIf(hasTrtexec)('without trtexec: one error line, exit 3', async () => {
-    const r = await execa(process.execPath, [resolve(ROOT, 'bin/emovoice.js'), 'bench', '--profile', 'a10g-fp16', '--backend', 'trtexec'], { cwd: ROOT, env: { TRTEXEC: '' }, reject: false });
+    const r = await cliInProcess(['bench', '--profile', 'a10g-fp16', '--backend', 'trtexec'], { cwd: ROOT, env: { TRTEXEC: '' } });
     expect(r.exitCode).toBe(3);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^error: the trt benchmark runs engines with trtexec, which was not found \(fix: /);

@@ -1,6 +1,6 @@
-// `emovoice calibrate vocoder` end to end on real recorded speech (calibration/fetch-speech.sh).
+// `emovoice calibrate vocoder` end to end on real recorded speech (calibration/fetch-speech.sh). The CLI's
+// main() runs in this process (test/support/cli-inprocess.ts), its output and exit code captured.
 import { describe, expect, it } from 'vitest';
-import { execa } from 'execa';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,6 +8,7 @@ import { parseCalibrationCache } from '../../src/calibrate/cache.ts';
 import { readOnnxModel, decodeOnnxModel } from '../../src/model/onnx.ts';
 import { readNpz } from '../../src/tensor/io.ts';
 import { tinyCalibration } from '../support/calibrations.ts';
+import { cliInProcess } from '../support/cli-inprocess.ts';
 import { requireSpeech } from '../support/setup.ts';
 
 const ROOT = resolve(__dirname, '../..');
@@ -47,7 +48,8 @@ describe.skipIf(!haveSpeech)('emovoice calibrate on the text side', () => {
     // --keep-fp16 leaves the top of that ranking in float. Which layer tops it on this random-weight
     // decoder depends on the recordings set-up installs (the conditioning projection /cond/proj, or the
     // output projection /to_mel, have each come first), so the test checks the ranking, not one name.
-    const r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'calibrate', 'acoustic_decoder', '--samples', '6', '--heldout', '2', '--sensitivity', '6', '--keep-fp16', '2', '--out', out, '--json'], { cwd: ROOT });
+    const r = await cliInProcess(['calibrate', 'acoustic_decoder', '--samples', '6', '--heldout', '2', '--sensitivity', '6', '--keep-fp16', '2', '--out', out, '--json'], { cwd: ROOT });
+    expect(r.exitCode, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.inputsFrom).toMatch(/graph run on real transcripts/);
     expect(j.calibration.inputs).toBe(6);
@@ -69,10 +71,10 @@ describe.skipIf(!haveSpeech)('emovoice calibrate on the text side', () => {
 
 describe('emovoice calibrate: user errors (no recordings needed)', () => {
   it('missing speech and unknown modules are one clear error line', async () => {
-    let r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'calibrate', 'vocoder', '--data', '/nonexistent/speech'], { cwd: ROOT, reject: false });
+    let r = await cliInProcess(['calibrate', 'vocoder', '--data', '/nonexistent/speech'], { cwd: ROOT });
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim()).toMatch(/^error: \/nonexistent\/speech no real speech to calibrate on \(fix: run `bash calibration\/fetch-speech.sh`/);
-    r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'calibrate', 'postnet'], { cwd: ROOT, reject: false });
+    r = await cliInProcess(['calibrate', 'postnet'], { cwd: ROOT });
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim()).toMatch(/^error: \S+manifest\.yaml modules: calibration of "postnet": the model has no such module \(fix: calibrate one of: style_encoder, text_encoder, acoustic_encoder, acoustic_decoder, vocoder/);
   });
@@ -81,7 +83,8 @@ describe('emovoice calibrate: user errors (no recordings needed)', () => {
 describe.skipIf(!haveSpeech)('emovoice calibrate: windows, saved inputs, MCD of waveforms, WER', () => {
   it('cuts every input into the same equal windows, saves them, measures MCD, and skips WER for a model that declares no English', async () => {
     const out = await mkdtemp(join(tmpdir(), 'ev-calib-win-'));
-    const r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'calibrate', 'vocoder', '--samples', '6', '--heldout', '2', '--sensitivity', '0', '--window', '32', '--save-inputs', '--out', out, '--json'], { cwd: ROOT });
+    const r = await cliInProcess(['calibrate', 'vocoder', '--samples', '6', '--heldout', '2', '--sensitivity', '0', '--window', '32', '--save-inputs', '--out', out, '--json'], { cwd: ROOT });
+    expect(r.exitCode, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.calibration.window).toBe(32);
     expect(j.calibration.inputs).toBe(6);
@@ -109,7 +112,7 @@ describe('emovoice calibrate: bad --window, --wer-sentences, --max-wer-increase 
       ['--wer-sentences', 'many', /--wer-sentences must be a whole number, got "many"/],
       ['--max-wer-increase', '-0.1', /--max-wer-increase must be a number ≥ 0, got "-0.1"/],
     ] as const) {
-      const r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'calibrate', 'vocoder', flag, value], { cwd: ROOT, reject: false });
+      const r = await cliInProcess(['calibrate', 'vocoder', flag, value], { cwd: ROOT });
       expect(r.exitCode, flag).toBe(2);
       expect(r.stderr.trim().split('\n'), flag).toHaveLength(1);
       expect(r.stderr, flag).toMatch(message);

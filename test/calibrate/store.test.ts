@@ -12,6 +12,7 @@ import { sha256File } from '../../src/core/files.ts';
 import { readWav } from '../../src/audio/io.ts';
 import { cliIn, tinyCalibration } from '../support/calibrations.ts';
 import { requireSpeech, ROOT } from '../support/setup.ts';
+import { expectSameBytes } from '../support/bytes.ts';
 
 describe('where calibrations live (pure)', () => {
   it('one folder per model, one set of files per module', () => {
@@ -57,7 +58,7 @@ describe.skipIf(!haveSpeech)('calibrate, then synth at INT8 without naming the c
     expect(named.stderr + named.stdout).toMatch(/vocoder: int8 from \S+vocoder\.qdq\.onnx \(named by the profile\)/);
     const [a, b] = [await readWav(join(out, 'int8.wav')), await readWav(join(out, 'named.wav'))];
     expect(a.samples.length).toBeGreaterThan(1000);
-    expect(Array.from(a.samples)).toEqual(Array.from(b.samples));
+    expectSameBytes(a.samples, b.samples, 'int8.wav samples');
   }, 300_000);
 
   it('a model whose vocoder changed since is refused in one line; a folder with no calibration names the command', async () => {

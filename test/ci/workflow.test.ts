@@ -2,10 +2,10 @@
 // command it runs exists and accepts the flags it passes, every profile of its matrix exists, out/
 // exists before reports are written there, and the regression step reads the paths the upload writes.
 import { describe, expect, it } from 'vitest';
-import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { cliInProcess } from '../support/cli-inprocess.ts';
 
 const ROOT = resolve(__dirname, '../..');
 const wf = parse(readFileSync(join(ROOT, 'docs/ci/engines.yml'), 'utf8'));
@@ -22,7 +22,8 @@ describe('docs/ci/engines.yml', () => {
     expect(invocations.length).toBeGreaterThanOrEqual(7);
     const help = new Map<string, string>();
     for (const [cmd, ...args] of invocations) {
-      if (!help.has(cmd!)) help.set(cmd!, (await execa('node', [join(ROOT, 'bin/emovoice.js'), cmd!, '--help'], { cwd: ROOT })).stdout);
+      // each command's --help from the CLI's main() in this process (test/support/cli-inprocess.ts)
+      if (!help.has(cmd!)) help.set(cmd!, (await cliInProcess([cmd!, '--help'], { cwd: ROOT })).stdout);
       for (const flag of args.filter((a) => a.startsWith('--'))) expect(help.get(cmd!), `${cmd} ${flag}`).toMatch(new RegExp(`${flag}\\b`));
     }
     expect([...help.keys()].sort()).toEqual(['bench', 'build', 'calibrate', 'diff', 'doctor', 'package', 'verify']);

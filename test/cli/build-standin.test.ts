@@ -1,12 +1,17 @@
 // `emovoice build` through the CLI with the STAND-IN trtexec (test/fixtures/bin/fake-trtexec). The
 // stand-in writes a placeholder file, never an engine; this checks orchestration and exit codes only.
+// The CLI's main() runs in this process (test/support/cli-inprocess.ts: the same code as `node
+// bin/emovoice.js`, its output and exit code captured), so that some 40 commands do not each start Node
+// and tsx; trtexec's stand-in is still a process of its own, as the real one is.
 import { describe, expect, it } from 'vitest';
-import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { haveSpeech } from '../precision/speech.ts';
+import { sha256File } from '../../src/core/files.ts';
+import { tinyCalibration } from '../support/calibrations.ts';
+import { cliInProcess } from '../support/cli-inprocess.ts';
 
 const ROOT = resolve(__dirname, '../..');
 const FAKE = join(ROOT, 'test/fixtures/bin/fake-trtexec');
@@ -14,9 +19,8 @@ const FAKE = join(ROOT, 'test/fixtures/bin/fake-trtexec');
 // These orchestration cases build the FP32 ONNX with builder flags (tensorrt.legacy_precision_flags), as
 // before strong typing; the strongly typed cases below convert first.
 async function build(out: string, mode: string, extra: string[] = []) {
-  return execa('node', [join(ROOT, 'bin/emovoice.js'), 'build', '--profile', 'a10g-fp16', '--module', 'vocoder', '--set', `output=${out}`, '--set', 'tensorrt.legacy_precision_flags=true', '--json', ...extra], {
+  return cliInProcess(['build', '--profile', 'a10g-fp16', '--module', 'vocoder', '--set', `output=${out}`, '--set', 'tensorrt.legacy_precision_flags=true', '--json', ...extra], {
     cwd: ROOT,
-    reject: false,
     env: { TRTEXEC: FAKE, FAKE_TRTEXEC_MODE: mode, CI: 'true' },
   });
 }
@@ -46,9 +50,8 @@ describe('emovoice build with the stand-in trtexec (orchestration only)', () => 
   it('--measure records each engine’s latency at the opt shapes, and diff gates a planted regression', async () => {
     // The stand-in replays a real trtexec performance log (TensorRT issue #4177) for the timing run.
     const out = await mkdtemp(join(tmpdir(), 'ev-build-'));
-    const r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'build', '--profile', 'a10g-fp16', '--module', 'vocoder', '--set', `output=${out}`, '--set', 'tensorrt.legacy_precision_flags=true', '--measure', '1', '--json'], {
+    const r = await cliInProcess(['build', '--profile', 'a10g-fp16', '--module', 'vocoder', '--set', `output=${out}`, '--set', 'tensorrt.legacy_precision_flags=true', '--measure', '1', '--json'], {
       cwd: ROOT,
-      reject: false,
       env: { TRTEXEC: FAKE, CI: 'true', FAKE_TRTEXEC_LOG: join(ROOT, 'test/fixtures/trtexec/trt10-perf-summary-4177.log') },
     });
     expect(r.exitCode, r.stderr).toBe(0);
@@ -63,9 +66,9 @@ describe('emovoice build with the stand-in trtexec (orchestration only)', () => 
     slower.modules.vocoder.perf.latencyMs.p99 *= 1.2;
     const slowFile = join(out, 'slower.json');
     await writeFile(slowFile, JSON.stringify(slower));
-    const same = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'diff', manifestFile, manifestFile], { cwd: ROOT, reject: false });
+    const same = await cliInProcess(['diff', manifestFile, manifestFile], { cwd: ROOT });
     expect(same.exitCode).toBe(0);
-    const d = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'diff', manifestFile, slowFile], { cwd: ROOT, reject: false });
+    const d = await cliInProcess(['diff', manifestFile, slowFile], { cwd: ROOT });
     expect(d.exitCode).toBe(1);
     expect(d.stdout + d.stderr).toMatch(/vocoder.*latency p99 ms.*\+20\.0%/);
   });
@@ -102,7 +105,7 @@ const DIALECTS = [
 ] as const;
 
 async function emovoice(args: string[], version: string, extraEnv: Record<string, string> = {}) {
-  return execa('node', [join(ROOT, 'bin/emovoice.js'), ...args], { cwd: ROOT, reject: false, env: { TRTEXEC: FAKE, FAKE_TRTEXEC_VERSION: version, CI: 'true', ...extraEnv } });
+  return cliInProcess(args, { cwd: ROOT, env: { TRTEXEC: FAKE, FAKE_TRTEXEC_VERSION: version, CI: 'true', ...extraEnv } });
 }
 
 function expectOneErrorLine(stderr: string, ...parts: RegExp[]) {
@@ -230,6 +233,65 @@ describe.skipIf(!haveSpeech())('a strongly typed build with the stand-in reporti
   }, 120_000);
 });
 
+// `build` finds the calibration `emovoice calibrate` made for the model and module exactly as synth does
+// (src/precision/calibration.ts), in a working folder holding the real tiny-vocoder calibration that
+// test/calibrate/store.test.ts also runs synth on (the content-keyed test cache: made once per run).
+describe.skipIf(!haveSpeech())('build finds the model’s own INT8 calibration (stand-in trtexec, orchestration only)', () => {
+  const FOUND = /^vocoder: int8 from calibration\/out\/emovoice-ref-tiny\/vocoder\.qdq\.onnx \(the calibration made for this model and module\)$/m;
+  const int8 = ['--profile', 'a10g-fp16', '--module', 'vocoder', '--set', 'modules.vocoder.precision=int8'];
+
+  it('builds the found Q/DQ model in every dialect, says which file it used, and records its bytes', async () => {
+    const work = await tinyCalibration();
+    const qdq = join(work, 'calibration/out/emovoice-ref-tiny/vocoder.qdq.onnx');
+    const out = await mkdtemp(join(tmpdir(), 'ev-found-'));
+    try {
+      const inWork = (args: string[], version: string) => cliInProcess(args, { cwd: work, env: { TRTEXEC: FAKE, FAKE_TRTEXEC_VERSION: version, FAKE_TRTEXEC_MODE: 'success', CI: 'true' } });
+      // a real (stand-in) build on TensorRT 11: the engine is built from the found Q/DQ model, named on stderr
+      const r = await inWork(['build', ...int8, '--set', `output=${out}/b`, '--json'], '11.0.0');
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(FOUND);
+      const m = JSON.parse(await readFile(join(out, 'b/build-manifest.json'), 'utf8'));
+      expect(m.modules.vocoder.onnx).toMatchObject({ path: qdq, sha256: await sha256File(qdq) });
+      // every dialect plans that file: no --calib on 8.6 either (the same bytes synth runs); with
+      // layer_fallback: fp16 the conversion starts from it
+      for (const d of DIALECTS) {
+        const dry = await inWork(['build', ...int8, '--set', `output=${out}/d`, '--dry-run', '--json'], d.version);
+        expect(dry.exitCode, dry.stderr).toBe(0);
+        expect(dry.stderr).toMatch(FOUND);
+        const voc = JSON.parse(dry.stdout).commands[0];
+        expect(voc.onnx, d.version).toBe(qdq);
+        expect(voc.argv.filter((a: string) => /^--(fp16|int8|calib|stronglyTyped)/.test(a)), d.version).toEqual(d.dialect === 'trt11' ? [] : d.dialect === 'trt10' ? ['--stronglyTyped'] : ['--int8']);
+      }
+      const fb = await inWork(['build', ...int8, '--set', 'modules.vocoder.layer_fallback=fp16', '--set', `output=${out}/f`, '--dry-run', '--json'], '11.0.0');
+      expect(fb.exitCode, fb.stderr).toBe(0);
+      expect(JSON.parse(fb.stdout).commands[0].conversion).toEqual({ precision: 'int8', source: join(ROOT, 'models/tiny/vocoder.onnx'), qdq, output: join(out, 'f/converted/vocoder.int8.onnx') });
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('a calibration made before the model changed is refused in one line; a folder without one names the command', async () => {
+    const work = await tinyCalibration();
+    const model = await mkdtemp(join(tmpdir(), 'ev-stale-'));
+    try {
+      await cp(join(ROOT, 'models/tiny'), model, { recursive: true });
+      // other bytes, the same model name, a valid model: the vocoder gains a doc_string (as a re-export would)
+      await appendFile(join(model, 'vocoder.onnx'), new Uint8Array([0x32, 0x01, 0x41]));
+      const run = (cwd: string) =>
+        cliInProcess(['build', ...int8, '--set', `model=${join(model, 'manifest.yaml')}`, '--set', `output=${model}/out`, '--dry-run'], { cwd, env: { TRTEXEC: FAKE, FAKE_TRTEXEC_VERSION: '11.0.0', CI: 'true' } });
+      const stale = await run(work);
+      expect(stale.exitCode).toBe(2);
+      expectOneErrorLine(stale.stderr, /^error: calibration\/out\/emovoice-ref-tiny\/vocoder\.qdq\.onnx vocoder: stale calibration: made from other bytes than \S+vocoder\.onnx now has .*\(fix: run `emovoice calibrate vocoder --profile a10g-fp16` again\)$/);
+      const none = await run(model);
+      expect(none.exitCode).toBe(2);
+      expectOneErrorLine(none.stderr, /vocoder: INT8 needs calibration, and none was made for emovoice-ref-tiny's vocoder \(calibration\/out\/emovoice-ref-tiny\/vocoder\.qdq\.onnx does not exist\) \(fix: run `emovoice calibrate vocoder --profile a10g-fp16`/);
+      expect(existsSync(join(model, 'out'))).toBe(false);
+    } finally {
+      await rm(model, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
 /** A Q/DQ vocoder as calibrate writes it, with ranges from the bundled reference inputs (real speech). */
 async function writeQdqVocoder(dir: string): Promise<void> {
   const { measureRanges } = await import('../../src/precision/ranges.ts');
@@ -283,7 +345,7 @@ describe('doctor', () => {
 
   it('something broken is still an error and exit 1: h100-fp16 needs TensorRT 10 and finds 8.6', async () => {
     const r = await emovoice(['doctor'], '8.6.1');
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toMatch(/a10g-fp16\.yaml +ok — legacy precision flags \(--fp16\/--int8\/--calib on the FP32 ONNX; TensorRT 8\.6 has no strong typing\)/);
     expect(r.stdout).toMatch(/h100-fp16\.yaml +1 problem\(s\)[^\n]*\n +error: \S+h100-fp16\.yaml:\d+:\d+ tensorrt\.min_version: needs TensorRT ≥ 10\.0, found 8\.6\.1/);
   }, 60_000);

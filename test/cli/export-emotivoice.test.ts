@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { exporterArgs, parseExporterError } from '../../src/cli/export.ts';
+import { cliInProcess } from '../support/cli-inprocess.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/emovoice.js');
 // one torch thread: on a small shared machine its intra-op threads wait on each other for every op
 const env = { PATH: process.env.PATH!, PYTHONPATH: join(ROOT, 'reference'), OMP_NUM_THREADS: '1' };
 const probe = await execa('python3', ['-c', 'import torch, onnx, onnxruntime, tokenizers'], { env, reject: false });
@@ -21,8 +21,9 @@ if (!havePython) {
   console.warn('export-emotivoice.test.ts: SKIPPED the CLI runs (python3 with torch/onnx/onnxruntime/tokenizers not available; bash scripts/setup.sh)');
 }
 
+// the CLI's main() in this process (test/support/cli-inprocess.ts); the exporter it starts is a Python process
 const cli = async (args: string[]) => {
-  const r = await execa('node', [BIN, ...args], { cwd: ROOT, reject: false, env });
+  const r = await cliInProcess(args, { cwd: ROOT, env });
   return { code: r.exitCode, err: r.stderr };
 };
 

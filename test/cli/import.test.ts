@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireSetup } from '../setup-needed.ts';
+import { cliInProcess } from '../support/cli-inprocess.ts';
 
-const cli = (args: string[]) => execa('node', ['bin/emovoice.js', ...args], { reject: false });
+// the CLI's main() in this process (test/support/cli-inprocess.ts): the same code as `node bin/emovoice.js`
+const cli = (args: string[]) => cliInProcess(args);
 const python = await execa('python3', ['-c', 'import onnx, onnxruntime, numpy, yaml'], { reject: false }).then((r) => (r.exitCode === 0 ? null : 'python3 with onnx/onnxruntime is not installed'));
 
 describe('emovoice import piper', () => {

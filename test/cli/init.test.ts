@@ -1,22 +1,22 @@
 // `emovoice init`: the starter profile and manifest a user gets for their own export, and that they
 // work from their own folder (paths relative to the files, not to the repository or the shell).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadProfile } from '../../src/profile/load.ts';
 import { loadModelManifest } from '../../src/model/manifest.ts';
+import { cliInProcess } from '../support/cli-inprocess.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/emovoice.js');
 const TINY = join(ROOT, 'models/tiny');
 const REF = join(ROOT, 'data/ref-alsa.wav');
 let base: string;
 
+/** The CLI's main() in this process (test/support/cli-inprocess.ts), run in `cwd` as a user's shell would. */
 async function cli(args: string[], cwd: string) {
-  const r = await execa('node', [BIN, ...args], { cwd, reject: false, env: { TRTEXEC: '', EMOVOICE_CACHE: join(base, 'cache') } });
+  const r = await cliInProcess(args, { cwd, env: { TRTEXEC: '', EMOVOICE_CACHE: join(base, 'cache') } });
   return { code: r.exitCode, out: r.stdout, err: r.stderr };
 }
 

@@ -1,12 +1,13 @@
 // `emovoice phonemize` and `emovoice models`: what the model's frontend makes of a text, and what the
 // installation knows, for any family (here the bundled tiny model).
+// The CLI's main() runs in this process (test/support/cli-inprocess.ts), its output and exit code captured.
 import { describe, expect, it } from 'vitest';
-import { execa } from 'execa';
 import { join, resolve } from 'node:path';
 import { loadModelManifest } from '../../src/model/manifest.ts';
+import { cliInProcess } from '../support/cli-inprocess.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const cli = (args: string[]) => execa('node', [join(ROOT, 'bin/emovoice.js'), ...args], { cwd: ROOT, reject: false });
+const cli = (args: string[]) => cliInProcess(args, { cwd: ROOT });
 
 describe('emovoice phonemize', () => {
   it("prints the frontend's tokens and the ids of the model's symbol table, per sentence as served", async () => {

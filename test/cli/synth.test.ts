@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { encodeWav, parseWav } from '../../src/audio/wav.ts';
 import { elementwise } from '../../src/compare/metrics.ts';
 import { readNpz } from '../../src/tensor/io.ts';
+import { cliInProcess } from '../support/cli-inprocess.ts';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin/emovoice.js');
@@ -37,6 +38,12 @@ async function expectPyTorchAudio(file: string, parts = 1): Promise<void> {
 
 async function cli(args: string[], env: Record<string, string> = {}) {
   const r = await execa('node', [BIN, ...args], { cwd: ROOT, reject: false, env: { TRTEXEC: '', EMOVOICE_CACHE: join(dir, 'cache'), ...env } });
+  return { code: r.exitCode, out: r.stdout, err: r.stderr };
+}
+
+/** For the refusals (nothing is spoken): the CLI's main() in this process (test/support/cli-inprocess.ts). */
+async function cliRefused(args: string[]) {
+  const r = await cliInProcess(args, { cwd: ROOT, env: { TRTEXEC: '', EMOVOICE_CACHE: join(dir, 'cache') } });
   return { code: r.exitCode, out: r.stdout, err: r.stderr };
 }
 
@@ -160,7 +167,7 @@ describe('emovoice synth', () => {
     const short = join(dir, 'short.wav');
     const voice = parseWav(await readFile(ref)).samples;
     await writeFile(short, encodeWav(voice.slice(16000, 16000 + 1.5 * 16000), 16000, { format: 'pcm16' })); // 1.5 s of it
-    const r = await cli(['synth', 'Hello', '--ref', short, '--out', join(dir, 'x.wav')]);
+    const r = await cliRefused(['synth', 'Hello', '--ref', short, '--out', join(dir, 'x.wav')]);
     expect(r.code).toBe(2);
     oneLine(r.err);
     expect(r.err).toMatch(/short\.wav.*1\.50? s/);
@@ -169,15 +176,15 @@ describe('emovoice synth', () => {
   it('a file that is not a WAV, empty text and an unknown emotion each give one error line', async () => {
     const bad = join(dir, 'bad.wav');
     await writeFile(bad, 'not audio at all');
-    let r = await cli(['synth', 'Hello', '--ref', bad]);
+    let r = await cliRefused(['synth', 'Hello', '--ref', bad]);
     expect(r.code).toBe(2);
     oneLine(r.err);
     expect(r.err).toMatch(/bad\.wav/);
-    r = await cli(['synth', '  ', '--ref', ref]);
+    r = await cliRefused(['synth', '  ', '--ref', ref]);
     expect(r.code).toBe(2);
     oneLine(r.err);
     expect(r.err).toMatch(/text is empty/);
-    r = await cli(['synth', 'Hello', '--ref', ref, '--emotion', 'bored']);
+    r = await cliRefused(['synth', 'Hello', '--ref', ref, '--emotion', 'bored']);
     expect(r.code).toBe(2);
     oneLine(r.err);
     expect(r.err).toMatch(/unknown emotion "bored" \(fix: use one of: neutral/);

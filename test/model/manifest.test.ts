@@ -1,18 +1,17 @@
 // The model manifest (format 2): loading, the graph checks that make a declared graph runnable, the
 // format-1 migration, and one error line with file:line:col and a fix for each way a manifest can be wrong.
 import { describe, expect, it } from 'vitest';
-import { execa } from 'execa';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError, UserErrors } from '../../src/core/errors.ts';
 import { loadModelManifest, moduleOrder, servedTextLen } from '../../src/model/manifest.ts';
+import { cliInProcess } from '../support/cli-inprocess.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MINI = join(ROOT, 'test/fixtures/profile/mini/manifest.yaml');
 const TINY = join(ROOT, 'models/tiny/manifest.yaml');
 const TINY_V1 = join(ROOT, 'test/fixtures/manifest/tiny-v1.yaml');
-const BIN = join(ROOT, 'bin/emovoice.js');
 
 /** The tiny manifest with `edit` applied, in a copy of models/tiny (so its ONNX files resolve). */
 async function withTiny(edit: (text: string) => string, fn: (path: string) => Promise<void>) {
@@ -36,9 +35,9 @@ async function loadError(path: string): Promise<UserError> {
   return e as UserError;
 }
 
-/** The CLI on a bad manifest: exit 2, every line an `error:` with file:line:col and a fix, no stack. */
+/** The CLI on a bad manifest (its main() in this process): exit 2, every line an `error:` with file:line:col and a fix, no stack. */
 async function cliErrors(path: string): Promise<string[]> {
-  const r = await execa('node', [BIN, 'verify', '--set', `model=${path}`], { cwd: ROOT, reject: false });
+  const r = await cliInProcess(['verify', '--set', `model=${path}`], { cwd: ROOT });
   expect(r.exitCode).toBe(2);
   const lines = r.stderr.trim().split('\n');
   for (const l of lines) expect(l).toMatch(new RegExp(`^error: ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+ .*\\(fix: .+\\)$`));
@@ -92,16 +91,16 @@ describe('loadModelManifest (format 2)', () => {
     await cp(join(ROOT, 'models/tiny'), dir, { recursive: true });
     const v1 = (await readFile(TINY_V1, 'utf8')).replaceAll('../../../models/tiny/', '');
     await writeFile(join(dir, 'manifest.yaml'), v1);
-    let r = await execa('node', [BIN, 'migrate', join(dir, 'manifest.yaml'), '--check'], { reject: false });
+    let r = await cliInProcess(['migrate', join(dir, 'manifest.yaml'), '--check']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/is emovoice-model-manifest\/1: `emovoice migrate .*` rewrites it/);
-    r = await execa('node', [BIN, 'migrate', join(dir, 'manifest.yaml')], { reject: false });
+    r = await cliInProcess(['migrate', join(dir, 'manifest.yaml')]);
     expect(r.exitCode).toBe(0);
     expect(await readFile(join(dir, 'manifest.v1.yaml'), 'utf8')).toBe(v1);
     const m = await loadModelManifest(join(dir, 'manifest.yaml'));
     expect(m.sourceFormat).toBe(2);
     expect(m.graph.map((s) => s.id)).toEqual((await loadModelManifest(TINY)).graph.map((s) => s.id));
-    r = await execa('node', [BIN, 'migrate', join(dir, 'manifest.yaml')], { reject: false });
+    r = await cliInProcess(['migrate', join(dir, 'manifest.yaml')]);
     expect([r.exitCode, r.stderr]).toEqual([0, expect.stringMatching(/already emovoice-model-manifest\/2/)]);
   });
 });

@@ -11,10 +11,11 @@ import { join, resolve } from 'node:path';
 import { parseWav } from '../../src/audio/wav.ts';
 import { requireSetup } from '../support/setup.ts';
 import { rmsOf } from './helpers.ts';
+import { cliInProcess } from '../support/cli-inprocess.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/emovoice.js');
-const cli = (args: string[], env: Record<string, string> = {}) => execa('node', [BIN, ...args], { cwd: ROOT, reject: false, env: { EMOVOICE_CACHE: join(tmpdir(), 'ev-cache-family-test'), ...env } });
+// the CLI's main() in this process (test/support/cli-inprocess.ts): the same code as `node bin/emovoice.js`
+const cli = (args: string[], env: Record<string, string> = {}) => cliInProcess(args, { cwd: ROOT, env: { EMOVOICE_CACHE: join(tmpdir(), 'ev-cache-family-test'), ...env } });
 const havePython = (await execa('python3', ['-c', 'import onnx, numpy'], { reject: false })).exitCode === 0;
 const haveSpeech = existsSync(join(ROOT, 'calibration/speech')) && existsSync(join(ROOT, 'data/ref-alsa.wav'));
 const why = (ok: boolean, what: string, step: string) => !requireSetup(what, step, ok);

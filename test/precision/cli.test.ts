@@ -1,14 +1,15 @@
 // `emovoice convert` as a user runs it: real speech, real files, the report on stdout; and its one-line
 // errors (exit 2).
-import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { haveSpeech, ROOT } from './speech.ts';
+import { cliInProcess } from '../support/cli-inprocess.ts';
 
-const cli = (args: string[]) => execa('node', [join(ROOT, 'bin/emovoice.js'), ...args], { cwd: ROOT, reject: false, env: { CI: 'true' } });
+// the CLI's main() in this process (test/support/cli-inprocess.ts): the same code as `node bin/emovoice.js`
+const cli = (args: string[]) => cliInProcess(args, { cwd: ROOT, env: { CI: 'true' } });
 
 describe('emovoice convert', () => {
   it.skipIf(!haveSpeech())('writes the strongly typed vocoder and its report, then finds it up to date', async () => {

@@ -1,4 +1,6 @@
-// `emovoice diff` flags planted regressions in real documents produced by this toolchain.
+// `emovoice diff` flags planted regressions in real documents produced by this toolchain. The reports are
+// made by the CLI as a user runs it; `diff` itself runs as the CLI's main() in this process
+// (test/support/cli-inprocess.ts), its output and exit code captured.
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -7,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { diffBench, diffBuild, diffVerify } from '../../src/report/diff.ts';
 import { parseTrtexecLog } from '../../src/trtexec/parse.ts';
 import { readFileSync } from 'node:fs';
+import { cliInProcess } from '../support/cli-inprocess.ts';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -49,7 +52,7 @@ describe('diff', () => {
     const dir = await mkdtemp(join(tmpdir(), 'ev-diff-'));
     await writeFile(join(dir, 'old.json'), JSON.stringify(good));
     await writeFile(join(dir, 'new.json'), JSON.stringify(worse));
-    const cli = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'diff', join(dir, 'old.json'), join(dir, 'new.json')], { reject: false });
+    const cli = await cliInProcess(['diff', join(dir, 'old.json'), join(dir, 'new.json')]);
     expect(cli.exitCode).toBe(1);
     expect(cli.stdout).toMatch(/3 regression\(s\)/);
   });
@@ -72,7 +75,7 @@ describe('diff of bench reports', () => {
     const dir = await mkdtemp(join(tmpdir(), 'ev-diff-bench-'));
     await writeFile(join(dir, 'old.json'), JSON.stringify(good));
     await writeFile(join(dir, 'new.json'), JSON.stringify(worse));
-    const d = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'diff', join(dir, 'old.json'), join(dir, 'new.json')], { cwd: ROOT, reject: false });
+    const d = await cliInProcess(['diff', join(dir, 'old.json'), join(dir, 'new.json')], { cwd: ROOT });
     expect(d.exitCode).toBe(1);
     expect(d.stdout).toMatch(/REGRESSION\s+2 streams\s+latency p99 ms .*\+30\.0%/);
     expect(d.stdout).toMatch(/3 regression\(s\) in \d+ comparisons \(bench\)/);
@@ -107,7 +110,7 @@ describe('diff fails closed', () => {
     await writeFile(join(dir, 'old.json'), JSON.stringify(good));
     await writeFile(join(dir, 'worse.json'), JSON.stringify(worse));
     await writeFile(join(dir, 'empty.json'), JSON.stringify({ ...good, cases: [] }));
-    const diff = (...args: string[]) => execa('node', [join(ROOT, 'bin/emovoice.js'), 'diff', ...args], { reject: false });
+    const diff = (...args: string[]) => cliInProcess(['diff', ...args]);
     for (const [flag, v] of [['--error', 'abc'], ['--latency', '-1']]) {
       const r = await diff(join(dir, 'old.json'), join(dir, 'worse.json'), flag!, v!);
       expect(r.exitCode, `${flag} ${v}`).toBe(2);

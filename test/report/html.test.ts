@@ -166,11 +166,12 @@ describe('files', () => {
 
 describe('emovoice report: what a user can get wrong is one error line', () => {
   it('a JSON file it does not render, and a malformed --layer-info, exit 2 naming the file or flag', async () => {
-    const { execa } = await import('execa');
+    const { cliInProcess } = await import('../support/cli-inprocess.ts');
     const dir = await mkdtemp(join(tmpdir(), 'ev-html-'));
     try {
       await writeFile(join(dir, 'other.json'), JSON.stringify({ hello: 1 }));
-      const cli = (args: string[]) => execa('node', [join(ROOT, 'bin/emovoice.js'), 'report', ...args], { cwd: ROOT, reject: false });
+      // the CLI's main() in this process: the same code as `node bin/emovoice.js report …`
+      const cli = (args: string[]) => cliInProcess(['report', ...args], { cwd: ROOT });
       let r = await cli([join(dir, 'other.json'), '--html', join(dir, 'r.html')]);
       expect(r.exitCode).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -9,6 +9,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { requirePython } from '../support/setup.ts';
+import { expectSameBytes } from '../support/bytes.ts';
 
 const ROOT = resolve(__dirname, '../..');
 const haveSchema = requirePython(['tritonclient', 'google.protobuf']);
@@ -32,7 +33,7 @@ describe.skipIf(!haveSchema)('package --module-backend python', () => {
     for (const m of ['text_encoder', 'style_encoder', 'acoustic_encoder', 'acoustic_decoder', 'vocoder']) {
       for (const name of [m, `${m}_cpu`]) {
         expect(await readFile(join(py, name, '1/model.py'), 'utf8')).toBe(await readFile(join(ROOT, 'src/serving/module_model.py'), 'utf8'));
-        expect(await readFile(join(py, name, '1/model.onnx'))).toEqual(await readFile(join(ROOT, `models/tiny/${m}.onnx`)));
+        expectSameBytes(await readFile(join(py, name, '1/model.onnx')), await readFile(join(ROOT, `models/tiny/${m}.onnx`)), `${name}/1/model.onnx`);
         expect(existsSync(join(py, name, '1/model.plan'))).toBe(false);
       }
       // the same model as the engine's, but for the platform line, the instance kind and the onnx parameter

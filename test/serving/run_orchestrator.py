@@ -11,6 +11,13 @@ requests.json: [{"name": "...", "inputs": {"TEXT": "...", "REF_WAV": "file.wav",
 All requests go to one execute() call, as a batch from Triton's scheduler would. Writes <out>/<name>.npy
 (WAVEFORM) and prints one JSON object: {"results": [{name, error | samples, sample_rate, warnings}],
 "calls": {model: n}, "log": [...]}.
+
+Or: python3 run_orchestrator.py --batches <batches.json> <out-dir>, batches.json: {"<id>": {"repo": ...,
+"requests": [...], "env": {"STUB_FAIL": ...}, "params": ["key=value", ...]}, ...}: each batch as one run
+above (a fresh orchestrator, initialize() → execute() → finalize(), its own fault injection, parameters,
+call counts and log, <out>/<id>/<name>.npy), one after another in this one process, so that the tests pay
+for Python, numpy and ONNX Runtime once (the stand-in's ONNX Runtime sessions of a repository are made
+once and kept, as Triton keeps its loaded models). Prints {"<id>": {results, calls, log}, ...}.
 """
 import asyncio
 import importlib.util
@@ -40,9 +47,34 @@ def read_wav(path, seconds=None):
     return x, sr
 
 
+STUB_ENV = ("STUB_FAIL", "STUB_TIMEOUT", "STUB_SLOW")
+
+
 def main():
+    if sys.argv[1] == "--batches":
+        with open(sys.argv[2], encoding="utf-8") as f:
+            batches = json.load(f)
+        out = {}
+        for bid, b in batches.items():
+            for k in STUB_ENV:
+                os.environ[k] = b.get("env", {}).get(k, "")
+            params = dict(p.split("=", 1) for p in b.get("params", []))
+            out[bid] = run(b["repo"], b["requests"], os.path.join(sys.argv[3], bid), params)
+        print(json.dumps(out))
+        return
     repo, reqs_file, out = sys.argv[1], sys.argv[2], sys.argv[3]
     overrides = dict(a.split("=", 1) for a in sys.argv[5::2]) if "--param" in sys.argv else {}
+    with open(reqs_file, encoding="utf-8") as f:
+        specs = json.load(f)
+    print(json.dumps(run(repo, specs, out, overrides)))
+
+
+def run(repo, specs, out, overrides):
+    """One run: a fresh orchestrator of `repo` with these parameters, every request in one execute()."""
+    pb_utils.CALLS.clear()
+    del pb_utils.LOG[:]
+    if pb_utils.REPO != repo:  # the stand-in's configurations are by model name: another repository's are others
+        pb_utils._CONFIGS.clear()
     pb_utils.REPO = repo
     pb_utils.load_repository()
     os.makedirs(out, exist_ok=True)
@@ -56,8 +88,6 @@ def main():
     model = mod.TritonPythonModel()
     model.initialize({"model_config": json.dumps(cfg_json), "model_instance_kind": "CPU", "model_instance_device_id": "0",
                       "model_repository": os.path.join(repo, "emovoice"), "model_version": "1", "model_name": "emovoice"})
-    with open(reqs_file, encoding="utf-8") as f:
-        specs = json.load(f)
     inputs_cfg = {i.name: i for i in cfg.input}
     requests, refused = [], {}
     for s in specs:
@@ -107,7 +137,7 @@ def main():
         results.append({"name": s["name"], "samples": int(wav.size), "dtype": str(wav.dtype),
                         "sample_rate": int(pb_utils.get_output_tensor_by_name(r, "SAMPLE_RATE").as_numpy()[0]),
                         "warnings": [w.decode() for w in pb_utils.get_output_tensor_by_name(r, "WARNINGS").as_numpy()]})
-    print(json.dumps({"results": results, "calls": dict(pb_utils.CALLS), "log": [m for _, m in pb_utils.LOG]}))
+    return {"results": results, "calls": dict(pb_utils.CALLS), "log": [m for _, m in pb_utils.LOG]}
 
 
 if __name__ == "__main__":

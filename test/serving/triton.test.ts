@@ -10,6 +10,8 @@ import { requestContract } from '../../src/serving/contract.ts';
 import { moduleModels, onnxRuntimeConfig, servingPlan } from '../../src/serving/triton.ts';
 import { registry } from '../../src/pipeline/registry.ts';
 import { decodeValue, encodeValue } from '../../src/serving/frontend-server.ts';
+import { cliInProcess } from '../support/cli-inprocess.ts';
+import { expectSameBytes } from '../support/bytes.ts';
 import { bundleFrontend } from '../../src/serving/bundle.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
 import { textToPhonemes } from '../../src/text/frontend.ts';
@@ -21,11 +23,14 @@ const haveSchema = requirePython(['tritonclient', 'google.protobuf']);
 
 /**
  * `emovoice package` with the profile's engine folder (`output`) pointed at an empty temporary folder, so
- * that engines a build left in out/<profile>/ never change what these tests see.
+ * that engines a build left in out/<profile>/ never change what these tests see. The CLI's main() runs in
+ * this process (test/support/cli-inprocess.ts); `reject` (the default) throws on a non-zero exit, as execa does.
  */
 async function pkg(args: string[], opts: { reject?: boolean } = {}) {
   const output = args.some((a) => a.startsWith('output=')) ? [] : ['--set', `output=${await mkdtemp(join(tmpdir(), 'ev-no-engines-'))}`];
-  return execa('node', [join(ROOT, 'bin/emovoice.js'), 'package', ...args, ...output], { cwd: ROOT, reject: opts.reject ?? true });
+  const r = await cliInProcess(['package', ...args, ...output], { cwd: ROOT });
+  if ((opts.reject ?? true) && r.exitCode !== 0) throw new Error(`emovoice package exited ${r.exitCode}: ${r.stderr}`);
+  return r;
 }
 
 describe.skipIf(!haveSchema)('Triton model repository', () => {
@@ -47,12 +52,12 @@ describe.skipIf(!haveSchema)('Triton model repository', () => {
     // serving.timeout_ms (2000) as the queue timeout; requests may ask for less
     expect(voc).toMatch(/default_queue_policy \{\n    timeout_action: REJECT\n    default_timeout_microseconds: 2000000\n    allow_timeout_override: true\n  \}/);
     expect(voc).toMatch(/name: "mel"\n    data_type: TYPE_FP32\n    dims: \[ 80, -1 \]/); // batch is Triton's implicit dim
-    expect(await readFile(join(dir, 'vocoder_cpu/1/model.onnx'))).toEqual(await readFile(join(ROOT, 'models/tiny/vocoder.onnx')));
+    expectSameBytes(await readFile(join(dir, 'vocoder_cpu/1/model.onnx')), await readFile(join(ROOT, 'models/tiny/vocoder.onnx')), 'vocoder_cpu/1/model.onnx');
     const orch = await readFile(join(dir, 'emovoice/config.pbtxt'), 'utf8');
     expect(orch).toMatch(/key: "timeout_ms"\n  value: \{ string_value: "2000" \}/);
     expect(orch).toMatch(/name: "EMOTION_REF_AUDIO"\n    data_type: TYPE_FP32\n    dims: \[ -1 \]\n    optional: true/);
     for (const f of ['model.py', 'frontend.mjs', 'frontend.json', 'pipeline.json', 'assets/emotions.npz']) expect(existsSync(join(dir, 'emovoice/1', f)), f).toBe(true);
-    expect(await readFile(join(dir, 'emovoice/1/assets/emotions.npz'))).toEqual(await readFile(join(ROOT, 'models/tiny/emotions.npz')));
+    expectSameBytes(await readFile(join(dir, 'emovoice/1/assets/emotions.npz')), await readFile(join(ROOT, 'models/tiny/emotions.npz')), 'emovoice/1/assets/emotions.npz');
     const pipe = JSON.parse(await readFile(join(dir, 'emovoice/1/pipeline.json'), 'utf8'));
     expect(pipe.max_text_len).toBe(128);
     expect(pipe.graph.map((g: { id: string }) => g.id)).toEqual(['reference_mel', 'style_encoder', 'emotion_reference_mel', 'emotion_style_encoder', 'emotion', 'text_encoder', 'acoustic_encoder', 'length_regulation', 'acoustic_decoder', 'vocoder']);
@@ -83,7 +88,7 @@ describe.skipIf(!haveSchema)('Triton model repository', () => {
 
   it('the bundled frontend.mjs also runs the pipeline’s host steps: the registry’s own step, answered over the line protocol', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ev-triton-'));
-    await execa('node', [join(ROOT, 'bin/emovoice.js'), 'package', '--profile', 'a10g-fp16', '--triton', dir, '--allow-missing-engines'], { cwd: ROOT });
+    await pkg(['--profile', 'a10g-fp16', '--triton', dir, '--allow-missing-engines', '--set', `output=${join(ROOT, 'out/a10g-fp16')}`]);
     const f = join(dir, 'emovoice/1');
     const pipe = JSON.parse(await readFile(join(f, 'pipeline.json'), 'utf8'));
     const stage = pipe.graph.find((g: { step?: string }) => g.step === 'repeat');
@@ -121,7 +126,7 @@ describe.skipIf(!haveSchema)('Triton model repository', () => {
     await writeFile(manifest, (await readFile(manifest, 'utf8')).replace('rounding: round_half_even', 'rounding: nearest'));
     await writeFile(join(toy, 'trt.yaml'), `name: toy-trt\nbackend: trt\nmodel: manifest.yaml\noutput: ${join(toy, 'engines')}\n`);
     const repo = join(toy, 'repo');
-    const r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'package', '--profile', join(toy, 'trt.yaml'), '--triton', repo], { cwd: ROOT, reject: false });
+    const r = await cliInProcess(['package', '--profile', join(toy, 'trt.yaml'), '--triton', repo], { cwd: ROOT });
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: \S+manifest\.yaml:\d+:\d+ graph\.1\.params\.durations\.rounding: repeat: rounding must be one of round_half_even, round, ceil, floor, got "nearest" \(fix: e\.g\. rounding: round_half_even\)$/)]);
     expect(existsSync(repo)).toBe(false);

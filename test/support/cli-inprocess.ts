@@ -33,3 +33,29 @@ export async function runCli(args: string[]): Promise<CliResult> {
     busy = false;
   }
 }
+
+/**
+ * runCli with these environment variables and this working folder for the call (both restored after), in
+ * the shape of an execa result (output without its final newline): for files that run the CLI many times
+ * (the stand-in build tests, init, models, diff), where each `node bin/emovoice.js` would start Node and
+ * tsx again. Processes the command starts (trtexec's stand-in) inherit the environment as they would from
+ * a spawned CLI. Not for what needs a process of its own (a signal, stdin, a terminal, an exit that never comes).
+ */
+export async function cliInProcess(args: string[], o: { env?: Record<string, string>; cwd?: string } = {}): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const saved = Object.fromEntries(Object.keys(o.env ?? {}).map((k) => [k, process.env[k]]));
+  const cwd = process.cwd();
+  Object.assign(process.env, o.env);
+  if (o.cwd) process.chdir(o.cwd);
+  try {
+    const r = await runCli(args);
+    // as execa gives a spawned CLI's output: without its final newline
+    const strip = (x: string) => x.replace(/\r?\n$/, '');
+    return { exitCode: r.code, stdout: strip(r.out), stderr: strip(r.err) };
+  } finally {
+    process.chdir(cwd);
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}

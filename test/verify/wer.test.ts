@@ -4,15 +4,16 @@
 // (skipped with its reason where the voice, espeak-ng or the recogniser is not installed; failing under
 // CI naming the set-up step). A vocoder broken on purpose (INT8 ranges at the 10th percentile, so nearly
 // every activation is clipped) shows the gate failing on real audio.
-import { execa } from 'execa';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requireSetup } from '../setup-needed.ts';
 import { piperMissing, PIPER_SETUP_STEP } from '../support/piper-voice.ts';
+import { cliInProcess } from '../support/cli-inprocess.ts';
 
-const cli = (args: string[]) => execa('node', ['bin/emovoice.js', ...args], { reject: false });
+// the CLI's main() in this process (test/support/cli-inprocess.ts): the same code as `node bin/emovoice.js`
+const cli = (args: string[]) => cliInProcess(args);
 const dirs: string[] = [];
 const tmp = async () => {
   const d = await mkdtemp(join(tmpdir(), 'emovoice-verify-wer-'));
