@@ -16,26 +16,11 @@
 // Grouped convolutions, 2-D convolutions, auto_pad and weights that are not float16/float32 initializers
 // stay as they are, each with the reason.
 import { tensorFloats } from '../precision/convert.ts';
+import { attr, FLOAT, FLOAT16, graphEditor, INT64, rawInt64 } from './graph.ts';
 
-const FLOAT = 1;
-const INT64 = 7;
-const FLOAT16 = 10;
 const INT64_MAX = 9223372036854775807n;
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-function attr(n: any, name: string): any {
-  const a = (n.attribute ?? []).find((x: any) => x.name === name);
-  if (!a) return undefined;
-  if (a.ints?.length) return a.ints.map(Number);
-  if (a.i !== undefined && a.i !== null) return Number(a.i);
-  if (a.s?.length) return new TextDecoder().decode(a.s);
-  return undefined;
-}
-
-function int64s(values: (number | bigint)[]): Uint8Array {
-  return new Uint8Array(BigInt64Array.from(values, (v) => BigInt(v)).buffer);
-}
-
 export interface ConvMatMulRewrite {
   /** Conv nodes rewritten, by name. */
   rewritten: string[];
@@ -83,33 +68,14 @@ function tapMajor(weight: any, cout: number, cin: number, k: number): Uint8Array
 export function rewriteConvAsMatMul(model: any): ConvMatMulRewrite {
   const g = model.graph;
   const opset = Number((model.opsetImport ?? []).find((o: any) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0);
-  const inits = new Map<string, any>((g.initializer ?? []).map((t: any) => [t.name, t]));
-  const uses = new Map<string, number>();
-  for (const n of g.node) for (const i of n.input ?? []) uses.set(i, (uses.get(i) ?? 0) + 1);
-  // an initializer, also behind Identity nodes (exporters share equal tensors that way, e.g. zero biases)
-  const producer = new Map<string, any>(g.node.flatMap((n: any) => (n.output ?? []).map((o: string) => [o, n])));
-  const initializer = (name: string): any => {
-    for (let x = name, hops = 0; hops < 8; hops++) {
-      if (inits.has(x)) return inits.get(x);
-      const p = producer.get(x);
-      if (!p || p.opType !== 'Identity') return undefined;
-      x = p.input[0];
-    }
-    return undefined;
-  };
+  const edit = graphEditor(g);
   const out: ConvMatMulRewrite = { rewritten: [], kept: [] };
   const nodes: any[] = [];
-  const taken = new Set<string>([...inits.keys(), ...g.node.flatMap((n: any) => [...(n.output ?? []), n.name ?? ''])]);
-  const fresh = (base: string) => {
-    let name = base;
-    for (let i = 1; taken.has(name); i++) name = `${base}_${i}`;
-    taken.add(name);
-    return name;
-  };
+  const fresh = edit.fresh;
   const ints = (name: string, v: number[]) => ({ name, type: 7, ints: v });
   const constant = (name: string, values: (number | bigint)[]) => {
     const t = fresh(name);
-    g.initializer.push({ name: t, dataType: INT64, dims: [values.length], rawData: int64s(values) });
+    g.initializer.push({ name: t, dataType: INT64, dims: [values.length], rawData: rawInt64(values) });
     return t;
   };
   for (const n of g.node) {
@@ -118,8 +84,8 @@ export function rewriteConvAsMatMul(model: any): ConvMatMulRewrite {
       continue;
     }
     const label = n.name || n.output[0];
-    const weight = initializer(n.input[1]);
-    const bias = n.input[2] ? initializer(n.input[2]) : null;
+    const weight = edit.initializer(n.input[1]);
+    const bias = n.input[2] ? edit.initializer(n.input[2]) : null;
     const fit = fits(n, weight, opset);
     if ('why' in fit || (n.input[2] && !bias)) {
       out.kept.push({ node: label, why: 'why' in fit ? fit.why : 'its bias is not an initializer' });
@@ -167,14 +133,10 @@ export function rewriteConvAsMatMul(model: any): ConvMatMulRewrite {
     } else {
       nodes.push({ name: fresh(`${base}.matmul`), opType: 'MatMul', input: [w, cols], output: [n.output[0]] });
     }
-    // an Identity's output left unread is dropped by ONNX Runtime; its initializer then goes with it
-    for (const i of [n.input[1], n.input[2]]) if (i) uses.set(i, uses.get(i)! - 1);
+    edit.release(n.input[1], n.input[2]);
     out.rewritten.push(label);
   }
   g.node = nodes;
-  // weights no other node reads go (the model would otherwise carry both forms)
-  const gone = new Set(g.initializer.filter((t: any) => uses.has(t.name) && uses.get(t.name)! <= 0).map((t: any) => t.name));
-  g.initializer = g.initializer.filter((t: any) => !gone.has(t.name));
-  g.input = (g.input ?? []).filter((i: any) => !gone.has(i.name)); // IR < 4 lists initializers among the inputs
+  edit.prune();
   return out;
 }

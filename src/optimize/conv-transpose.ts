@@ -13,27 +13,9 @@
 // Reshape [B, C_out, s, L] → Transpose → [B, C_out, L, s] → Reshape [B, C_out, L·s]. Any other
 // ConvTranspose (groups, dilation, output_padding, another kernel/pad) is left as it is.
 import { tensorFloats } from '../precision/convert.ts';
-
-const FLOAT = 1;
-const INT64 = 7;
+import { attr, FLOAT, graphEditor, INT64, rawFloats, rawInt64 } from './graph.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-function attr(n: any, name: string): any {
-  const a = (n.attribute ?? []).find((x: any) => x.name === name);
-  if (!a) return undefined;
-  if (a.ints?.length) return a.ints.map(Number);
-  if (a.i !== undefined && a.i !== null) return Number(a.i);
-  return undefined;
-}
-
-function rawFloats(a: Float32Array): Uint8Array {
-  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-}
-
-function rawInt64(values: number[]): Uint8Array {
-  return new Uint8Array(BigInt64Array.from(values, BigInt).buffer);
-}
-
 export interface ConvTransposeRewrite {
   /** ConvTranspose nodes rewritten, by name. */
   rewritten: string[];
@@ -62,26 +44,18 @@ function fits(n: any, weight: any): { s: number } | { why: string } {
 /** Rewrite every fitting ConvTranspose of the model's main graph in place (see the header). */
 export function rewriteConvTranspose(model: any): ConvTransposeRewrite {
   const g = model.graph;
-  const inits = new Map<string, any>((g.initializer ?? []).map((t: any) => [t.name, t]));
-  const uses = new Map<string, number>();
-  for (const n of g.node) for (const i of n.input ?? []) uses.set(i, (uses.get(i) ?? 0) + 1);
+  const edit = graphEditor(g);
   const out: ConvTransposeRewrite = { rewritten: [], kept: [] };
   const nodes: any[] = [];
-  const taken = new Set<string>([...inits.keys(), ...g.node.flatMap((n: any) => [...(n.output ?? []), n.name ?? ''])]);
-  const fresh = (base: string) => {
-    let name = base;
-    for (let i = 1; taken.has(name); i++) name = `${base}_${i}`;
-    taken.add(name);
-    return name;
-  };
+  const fresh = edit.fresh;
   for (const n of g.node) {
     if (n.opType !== 'ConvTranspose' || (n.domain && n.domain !== 'ai.onnx')) {
       nodes.push(n);
       continue;
     }
     const label = n.name || n.output[0];
-    const weight = inits.get(n.input[1]);
-    const bias = n.input[2] ? inits.get(n.input[2]) : null;
+    const weight = edit.initializer(n.input[1]);
+    const bias = n.input[2] ? edit.initializer(n.input[2]) : null;
     const fit = fits(n, weight);
     if ('why' in fit || (n.input[2] && !bias)) {
       out.kept.push({ node: label, why: 'why' in fit ? fit.why : 'its bias is not an initializer' });
@@ -124,11 +98,10 @@ export function rewriteConvTranspose(model: any): ConvTransposeRewrite {
       { name: fresh(`${base}.interleave`), opType: 'Transpose', input: [names.r], output: [names.t], attribute: [ints('perm', [0, 1, 3, 2])] },
       { name: fresh(`${base}.join_phases`), opType: 'Reshape', input: [names.t, names.s2], output: [n.output[0]] },
     );
-    for (const i of [n.input[1], n.input[2]]) if (i) uses.set(i, uses.get(i)! - 1);
+    edit.release(n.input[1], n.input[2]);
     out.rewritten.push(label);
   }
   g.node = nodes;
-  // weights no other node reads go (the model would otherwise carry both forms)
-  g.initializer = g.initializer.filter((t: any) => !uses.has(t.name) || uses.get(t.name)! > 0);
+  edit.prune();
   return out;
 }

@@ -14,6 +14,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { readNpz } from '../../src/tensor/io.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
+import { elementwise } from '../../src/compare/metrics.ts';
 
 const MODELS = resolve(__dirname, '../../models');
 
@@ -25,15 +26,8 @@ async function run(model: string | Uint8Array, feeds: Record<string, Tensor>): P
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v.type === 'float32').map(([k, v]) => [k, v.data as Float32Array]));
 }
 
-function relL2(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += a[i]! ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
-}
+/** ‖b − a‖ / ‖a‖: a is the original model's output. */
+const relL2 = (a: Float32Array, b: Float32Array) => elementwise(b, a).rel_l2;
 
 const CASES: [string, string, string][] = [
   ['tiny', 'vocoder', 'typical'],

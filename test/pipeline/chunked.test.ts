@@ -12,6 +12,7 @@ import { OrtRunner } from '../../src/runtime/ort.ts';
 import type { Runner } from '../../src/runtime/runner.ts';
 import { readNpz } from '../../src/tensor/io.ts';
 import type { Tensor, TensorMap } from '../../src/tensor/tensor.ts';
+import { elementwise } from '../../src/compare/metrics.ts';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -55,15 +56,7 @@ describe('inferChunked on the tiny model vocoder', async () => {
   };
   const mel = (await readNpz(resolve(ROOT, 'models/tiny/refs/vocoder/typical.npz'))).mel as Tensor;
   const whole = (await ort.infer({ mel }, ['waveform'])).waveform!.data as Float32Array;
-  const relL2 = (a: Float32Array, b: Float32Array) => {
-    let n = 0;
-    let d = 0;
-    for (let i = 0; i < a.length; i++) {
-      n += (a[i]! - b[i]!) ** 2;
-      d += a[i]! ** 2;
-    }
-    return Math.sqrt(n / d);
-  };
+  const relL2 = (a: Float32Array, b: Float32Array) => elementwise(b, a).rel_l2; // a: the whole run
 
   it('gives the whole-input waveform from ceil(T / frames) calls of at most frames + context', async () => {
     const plan = await lastChunkedStage(manifest);

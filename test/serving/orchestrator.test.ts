@@ -22,6 +22,7 @@ import { synthesizeText } from '../../src/synth/speak.ts';
 import { readNpy, readNpz } from '../../src/tensor/io.ts';
 import { textToPhonemes } from '../../src/text/frontend.ts';
 import { ALSA_DIR as ALSA, REF_WAV as REF, requireAlsa, requirePython, requireReferenceVoice } from '../support/setup.ts';
+import { elementwise } from '../../src/compare/metrics.ts';
 
 const ROOT = resolve(__dirname, '../..');
 // Each piece of set-up is checked: under CI the first missing
@@ -51,15 +52,7 @@ async function runBatches(at: string, batches: Record<string, Batch>): Promise<R
 /** The waveform a request of a batch answered with. */
 const wave = async (batch: string, name: string) => (await readNpy(join(work, 'out', batch, `${name}.npy`))).data as Float32Array;
 
-function relL2(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
-}
+const relL2 = (a: Float32Array, b: Float32Array) => elementwise(a, b).rel_l2; // b: the reference
 
 /** The TypeScript pipeline on ONNX Runtime: what `emovoice synth` would produce (float, before WAV). One per profile. */
 const pipelines = new Map<string, Promise<Pipeline>>();
