@@ -61,6 +61,7 @@ const settings: Record<string, () => Record<string, Runner>> = {
   pattern: () => runners({ memPattern: true }),
   lanes1: () => runners({}, 1),
   lanes2: () => runners({}, 2),
+  lanes2threads1: () => runners({ intraOpThreads: 1 }, 2),
 };
 const pick = values.settings!.split(',');
 for (const p of pick) if (!settings[p]) throw new Error(`unknown setting ${p}: ${Object.keys(settings).join(', ')}`);

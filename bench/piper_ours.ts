@@ -35,7 +35,7 @@ if (values['prepare-only']) process.exit(0); // the files each module runs are w
 memory['start-up and imports'] = rssMiB();
 const model = await openModel(manifest, profile.serving ?? {});
 memory['model opened (frontend, host steps)'] = rssMiB();
-const runners = makeRunners(manifest, 'ort', { onnx: cpu.files, engineDir: profile.output, trtexec: null, timeoutMs: profile.serving?.timeout_ms, trtexecOverheadMs: 0, onFallback: () => {}, ort: values.ort ? JSON.parse(values.ort) : undefined });
+const runners = makeRunners(manifest, 'ort', { onnx: cpu.files, engineDir: profile.output, trtexec: null, timeoutMs: profile.serving?.timeout_ms, chunkLanes: profile.serving?.chunk_lanes, trtexecOverheadMs: 0, onFallback: () => {}, ort: values.ort ? JSON.parse(values.ort) : undefined });
 const pipeline = new Pipeline(model, runners);
 try {
   await Promise.all(Object.values(runners).map((r) => r.load()));

@@ -88,7 +88,7 @@ export function register(program: Command): void {
       const cpu = onEngines(backend) ? null : await cpuModels(loaded, manifest, undefined, { log, runtime: backend === 'cuda' ? 'cuda' : 'cpu' });
       const runners = makeRunners(manifest, backend, {
         onnx: cpu?.files,
-        chunkLanes: serving.chunk_lanes,
+        chunkLanes: opts.stream ? undefined : serving.chunk_lanes, // whole requests only: a stream's chunks go one at a time
         engineDir: p.output,
         trtexec: backend === 'trtexec' ? await findTrtexec() : null,
         timeoutMs: opts.timeoutMs ? positiveNumber('--timeout-ms', opts.timeoutMs) : serving.timeout_ms,

@@ -89,6 +89,7 @@ export function register(program: Command): void {
       const cpu = onEngines(backend) ? null : await cpuModels(loaded, manifest, choice === 'profile' ? undefined : (choice as Precision), { log, samples: positiveInt('--samples', opts.samples), runtime: backend === 'cuda' ? 'cuda' : 'cpu' });
       const runners = makeRunners(manifest, backend, {
         onnx: cpu?.files,
+        chunkLanes: p.serving?.chunk_lanes, // the end-to-end cases and WER run the chunks as synth does
         engineDir: p.output,
         trtexec: backend === 'trtexec' ? await findTrtexec() : null,
         // on cuda and trt a module that cannot run on the GPU fails its cases: it is not verified on the CPU instead
