@@ -4,7 +4,9 @@
 // machine hits each alike. Per setting: mean and P50 latency, and CPU time per request (all threads),
 // which shows what spinning burns. `before` is the runner layout before issue 19: one worker thread
 // per module, the module's own files, a memory pattern per shape. `lanes2` / `lanes1`: the vocoder on
-// two one-thread sessions taking a request's chunks side by side (serving.chunk_lanes) / on one session.
+// two one-thread sessions taking a request's chunks side by side (serving.chunk_lanes) / on one session;
+// `overlap*`: lanes2 with a request's parts overlapped (serving.overlap_parts); `profile`: what the
+// profile's serving: says (chunk_lanes, intra_op_threads, overlap_parts). Other settings run parts one at a time.
 // A model that needs conditioning (reference audio) gets its first end-to-end case's; `--text-seconds N`
 // speaks the model's sample sentence repeated to about N seconds, as `emovoice bench` does.
 //   npx tsx bench/cpu_threads.ts [--profile piper-joe-cpu] [--sentences s.json] [--rounds 2]
@@ -19,7 +21,7 @@ import { loadProfile } from '../src/profile/load.ts';
 import { OrtThreadRunner } from '../src/runtime/ort-thread.ts';
 import type { Runner } from '../src/runtime/runner.ts';
 import { cpuModels } from '../src/synth/precision.ts';
-import { makeRunners } from '../src/synth/runners.ts';
+import { makeRunners, servingRunnerOptions } from '../src/synth/runners.ts';
 import { synthesizeText } from '../src/synth/speak.ts';
 import { CONFIGS_DIR } from '../src/cli/common.ts';
 import { textFor } from '../src/cli/bench.ts';
@@ -49,10 +51,11 @@ const loaded = await loadProfile(values.profile!, { configsDir: CONFIGS_DIR, ove
 const manifest = await loadModelManifest(loaded.profile.model);
 const model = await openModel(manifest, loaded.profile.serving ?? {});
 const cpu = await cpuModels(loaded, manifest, undefined, { log: (m) => process.stderr.write(`${m}\n`) });
-const runners = (ort: NonNullable<Parameters<typeof makeRunners>[2]>['ort'], chunkLanes = loaded.profile.serving?.chunk_lanes) => makeRunners(manifest, 'ort', { onnx: cpu.files, ort, chunkLanes });
+const runners = (ort: NonNullable<Parameters<typeof makeRunners>[2]>['ort'], chunkLanes?: number) => makeRunners(manifest, 'ort', { onnx: cpu.files, ort, chunkLanes });
 const settings: Record<string, () => Record<string, Runner>> = {
   before: () => Object.fromEntries(Object.entries(manifest.modules).map(([k, m]) => [k, new OrtThreadRunner(m.file)])),
   default: () => runners({}),
+  profile: () => makeRunners(manifest, 'ort', { onnx: cpu.files, ...servingRunnerOptions(loaded.profile.serving) }),
   threads1: () => runners({ intraOpThreads: 1 }),
   spin100: () => runners({ spinning: true, spinMicroseconds: 100 }),
   spin1000: () => runners({ spinning: true, spinMicroseconds: 1000 }),
@@ -62,6 +65,8 @@ const settings: Record<string, () => Record<string, Runner>> = {
   lanes1: () => runners({}, 1),
   lanes2: () => runners({}, 2),
   lanes2threads1: () => runners({ intraOpThreads: 1 }, 2),
+  overlap: () => runners({}, 2),
+  overlapthreads1: () => runners({ intraOpThreads: 1 }, 2),
 };
 const pick = values.settings!.split(',');
 for (const p of pick) if (!settings[p]) throw new Error(`unknown setting ${p}: ${Object.keys(settings).join(', ')}`);
@@ -75,7 +80,8 @@ const pipes: Record<string, Pipeline> = {};
 for (const p of pick) {
   const r = settings[p]!();
   await Promise.all(Object.values(r).map((x) => x.load()));
-  pipes[p] = new Pipeline(model, r);
+  // overlap*: the parts of a request overlapped (serving.overlap_parts), as the profile may set it
+  pipes[p] = new Pipeline(p === 'profile' ? model : { ...model, overlapParts: p.startsWith('overlap') }, r);
   await synthesizeText(pipes[p]!, { text: sentences[0]!, conditioning }); // warm-up
 }
 const ms: Record<string, number[]> = Object.fromEntries(pick.map((p) => [p, []]));

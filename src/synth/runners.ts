@@ -49,6 +49,18 @@ export interface RunnerOptions {
   chunkLanes?: number;
 }
 
+/**
+ * What a profile's `serving:` says about the CPU sessions: `chunk_lanes` (the vocoder's one-thread
+ * sessions side by side) and `intra_op_threads` (every other CPU session's intra-op threads; absent:
+ * ONNX Runtime's default, one per core). A stream (`synth --stream`) sends its chunks one at a time: no lanes.
+ */
+export function servingRunnerOptions(serving: { chunk_lanes?: number; intra_op_threads?: number } | undefined, o: { stream?: boolean } = {}): Pick<RunnerOptions, 'chunkLanes' | 'ort'> {
+  return {
+    ...(serving?.chunk_lanes && !o.stream && { chunkLanes: serving.chunk_lanes }),
+    ...(serving?.intra_op_threads && { ort: { intraOpThreads: serving.intra_op_threads } }),
+  };
+}
+
 /** The module of the manifest's last streaming stage (the one whole requests run on chunks), if any. */
 function chunkedModule(m: Pick<ModelManifest, 'modules'> & Partial<Pick<ModelManifest, 'graph' | 'streaming'>>): string | undefined {
   const id = m.streaming?.stages.at(-1);
