@@ -16,7 +16,7 @@ import { Pipeline } from '../src/pipeline/executor.ts';
 import { openModel } from '../src/pipeline/model.ts';
 import { loadProfile } from '../src/profile/load.ts';
 import { cpuModels } from '../src/synth/precision.ts';
-import { makeRunners } from '../src/synth/runners.ts';
+import { makeRunners, servingRunnerOptions } from '../src/synth/runners.ts';
 import { synthesizeText } from '../src/synth/speak.ts';
 import { CONFIGS_DIR } from '../src/cli/common.ts';
 
@@ -35,7 +35,7 @@ if (values['prepare-only']) process.exit(0); // the files each module runs are w
 memory['start-up and imports'] = rssMiB();
 const model = await openModel(manifest, profile.serving ?? {});
 memory['model opened (frontend, host steps)'] = rssMiB();
-const runners = makeRunners(manifest, 'ort', { onnx: cpu.files, engineDir: profile.output, trtexec: null, timeoutMs: profile.serving?.timeout_ms, trtexecOverheadMs: 0, onFallback: () => {}, ort: values.ort ? JSON.parse(values.ort) : undefined });
+const runners = makeRunners(manifest, 'ort', { onnx: cpu.files, engineDir: profile.output, trtexec: null, timeoutMs: profile.serving?.timeout_ms, ...servingRunnerOptions(profile.serving), trtexecOverheadMs: 0, onFallback: () => {}, ...(values.ort && { ort: JSON.parse(values.ort) }) });
 const pipeline = new Pipeline(model, runners);
 try {
   await Promise.all(Object.values(runners).map((r) => r.load()));

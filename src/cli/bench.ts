@@ -26,7 +26,7 @@ import { loadProfileModel } from '../profile/model.ts';
 import { FallbackRunner } from '../runtime/fallback.ts';
 import { OrtThreadRunner } from '../runtime/ort-thread.ts';
 import { cpuModels } from '../synth/precision.ts';
-import { makeRunners } from '../synth/runners.ts';
+import { makeRunners, servingRunnerOptions } from '../synth/runners.ts';
 import { splitWarning, synthesizeText, type TextResult } from '../synth/speak.ts';
 import { e2eCases } from '../verify/e2e.ts';
 import { encodeNpy } from '../tensor/npy.ts';
@@ -162,7 +162,7 @@ async function benchOrt(loaded: LoadedProfile, manifest: ModelManifest, conditio
   // (the CUDA provider runs the strongly typed files themselves; engines run at the precision they were built with)
   const cpu = backend === 'trt' ? { files: {}, precisions: {} } : await cpuModels(loaded, manifest, undefined, { log, runtime: backend === 'cuda' ? 'cuda' : 'cpu' });
   const gpuMemory = backend === 'ort' ? null : await sampleGpuMemory();
-  const runners = makeRunners(manifest, backend, { fallback: 'always', failModules: f.failEngines, timeoutMs: timeoutMs ?? undefined, onnx: cpu.files, engineDir: p.output });
+  const runners = makeRunners(manifest, backend, { fallback: 'always', failModules: f.failEngines, timeoutMs: timeoutMs ?? undefined, onnx: cpu.files, engineDir: p.output, ...servingRunnerOptions(p.serving) });
   try {
     await Promise.all(Object.values(runners).map((r) => r.load()));
     const pipeline = new Pipeline(model, runners);

@@ -16,7 +16,7 @@ import type { FallbackEvent } from '../runtime/fallback.ts';
 import { TRTEXEC_CALL_OVERHEAD_MS } from '../runtime/trt.ts';
 import { DiskStore } from '../synth/cache.ts';
 import { cpuModels } from '../synth/precision.ts';
-import { makeRunners } from '../synth/runners.ts';
+import { makeRunners, servingRunnerOptions } from '../synth/runners.ts';
 import { splitWarning, synthesizeText } from '../synth/speak.ts';
 import { findTrtexec } from '../trtexec/find.ts';
 import { onEngines } from '../runtime/backends.ts';
@@ -88,6 +88,7 @@ export function register(program: Command): void {
       const cpu = onEngines(backend) ? null : await cpuModels(loaded, manifest, undefined, { log, runtime: backend === 'cuda' ? 'cuda' : 'cpu' });
       const runners = makeRunners(manifest, backend, {
         onnx: cpu?.files,
+        ...servingRunnerOptions(serving, { stream: !!opts.stream }),
         engineDir: p.output,
         trtexec: backend === 'trtexec' ? await findTrtexec() : null,
         timeoutMs: opts.timeoutMs ? positiveNumber('--timeout-ms', opts.timeoutMs) : serving.timeout_ms,

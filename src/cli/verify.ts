@@ -20,7 +20,7 @@ import { Pipeline } from '../pipeline/executor.ts';
 import { openModel } from '../pipeline/model.ts';
 import { DEFAULT_SAMPLES, type Precision } from '../precision/files.ts';
 import { cpuModels, PRECISIONS } from '../synth/precision.ts';
-import { makeRunners } from '../synth/runners.ts';
+import { makeRunners, servingRunnerOptions } from '../synth/runners.ts';
 import { e2eCases } from '../verify/e2e.ts';
 import { firstDeparture } from '../verify/debug-layers.ts';
 import { DEFAULT_TOLERANCES, caseName, splitCase, verifyCase, verifyE2e, type CaseResult } from '../verify/verify.ts';
@@ -89,6 +89,7 @@ export function register(program: Command): void {
       const cpu = onEngines(backend) ? null : await cpuModels(loaded, manifest, choice === 'profile' ? undefined : (choice as Precision), { log, samples: positiveInt('--samples', opts.samples), runtime: backend === 'cuda' ? 'cuda' : 'cpu' });
       const runners = makeRunners(manifest, backend, {
         onnx: cpu?.files,
+        ...servingRunnerOptions(p.serving), // the end-to-end cases and WER run as synth runs them
         engineDir: p.output,
         trtexec: backend === 'trtexec' ? await findTrtexec() : null,
         // on cuda and trt a module that cannot run on the GPU fails its cases: it is not verified on the CPU instead

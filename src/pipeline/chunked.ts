@@ -25,9 +25,9 @@ export interface ChunkWindow {
  * T frames cut into ceil(T / frames) kept pieces of near-equal length (none longer than `frames`), each
  * run with up to `left` frames before and `right` after it (fewer at the ends). Pure.
  */
-export function chunkWindows(T: number, frames: number, left: number, right: number): ChunkWindow[] {
+export function chunkWindows(T: number, frames: number, left: number, right: number, lanes = 1): ChunkWindow[] {
   if (!(frames >= 1) || !Number.isInteger(frames)) throw new Error(`chunk frames must be a positive integer, not ${frames}`);
-  const n = Math.max(1, Math.ceil(T / frames));
+  const n = chunkCount(T, frames, left + right, lanes);
   const out: ChunkWindow[] = [];
   for (let i = 0; i < n; i++) {
     const keepFrom = Math.round((i * T) / n);
@@ -35,6 +35,19 @@ export function chunkWindows(T: number, frames: number, left: number, right: num
     out.push({ keepFrom, keepTo, from: Math.max(0, keepFrom - left), to: Math.min(T, keepTo + right) });
   }
   return out;
+}
+
+/**
+ * How many pieces T frames are cut into: enough that none is over `frames`, rounded up to a multiple of
+ * `lanes` (runners that take calls at once) so every lane gets work — but never so many that a piece is
+ * shorter than twice the context it carries (the context would then cost more than the lanes give). Pure.
+ */
+export function chunkCount(T: number, frames: number, context: number, lanes = 1): number {
+  const least = Math.max(1, Math.ceil(T / frames));
+  if (lanes <= 1) return least;
+  const most = Math.max(1, Math.floor(T / Math.max(1, 2 * context)));
+  const rounded = Math.ceil(least / lanes) * lanes;
+  return rounded <= most ? rounded : Math.max(least, Math.min(most, lanes));
 }
 
 /** The frames along the manifest's streaming dim of this stage's inputs, when it is the last streaming stage. */
@@ -52,24 +65,34 @@ function streamedFrames(m: ModelManifest, st: StageSpec, inputs: TensorMap): num
 /**
  * Run a module stage on chunks of at most `frames` frames (OpenModel.chunkFrames) when it is the
  * manifest's last streaming stage and its input is longer than one chunk; null otherwise (absent or 0
- * frames, another stage, a short input: the caller runs it whole).
+ * frames, another stage, a short input: the caller runs it whole). A runner with several lanes (a
+ * RunnerPool, serving.chunk_lanes) gets its chunks all at once, cut in a multiple of its lanes, even an
+ * input within one chunk.
  */
 export async function inferChunked(m: ModelManifest, frames: number | undefined, st: StageSpec, runner: Runner, inputs: TensorMap, names: string[]): Promise<TracedOutputs | null> {
-  if (!frames) return null;
+  const lanes = runner.lanes ?? 1;
+  if (!frames && lanes <= 1) return null;
   const T = streamedFrames(m, st, inputs);
-  if (T === null || T <= frames) return null;
+  if (T === null || (lanes <= 1 && T <= frames!)) return null;
   const { lastChunkedStage, sliceAxis, concatAxis } = await import('./stream.ts');
   const plan = await lastChunkedStage(m);
+  const windows = chunkWindows(T, frames || T, plan.left, plan.right, lanes);
+  if (windows.length === 1) return null;
   const pieces = new Map<string, TensorMap[string][]>();
   let fallback: TracedOutputs['fallback'];
   let overran = false;
-  for (const w of chunkWindows(T, frames, plan.left, plan.right)) {
+  const run = (w: ChunkWindow) => {
     const feeds: TensorMap = {};
     for (const [port, t] of Object.entries(inputs)) {
       const axis = plan.timeInputs[port];
       feeds[port] = axis === undefined ? t : sliceAxis(t, axis, w.from, w.to);
     }
-    const traced = runner instanceof FallbackRunner ? await runner.inferTraced(feeds, names) : { outputs: await runner.infer(feeds, names) };
+    return runner instanceof FallbackRunner ? runner.inferTraced(feeds, names) : runner.infer(feeds, names).then((outputs) => ({ outputs }) as TracedOutputs);
+  };
+  // one lane: a chunk at a time (the peak is one chunk's); several: all at once, the runner queues the rest
+  const results = lanes > 1 ? await Promise.all(windows.map(run)) : [];
+  for (const [i, w] of windows.entries()) {
+    const traced = lanes > 1 ? results[i]! : await run(w);
     fallback ??= traced.fallback;
     overran ||= !!traced.overran;
     for (const name of names) {

@@ -28,10 +28,12 @@ export interface OpenModel {
   hop: number;
   /** serving.chunk_frames: whole requests run the last streaming stage on chunks of at most this many frames (absent: whole; src/pipeline/chunked.ts). */
   chunkFrames?: number;
+  /** serving.overlap_parts: a long request's next part starts while the one before it is still running (src/synth/speak.ts). */
+  overlapParts?: boolean;
   close(): Promise<void>;
 }
 
-export async function openModel(m: ModelManifest, serving?: { max_text_len?: number; chunk_frames?: number }): Promise<OpenModel> {
+export async function openModel(m: ModelManifest, serving?: { max_text_len?: number; chunk_frames?: number; overlap_parts?: boolean }): Promise<OpenModel> {
   const ctx = (path: (string | number)[]): FactoryContext => ({ manifestPath: m.path, dir: m.dir, audio: m.audio, place: m.locate(path) });
   const fe = registry.frontend(m.frontend.name)!;
   const frontend = requestText(await fe.create(m.frontend.section, m.frontend.symbols, ctx(['frontend'])));
@@ -67,6 +69,7 @@ export async function openModel(m: ModelManifest, serving?: { max_text_len?: num
     sampleRate: m.audio.sample_rate,
     hop,
     ...(serving?.chunk_frames && m.streaming && { chunkFrames: serving.chunk_frames }),
+    ...(serving?.overlap_parts && { overlapParts: true }),
     close: async () => {
       await frontend.close?.();
     },

@@ -54,6 +54,11 @@ export class FallbackRunner implements Runner {
     return this.broken ? this.fallback : this.primary;
   }
 
+  /** The primary's lanes while it is in use; the fallback's once it is out (concurrent calls then queue there). */
+  get lanes(): number {
+    return this.active.lanes ?? 1;
+  }
+
   /** Why the primary is out of use ('load' or 'infer'), or null while it is in use. */
   get brokenAt(): FallbackEvent['stage'] | null {
     return this.broken?.stage ?? null;

@@ -17,6 +17,8 @@ export interface Runner {
    * a per-call timeout is for the inference, so deadlines apply on top of this. Absent: none.
    */
   readonly callOverheadMs?: number;
+  /** Calls it runs at the same time (a RunnerPool's sessions, src/runtime/pool.ts). Absent: one. */
+  readonly lanes?: number;
   load(): Promise<void>;
   inputs(): IoInfo[];
   outputs(): IoInfo[];

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { ModelManifest } from '../model/manifest.ts';
 import { FallbackRunner, UnavailableRunner, type FallbackEvent } from '../runtime/fallback.ts';
 import { OrtThread, OrtThreadRunner } from '../runtime/ort-thread.ts';
+import { RunnerPool } from '../runtime/pool.ts';
 import type { OrtOptions } from '../runtime/ort-options.ts';
 import type { IoInfo, Runner } from '../runtime/runner.ts';
 import { TrtexecRunner } from '../runtime/trt.ts';
@@ -40,9 +41,33 @@ export interface RunnerOptions {
   onnx?: Record<string, string>;
   /** ONNX Runtime session options for the CPU sessions (threads, spinning, arena); default: emovoice's. */
   ort?: Omit<OrtOptions, 'modelBytes' | 'providers'>;
+  /**
+   * serving.chunk_lanes: the last streaming stage's module, when it runs on ONNX Runtime's CPU, gets this
+   * many sessions, each in a thread of its own with one intra-op thread, taking a request's chunks at once
+   * (src/runtime/pool.ts, src/pipeline/chunked.ts). Absent or 1: one session on the model's thread.
+   */
+  chunkLanes?: number;
 }
 
-export function makeRunners(m: Pick<ModelManifest, 'modules'>, backend: Backend, opts: RunnerOptions = {}): Record<string, Runner> {
+/**
+ * What a profile's `serving:` says about the CPU sessions: `chunk_lanes` (the vocoder's one-thread
+ * sessions side by side) and `intra_op_threads` (every other CPU session's intra-op threads; absent:
+ * ONNX Runtime's default, one per core). A stream (`synth --stream`) sends its chunks one at a time: no lanes.
+ */
+export function servingRunnerOptions(serving: { chunk_lanes?: number; intra_op_threads?: number } | undefined, o: { stream?: boolean } = {}): Pick<RunnerOptions, 'chunkLanes' | 'ort'> {
+  return {
+    ...(serving?.chunk_lanes && !o.stream && { chunkLanes: serving.chunk_lanes }),
+    ...(serving?.intra_op_threads && { ort: { intraOpThreads: serving.intra_op_threads } }),
+  };
+}
+
+/** The module of the manifest's last streaming stage (the one whole requests run on chunks), if any. */
+function chunkedModule(m: Pick<ModelManifest, 'modules'> & Partial<Pick<ModelManifest, 'graph' | 'streaming'>>): string | undefined {
+  const id = m.streaming?.stages.at(-1);
+  return id === undefined ? undefined : m.graph?.find((s) => s.id === id)?.module;
+}
+
+export function makeRunners(m: Pick<ModelManifest, 'modules'> & Partial<Pick<ModelManifest, 'graph' | 'streaming'>>, backend: Backend, opts: RunnerOptions = {}): Record<string, Runner> {
   const out: Record<string, Runner> = {};
   // Sessions in a worker thread: onnxruntime-node blocks the thread it runs on, and a serving path
   // needs its timeouts to fire. The model's CPU sessions share one thread (docs/performance-cpu.md);
@@ -52,6 +77,11 @@ export function makeRunners(m: Pick<ModelManifest, 'modules'>, backend: Backend,
   // Inputs change length on every request: a memory pattern per shape fragments the arena and the
   // peak grows request after request (docs/performance-cpu.md), so the serving sessions plan none.
   const ortOptions = { memPattern: false, ...opts.ort };
+  const lanes = opts.chunkLanes && opts.chunkLanes > 1 ? opts.chunkLanes : 1;
+  const laned = lanes > 1 ? chunkedModule(m) : undefined;
+  // the chunked module's sessions: one intra-op thread each, a thread each, so its chunks run side by side
+  const cpuRunner = (name: string, file: string, shared?: OrtThread): Runner =>
+    name === laned ? new RunnerPool(Array.from({ length: lanes }, () => new OrtThreadRunner(file, { ...ortOptions, intraOpThreads: 1 }))) : new OrtThreadRunner(file, ortOptions, shared);
   for (const [name, mod] of Object.entries(m.modules)) {
     const file = opts.onnx?.[name] ?? mod.file;
     // On a GPU backend the ONNX Runtime CPU session is the fallback (on the model's shared thread).
@@ -59,10 +89,10 @@ export function makeRunners(m: Pick<ModelManifest, 'modules'>, backend: Backend,
     const onGpu = onEngine || backend === 'cuda';
     const ort = new OrtThreadRunner(onGpu ? (opts.cpuOnnx?.[name] ?? mod.file) : file, ortOptions, thread);
     if ((!onGpu && opts.fallback !== 'always') || (onGpu && opts.fallback === 'never' && !opts.failModules?.includes(name))) {
-      out[name] = onGpu ? gpuPrimary(backend, name, mod, file, opts) : ort;
+      out[name] = onGpu ? gpuPrimary(backend, name, mod, file, opts) : name === laned ? cpuRunner(name, file) : ort;
       continue;
     }
-    let primary: Runner = onGpu ? gpuPrimary(backend, name, mod, file, opts) : new OrtThreadRunner(file, ortOptions);
+    let primary: Runner = onGpu ? gpuPrimary(backend, name, mod, file, opts) : cpuRunner(name, file);
     if (opts.failModules?.includes(name)) primary = new UnavailableRunner(primary.name, `${name} disabled by --fail-engine`);
     // A module taken out is served by its fallback from the first call: load that one up front.
     const eager = !!opts.failModules?.includes(name);

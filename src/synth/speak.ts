@@ -27,14 +27,29 @@ export interface TextResult extends Omit<SynthResult, 'intermediates' | 'warning
   frontend: FrontendResult;
 }
 
+/**
+ * f over xs with at most n calls in flight, started in order; the results in order. With n = 2 a long
+ * request's next part runs its text stages on one core while the part before it runs its vocoder (on a
+ * 2-core machine the text stages of a part otherwise leave a core idle); the peak holds two parts'
+ * activations, so profiles whose memory is tight leave it off.
+ */
+async function inFlight<T, R>(xs: readonly T[], n: number, f: (x: T) => Promise<R>): Promise<R[]> {
+  const out: Promise<R>[] = [];
+  for (const [i, x] of xs.entries()) {
+    if (i >= n) await out[i - n]!.catch(() => undefined); // its error surfaces from Promise.all below
+    out.push(f(x));
+  }
+  return Promise.all(out);
+}
+
 export async function synthesizeText(pipeline: Pipeline, req: TextRequest): Promise<TextResult> {
   const t0 = performance.now();
   const conditioning = resolveConditioning(pipeline.model, req.conditioning);
   const fe = await pipeline.model.frontend.toIds(req.text, { limit: pipeline.model.maxTextLen, language: req.language });
   const frontendMs = performance.now() - t0;
   const warnings = [...fe.warnings];
-  const parts: SynthResult[] = [];
-  for (const sentence of fe.sentences) parts.push(await pipeline.run({ sentence, conditioning }));
+  // one part at a time, or (serving.overlap_parts) the next part's early stages while this one's last run
+  const parts = await inFlight(fe.sentences, pipeline.model.overlapParts ? 2 : 1, (sentence) => pipeline.run({ sentence, conditioning }));
   const stages = mergeStages([[{ stage: 'frontend', ms: frontendMs }], ...parts.map((p) => p.stages)]);
   const n = parts.reduce((a, p) => a + p.waveform.length, 0);
   const waveform = new Float32Array(n);

@@ -127,7 +127,9 @@ describe('emovoice bench --profile cpu (ONNX Runtime, the real tiny model)', () 
     expect(r.exitCode).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.fallback.onFallback).toEqual([]);
-    const calls = 1 + 1 + 3; // the sample sentence that sizes the text, one warm-up, the one-stream run (the sweep's level 1)
+    // the sample sentence that sizes the text, one warm-up, the one-stream run (the sweep's level 1), each
+    // request's vocoder input in two chunks (configs/cpu.yaml: serving.chunk_lanes 2), each its own call
+    const calls = (1 + 1 + 3) * 2;
     expect(j.fallback.timeouts.vocoder + j.fallback.overran.vocoder).toBe(calls);
     const voc = j.sweep[0].stages.find((s: { stage: string }) => s.stage === 'vocoder');
     expect(voc.fellBack + voc.overran).toBe(3);

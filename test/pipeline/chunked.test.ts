@@ -2,14 +2,17 @@
 // cover the input once, each kept piece at most a chunk long and carrying its context; on the bundled
 // tiny model's vocoder (its PyTorch reference case of 424 frames, FP32 on ONNX Runtime) the chunked
 // waveform is the whole-input one, from ceil(424 / frames) calls; other stages, short inputs and no
-// setting run whole; and without the context the seams change the audio.
+// setting run whole; and without the context the seams change the audio. With lanes (serving.chunk_lanes:
+// makeRunners' pool of one-thread sessions) the chunks are a multiple of the lanes, run at once, and give
+// the same waveform.
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadModelManifest } from '../../src/model/manifest.ts';
-import { chunkWindows, inferChunked } from '../../src/pipeline/chunked.ts';
+import { chunkCount, chunkWindows, inferChunked } from '../../src/pipeline/chunked.ts';
 import { lastChunkedStage } from '../../src/pipeline/stream.ts';
 import { OrtRunner } from '../../src/runtime/ort.ts';
 import type { Runner } from '../../src/runtime/runner.ts';
+import { makeRunners } from '../../src/synth/runners.ts';
 import { readNpz } from '../../src/tensor/io.ts';
 import type { Tensor, TensorMap } from '../../src/tensor/tensor.ts';
 import { elementwise } from '../../src/compare/metrics.ts';
@@ -33,6 +36,17 @@ describe('chunkWindows', () => {
     }
     expect(chunkWindows(424, 128, 0, 0).map((x) => x.keepTo - x.keepFrom)).toEqual([106, 106, 106, 106]);
     expect(chunkWindows(50, 128, 5, 5)).toEqual([{ keepFrom: 0, keepTo: 50, from: 0, to: 50 }]);
+  });
+
+  it('with lanes: a multiple of the lanes, unless the pieces would be shorter than twice their context', () => {
+    expect(chunkCount(516, 1024, 14, 2)).toBe(2); // one chunk's worth, cut for two lanes
+    expect(chunkCount(516, 128, 14, 2)).toBe(6); // five chunks of at most 128, rounded up to six
+    expect(chunkCount(516, 128, 14, 1)).toBe(5);
+    expect(chunkCount(40, 1024, 14, 2)).toBe(1); // two pieces of 20 frames would carry 14 of context each
+    expect(chunkCount(56, 1024, 14, 2)).toBe(2);
+    expect(chunkCount(100, 10, 14, 4)).toBe(10); // never over the chunk size, whatever the lanes
+    const w = chunkWindows(516, 1024, 7, 7, 2);
+    expect(w).toEqual([{ keepFrom: 0, keepTo: 258, from: 0, to: 265 }, { keepFrom: 258, keepTo: 516, from: 251, to: 516 }]);
   });
 });
 
@@ -78,6 +92,42 @@ describe('inferChunked on the tiny model vocoder', async () => {
     expect(await inferChunked(manifest, 424, vocoder, counting, { mel }, ['waveform'])).toBeNull();
     const other = manifest.graph.find((s) => s.module && s.module !== 'vocoder')!;
     expect(await inferChunked(manifest, 16, other, counting, { mel }, ['waveform'])).toBeNull();
+  });
+
+  it('with two lanes (makeRunners, chunkLanes 2): two halves at once, the whole-input waveform', async () => {
+    const pool = makeRunners(manifest, 'ort', { chunkLanes: 2 }).vocoder!;
+    await pool.load();
+    try {
+      expect(pool.lanes).toBe(2);
+      const seen: number[] = [];
+      let running = 0;
+      let most = 0;
+      const watched: Runner = {
+        ...pool,
+        name: 'watched pool',
+        lanes: pool.lanes,
+        load: () => pool.load(),
+        close: async () => {},
+        inputs: () => pool.inputs(),
+        outputs: () => pool.outputs(),
+        infer: async (feeds: TensorMap, names?: string[]) => {
+          seen.push(feeds.mel!.shape[2]!);
+          most = Math.max(most, ++running);
+          try {
+            return await pool.infer(feeds, names);
+          } finally {
+            running--;
+          }
+        },
+      };
+      const r = await inferChunked(manifest, undefined, vocoder, watched, { mel }, ['waveform']);
+      expect(relL2(whole, r!.outputs.waveform!.data as Float32Array)).toBeLessThan(1e-6);
+      const plan = await lastChunkedStage(manifest);
+      expect(seen).toEqual([212 + plan.right, 212 + plan.left]);
+      expect(most).toBe(2);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('needs the context: chunks without it change the audio at the seams', async () => {

@@ -1,11 +1,12 @@
 // Text in, audio out through the real pipeline (ONNX Runtime CPU, the tiny model): the frontend is a
-// timed stage, text over the limit is split (never truncated), and the split is described in one line.
+// timed stage, text over the limit is split (never truncated), and the split is described in one line;
+// parts overlapped on chunk lanes (configs/cpu.yaml's serving) give the same audio.
 import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import { loadModelManifest } from '../../src/model/manifest.ts';
 import { Pipeline } from '../../src/pipeline/executor.ts';
 import { openModel } from '../../src/pipeline/model.ts';
-import { makeRunners } from '../../src/synth/runners.ts';
+import { makeRunners, servingRunnerOptions } from '../../src/synth/runners.ts';
 import { mergeStages, splitWarning, synthesizeText } from '../../src/synth/speak.ts';
 import { readNpz } from '../../src/tensor/io.ts';
 import { textToPhonemes } from '../../src/text/frontend.ts';
@@ -45,6 +46,31 @@ describe('synthesizeText', async () => {
     const fe = await model.frontend.toIds(TEXT, { limit });
     expect(fe.sentences.map((p) => p.ids.length)).toEqual(r.parts.map((p) => p.phonemes));
     expect(r.frontend.sentences.map((p) => p.text)).toEqual(fe.sentences.map((p) => p.text));
+  });
+
+  it('serving.overlap_parts with chunk lanes and one-thread sessions (configs/cpu.yaml): the same parts and audio', async () => {
+    const limit = Math.ceil(whole / 2);
+    const one = await synthesizeText(new Pipeline(await openModel(manifest, { max_text_len: limit }), runners), { text: TEXT, conditioning });
+    const serving = { max_text_len: limit, chunk_lanes: 2, intra_op_threads: 1, overlap_parts: true };
+    const model = await openModel(manifest, serving);
+    expect(model.overlapParts).toBe(true);
+    const lanes = makeRunners(manifest, 'ort', servingRunnerOptions(serving));
+    await Promise.all(Object.values(lanes).map((r) => r.load()));
+    try {
+      expect(lanes.vocoder!.lanes).toBe(2);
+      const r = await synthesizeText(new Pipeline(model, lanes), { text: TEXT, conditioning });
+      expect(r.parts.map((p) => p.phonemes)).toEqual(one.parts.map((p) => p.phonemes));
+      expect(r.waveform.length).toBe(one.waveform.length);
+      let d = 0;
+      let n = 0;
+      for (let i = 0; i < r.waveform.length; i++) {
+        d += (r.waveform[i]! - one.waveform[i]!) ** 2;
+        n += one.waveform[i]! ** 2;
+      }
+      expect(Math.sqrt(d / n)).toBeLessThan(1e-6);
+    } finally {
+      await Promise.all(Object.values(lanes).map((r) => r.close()));
+    }
   });
 
   it('mergeStages sums by name and keeps the fallback marks', () => {
