@@ -1,8 +1,8 @@
 // 1-D convolutions as one matrix product each, for ONNX Runtime's CUDA provider. Its Conv kernel
 // (onnxruntime/core/providers/cuda/nn/conv.cc, cuDNN frontend) keeps the plan of the last input shape
 // only: whenever a call's length differs from the previous call's, every Conv node builds a new cuDNN
-// execution plan (graph validation, heuristics, and for fused Conv+bias+activation a runtime-compiled
-// kernel) before it runs. A TTS request's lengths change on every call, so the plans are rebuilt on every
+// execution plan (graph validation, heuristics, plan building; for a fused Conv+bias+activation all of
+// them in one cuDNN graph) before it runs. A TTS request's lengths change on every call, so the plans are rebuilt on every
 // call (issue 18's measurements: the convolution modules 30–70× slower than PyTorch, which caches plans
 // per shape). cuBLAS's matrix products take any shape without a plan. Pure: a decoded ModelProto in, the
 // same object rewritten; never a file.
