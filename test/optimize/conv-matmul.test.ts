@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { readNpz } from '../../src/tensor/io.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
 import { elementwise } from '../../src/compare/metrics.ts';
+import { float32ArrayToFloat16 } from '../../src/tensor/float16.ts';
+import { tensorFloats } from '../../src/precision/convert.ts';
 
 const MODELS = resolve(__dirname, '../../models');
 
@@ -75,6 +77,30 @@ describe('rewriteConvAsMatMul', () => {
     } finally {
       await rm(out, { recursive: true, force: true });
     }
+  });
+
+  it('float16 weights (the files `convert` writes for the GPU) are reordered bit for bit, as float32 ones are', async () => {
+    const f32 = await decodeOnnxModel(await readFile(join(MODELS, 'tiny', 'vocoder.onnx')));
+    const f16 = await decodeOnnxModel(await readFile(join(MODELS, 'tiny', 'vocoder.onnx')));
+    const conv = f16.graph.node.find((n: { opType: string; input: string[] }) => n.opType === 'Conv' && f16.graph.initializer.some((t: { name: string; dims: number[] }) => t.name === n.input[1] && t.dims.length === 3 && Number(t.dims[2]) > 1));
+    const w = f16.graph.initializer.find((t: { name: string }) => t.name === conv.input[1]);
+    const [cout, cin, k] = w.dims.map(Number);
+    const bits = float32ArrayToFloat16(tensorFloats(w));
+    Object.assign(w, { dataType: 10, rawData: new Uint8Array(bits.buffer), floatData: [] });
+    rewriteConvAsMatMul(f32);
+    rewriteConvAsMatMul(f16);
+    const matmulWeight = (m: any) => {
+      const mm = m.graph.node.find((n: { name: string; opType: string }) => n.opType === 'MatMul' && n.name.startsWith(`${conv.name}.`));
+      return m.graph.initializer.find((t: { name: string }) => t.name === mm.input[0]);
+    };
+    const [a, b] = [matmulWeight(f32), matmulWeight(f16)];
+    expect(b.dataType).toBe(10);
+    expect(b.dims.map(Number)).toEqual([cout, k * cin]);
+    const got = new Uint16Array(b.rawData.buffer.slice(b.rawData.byteOffset, b.rawData.byteOffset + b.rawData.byteLength));
+    const want = float32ArrayToFloat16(tensorFloats(a)); // the float32 reordering, then rounded: the same bits
+    expect(got).toEqual(want);
+    // and the reordering itself: W'[co, j·cin + ci] = W[co, ci, j]
+    for (const [co, ci, j] of [[0, 0, 0], [cout - 1, cin - 1, k - 1], [1, 2, 1]] as const) expect(got[co * k * cin + j * cin + ci]).toBe(bits[(co * cin + ci) * k + j]);
   });
 
   it('keeps grouped and 2-D convolutions, naming why', async () => {
