@@ -16,6 +16,7 @@ import type { Dialect } from '../build/types.ts';
 import { checkLayerPrecisions } from '../precision/checks.ts';
 import { checkProfilePrecision, modulePrecisions } from '../precision/profile.ts';
 import { qdqModelFor } from '../precision/files.ts';
+import { describeCalibration, withInt8Calibrations } from '../precision/calibration.ts';
 import { loadProfile, type LoadedProfile } from '../profile/load.ts';
 import { validateProfile } from '../profile/validate.ts';
 import { queryGpus } from '../system/nvidia-smi.ts';
@@ -32,9 +33,20 @@ interface ProfileReport {
 }
 
 /** One profile's lint against its model: problems, and notes for what is missing by design. */
-async function lintProfile(loaded: LoadedProfile, r: ProfileReport, trtVersion: string | null, dialect: Dialect | null): Promise<void> {
+async function lintProfile(given: LoadedProfile, r: ProfileReport, trtVersion: string | null, dialect: Dialect | null): Promise<void> {
+  const manifest = await loadModelManifest(given.profile.model);
+  // An INT8 module whose profile names no calibration builds from the one `emovoice calibrate` made for this
+  // model and module, as build and synth find it (src/precision/calibration.ts): the lint checks that profile.
+  // Where none is found (or it is stale) the checks below say what is missing, as before.
+  let loaded = given;
+  try {
+    const w = await withInt8Calibrations(given, manifest, modulePrecisions(given.profile, manifest), { qdqMustExist: false });
+    loaded = w.loaded;
+    for (const [m, c] of Object.entries(w.calibrations)) if (c.found) r.notes.push(describeCalibration(m, c));
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e; // UserErrors too
+  }
   const p = loaded.profile;
-  const manifest = await loadModelManifest(p.model);
   // the lint reads each graph's inputs, outputs and opsets, never the weights (doctor stays light)
   const infos = await readModuleInfos(loaded, manifest, readOnnxGraphIo);
   const trt = p.backend === 'trt';

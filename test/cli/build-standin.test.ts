@@ -290,6 +290,29 @@ describe.skipIf(!haveSpeech())('build finds the model’s own INT8 calibration (
       await rm(model, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('doctor lints an INT8 profile that names no calibration with the one calibrate made (a note names it); without one, the profile is a problem', async () => {
+    const work = await tinyCalibration();
+    const dir = await mkdtemp(join(tmpdir(), 'ev-doctor-int8-'));
+    try {
+      await mkdir(join(dir, 'configs'));
+      for (const f of ['a10g-fp16.yaml', 'profile.schema.json']) await copyFile(join(ROOT, 'configs', f), join(dir, 'configs', f));
+      const base = await readFile(join(ROOT, 'configs/base.yaml'), 'utf8');
+      await writeFile(join(dir, 'configs/base.yaml'), base.replace('model: ../models/tiny/manifest.yaml', `model: ${join(ROOT, 'models/tiny/manifest.yaml')}`));
+      await writeFile(join(dir, 'configs/int8-found.yaml'), 'name: int8-found\nextends: a10g-fp16\noutput: out/int8-found\nmodules: { vocoder: { precision: int8 } }\n');
+      const doctor = (cwd: string) => cliInProcess(['doctor', '--config-dir', join(dir, 'configs'), '--json'], { cwd, env: { TRTEXEC: FAKE, FAKE_TRTEXEC_VERSION: '11.0.0', CI: 'true' } });
+      const found = await doctor(work);
+      expect(found.exitCode, found.stdout).toBe(0);
+      const r = JSON.parse(found.stdout).profiles['int8-found.yaml'];
+      expect(r.problems).toEqual([]);
+      expect(r.notes).toContainEqual(expect.stringMatching(FOUND));
+      const none = await doctor(dir); // a folder where calibrate never ran
+      expect(none.exitCode).toBe(1);
+      expect(JSON.parse(none.stdout).profiles['int8-found.yaml'].problems.join('\n')).toMatch(/vocoder: int8 needs a calibration/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 /** A Q/DQ vocoder as calibrate writes it, with ranges from the bundled reference inputs (real speech). */
