@@ -9,7 +9,7 @@
 // twice per file rather than once per test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { encodeWav, parseWav } from '../../src/audio/wav.ts';
@@ -70,8 +70,16 @@ async function tsPipeline(profile: string): Promise<Pipeline> {
   }
   return p;
 }
+/** The temporary folders this file makes, removed at the end. */
+const temps: string[] = [];
+const tempDir = async (prefix: string) => {
+  const d = await mkdtemp(join(tmpdir(), prefix));
+  temps.push(d);
+  return d;
+};
 afterAll(async () => {
   for (const p of pipelines.values()) await Promise.all(Object.values((await p).runners).map((x) => x.close()));
+  await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
 });
 
 const voice = async (file: string) => {
@@ -92,10 +100,10 @@ describe.skipIf(!have)('Triton orchestrator (stand-in pb_utils, ONNX Runtime)', 
   const run = (id: string) => runs[id]!;
 
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'ev-orch-'));
+    work = await tempDir('ev-orch-');
     repo = join(work, 'repo');
     // output= an empty folder: engines a build left in out/a10g-fp16/ must not end up in this repository
-    const noEngines = await mkdtemp(join(tmpdir(), 'ev-orch-no-engines-'));
+    const noEngines = await tempDir('ev-orch-no-engines-');
     const r = await execa('node', [join(ROOT, 'bin/emovoice.js'), 'package', '--profile', 'a10g-fp16', '--triton', repo, '--allow-missing-engines', '--set', `output=${noEngines}`], { cwd: ROOT, reject: false });
     expect(r.exitCode, r.stderr).toBe(0);
     // A reference at 48 kHz: the alsa-utils recordings as recorded (real speech, not resampled here).
@@ -301,8 +309,8 @@ describe.skipIf(!have)('Triton orchestrator on a family it does not know (make_f
   const LONG_SENTENCE = 'The quick brown fox jumps over the lazy dog near the river bank';
 
   beforeAll(async () => {
-    work ??= await mkdtemp(join(tmpdir(), 'ev-orch-'));
-    toy = await mkdtemp(join(tmpdir(), 'ev-toy-serve-'));
+    work ??= await tempDir('ev-orch-');
+    toy = await tempDir('ev-toy-serve-');
     await execa('python3', [join(ROOT, 'test/fixtures/synthetic/make_family.py'), toy, join(ROOT, 'models/tiny/symbols.txt')]);
     const manifest = join(toy, 'manifest.yaml');
     await writeFile(manifest, (await readFile(manifest, 'utf8')).replace('    file: encoder.onnx\n', '    file: encoder.onnx\n    engine: false\n'));
