@@ -24,7 +24,7 @@ const REWRITES: Record<OptimizeTarget, { op: string; rewrite: (model: unknown) =
   cuda: { op: 'Conv', rewrite: (m) => ({ rewritten: [...rewriteConvTranspose(m).rewritten, ...rewriteConvAsMatMul(m).rewritten] }) },
 };
 
-export interface CpuOptimized {
+export interface OptimizedModel {
   /** The file to run: the rewritten model, or the source when nothing applied (or nothing could be written). */
   file: string;
   /** Nodes rewritten (empty: the source runs). */
@@ -41,20 +41,16 @@ interface Sidecar {
   rewritten: string[];
 }
 
-export function cpuOptimizedFile(outputDir: string, module: string, target: OptimizeTarget = 'cpu'): string {
-  return join(outputDir, `${target}-optimized`, `${module}.onnx`);
-}
-
-export function cpuOptimizedModel(source: string, outputDir: string, module: string): Promise<CpuOptimized> {
-  return optimizedModel(source, outputDir, module, 'cpu');
+export function optimizedFile(outputDir: string, name: string, target: OptimizeTarget): string {
+  return join(outputDir, `${target}-optimized`, `${name}.onnx`);
 }
 
 /** The file to run for `source` on `target` (`name`: the file's name under <output>/<target>-optimized/). */
-export async function optimizedModel(source: string, outputDir: string, name: string, target: OptimizeTarget): Promise<CpuOptimized> {
+export async function optimizedModel(source: string, outputDir: string, name: string, target: OptimizeTarget): Promise<OptimizedModel> {
   const src = resolve(source);
   const st = await stat(src).catch(() => null);
   if (!st) return { file: source, rewritten: [], written: false }; // the runner says the file is missing
-  const file = cpuOptimizedFile(outputDir, name, target);
+  const file = optimizedFile(outputDir, name, target);
   const sidecarFile = `${file}.json`;
   const want = { version: REWRITES_VERSION, source: src, size: st.size, mtimeMs: st.mtimeMs };
   const old = (await readFile(sidecarFile, 'utf8').then((t) => JSON.parse(t) as Sidecar).catch(() => null));

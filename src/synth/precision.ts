@@ -10,7 +10,7 @@
 import type { SpeechModuleInputs } from '../calibrate/speech-inputs.ts';
 import type { ModelManifest } from '../model/manifest.ts';
 import { DEFAULT_SAMPLES, modulePrecision, type Precision } from '../precision/files.ts';
-import { cpuOptimizedModel, optimizedModel } from '../optimize/cpu.ts';
+import { optimizedModel, type OptimizeTarget } from '../optimize/cpu.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 
 export const PRECISIONS = ['fp32', 'fp16', 'bf16', 'int8'] as const;
@@ -33,37 +33,29 @@ export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, 
     ? await (await import('../calibrate/speech-inputs.ts')).speechModuleInputs(manifest, { samples: opts.samples ?? DEFAULT_SAMPLES })
     : undefined;
   const runtime = opts.runtime === 'cuda' ? 'trt' : (opts.runtime ?? 'cpu'); // the CUDA provider runs what TensorRT would
-  const cudaConv = opts.runtime === 'cuda' && process.env.EMOVOICE_CUDA_CONV !== 'cudnn';
-  const forCuda = async (module: string, precision: Precision, source: string) => {
-    if (!cudaConv || precision === 'int8') return source;
-    const o = await optimizedModel(source, loaded.profile.output, `${module}.${precision}`, 'cuda');
-    if (o.written) opts.log?.(`rewrote ${module} (${precision}) for the CUDA provider (${o.rewritten.length} Conv as MatMul): ${o.file}`);
+  // the form a module's file is rewritten into for where it runs (src/optimize/cpu.ts): on the CPU an FP32
+  // module's upsamplers as Conv; on the CUDA provider any float module's convolutions as MatMul
+  const target: OptimizeTarget | null = opts.runtime === 'cuda' ? (process.env.EMOVOICE_CUDA_CONV === 'cudnn' ? null : 'cuda') : runtime === 'cpu' ? 'cpu' : null;
+  const optimized = async (module: string, precision: Precision, source: string) => {
+    if (!target || precision === 'int8' || (target === 'cpu' && precision !== 'fp32')) return source;
+    const o = await optimizedModel(source, loaded.profile.output, target === 'cpu' ? module : `${module}.${precision}`, target);
+    if (o.written) opts.log?.(target === 'cpu' ? `rewrote ${module} for the CPU (${o.rewritten.length} ConvTranspose as Conv): ${o.file}` : `rewrote ${module} (${precision}) for the CUDA provider (${o.rewritten.length} node(s): upsamplers as Conv, then every Conv as MatMul): ${o.file}`);
     return o.file;
   };
   const { precisionModel } = converting ? await import('../precision/model.ts') : { precisionModel: null };
   try {
     for (const module of modules) {
       const precision = precisions[module]!;
-      if (precision === 'fp32' && cudaConv) {
-        const source = loaded.profile.modules?.[module]?.onnx ?? manifest.modules[module]!.file;
-        const file = await forCuda(module, precision, source);
-        if (file !== manifest.modules[module]!.file) files[module] = file; // a profile's own onnx: runs too
-        continue;
-      }
       if (precision === 'fp32') {
-        // on the CPU, the FP32 model rewritten where ONNX Runtime's CPU runs another form faster (src/optimize/cpu.ts)
-        if ((opts.runtime ?? 'cpu') === 'cpu') {
-          const source = loaded.profile.modules?.[module]?.onnx ?? manifest.modules[module]!.file;
-          const o = await cpuOptimizedModel(source, loaded.profile.output, module);
-          if (o.written) opts.log?.(`rewrote ${module} for the CPU (${o.rewritten.length} ConvTranspose as Conv): ${o.file}`);
-          if (o.file !== manifest.modules[module]!.file) files[module] = o.file;
-        }
+        const source = loaded.profile.modules?.[module]?.onnx ?? manifest.modules[module]!.file;
+        const file = await optimized(module, precision, source);
+        if (file !== manifest.modules[module]!.file) files[module] = file; // a profile's own onnx runs too
         continue;
       }
       const r = await precisionModel!({ profile: loaded, manifest, module, precision, runtime, inputs: (m) => speech!.inputs(m), inputsKey: speech?.key });
       if (r.calibration) opts.log?.((await import('../precision/calibration.ts')).describeCalibration(module, r.calibration));
       if (!r.cached) opts.log?.(`converted ${module} to ${precision} for the ${runtime === 'trt' ? 'GPU' : 'CPU'} backend: ${r.file}`);
-      files[module] = await forCuda(module, precision, r.file);
+      files[module] = await optimized(module, precision, r.file);
     }
   } finally {
     await speech?.close();

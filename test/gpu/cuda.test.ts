@@ -31,7 +31,7 @@ describe.skipIf(!!why)(why ? `CUDA provider — SKIPPED: ${why}` : 'CUDA provide
   it('EMOVOICE_CUDA_CONV=cudnn: the convolutions as exported (cuDNN) pass the same tier as the MatMul form the backend runs by default', async () => {
     const r = await cli(['verify', '--profile', 'emotivoice-cpu', '--backend', 'cuda', '--wer-sentences', '0', '--json'], { EMOVOICE_CUDA_CONV: 'cudnn' });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stderr).not.toMatch(/for the CUDA provider \(\d+ Conv as MatMul\)/);
+    expect(r.stderr).not.toMatch(/for the CUDA provider \(\d+ node\(s\): upsamplers as Conv, then every Conv as MatMul\)/);
   });
 
   it('--precision fp16 runs the strongly typed FP16 files on the GPU at FP16 tolerances', async () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { decodeOnnxModel, encodeOnnxModel } from '../../src/model/onnx.ts';
 import { rewriteConvTranspose } from '../../src/optimize/conv-transpose.ts';
-import { cpuOptimizedModel } from '../../src/optimize/cpu.ts';
+import { optimizedModel } from '../../src/optimize/cpu.ts';
 import { readNpz } from '../../src/tensor/io.ts';
 
 const TINY = resolve(__dirname, '../../models/tiny');
@@ -55,15 +55,15 @@ describe('rewriteConvTranspose', () => {
   it('writes the CPU model once and reuses it; a model with nothing to rewrite runs its own file', async () => {
     const out = await mkdtemp(join(tmpdir(), 'cpu-optimized-'));
     try {
-      const first = await cpuOptimizedModel(VOCODER, out, 'vocoder');
+      const first = await optimizedModel(VOCODER, out, 'vocoder', 'cpu');
       expect(first.written).toBe(true);
       expect(first.file).toBe(join(out, 'cpu-optimized/vocoder.onnx'));
       const mtime = (await stat(first.file)).mtimeMs;
-      const again = await cpuOptimizedModel(VOCODER, out, 'vocoder');
+      const again = await optimizedModel(VOCODER, out, 'vocoder', 'cpu');
       expect(again).toEqual({ file: first.file, rewritten: first.rewritten, written: false });
       expect((await stat(first.file)).mtimeMs).toBe(mtime);
       const enc = join(TINY, 'text_encoder.onnx');
-      expect(await cpuOptimizedModel(enc, out, 'text_encoder')).toEqual({ file: enc, rewritten: [], written: false });
+      expect(await optimizedModel(enc, out, 'text_encoder', 'cpu')).toEqual({ file: enc, rewritten: [], written: false });
       expect(JSON.parse(await readFile(join(out, 'cpu-optimized/text_encoder.onnx.json'), 'utf8')).rewritten).toEqual([]);
     } finally {
       await rm(out, { recursive: true, force: true });
