@@ -33,11 +33,15 @@ export interface TextResult extends Omit<SynthResult, 'intermediates' | 'warning
  * 2-core machine the text stages of a part otherwise leave a core idle); the peak holds two parts'
  * activations, so profiles whose memory is tight leave it off.
  */
-async function inFlight<T, R>(xs: readonly T[], n: number, f: (x: T) => Promise<R>): Promise<R[]> {
+export async function inFlight<T, R>(xs: readonly T[], n: number, f: (x: T) => Promise<R>): Promise<R[]> {
   const out: Promise<R>[] = [];
+  let failed = false;
   for (const [i, x] of xs.entries()) {
-    if (i >= n) await out[i - n]!.catch(() => undefined); // its error surfaces from Promise.all below
-    out.push(f(x));
+    if (i >= n) await out[i - n]!.then(() => undefined, () => undefined);
+    if (failed) break; // a part failed: so does the request, and no later part starts
+    const p = f(x);
+    p.catch(() => (failed = true)); // handled here, while it waits its turn; Promise.all below gives the error
+    out.push(p);
   }
   return Promise.all(out);
 }

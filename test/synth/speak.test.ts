@@ -7,7 +7,7 @@ import { loadModelManifest } from '../../src/model/manifest.ts';
 import { Pipeline } from '../../src/pipeline/executor.ts';
 import { openModel } from '../../src/pipeline/model.ts';
 import { makeRunners, servingRunnerOptions } from '../../src/synth/runners.ts';
-import { mergeStages, splitWarning, synthesizeText } from '../../src/synth/speak.ts';
+import { inFlight, mergeStages, splitWarning, synthesizeText } from '../../src/synth/speak.ts';
 import { readNpz } from '../../src/tensor/io.ts';
 import { textToPhonemes } from '../../src/text/frontend.ts';
 
@@ -70,6 +70,22 @@ describe('synthesizeText', async () => {
       expect(Math.sqrt(d / n)).toBeLessThan(1e-6);
     } finally {
       await Promise.all(Object.values(lanes).map((r) => r.close()));
+    }
+  });
+
+  it('inFlight: results in order; a failing part fails the request and no later part starts, one or two at a time', async () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    expect(await inFlight([3, 1, 2], 2, async (x) => (await sleep(x * 5), x * 10))).toEqual([30, 10, 20]);
+    for (const n of [1, 2]) {
+      const started: number[] = [];
+      const f = async (x: number) => {
+        started.push(x);
+        if (x === 1) throw new Error('part 1 failed');
+        await sleep(20);
+        return x;
+      };
+      await expect(inFlight([0, 1, 2, 3], n, f)).rejects.toThrow('part 1 failed');
+      expect(started, `n = ${n}`).toEqual([0, 1]);
     }
   });
 
