@@ -38,13 +38,18 @@ async function lintProfile(given: LoadedProfile, r: ProfileReport, trtVersion: s
   // An INT8 module whose profile names no calibration builds from the one `emovoice calibrate` made for this
   // model and module, as build and synth find it (src/precision/calibration.ts): the lint checks that profile.
   // Where none is found (or it is stale) the checks below say what is missing, as before.
+  // (Only those modules: a named calibration is linted as named, and nothing is hashed for it here.)
+  const precisions = modulePrecisions(given.profile, manifest);
+  const unnamed = Object.fromEntries(Object.entries(precisions).filter(([m, x]) => x === 'int8' && !qdqModelFor(m, given.profile.modules?.[m]?.calibration)));
   let loaded = given;
-  try {
-    const w = await withInt8Calibrations(given, manifest, modulePrecisions(given.profile, manifest), { qdqMustExist: false });
-    loaded = w.loaded;
-    for (const [m, c] of Object.entries(w.calibrations)) if (c.found) r.notes.push(describeCalibration(m, c));
-  } catch (e) {
-    if (!(e instanceof UserError)) throw e; // UserErrors too
+  if (Object.keys(unnamed).length) {
+    try {
+      const w = await withInt8Calibrations(given, manifest, unnamed);
+      loaded = w.loaded;
+      for (const [m, c] of Object.entries(w.calibrations)) r.notes.push(describeCalibration(m, c));
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e; // UserErrors too
+    }
   }
   const p = loaded.profile;
   // the lint reads each graph's inputs, outputs and opsets, never the weights (doctor stays light)
@@ -55,7 +60,6 @@ async function lintProfile(given: LoadedProfile, r: ProfileReport, trtVersion: s
   if (trt) r.mode = mode && dialect ? describeMode(mode, dialect) : legacy ? 'legacy precision flags on TensorRT 10 and 8.6 (TensorRT 11 has none)' : 'strongly typed on TensorRT 11 and 10, legacy precision flags on 8.6';
   // Calibration outputs are made by `emovoice calibrate`: missing on a fresh clone, by design.
   const made = new Map<string, string>();
-  const precisions = modulePrecisions(p, manifest);
   for (const [m, mp] of Object.entries(p.modules ?? {})) {
     if (precisions[m] !== 'int8') continue;
     for (const file of [mp.calibration?.cache, mp.calibration?.qdq_model, qdqModelFor(m, mp.calibration)]) if (file) made.set(file, m);
