@@ -51,15 +51,10 @@ function fits(n: any, weight: any, opset: number): Fit | { why: string } {
 
 /** W [Cout, Cin, k] → W' [Cout, k·Cin] (element j·Cin + ci of row co is W[co, ci, j]), raw bytes of the same type. */
 function tapMajor(weight: any, cout: number, cin: number, k: number): Uint8Array {
-  if (weight.dataType === FLOAT) {
-    const w = tensorFloats(weight);
-    const out = new Float32Array(cout * k * cin);
-    for (let co = 0; co < cout; co++) for (let ci = 0; ci < cin; ci++) for (let j = 0; j < k; j++) out[co * k * cin + j * cin + ci] = w[(co * cin + ci) * k + j]!;
-    return new Uint8Array(out.buffer);
-  }
-  const raw: Uint8Array = weight.rawData;
-  const w = new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-  const out = new Uint16Array(cout * k * cin);
+  const raw: Uint8Array | undefined = weight.rawData;
+  // float16 travels as its bits: reordering moves elements, never converts them
+  const w = weight.dataType === FLOAT ? tensorFloats(weight) : new Uint16Array(raw!.buffer.slice(raw!.byteOffset, raw!.byteOffset + raw!.byteLength));
+  const out = weight.dataType === FLOAT ? new Float32Array(cout * k * cin) : new Uint16Array(cout * k * cin);
   for (let co = 0; co < cout; co++) for (let ci = 0; ci < cin; ci++) for (let j = 0; j < k; j++) out[co * k * cin + j * cin + ci] = w[(co * cin + ci) * k + j]!;
   return new Uint8Array(out.buffer);
 }
@@ -72,7 +67,6 @@ export function rewriteConvAsMatMul(model: any): ConvMatMulRewrite {
   const out: ConvMatMulRewrite = { rewritten: [], kept: [] };
   const nodes: any[] = [];
   const fresh = edit.fresh;
-  const ints = (name: string, v: number[]) => ({ name, type: 7, ints: v });
   const constant = (name: string, values: (number | bigint)[]) => {
     const t = fresh(name);
     g.initializer.push({ name: t, dataType: INT64, dims: [values.length], rawData: rawInt64(values) });
@@ -101,21 +95,18 @@ export function rewriteConvAsMatMul(model: any): ConvMatMulRewrite {
       nodes.push({ name: fresh(`${base}.pad`), opType: 'Pad', input: [x, constant(`${base}.pads`, [0, 0, pads[0], 0, 0, pads[1]])], output: [padded] });
       x = padded;
     }
+    // one Slice per kernel tap (a pointwise, unstrided convolution reads the input itself)
     const taps: string[] = [];
-    for (let j = 0; j < k; j++) {
-      if (k === 1 && s === 1) {
-        taps.push(x);
-        break;
+    if (k === 1 && s === 1) taps.push(x);
+    else {
+      const axis = constant(`${base}.axis`, [2]);
+      const step = constant(`${base}.step`, [s]);
+      for (let j = 0; j < k; j++) {
+        const tap = fresh(`${base}.tap${j}`);
+        const end = j < k - 1 ? BigInt(j * d - d * (k - 1)) : INT64_MAX;
+        nodes.push({ name: fresh(`${base}.slice${j}`), opType: 'Slice', input: [x, constant(`${base}.start${j}`, [j * d]), constant(`${base}.end${j}`, [end]), axis, step], output: [tap] });
+        taps.push(tap);
       }
-      const tap = fresh(`${base}.tap${j}`);
-      const end = j < k - 1 ? BigInt(j * d - d * (k - 1)) : INT64_MAX;
-      nodes.push({
-        name: fresh(`${base}.slice${j}`),
-        opType: 'Slice',
-        input: [x, constant(`${base}.start${j}`, [j * d]), constant(`${base}.end${j}`, [end]), constant(`${base}.axis${j}`, [2]), constant(`${base}.step${j}`, [s])],
-        output: [tap],
-      });
-      taps.push(tap);
     }
     let cols = taps[0]!;
     if (taps.length > 1) {
