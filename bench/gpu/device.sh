@@ -144,6 +144,14 @@ quick() {
   run ev-bench-fp32-matmul 200 $EV bench --backend cuda --streams 1,4,16 --requests 10 --json "${E[@]}" --baseline-mode eager-fp32
   cd "$HERE"
 }
+# the GPU suite itself (`npm run test:gpu`): vitest travels in .dev18/v (carried by this call), the tests come from the call's tree
+gpu_tests() {
+  env_gpu
+  [ -f "$HERE/.dev18/v/vitest.tar.xz" ] && tar -xJf "$HERE/.dev18/v/vitest.tar.xz" -C "$R"
+  rm -rf "$R/test" && cp -r "$HERE/test" "$R/test" && cp "$HERE"/vitest*.config.ts "$R/" 2>/dev/null
+  run test-gpu 500 node node_modules/vitest/vitest.mjs run test/gpu
+  cd "$HERE"
+}
 ev_compile() {
   env_gpu
   run ev-bench-fp16-compile 420 $EV "${BENCH[@]}" "${E[@]}" --set defaults.precision=fp16 --baseline-mode compile-fp16
@@ -163,6 +171,7 @@ for stage in "$@"; do
     ev-compile) ev_compile ;;
     probe) probe ;;
     quick) quick ;;
+    gpu-tests) gpu_tests ;;
     *) echo "unknown stage $stage" >&2; exit 2 ;;
   esac
 done
