@@ -16,7 +16,8 @@ import { readNpz } from '../../src/tensor/io.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
 import { elementwise } from '../../src/compare/metrics.ts';
 import { float32ArrayToFloat16 } from '../../src/tensor/float16.ts';
-import { tensorFloats } from '../../src/precision/convert.ts';
+import { convertPrecision, tensorFloats } from '../../src/precision/convert.ts';
+import { measureRanges } from '../../src/precision/ranges.ts';
 
 const MODELS = resolve(__dirname, '../../models');
 
@@ -78,6 +79,37 @@ describe('rewriteConvAsMatMul', () => {
       await rm(out, { recursive: true, force: true });
     }
   });
+
+  // The strongly typed FP16 files (what the CUDA provider runs): the conversion keeps an exporter's shared
+  // bias Identity FP32 (computed from constants only) and casts its output to float16, so a bias arrives
+  // as Cast(Identity(initializer)); the editor folds that Cast, every Conv still becomes a MatMul.
+  for (const [module, ref] of [['text_encoder', 'typical'], ['acoustic_encoder', 'typical'], ['acoustic_decoder', 'max'], ['vocoder', 'short']] as const) {
+    const file = join(MODELS, 'emotivoice-tiny', `${module}.onnx`);
+    it.skipIf(!existsSync(file))(`emotivoice-tiny/${module} as typed FP16: no Conv kept, biases behind Identity + Cast included, the same outputs`, async () => {
+      const refs = join(MODELS, 'emotivoice-tiny', 'refs', module);
+      const { ranges } = await measureRanges(file, await Promise.all(['short', 'typical', 'max'].map((c) => readNpz(join(refs, `${c}.npz`)))));
+      const fp16 = async () => {
+        const m = await decodeOnnxModel(await readFile(file));
+        convertPrecision(m, { target: 'fp16', emit: 'typed', ranges });
+        return m;
+      };
+      const [original, model] = [await fp16(), await fp16()];
+      const casts = model.graph.node.filter((n: { opType: string }) => n.opType === 'Cast').length;
+      const convs = model.graph.node.filter((n: { opType: string }) => n.opType === 'Conv').length;
+      const r = rewriteConvAsMatMul(model);
+      expect(r.kept).toEqual([]);
+      expect(r.rewritten).toHaveLength(convs);
+      expect(model.graph.node.some((n: { opType: string }) => n.opType === 'Conv')).toBe(false);
+      expect(model.graph.node.filter((n: { opType: string }) => n.opType === 'Cast').length).toBeLessThanOrEqual(casts); // folded Casts leave with their Identity
+      const feeds = await readNpz(join(refs, `${ref}.npz`));
+      const [a, b] = [await run(await encodeOnnxModel(original), feeds), await run(await encodeOnnxModel(model), feeds)];
+      expect(Object.keys(b)).toEqual(Object.keys(a));
+      for (const k of Object.keys(a)) {
+        expect(b[k]!.length).toBe(a[k]!.length);
+        expect(relL2(a[k]!, b[k]!)).toBeLessThan(1e-3); // FP16 accumulation order
+      }
+    });
+  }
 
   it('float16 weights (the files `convert` writes for the GPU) are reordered bit for bit, as float32 ones are', async () => {
     const f32 = await decodeOnnxModel(await readFile(join(MODELS, 'tiny', 'vocoder.onnx')));
