@@ -11,9 +11,11 @@
 //                 + (r >= s/2) x[ci, n+1]·W[ci, c, r − s/2]      (+ bias[c])
 // which is a Conv with kernel 3, pads 1, and s·C_out output channels (channel c·s + r), followed by
 // Reshape [B, C_out, s, L] → Transpose → [B, C_out, L, s] → Reshape [B, C_out, L·s]. Any other
-// ConvTranspose (groups, dilation, output_padding, another kernel/pad) is left as it is.
+// ConvTranspose (groups, dilation, output_padding, another kernel/pad) is left as it is. Float16 weights (the
+// typed FP16 files the GPU runs) are moved as they are: the decomposition only copies weights and adds zeros.
 import { tensorFloats } from '../precision/convert.ts';
-import { attr, FLOAT, graphEditor, INT64, rawFloats, rawInt64 } from './graph.ts';
+import { float16ArrayToFloat32, float32ArrayToFloat16 } from '../tensor/float16.ts';
+import { attr, FLOAT, FLOAT16, graphEditor, INT64, rawFloats, rawInt64 } from './graph.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export interface ConvTransposeRewrite {
@@ -28,7 +30,8 @@ function fits(n: any, weight: any): { s: number } | { why: string } {
   if (!weight) return { why: 'its weight is not an initializer' };
   const dims = (weight.dims ?? []).map(Number);
   if (dims.length !== 3) return { why: 'not 1-D' };
-  if (weight.dataType !== FLOAT) return { why: 'weight not float32' };
+  if (weight.dataType !== FLOAT && weight.dataType !== FLOAT16) return { why: 'weight neither float32 nor float16' };
+  if (weight.dataType === FLOAT16 && !weight.rawData?.length) return { why: 'float16 weight not stored as raw data' };
   const s = attr(n, 'strides')?.[0] ?? 1;
   const k = dims[2];
   const pads = attr(n, 'pads') ?? [0, 0];
@@ -39,6 +42,18 @@ function fits(n: any, weight: any): { s: number } | { why: string } {
   if (autoPad && new TextDecoder().decode(autoPad.s) !== 'NOTSET') return { why: 'auto_pad set' };
   if (s < 2 || s % 2 !== 0 || k !== 2 * s || pads[0] !== s / 2 || pads[1] !== s / 2) return { why: `stride ${s}, kernel ${k}, pads ${pads.join('/')}: not stride s, kernel 2s, pads s/2` };
   return { s };
+}
+
+/** A float32 or float16 (raw data) tensor's values as float32: float16 ones widen exactly. */
+function values(t: any): Float32Array {
+  if (t.dataType === FLOAT) return tensorFloats(t);
+  const raw: Uint8Array = t.rawData;
+  return float16ArrayToFloat32(new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)));
+}
+
+/** Values back as raw data of the type given: float16 ones came from float16, so they narrow exactly. */
+function raw(v: Float32Array, dataType: number): Uint8Array {
+  return dataType === FLOAT ? rawFloats(v) : new Uint8Array(float32ArrayToFloat16(v).buffer);
 }
 
 /** Rewrite every fitting ConvTranspose of the model's main graph in place (see the header). */
@@ -57,14 +72,15 @@ export function rewriteConvTranspose(model: any): ConvTransposeRewrite {
     const weight = edit.initializer(n.input[1]);
     const bias = n.input[2] ? edit.initializer(n.input[2]) : null;
     const fit = fits(n, weight);
-    if ('why' in fit || (n.input[2] && !bias)) {
-      out.kept.push({ node: label, why: 'why' in fit ? fit.why : 'its bias is not an initializer' });
+    const badBias = n.input[2] && (!bias ? 'its bias is not an initializer' : bias.dataType !== weight?.dataType ? 'bias and weight of different types' : bias.dataType === FLOAT16 && !bias.rawData?.length ? 'float16 bias not stored as raw data' : null);
+    if ('why' in fit || badBias) {
+      out.kept.push({ node: label, why: 'why' in fit ? fit.why : badBias! });
       nodes.push(n);
       continue;
     }
     const { s } = fit;
     const [cin, cout] = weight.dims.map(Number) as [number, number, number];
-    const w = tensorFloats(weight); // [cin, cout, 2s]
+    const w = values(weight); // [cin, cout, 2s]
     const k = 2 * s;
     const wp = new Float32Array(cout * s * cin * 3); // [cout·s, cin, 3], channel c·s + r
     for (let c = 0; c < cout; c++) {
@@ -80,13 +96,13 @@ export function rewriteConvTranspose(model: any): ConvTransposeRewrite {
     }
     const base = (n.name || n.output[0]).replace(/[^A-Za-z0-9_./-]/g, '_');
     const names = { w: fresh(`${base}.polyphase_weight`), b: fresh(`${base}.polyphase_bias`), z: fresh(`${base}.polyphase`), s1: fresh(`${base}.phases_shape`), r: fresh(`${base}.phases`), t: fresh(`${base}.interleaved`), s2: fresh(`${base}.out_shape`) };
-    g.initializer.push({ name: names.w, dataType: FLOAT, dims: [cout * s, cin, 3], rawData: rawFloats(wp) });
+    g.initializer.push({ name: names.w, dataType: weight.dataType, dims: [cout * s, cin, 3], rawData: raw(wp, weight.dataType) });
     const convInputs = [n.input[0], names.w];
     if (bias) {
-      const b = tensorFloats(bias);
+      const b = values(bias);
       const bp = new Float32Array(cout * s);
       for (let c = 0; c < cout; c++) bp.fill(b[c]!, c * s, (c + 1) * s);
-      g.initializer.push({ name: names.b, dataType: FLOAT, dims: [cout * s], rawData: rawFloats(bp) });
+      g.initializer.push({ name: names.b, dataType: bias.dataType, dims: [cout * s], rawData: raw(bp, bias.dataType) });
       convInputs.push(names.b);
     }
     g.initializer.push({ name: names.s1, dataType: INT64, dims: [4], rawData: rawInt64([0, cout, s, -1]) });

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { decodeOnnxModel, encodeOnnxModel } from '../../src/model/onnx.ts';
 import { rewriteConvAsMatMul } from '../../src/optimize/conv-matmul.ts';
 import { optimizedModel } from '../../src/optimize/cpu.ts';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { readNpz } from '../../src/tensor/io.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
@@ -110,6 +110,31 @@ describe('rewriteConvAsMatMul', () => {
       }
     });
   }
+
+  it('the CUDA file of a typed FP16 vocoder: its float16 upsamplers become Convs too, then MatMuls — no cuDNN node is left', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cuda-optimized-fp16-'));
+    try {
+      const file = join(MODELS, 'emotivoice-tiny', 'vocoder.onnx');
+      const refs = join(MODELS, 'emotivoice-tiny', 'refs', 'vocoder');
+      const { ranges } = await measureRanges(file, await Promise.all(['short', 'typical'].map((c) => readNpz(join(refs, `${c}.npz`)))));
+      const m = await decodeOnnxModel(await readFile(file));
+      const upsamplers = m.graph.node.filter((n: { opType: string }) => n.opType === 'ConvTranspose').length;
+      expect(upsamplers).toBeGreaterThan(0);
+      convertPrecision(m, { target: 'fp16', emit: 'typed', ranges });
+      const fp16 = join(out, 'vocoder.fp16.onnx');
+      await writeFile(fp16, await encodeOnnxModel(m));
+      const o = await optimizedModel(fp16, out, 'vocoder.fp16', 'cuda');
+      const model = await decodeOnnxModel(await readFile(o.file));
+      const ops = model.graph.node.map((n: { opType: string }) => n.opType);
+      expect(ops).not.toContain('ConvTranspose');
+      expect(ops).not.toContain('Conv');
+      const feeds = await readNpz(join(refs, 'short.npz'));
+      const [a, b] = [await run(fp16, feeds), await run(o.file, feeds)];
+      for (const k of Object.keys(a)) expect(relL2(a[k]!, b[k]!)).toBeLessThan(1e-3); // FP16 accumulation order
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
 
   it('float16 weights (the files `convert` writes for the GPU) are reordered bit for bit, as float32 ones are', async () => {
     const f32 = await decodeOnnxModel(await readFile(join(MODELS, 'tiny', 'vocoder.onnx')));
