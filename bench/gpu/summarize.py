@@ -46,6 +46,7 @@ def main():
     for fam, modules, files in (
         ("EmotiVoice base (random weights)", ["style_encoder", "content_encoder", "prompt_encoder", "text_encoder", "acoustic_encoder", "acoustic_decoder", "vocoder"],
          [("ours CUDA FP32 (TF32)", "ev-bench-fp32", True), ("ours CUDA FP16", "ev-bench-fp16", True),
+          ("ours CUDA FP16, encoders' convolutions on cuDNN (a run before 53604d8)", "ev-bench-fp16-before", True),
           ("PyTorch eager FP32", "ev-bench-fp32", False), ("PyTorch eager FP16 (autocast)", "ev-bench-fp16", False),
           ("torch.compile FP16", "ev-bench-fp16-compile", False)]),
         ("Piper en_US-joe-medium", ["text_encoder", "flow", "vocoder"],
