@@ -160,7 +160,7 @@ export function register(program: Command): void {
           try {
             const pipeline = new Pipeline(model, runners);
             for (const c of await e2eCases(manifest)) {
-              const r = await verifyE2e(pipeline, c, { ...E2E_TOLERANCES[least]!, ...(p.tolerances?.[`e2e_${least}`] ?? {}) }, media && ((got, ref) => media.e2eCase(c.name.replace(/^e2e\//, ''), got, ref, pathLabel)));
+              const r = await verifyE2e(pipeline, c, { ...E2E_TOLERANCES[least]!, ...(p.tolerances?.[`e2e_${least}`] ?? {}) }, media && ((got, ref) => media.e2eCase(c.name.replace(/^e2e\//, ''), got, ref, pathLabel)), { reduced: least !== 'fp32' });
               results.push(r);
               if (!opts.json) printCase(r);
             }
@@ -211,7 +211,7 @@ function printCase(r: CaseResult): void {
     process.stdout.write(`${head}  error: ${r.error}\n`);
     return;
   }
-  process.stdout.write(`${head}\n`);
+  process.stdout.write(`${head}${r.note ? `  (${r.note})` : ''}\n`);
   for (const o of r.outputs) {
     const m = o.metrics;
     const extra = m

@@ -49,6 +49,11 @@ export interface RunRequest {
    * the inputs of all those stages, none of them run (streaming: the chunked stages' inputs).
    */
   captureInputsOf?: string | string[];
+  /**
+   * Tensors that stand in for what a stage publishes under these names (verify: a reduced-precision path
+   * judged under PyTorch's own discrete decisions, its rounded durations).
+   */
+  pin?: TensorMap;
 }
 
 const isTensor = (v: Value | undefined): v is Tensor => v !== undefined && typeof v !== 'string';
@@ -185,8 +190,9 @@ export class Pipeline {
           if (stepDef(st)?.outputs.find((p) => p.name === port)?.optional) continue;
           throw new Error(`stage ${st.id} gave no output ${port}`);
         }
-        published[t] = outputs[port]!;
-        board.set(t, outputs[port]!);
+        const v = req.pin?.[t] ?? outputs[port]!;
+        published[t] = v;
+        board.set(t, v);
       }
       timing.ms = performance.now() - s0;
       if (!trivial) stages.push(timing);
