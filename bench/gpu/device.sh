@@ -8,7 +8,7 @@
 #   bash device.sh store          keep this call's parts (.dev18/p*/) under /root/ev18/parts
 #   bash device.sh setup          reassemble: node, node_modules, the code overlay, the providers
 #                                 (installed by `emovoice providers install` from a wheel-shaped zip of them)
-#   bash device.sh ev-export ev-bench ev-verify piper-verify piper-bench ev-compile
+#   bash device.sh ev-export ev-bench ev-verify piper-verify piper-bench ev-compile ev-overlap gpu-tests
 #                                 the measurements (results as one tar under $OUT)
 # Stages run in the order given: `bash device.sh store setup ev-export ev-bench`.
 set -uo pipefail
@@ -152,6 +152,14 @@ gpu_tests() {
   run test-gpu 500 node node_modules/vitest/vitest.mjs run test/gpu
   cd "$HERE"
 }
+# the parts of one request overlapped (serving.overlap_parts): each module is a session in a thread of its own,
+# so the next part's encoders can run while the part before is in the vocoder
+ev_overlap() {
+  env_gpu
+  run ev-bench-fp16-overlap 300 $EV "${BENCH[@]}" "${E[@]}" --set defaults.precision=fp16 --set serving.overlap_parts=true --baseline-mode eager-fp16
+  run ev-bench-fp32-overlap 250 $EV "${BENCH[@]}" "${E[@]}" --set serving.overlap_parts=true --baseline none
+  cd "$HERE"
+}
 ev_compile() {
   env_gpu
   run ev-bench-fp16-compile 420 $EV "${BENCH[@]}" "${E[@]}" --set defaults.precision=fp16 --baseline-mode compile-fp16
@@ -172,6 +180,7 @@ for stage in "$@"; do
     probe) probe ;;
     quick) quick ;;
     gpu-tests) gpu_tests ;;
+    ev-overlap) ev_overlap ;;
     *) echo "unknown stage $stage" >&2; exit 2 ;;
   esac
 done
