@@ -134,6 +134,7 @@ probe() {
     nvidia-smi; } > "$W/res/cudnn.txt" 2>&1
   EMOVOICE_CUDA_CONV=cudnn run probe-fp32-cudnn 150 "${TSX[@]}" "${E[@]}" --repeats 3 --trace /tmp/probe-trace --label cudnn
   run probe-fp32-matmul 150 "${TSX[@]}" "${E[@]}" --repeats 3 --trace /tmp/probe-trace --label matmul
+  EMOVOICE_CUDA_CONV=gather run probe-fp32-gather 150 "${TSX[@]}" "${E[@]}" --repeats 3 --trace /tmp/probe-trace --label gather
   cd "$HERE"
 }
 # the last minutes of a session: the MatMul form's probe, verify and a short bench
@@ -158,6 +159,7 @@ ev_overlap() {
   env_gpu
   run ev-bench-fp16-overlap 300 $EV "${BENCH[@]}" "${E[@]}" --set defaults.precision=fp16 --set serving.overlap_parts=true --baseline-mode eager-fp16
   run ev-bench-fp32-overlap 250 $EV "${BENCH[@]}" "${E[@]}" --set serving.overlap_parts=true --baseline none
+  EMOVOICE_CUDA_CONV=gather run ev-bench-fp16-gather 300 $EV "${BENCH[@]}" "${E[@]}" --set defaults.precision=fp16 --baseline none
   cd "$HERE"
 }
 ev_compile() {

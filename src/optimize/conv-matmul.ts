@@ -15,6 +15,15 @@
 //   y      = MatMul(W', cols) + b                          W'[co, j·Cin + ci] = W[co, ci, j]
 // Grouped convolutions, 2-D convolutions, auto_pad and weights that are not float16/float32 initializers
 // stay as they are, each with the reason.
+//
+// The `gather` form (EMOVOICE_CUDA_CONV=gather, to measure against the default): ONNX Runtime dispatches
+// every node from the host, and k Slices and a Concat are k + 1 of them. Instead one Gather takes all taps:
+//   idx    = [j·d]_j + [0, s, 2s, …]   [k, T']   (Shape, Gather, Range, Unsqueeze from the length; Add)
+//   cols   = Reshape(Gather(xp, idx, axis 2) [N, Cin, k, T'], [0, Cin·k, −1])
+//   y      = MatMul(W reshaped [Cout, Cin·k], cols) + b       (W's own layout: element ci·k + j)
+// For a "same" convolution (l + r = d·(k−1), stride 1) the output positions are the unpadded input's, so
+// convolutions whose inputs have the same length share the row of starts, and those that also share (k, d)
+// the index: lengths are followed through "same" convolutions and elementwise nodes.
 import { tensorFloats } from '../precision/convert.ts';
 import { attr, FLOAT, FLOAT16, graphEditor, INT64, rawInt64 } from './graph.ts';
 
@@ -59,8 +68,11 @@ function tapMajor(weight: any, cout: number, cin: number, k: number): Uint8Array
   return new Uint8Array(out.buffer);
 }
 
+/** Elementwise ops whose output has the length of their inputs (when those agree). */
+const ELEMENTWISE = new Set(['Relu', 'LeakyRelu', 'Tanh', 'Sigmoid', 'Add', 'Sub', 'Mul', 'Div', 'Identity', 'Cast', 'Neg', 'Abs', 'Sqrt', 'Exp', 'Erf']);
+
 /** Rewrite every fitting 1-D Conv of the model's main graph in place (see the header). */
-export function rewriteConvAsMatMul(model: any): ConvMatMulRewrite {
+export function rewriteConvAsMatMul(model: any, o: { im2col?: 'slices' | 'gather' } = {}): ConvMatMulRewrite {
   const g = model.graph;
   const opset = Number((model.opsetImport ?? []).find((o: any) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0);
   const edit = graphEditor(g);
@@ -71,6 +83,74 @@ export function rewriteConvAsMatMul(model: any): ConvMatMulRewrite {
     const t = fresh(name);
     g.initializer.push({ name: t, dataType: INT64, dims: [values.length], rawData: rawInt64(values) });
     return t;
+  };
+  // gather form: which tensors provably have the same length (the class's first tensor names it)
+  const lengthOf = new Map<string, string>();
+  const classOf = (t: string) => lengthOf.get(t) ?? t;
+  const indices = new Map<string, string>(); // class|k|d|s|pads → the [k, T'] index tensor
+  // constants: initializers, Constant nodes, and Identity/Cast/Reshape of constants (a shared bias)
+  const consts = new Set<string>((g.initializer ?? []).map((t: any) => t.name));
+  for (const n of o.im2col === 'gather' ? g.node : []) {
+    if (n.opType === 'Constant' || (['Identity', 'Cast', 'Reshape', 'Unsqueeze'].includes(n.opType) && (n.input ?? []).every((i: string) => !i || consts.has(i)))) for (const t of n.output) consts.add(t);
+  }
+  for (const n of o.im2col === 'gather' ? g.node : []) {
+    const data = (n.input ?? []).filter((i: string) => i && !consts.has(i));
+    if (n.opType === 'Conv' && !consts.has(n.input[0])) {
+      const w = edit.initializer(n.input[1]);
+      const f = w ? fits(n, w, opset) : null;
+      if (f && !('why' in f) && f.s === 1 && f.pads[0] + f.pads[1] === f.d * (f.k - 1)) lengthOf.set(n.output[0], classOf(n.input[0]));
+    } else if (ELEMENTWISE.has(n.opType) && (!n.domain || n.domain === 'ai.onnx') && data.length && data.every((i: string) => classOf(i) === classOf(data[0]))) {
+      // broadcast operands (a [C, 1] bias) are initializers or constants: only the data inputs count
+      lengthOf.set(n.output[0], classOf(data[0]));
+    }
+  }
+  const scalar = (name: string, value: number) => {
+    const t = fresh(name);
+    g.initializer.push({ name: t, dataType: INT64, dims: [], rawData: rawInt64([value]) });
+    return t;
+  };
+  // the index of one convolution shape: for a "same" convolution (stride 1, l + r = d·(k−1)) the output
+  // positions are those of its unpadded input, so the row of starts [0 … T−1] is made once per class of
+  // equal lengths and each (k, d) adds its tap offsets to it once; any other shape gets its own index
+  const rows = new Map<string, string>(); // class → [1, T] starts
+  const offsetRow = (base: string, f: Fit) => {
+    const offsets = fresh(`${base}.tap_offsets`);
+    g.initializer.push({ name: offsets, dataType: INT64, dims: [f.k, 1], rawData: rawInt64(Array.from({ length: f.k }, (_, j) => j * f.d)) });
+    return offsets;
+  };
+  const startsRow = (of: string, base: string, limit: (len: string) => string, step: number, before: any[]) => {
+    const shape = fresh(`${base}.len_shape`);
+    const len = fresh(`${base}.len`);
+    const starts = fresh(`${base}.starts`);
+    const row = fresh(`${base}.starts_row`);
+    before.push(
+      { name: fresh(`${base}.len_shape`), opType: 'Shape', input: [of], output: [shape] },
+      { name: fresh(`${base}.len`), opType: 'Gather', input: [shape, scalar(`${base}.time_axis`, 2)], output: [len], attribute: [{ name: 'axis', type: 2, i: 0 }] },
+      { name: fresh(`${base}.starts`), opType: 'Range', input: [scalar(`${base}.zero`, 0), limit(len), scalar(`${base}.stride`, step)], output: [starts] },
+      { name: fresh(`${base}.starts_row`), opType: 'Unsqueeze', input: [starts, constant(`${base}.row_axis`, [0])], output: [row] },
+    );
+    return row;
+  };
+  const indexFor = (xp: string, xIn: string, f: Fit, base: string, before: any[]): string => {
+    const same = f.s === 1 && f.pads[0] + f.pads[1] === f.d * (f.k - 1);
+    const key = same ? `${classOf(xIn)}|${f.k}|${f.d}` : null;
+    if (key && indices.has(key)) return indices.get(key)!;
+    let row: string;
+    if (same) {
+      row = rows.get(classOf(xIn)) ?? startsRow(xIn, base, (len) => len, 1, before);
+      rows.set(classOf(xIn), row);
+    } else {
+      // the padded length less the kernel's span, every s-th start
+      row = startsRow(xp, base, (len) => {
+        const last = fresh(`${base}.last_start`);
+        before.push({ name: fresh(`${base}.last_start`), opType: 'Sub', input: [len, scalar(`${base}.span`, f.d * (f.k - 1))], output: [last] });
+        return last;
+      }, f.s, before);
+    }
+    const idx = fresh(`${base}.im2col_index`);
+    before.push({ name: fresh(`${base}.im2col_index`), opType: 'Add', input: [offsetRow(base, f), row], output: [idx] });
+    if (key) indices.set(key, idx);
+    return idx;
   };
   for (const n of g.node) {
     if (n.opType !== 'Conv' || (n.domain && n.domain !== 'ai.onnx')) {
@@ -89,11 +169,37 @@ export function rewriteConvAsMatMul(model: any): ConvMatMulRewrite {
     const { k, s, d, pads } = fit;
     const [cout, cin] = weight.dims.map(Number) as [number, number, number];
     const base = label.replace(/[^A-Za-z0-9_./-]/g, '_');
+    // y = W'·cols (+ b), then the Conv is gone
+    const matmul = (cols: string, w: string) => {
+      if (bias) {
+        const product = fresh(`${base}.product`);
+        const b = fresh(`${base}.matmul_bias`);
+        g.initializer.push({ ...bias, name: b, dims: [cout, 1] });
+        nodes.push({ name: fresh(`${base}.matmul`), opType: 'MatMul', input: [w, cols], output: [product] });
+        nodes.push({ name: fresh(`${base}.add_bias`), opType: 'Add', input: [product, b], output: [n.output[0]] });
+      } else {
+        nodes.push({ name: fresh(`${base}.matmul`), opType: 'MatMul', input: [w, cols], output: [n.output[0]] });
+      }
+      edit.release(n.input[1], n.input[2]);
+      out.rewritten.push(label);
+    };
     let x = n.input[0];
     if (pads[0] || pads[1]) {
       const padded = fresh(`${base}.padded`);
       nodes.push({ name: fresh(`${base}.pad`), opType: 'Pad', input: [x, constant(`${base}.pads`, [0, 0, pads[0], 0, 0, pads[1]])], output: [padded] });
       x = padded;
+    }
+    if (o.im2col === 'gather' && !(k === 1 && s === 1)) {
+      // one Gather of all taps; the index once per class of equal lengths (see the header)
+      const idx = indexFor(x, n.input[0], fit, base, nodes);
+      const gathered = fresh(`${base}.gathered`);
+      const cols = fresh(`${base}.columns`);
+      nodes.push({ name: fresh(`${base}.im2col`), opType: 'Gather', input: [x, idx], output: [gathered], attribute: [{ name: 'axis', type: 2, i: 2 }] });
+      nodes.push({ name: fresh(`${base}.columns`), opType: 'Reshape', input: [gathered, constant(`${base}.columns_shape`, [0, cin * k, -1])], output: [cols] });
+      const w = fresh(`${base}.matmul_weight`);
+      g.initializer.push({ ...weight, name: w, dims: [cout, cin * k] }); // W's own layout: element ci·k + j
+      matmul(cols, w);
+      continue;
     }
     // one Slice per kernel tap (a pointwise, unstrided convolution reads the input itself)
     const taps: string[] = [];
@@ -115,17 +221,7 @@ export function rewriteConvAsMatMul(model: any): ConvMatMulRewrite {
     }
     const w = fresh(`${base}.matmul_weight`);
     g.initializer.push({ name: w, dataType: weight.dataType, dims: [cout, k * cin], rawData: tapMajor(weight, cout, cin, k) });
-    if (bias) {
-      const product = fresh(`${base}.product`);
-      const b = fresh(`${base}.matmul_bias`);
-      g.initializer.push({ ...bias, name: b, dims: [cout, 1] });
-      nodes.push({ name: fresh(`${base}.matmul`), opType: 'MatMul', input: [w, cols], output: [product] });
-      nodes.push({ name: fresh(`${base}.add_bias`), opType: 'Add', input: [product, b], output: [n.output[0]] });
-    } else {
-      nodes.push({ name: fresh(`${base}.matmul`), opType: 'MatMul', input: [w, cols], output: [n.output[0]] });
-    }
-    edit.release(n.input[1], n.input[2]);
-    out.rewritten.push(label);
+    matmul(cols, w);
   }
   g.node = nodes;
   edit.prune();

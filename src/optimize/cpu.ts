@@ -15,13 +15,15 @@ import { rewriteConvAsMatMul } from './conv-matmul.ts';
 /** Bumped whenever a rewrite changes, so models written by an older one are redone. */
 export const REWRITES_VERSION = 3;
 
-export type OptimizeTarget = 'cpu' | 'cuda';
+export type OptimizeTarget = 'cpu' | 'cuda' | 'cuda-gather';
 
 /** Each target's rewrite, and the op type a model must contain for it to apply (a plain string in the file). */
 const REWRITES: Record<OptimizeTarget, { op: string; rewrite: (model: unknown) => { rewritten: string[] } }> = {
   cpu: { op: 'ConvTranspose', rewrite: rewriteConvTranspose },
   // HiFi-GAN's upsamplers first become ordinary Convs, so that no convolution is left to cuDNN
   cuda: { op: 'Conv', rewrite: (m) => ({ rewritten: [...rewriteConvTranspose(m).rewritten, ...rewriteConvAsMatMul(m).rewritten] }) },
+  // the same with one Gather per convolution for its taps (EMOVOICE_CUDA_CONV=gather: fewer nodes to dispatch; to measure)
+  'cuda-gather': { op: 'Conv', rewrite: (m) => ({ rewritten: [...rewriteConvTranspose(m).rewritten, ...rewriteConvAsMatMul(m, { im2col: 'gather' }).rewritten] }) },
 };
 
 export interface OptimizedModel {

@@ -4,7 +4,7 @@
 // model (src/precision/model.ts decides, caches and reports); an fp32 module may run rewritten for the
 // CPU (src/optimize/cpu.ts: the same numbers in a faster form, written once). On the CUDA provider (runtime
 // 'cuda') the strongly typed files run, their 1-D convolutions as matrix products (src/optimize/conv-matmul.ts
-// says why; EMOVOICE_CUDA_CONV=cudnn keeps ONNX Runtime's cuDNN convolutions). Real speech for the activation
+// says why; EMOVOICE_CUDA_CONV=cudnn keeps ONNX Runtime's cuDNN convolutions, =gather takes each one's taps with one Gather). Real speech for the activation
 // ranges is read only when a conversion has to run. The conversion and calibration code loads only then too
 // (an all-FP32 model, the common case, never pays its resident memory: docs/performance-cpu.md).
 import type { SpeechModuleInputs } from '../calibrate/speech-inputs.ts';
@@ -35,7 +35,8 @@ export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, 
   const runtime = opts.runtime === 'cuda' ? 'trt' : (opts.runtime ?? 'cpu'); // the CUDA provider runs what TensorRT would
   // the form a module's file is rewritten into for where it runs (src/optimize/cpu.ts): on the CPU an FP32
   // module's upsamplers as Conv; on the CUDA provider any float module's convolutions as MatMul
-  const target: OptimizeTarget | null = opts.runtime === 'cuda' ? (process.env.EMOVOICE_CUDA_CONV === 'cudnn' ? null : 'cuda') : runtime === 'cpu' ? 'cpu' : null;
+  const cudaConv = process.env.EMOVOICE_CUDA_CONV;
+  const target: OptimizeTarget | null = opts.runtime === 'cuda' ? (cudaConv === 'cudnn' ? null : cudaConv === 'gather' ? 'cuda-gather' : 'cuda') : runtime === 'cpu' ? 'cpu' : null;
   const optimized = async (module: string, precision: Precision, source: string) => {
     if (!target || precision === 'int8' || (target === 'cpu' && precision !== 'fp32')) return source;
     const o = await optimizedModel(source, loaded.profile.output, target === 'cpu' ? module : `${module}.${precision}`, target);

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { decodeOnnxModel, encodeOnnxModel } from '../../src/model/onnx.ts';
 import { rewriteConvAsMatMul } from '../../src/optimize/conv-matmul.ts';
 import { optimizedModel } from '../../src/optimize/cpu.ts';
+import { rewriteConvTranspose } from '../../src/optimize/conv-transpose.ts';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { readNpz } from '../../src/tensor/io.ts';
@@ -58,6 +59,34 @@ describe('rewriteConvAsMatMul', () => {
       for (const k of Object.keys(a)) {
         expect(b[k]!.length).toBe(a[k]!.length);
         expect(relL2(a[k]!, b[k]!)).toBeLessThan(1e-5);
+      }
+    });
+  }
+
+  // the gather form (EMOVOICE_CUDA_CONV=gather): one Gather of all taps, its index shared by the convolutions
+  // whose inputs have the same length; the same outputs with fewer nodes than a Slice per tap
+  for (const [family, module, ref] of [['emotivoice-tiny', 'vocoder', 'short'], ['joe', 'vocoder', 'short'], ['joe', 'flow', 'typical']] as const) {
+    const file = join(MODELS, family, `${module}.onnx`);
+    it.skipIf(!existsSync(file))(`${family}/${module}, gather form: the same outputs; a vocoder in fewer nodes than the Slice form, its starts shared per length`, async () => {
+      const [slices, gather] = [await decodeOnnxModel(await readFile(file)), await decodeOnnxModel(await readFile(file))];
+      rewriteConvTranspose(slices);
+      rewriteConvTranspose(gather);
+      const a = rewriteConvAsMatMul(slices);
+      const b = rewriteConvAsMatMul(gather, { im2col: 'gather' });
+      expect(b.kept).toEqual([]);
+      expect(b.rewritten).toEqual(a.rewritten);
+      const count = (m: any, op: string) => m.graph.node.filter((n: { opType: string }) => n.opType === op).length;
+      expect(count(gather, 'Slice')).toBeLessThan(count(slices, 'Slice'));
+      if (module === 'vocoder') {
+        // HiFi-GAN's resblocks keep their length: the starts are shared, the graph shrinks by a fifth
+        expect(gather.graph.node.length).toBeLessThan(0.85 * slices.graph.node.length);
+        expect(count(gather, 'Range')).toBeLessThan(count(gather, 'Gather') / 4);
+      }
+      const feeds = await readNpz(join(MODELS, family, 'refs', module, `${ref}.npz`));
+      const [x, y] = [await run(file, feeds), await run(await encodeOnnxModel(gather), feeds)];
+      for (const k of Object.keys(x)) {
+        expect(y[k]!.length).toBe(x[k]!.length);
+        expect(relL2(x[k]!, y[k]!)).toBeLessThan(1e-5);
       }
     });
   }
