@@ -115,6 +115,14 @@ describe('pages', () => {
     expect(html).toContain('2/3 cases passed');
   });
 
+  it('a case judged with PyTorch\'s durations pinned says so beside its result', () => {
+    const doc = verifyDoc(2);
+    Object.assign(doc.cases[1]!, { note: "durations: 1 of 27 moved, by at most 1: judged with PyTorch's durations, frame_times pinned" });
+    const html = renderReports([{ kind: 'verify', doc, source: 'x' }]);
+    expect(html).toMatch(/case1<\/td>.*?<span class="ok">pass<\/span> <span class="note">\(durations: 1 of 27 moved, by at most 1: judged with PyTorch&#39;s durations, frame_times pinned\)<\/span>/);
+    expect(html.match(/<span class="note">\(durations/g)).toHaveLength(1);
+  });
+
   it('data cannot end the page\'s script or inject markup', () => {
     const doc = verifyDoc(1);
     doc.cases[0]!.case = '</script><script>alert(1)</script>';

@@ -61,7 +61,9 @@ export function verifySection(r: ReportInput, charts: Charts, budget: MediaBudge
           const v = o.metrics?.[k];
           return bad.has(k) ? `<span class="fail">${num(v, k === 'cosine' ? 6 : 3)}</span>` : num(v, k === 'cosine' ? 6 : 3);
         });
-        rows.push([esc(c.case), esc(o.name), esc(o.kind), ...cells, num(c.ms, 1), o.pass ? '<span class="ok">pass</span>' : `<span class="fail">${esc((o.failed ?? []).join(', '))}${o.detail ? `: ${esc(o.detail)}` : ''}</span>`]);
+        // a case judged beyond the plain comparison says how (an e2e case with PyTorch's durations pinned)
+        const note = c.note ? ` <span class="note">(${esc(c.note)})</span>` : '';
+        rows.push([esc(c.case), esc(o.name), esc(o.kind), ...cells, num(c.ms, 1), (o.pass ? '<span class="ok">pass</span>' : `<span class="fail">${esc((o.failed ?? []).join(', '))}${o.detail ? `: ${esc(o.detail)}` : ''}</span>`) + note]);
         fails.push(!o.pass);
       }
     }
