@@ -10,9 +10,13 @@
 // (peak memory: the largest): on a machine whose load changes, both sides then see the same mix of it. Our
 // side's resident memory by stage is printed under the table. Our side runs as the published command runs:
 // the compiled dist/ (built first) on plain node, no TypeScript loader (tsx alone is ~33 MiB of resident
-// memory the product does not carry); `--runtime tsx` runs the sources through tsx instead.
+// memory the product does not carry); `--runtime tsx` runs the sources through tsx instead. With `--paired`
+// each side is one process for the whole run (bench/piper_ours.ts / bench/piper_peer.py `--serve`) and the
+// sides take turns request by request, each waiting for the other: on a machine whose load comes and goes
+// in bursts of seconds, both sides see the same bursts (docs/performance-cpu.md §9).
 //   node bin/emovoice.js calibrate vocoder --profile piper-joe-cpu
-//   npx tsx bench/piper.ts [--repeats 5] [--rounds 1] [--runtime dist|tsx] [--int8-qdq FILE] [--out bench/results/piper-joe-<machine>.json]
+// `--set k=v` overrides our side's profile (as `emovoice synth --set` does), e.g. serving.spin_us=0.
+//   npx tsx bench/piper.ts [--repeats 5] [--rounds 1] [--paired] [--set k=v …] [--runtime dist|tsx] [--int8-qdq FILE] [--out bench/results/piper-joe-<machine>.json]
 import { execa } from 'execa';
 import { transform } from 'esbuild';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -26,7 +30,7 @@ import { findCalibration } from '../src/calibrate/store.ts';
 import { probeRecognizer, transcribe } from '../src/asr/whisper.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const { values } = parseArgs({ options: { repeats: { type: 'string', default: '5' }, rounds: { type: 'string', default: '1' }, out: { type: 'string' }, 'int8-qdq': { type: 'string' }, runtime: { type: 'string', default: 'dist' } } });
+const { values } = parseArgs({ options: { repeats: { type: 'string', default: '5' }, rounds: { type: 'string', default: '1' }, out: { type: 'string' }, 'int8-qdq': { type: 'string' }, runtime: { type: 'string', default: 'dist' }, paired: { type: 'boolean' }, set: { type: 'string', multiple: true, default: [] } } });
 if (values.runtime !== 'dist' && values.runtime !== 'tsx') throw new Error(`--runtime ${values.runtime}: dist or tsx`);
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 
@@ -71,6 +75,46 @@ try {
     if (r.exitCode !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.exitCode})`);
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as Side;
   };
+  /** A side in --serve mode: a sentence index per line in, `ok` per request out, the report at the end. */
+  const serve = (command: string, args: string[]) => {
+    const child = execa(command, args, { cwd: ROOT, stdin: 'pipe', stdout: 'pipe', stderr: 'inherit', reject: false, buffer: false });
+    const lines: string[] = [];
+    let wake: (() => void) | null = null;
+    let partial = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop()!;
+      lines.push(...parts);
+      wake?.();
+    });
+    let exited = false;
+    void child.then(() => {
+      exited = true;
+      wake?.();
+    });
+    const next = async (): Promise<string> => {
+      while (!lines.length) {
+        if (exited) throw new Error(`${command} ${args.join(' ')} ended early`);
+        await new Promise<void>((res) => (wake = res));
+        wake = null;
+      }
+      return lines.shift()!;
+    };
+    return {
+      ready: next().then((l) => { if (l !== 'ready') throw new Error(`${command}: expected ready, got ${l}`); }),
+      async speak(n: number) {
+        child.stdin!.write(`${n}\n`);
+        const l = await next();
+        if (l !== 'ok') throw new Error(`${command}: expected ok, got ${l}`);
+      },
+      async end(): Promise<Side> {
+        child.stdin!.end();
+        const r = await child;
+        if (r.exitCode !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${r.exitCode})`);
+        return JSON.parse((lines.join('\n') + partial).trim().split('\n').pop()!) as Side;
+      },
+    };
+  };
   await mkdir(join(dir, 'ours'));
   await mkdir(join(dir, 'peer'));
   await mkdir(join(dir, 'int8'));
@@ -89,15 +133,33 @@ try {
     oursEntry = [compiled];
   }
   const cmd = values.runtime === 'dist' ? process.execPath : 'npx';
-  const oursArgs = (wavDir: string, set: string[]) => [...oursEntry, '--profile', 'piper-joe-cpu', '--sentences', file, '--repeats', values.repeats!, '--wav-dir', wavDir, ...set];
+  const oursArgs = (wavDir: string, set: string[]) => [...oursEntry, '--profile', 'piper-joe-cpu', '--sentences', file, '--repeats', values.repeats!, '--wav-dir', wavDir, ...values.set!.flatMap((x) => ['--set', x]), ...set];
   // the files our modules run (CPU rewrites, conversions) are written before any timed process starts
   await execa(cmd, [...oursArgs(join(dir, 'ours'), []), '--prepare-only'], { cwd: ROOT, stderr: 'inherit' });
   if (int8Set) await execa(cmd, [...oursArgs(join(dir, 'int8'), int8Set), '--prepare-only'], { cwd: ROOT, stderr: 'inherit' });
   const runs: { ours: Side[]; int8: Side[]; peer: Side[] } = { ours: [], int8: [], peer: [] };
-  for (let round = 0; round < Number(values.rounds); round++) {
-    runs.ours.push(await run(cmd, oursArgs(join(dir, 'ours'), [])));
-    if (int8Set) runs.int8.push(await run(cmd, oursArgs(join(dir, 'int8'), int8Set)));
-    runs.peer.push(await run('python3', ['bench/piper_peer.py', '--voice', voice, '--sentences', file, '--repeats', values.repeats!, '--wav-dir', join(dir, 'peer')]));
+  const peerArgs = ['bench/piper_peer.py', '--voice', voice, '--sentences', file, '--repeats', values.repeats!, '--wav-dir', join(dir, 'peer')];
+  if (values.paired) {
+    // one process per side for the whole run, the sides taking turns request by request (each waits for the
+    // other's answer): load that comes and goes hits both alike, which separate processes minutes apart do not
+    const sides = [serve(cmd, [...oursArgs(join(dir, 'ours'), []), '--serve']), ...(int8Set ? [serve(cmd, [...oursArgs(join(dir, 'int8'), int8Set), '--serve'])] : []), serve('python3', [...peerArgs, '--serve'])];
+    for (const x of sides) await x.ready;
+    let turn = 0;
+    for (let round = 0; round < Number(values.rounds); round++) {
+      for (const n of sentences.keys()) {
+        for (let i = 0; i < Number(values.repeats); i++) for (const x of turn++ % 2 ? [...sides].reverse() : sides) await x.speak(n);
+      }
+    }
+    const [o, ...rest] = await Promise.all(sides.map((x) => x.end()));
+    runs.ours.push(o!);
+    runs.peer.push(rest.pop()!);
+    if (int8Set) runs.int8.push(rest[0]!);
+  } else {
+    for (let round = 0; round < Number(values.rounds); round++) {
+      runs.ours.push(await run(cmd, oursArgs(join(dir, 'ours'), [])));
+      if (int8Set) runs.int8.push(await run(cmd, oursArgs(join(dir, 'int8'), int8Set)));
+      runs.peer.push(await run('python3', peerArgs));
+    }
   }
   const ours = pool(runs.ours);
   const int8 = int8Set ? pool(runs.int8) : null;
@@ -129,7 +191,7 @@ try {
   const table = rows.map((r) => `${r[0]!.padEnd(22)} ${r[1]!.padStart(24)} ${r[2]!.padStart(24)} ${r[3]!.padStart(12)}`).join('\n');
   // other work on the machine slows both sides alike; the load is said so the numbers can be judged
   const load = `load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1 / 5 / 15 min) at the end`;
-  process.stdout.write(`machine: ${machine}; ${load}\nour side: ${values.runtime === 'dist' ? 'compiled dist/ on node (as the published command runs)' : 'the sources through tsx'}\n${sentences.length} sentences (the pangram and the held-out English transcripts) × ${values.repeats} each × ${values.rounds} round(s), the sides taking turns\n${ours.runtime}\n${int8 ? int8.runtime : 'INT8 vocoder column not run: no calibration for this voice (run `node bin/emovoice.js calibrate vocoder --profile piper-joe-cpu`, or give --int8-qdq FILE)'}\n${peer.runtime}\n\n${table}\n`);
+  process.stdout.write(`machine: ${machine}; ${load}\nour side: ${values.runtime === 'dist' ? 'compiled dist/ on node (as the published command runs)' : 'the sources through tsx'}\n${sentences.length} sentences (the pangram and the held-out English transcripts) × ${values.repeats} each × ${values.rounds} round(s), the sides taking turns${values.paired ? ' request by request (--paired: one process a side)' : ' process by process'}\n${ours.runtime}\n${int8 ? int8.runtime : 'INT8 vocoder column not run: no calibration for this voice (run `node bin/emovoice.js calibrate vocoder --profile piper-joe-cpu`, or give --int8-qdq FILE)'}\n${peer.runtime}\n\n${table}\n`);
   if (ours.rss_mib_by_stage) process.stdout.write(`emovoice resident memory by stage (MiB): ${Object.entries(ours.rss_mib_by_stage).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}\n`);
   if (ours.stages_ms) process.stdout.write(`\nemovoice per stage (mean ms): ${Object.entries(ours.stages_ms).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}\n`);
   if (!rec.ok) process.stdout.write(`WER skipped: speech recogniser not installed (${rec.reason})\n`);
@@ -137,7 +199,7 @@ try {
     machine,
     load,
     date: new Date().toISOString(),
-    command: `npx tsx bench/piper.ts --repeats ${values.repeats} --rounds ${values.rounds} --runtime ${values.runtime}${values['int8-qdq'] ? ` --int8-qdq ${values['int8-qdq']}` : ''}`,
+    command: `npx tsx bench/piper.ts --repeats ${values.repeats} --rounds ${values.rounds} --runtime ${values.runtime}${values.paired ? ' --paired' : ''}${values.set!.map((x) => ` --set ${x}`).join('')}${values['int8-qdq'] ? ` --int8-qdq ${values['int8-qdq']}` : ''}`,
     sentences,
     ours: { ...summary(ours), wer: oursWer, raw: ours },
     int8Vocoder: int8 ? { ...summary(int8), wer: int8Wer, raw: int8 } : null,

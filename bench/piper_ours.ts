@@ -2,7 +2,8 @@
 // resident memory is its own): the profile's model opened as `emovoice synth` opens it, each sentence
 // spoken text to audio (frontend included) `--repeats` times after one warm-up. Prints one JSON object.
 //   npx tsx bench/piper_ours.ts --profile piper-joe-cpu --sentences s.json [--repeats 5] [--wav-dir DIR] [--set k=v …]
-// (--prepare-only writes the files the modules run (conversions, CPU rewrites) and exits; --wav-dir keeps each sentence's audio as DIR/<index>.wav, for the recogniser; --set overrides the profile
+// (--serve speaks the sentence whose index each stdin line gives, answering `ok`, and reports at the end of input;
+// --prepare-only writes the files the modules run (conversions, CPU rewrites) and exits; --wav-dir keeps each sentence's audio as DIR/<index>.wav, for the recogniser; --set overrides the profile
 // as in `emovoice synth`, e.g. modules.vocoder.precision=int8, and each module runs at the precision it gets;
 // --ort '{"intraOpThreads":1}' overrides the CPU sessions' options (OrtOptions, src/runtime/ort-options.ts), for experiments.)
 // Resident memory is sampled as the process goes (rss_mib_by_stage: after start-up and imports, the
@@ -11,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeWav } from '../src/audio/io.ts';
 import { parseArgs } from 'node:util';
+import { createInterface } from 'node:readline';
 import { loadModelManifest } from '../src/model/manifest.ts';
 import { Pipeline } from '../src/pipeline/executor.ts';
 import { openModel } from '../src/pipeline/model.ts';
@@ -23,7 +25,7 @@ import { CONFIGS_DIR } from '../src/cli/common.ts';
 const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
 const memory: Record<string, number> = {};
 
-const { values } = parseArgs({ options: { profile: { type: 'string', default: 'piper-joe-cpu' }, sentences: { type: 'string' }, repeats: { type: 'string', default: '5' }, 'wav-dir': { type: 'string' }, 'prepare-only': { type: 'boolean' }, set: { type: 'string', multiple: true, default: [] }, ort: { type: 'string' } } });
+const { values } = parseArgs({ options: { profile: { type: 'string', default: 'piper-joe-cpu' }, sentences: { type: 'string' }, repeats: { type: 'string', default: '5' }, 'wav-dir': { type: 'string' }, 'prepare-only': { type: 'boolean' }, serve: { type: 'boolean' }, set: { type: 'string', multiple: true, default: [] }, ort: { type: 'string' } } });
 const sentences = JSON.parse(await readFile(values.sentences!, 'utf8')) as string[];
 const repeats = Number(values.repeats);
 const loaded = await loadProfile(values.profile!, { configsDir: CONFIGS_DIR, overrides: values.set! });
@@ -42,20 +44,25 @@ try {
   memory['sessions loaded'] = rssMiB();
   await synthesizeText(pipeline, { text: sentences[0]!, conditioning: {} }); // warm-up
   memory['after the warm-up'] = rssMiB();
-  const out = [];
+  const out = sentences.map((text) => ({ text, ms: [] as number[], audio_seconds: 0 }));
   const stages: Record<string, number[]> = {};
-  for (const [n, text] of sentences.entries()) {
-    const ms: number[] = [];
-    let audioSeconds = 0;
-    for (let i = 0; i < repeats; i++) {
-      const r = await synthesizeText(pipeline, { text, conditioning: {} });
-      ms.push(r.totalMs);
-      audioSeconds = r.audioSeconds;
-      for (const s of r.stages) (stages[s.stage] ??= []).push(s.ms);
-      if (i === 0 && values['wav-dir']) await writeWav(join(values['wav-dir'], `${n}.wav`), r.waveform, r.sampleRate);
+  const speak = async (n: number) => {
+    const r = await synthesizeText(pipeline, { text: sentences[n]!, conditioning: {} });
+    const first = out[n]!.ms.length === 0;
+    out[n]!.ms.push(r.totalMs);
+    out[n]!.audio_seconds = r.audioSeconds;
+    for (const s of r.stages) (stages[s.stage] ??= []).push(s.ms);
+    if (first && values['wav-dir']) await writeWav(join(values['wav-dir'], `${n}.wav`), r.waveform, r.sampleRate);
+  };
+  if (values.serve) {
+    // --serve (bench/piper.ts --paired): a sentence index per stdin line, `ok` once spoken; the report at the end of input
+    process.stdout.write('ready\n');
+    for await (const line of createInterface({ input: process.stdin })) {
+      if (line.trim() === '') continue;
+      await speak(Number(line));
+      process.stdout.write('ok\n');
     }
-    out.push({ text, ms, audio_seconds: audioSeconds });
-  }
+  } else for (const n of sentences.keys()) for (let i = 0; i < repeats; i++) await speak(n);
   process.stdout.write(JSON.stringify({
     runtime: `emovoice (onnxruntime-node ${(await import('onnxruntime-node/package.json', { with: { type: 'json' } })).default.version}, profile ${values.profile}${values.set!.length ? `, ${values.set!.join(', ')}` : ''})`,
     precisions: cpu.precisions,

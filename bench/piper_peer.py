@@ -3,7 +3,7 @@ Runtime session over the unsplit voice) synthesizing the given sentences, timed 
 to audio, in its own process so its peak resident memory is its own. bench/piper.ts runs it beside
 emovoice on the same sentences and machine.
 
-    python3 bench/piper_peer.py --voice VOICE.onnx --sentences sentences.json [--repeats 5] [--threads 2] [--wav-dir DIR]
+    python3 bench/piper_peer.py --voice VOICE.onnx --sentences sentences.json [--repeats 5] [--threads 2] [--wav-dir DIR] [--serve]
 Prints one JSON object: per-sentence latencies (ms), audio seconds, peak RSS (MiB), versions.
 Exit 3 when piper-tts is not installed (one line saying so).
 """
@@ -22,6 +22,7 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=0, help="ONNX Runtime intra-op threads (0 = its default)")
     ap.add_argument("--wav-dir", help="keep each sentence's audio as <dir>/<index>.wav (for the recogniser)")
+    ap.add_argument("--serve", action="store_true", help="speak the sentence whose index each stdin line gives, answer 'ok'; report at the end of input (bench/piper.ts --paired)")
     a = ap.parse_args(argv)
     try:
         import onnxruntime
@@ -54,16 +55,26 @@ def main(argv=None):
         return sum(c.audio_float_array.size for c in chunks) / rate
 
     speak(sentences[0])  # warm-up: first-run allocations, espeak-ng data
-    out = []
-    for n, text in enumerate(sentences):
-        ms, seconds = [], 0.0
-        for i in range(a.repeats):
-            t0 = time.perf_counter()
-            seconds = speak(text)
-            ms.append((time.perf_counter() - t0) * 1000)
-        if a.wav_dir:  # written outside the timed calls
-            speak(text, os.path.join(a.wav_dir, f"{n}.wav"))
-        out.append({"text": text, "ms": ms, "audio_seconds": seconds})
+    out = [{"text": text, "ms": [], "audio_seconds": 0.0} for text in sentences]
+
+    def timed(n):
+        t0 = time.perf_counter()
+        seconds = speak(sentences[n])
+        out[n]["ms"].append((time.perf_counter() - t0) * 1000)
+        out[n]["audio_seconds"] = seconds
+        if a.wav_dir and len(out[n]["ms"]) == 1:  # written outside the timed call
+            speak(sentences[n], os.path.join(a.wav_dir, f"{n}.wav"))
+
+    if a.serve:
+        print("ready", flush=True)
+        for line in iter(sys.stdin.readline, ""):
+            if line.strip():
+                timed(int(line))
+                print("ok", flush=True)
+    else:
+        for n in range(len(sentences)):
+            for _ in range(a.repeats):
+                timed(n)
     print(json.dumps({
         "runtime": f"piper-tts {version('piper-tts')} (onnxruntime {onnxruntime.__version__})",
         "sample_rate": rate,

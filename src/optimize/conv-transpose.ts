@@ -9,10 +9,15 @@
 //   y[c, n·s + r] = Σ_ci  x[ci, n]·W[ci, c, r + s/2]
 //                 + (r <  s/2) x[ci, n−1]·W[ci, c, r + 3s/2]
 //                 + (r >= s/2) x[ci, n+1]·W[ci, c, r − s/2]      (+ bias[c])
-// which is a Conv with kernel 3, pads 1, and s·C_out output channels (channel c·s + r), followed by
-// Reshape [B, C_out, s, L] → Transpose → [B, C_out, L, s] → Reshape [B, C_out, L·s]. Any other
-// ConvTranspose (groups, dilation, output_padding, another kernel/pad) is left as it is. Float16 weights (the
-// typed FP16 files the GPU runs) are moved as they are: the decomposition only copies weights and adds zeros.
+// Counted from s/2 samples earlier, j + s/2 = m·s + q, every output sample reads exactly two inputs,
+// x[m−1] and x[m], with the weights W[q + s] and W[q] (q < s/2 is r = q + s/2 at n = m − 1; q ≥ s/2 is
+// r = q − s/2 at n = m). So it is a Conv with kernel 2, pads 1 (L + 1 positions m) and s·C_out output
+// channels (channel c·s + q), then Reshape [B, C_out, s, L+1] → Transpose → [B, C_out, L+1, s] → Reshape
+// [B, C_out, (L+1)·s] → Slice [s/2, −s/2) on the last axis. Two taps, not the three of the form without the
+// offset (whose third weight is zero): 2/3 of the upsamplers' arithmetic, for one more copy of their
+// output (docs/performance-cpu.md §9). Any other ConvTranspose (groups, dilation, output_padding,
+// another kernel/pad) is left as it is. Float16 weights (the typed FP16 files the GPU runs) are moved as
+// they are: the decomposition only copies weights.
 import { tensorFloats } from '../precision/convert.ts';
 import { float16ArrayToFloat32, float32ArrayToFloat16 } from '../tensor/float16.ts';
 import { attr, FLOAT, FLOAT16, graphEditor, INT64, rawFloats, rawInt64 } from './graph.ts';
@@ -82,21 +87,20 @@ export function rewriteConvTranspose(model: any): ConvTransposeRewrite {
     const [cin, cout] = weight.dims.map(Number) as [number, number, number];
     const w = values(weight); // [cin, cout, 2s]
     const k = 2 * s;
-    const wp = new Float32Array(cout * s * cin * 3); // [cout·s, cin, 3], channel c·s + r
+    const wp = new Float32Array(cout * s * cin * 2); // [cout·s, cin, 2], channel c·s + q: taps W[q + s], W[q]
     for (let c = 0; c < cout; c++) {
-      for (let r = 0; r < s; r++) {
-        const o = (c * s + r) * cin * 3;
+      for (let q = 0; q < s; q++) {
+        const o = (c * s + q) * cin * 2;
         for (let ci = 0; ci < cin; ci++) {
           const src = (ci * cout + c) * k;
-          wp[o + ci * 3 + 1] = w[src + r + s / 2]!;
-          if (r < s / 2) wp[o + ci * 3] = w[src + r + (3 * s) / 2]!;
-          else wp[o + ci * 3 + 2] = w[src + r - s / 2]!;
+          wp[o + ci * 2] = w[src + q + s]!;
+          wp[o + ci * 2 + 1] = w[src + q]!;
         }
       }
     }
     const base = (n.name || n.output[0]).replace(/[^A-Za-z0-9_./-]/g, '_');
-    const names = { w: fresh(`${base}.polyphase_weight`), b: fresh(`${base}.polyphase_bias`), z: fresh(`${base}.polyphase`), s1: fresh(`${base}.phases_shape`), r: fresh(`${base}.phases`), t: fresh(`${base}.interleaved`), s2: fresh(`${base}.out_shape`) };
-    g.initializer.push({ name: names.w, dataType: weight.dataType, dims: [cout * s, cin, 3], rawData: raw(wp, weight.dataType) });
+    const names = { w: fresh(`${base}.polyphase_weight`), b: fresh(`${base}.polyphase_bias`), z: fresh(`${base}.polyphase`), s1: fresh(`${base}.phases_shape`), r: fresh(`${base}.phases`), t: fresh(`${base}.interleaved`), s2: fresh(`${base}.out_shape`), flat: fresh(`${base}.offset_output`), from: fresh(`${base}.offset_start`), to: fresh(`${base}.offset_end`), axis: fresh(`${base}.offset_axis`) };
+    g.initializer.push({ name: names.w, dataType: weight.dataType, dims: [cout * s, cin, 2], rawData: raw(wp, weight.dataType) });
     const convInputs = [n.input[0], names.w];
     if (bias) {
       const b = values(bias);
@@ -107,12 +111,16 @@ export function rewriteConvTranspose(model: any): ConvTransposeRewrite {
     }
     g.initializer.push({ name: names.s1, dataType: INT64, dims: [4], rawData: rawInt64([0, cout, s, -1]) });
     g.initializer.push({ name: names.s2, dataType: INT64, dims: [3], rawData: rawInt64([0, cout, -1]) });
+    g.initializer.push({ name: names.from, dataType: INT64, dims: [1], rawData: rawInt64([s / 2]) });
+    g.initializer.push({ name: names.to, dataType: INT64, dims: [1], rawData: rawInt64([-s / 2]) });
+    g.initializer.push({ name: names.axis, dataType: INT64, dims: [1], rawData: rawInt64([2]) });
     const ints = (name: string, v: number[]) => ({ name, type: 7, ints: v });
     nodes.push(
-      { name: fresh(`${base}.polyphase_conv`), opType: 'Conv', input: convInputs, output: [names.z], attribute: [ints('kernel_shape', [3]), ints('pads', [1, 1]), ints('strides', [1]), ints('dilations', [1])] },
+      { name: fresh(`${base}.polyphase_conv`), opType: 'Conv', input: convInputs, output: [names.z], attribute: [ints('kernel_shape', [2]), ints('pads', [1, 1]), ints('strides', [1]), ints('dilations', [1])] },
       { name: fresh(`${base}.split_phases`), opType: 'Reshape', input: [names.z, names.s1], output: [names.r] },
       { name: fresh(`${base}.interleave`), opType: 'Transpose', input: [names.r], output: [names.t], attribute: [ints('perm', [0, 1, 3, 2])] },
-      { name: fresh(`${base}.join_phases`), opType: 'Reshape', input: [names.t, names.s2], output: [n.output[0]] },
+      { name: fresh(`${base}.join_phases`), opType: 'Reshape', input: [names.t, names.s2], output: [names.flat] },
+      { name: fresh(`${base}.offset`), opType: 'Slice', input: [names.flat, names.from, names.to, names.axis], output: [n.output[0]] },
     );
     edit.release(n.input[1], n.input[2]);
     out.rewritten.push(label);

@@ -13,7 +13,7 @@ import { rewriteConvTranspose } from './conv-transpose.ts';
 import { rewriteConvAsMatMul } from './conv-matmul.ts';
 
 /** Bumped whenever a rewrite changes, so models written by an older one are redone. */
-export const REWRITES_VERSION = 3;
+export const REWRITES_VERSION = 4;
 
 export type OptimizeTarget = 'cpu' | 'cuda' | 'cuda-gather';
 

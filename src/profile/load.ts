@@ -64,7 +64,7 @@ export interface Profile {
   };
   modules?: Record<string, ModuleProfile>;
   tolerances?: Record<string, Record<string, number>>;
-  serving?: { max_text_len?: number; timeout_ms?: number; batching_window_ms?: number; max_batch?: number; stream_chunk_frames?: number; stream_first_chunk_frames?: number; chunk_frames?: number; chunk_lanes?: number; overlap_parts?: boolean; intra_op_threads?: number };
+  serving?: { max_text_len?: number; timeout_ms?: number; batching_window_ms?: number; max_batch?: number; stream_chunk_frames?: number; stream_first_chunk_frames?: number; chunk_frames?: number; chunk_lanes?: number; overlap_parts?: boolean; intra_op_threads?: number; spin_us?: number };
 }
 
 export interface LoadedProfile {

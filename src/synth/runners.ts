@@ -51,13 +51,19 @@ export interface RunnerOptions {
 
 /**
  * What a profile's `serving:` says about the CPU sessions: `chunk_lanes` (the vocoder's one-thread
- * sessions side by side) and `intra_op_threads` (every other CPU session's intra-op threads; absent:
- * ONNX Runtime's default, one per core). A stream (`synth --stream`) sends its chunks one at a time: no lanes.
+ * sessions side by side), `intra_op_threads` (every other CPU session's intra-op threads; absent:
+ * ONNX Runtime's default, one per core) and `spin_us` (how long an idle intra-op thread spins for the
+ * next parallel section before it sleeps, spinning stopped at the end of each run; absent: no spinning,
+ * OrtThreadRunner's default). A stream (`synth --stream`) sends its chunks one at a time: no lanes.
  */
-export function servingRunnerOptions(serving: { chunk_lanes?: number; intra_op_threads?: number } | undefined, o: { stream?: boolean } = {}): Pick<RunnerOptions, 'chunkLanes' | 'ort'> {
+export function servingRunnerOptions(serving: { chunk_lanes?: number; intra_op_threads?: number; spin_us?: number } | undefined, o: { stream?: boolean } = {}): Pick<RunnerOptions, 'chunkLanes' | 'ort'> {
+  const ort = {
+    ...(serving?.intra_op_threads && { intraOpThreads: serving.intra_op_threads }),
+    ...(serving?.spin_us !== undefined && serving.spin_us > 0 && { spinning: true, spinMicroseconds: serving.spin_us }),
+  };
   return {
     ...(serving?.chunk_lanes && !o.stream && { chunkLanes: serving.chunk_lanes }),
-    ...(serving?.intra_op_threads && { ort: { intraOpThreads: serving.intra_op_threads } }),
+    ...(Object.keys(ort).length && { ort }),
   };
 }
 

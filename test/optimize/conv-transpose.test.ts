@@ -23,7 +23,7 @@ async function waveform(model: string | Uint8Array, mel: { data: Float32Array; s
 }
 
 describe('rewriteConvTranspose', () => {
-  it('rewrites HiFi-GAN upsamplers into Conv + interleave with the same output, and keeps other shapes', async () => {
+  it('rewrites HiFi-GAN upsamplers into a two-tap Conv + interleave + offset with the same output, and keeps other shapes', async () => {
     const model = await decodeOnnxModel(await readFile(VOCODER));
     const nodes = model.graph.node.length;
     const r = rewriteConvTranspose(model);
@@ -31,7 +31,7 @@ describe('rewriteConvTranspose', () => {
     expect(r.kept).toEqual([]);
     const ops = model.graph.node.map((n: { opType: string }) => n.opType);
     expect(ops).not.toContain('ConvTranspose');
-    expect(model.graph.node.length).toBe(nodes + 3 * 3);
+    expect(model.graph.node.length).toBe(nodes + 3 * 4);
     const ref = await readNpz(join(TINY, 'refs/vocoder/short.npz'));
     const mel = ref.mel! as { data: Float32Array; shape: number[] };
     const [a, b] = [await waveform(VOCODER, mel), await waveform(await encodeOnnxModel(model), mel)];

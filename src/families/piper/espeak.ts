@@ -1,4 +1,5 @@
-// The espeak-ng adapter: IPA for each clause, from the espeak-ng program (Debian `espeak-ng`, installed
+// The espeak-ng adapter: IPA for each clause, from libespeak-ng in process (espeak-lib.ts) where it
+// loads, else (or when $ESPEAK_NG names a program) from the espeak-ng program (Debian `espeak-ng`, installed
 // by scripts/setup.sh) run with an argument array, the text on stdin. The clauses go in separated by blank
 // lines (a paragraph break, which ends a clause in espeak-ng without changing its phonemes), and espeak-ng
 // prints one line per clause. Starting espeak-ng costs ~50 ms (it loads its dictionary), more than a
@@ -10,6 +11,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { UserError } from '../../core/errors.ts';
+import { espeakLibrary } from './espeak-lib.ts';
 
 export const SETUP_HINT = 'run scripts/setup.sh (it installs Debian espeak-ng), or apt-get install espeak-ng; ESPEAK_NG=/path/to/espeak-ng picks another';
 
@@ -160,6 +162,9 @@ function processFor(program: string, voice: string): Promise<EspeakProcess | nul
 /** The IPA of each clause (one string per clause, '' for a clause with nothing to say). */
 export async function espeakClauses(clauses: string[], voice: string, program = espeakProgram()): Promise<string[]> {
   if (clauses.length === 0) return [];
+  // the library in process (espeak-lib.ts) where it loads, unless $ESPEAK_NG names a program to run
+  const inProcess = program === 'espeak-ng' ? espeakLibrary()?.clauses(clauses, voice) : null;
+  if (inProcess) return inProcess;
   const text = clauses.map((c) => c.replace(/\s*\n\s*/g, ' ')).join('\n\n');
   const server = await processFor(program, voice);
   const lines = server && !server.dead ? await server.read(text) : null;
