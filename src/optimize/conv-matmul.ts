@@ -68,6 +68,9 @@ function tapMajor(weight: any, cout: number, cin: number, k: number): Uint8Array
   return new Uint8Array(out.buffer);
 }
 
+/** A convolution whose output has its input's length (stride 1, pads l + r = d·(k−1)). */
+const keepsLength = (f: Fit) => f.s === 1 && f.pads[0] + f.pads[1] === f.d * (f.k - 1);
+
 /** Elementwise ops whose output has the length of their inputs (when those agree). */
 const ELEMENTWISE = new Set(['Relu', 'LeakyRelu', 'Tanh', 'Sigmoid', 'Add', 'Sub', 'Mul', 'Div', 'Identity', 'Cast', 'Neg', 'Abs', 'Sqrt', 'Exp', 'Erf']);
 
@@ -87,7 +90,7 @@ export function rewriteConvAsMatMul(model: any, o: { im2col?: 'slices' | 'gather
   // gather form: which tensors provably have the same length (the class's first tensor names it)
   const lengthOf = new Map<string, string>();
   const classOf = (t: string) => lengthOf.get(t) ?? t;
-  const indices = new Map<string, string>(); // class|k|d|s|pads → the [k, T'] index tensor
+  const indices = new Map<string, string>(); // class|k|d of a length-keeping convolution → its [k, T] index tensor
   // constants: initializers, Constant nodes, and Identity/Cast/Reshape of constants (a shared bias)
   const consts = new Set<string>((g.initializer ?? []).map((t: any) => t.name));
   for (const n of o.im2col === 'gather' ? g.node : []) {
@@ -98,7 +101,7 @@ export function rewriteConvAsMatMul(model: any, o: { im2col?: 'slices' | 'gather
     if (n.opType === 'Conv' && !consts.has(n.input[0])) {
       const w = edit.initializer(n.input[1]);
       const f = w ? fits(n, w, opset) : null;
-      if (f && !('why' in f) && f.s === 1 && f.pads[0] + f.pads[1] === f.d * (f.k - 1)) lengthOf.set(n.output[0], classOf(n.input[0]));
+      if (f && !('why' in f) && keepsLength(f)) lengthOf.set(n.output[0], classOf(n.input[0]));
     } else if (ELEMENTWISE.has(n.opType) && (!n.domain || n.domain === 'ai.onnx') && data.length && data.every((i: string) => classOf(i) === classOf(data[0]))) {
       // broadcast operands (a [C, 1] bias) are initializers or constants: only the data inputs count
       lengthOf.set(n.output[0], classOf(data[0]));
@@ -132,7 +135,7 @@ export function rewriteConvAsMatMul(model: any, o: { im2col?: 'slices' | 'gather
     return row;
   };
   const indexFor = (xp: string, xIn: string, f: Fit, base: string, before: any[]): string => {
-    const same = f.s === 1 && f.pads[0] + f.pads[1] === f.d * (f.k - 1);
+    const same = keepsLength(f);
     const key = same ? `${classOf(xIn)}|${f.k}|${f.d}` : null;
     if (key && indices.has(key)) return indices.get(key)!;
     let row: string;

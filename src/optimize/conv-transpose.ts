@@ -18,9 +18,7 @@
 // output (docs/performance-cpu.md §9). Any other ConvTranspose (groups, dilation, output_padding,
 // another kernel/pad) is left as it is. Float16 weights (the typed FP16 files the GPU runs) are moved as
 // they are: the decomposition only copies weights.
-import { tensorFloats } from '../precision/convert.ts';
-import { float16ArrayToFloat32, float32ArrayToFloat16 } from '../tensor/float16.ts';
-import { attr, FLOAT, FLOAT16, graphEditor, INT64, rawFloats, rawInt64 } from './graph.ts';
+import { attr, FLOAT, FLOAT16, floatValues, graphEditor, INT64, rawFloatsAs, rawInt64 } from './graph.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export interface ConvTransposeRewrite {
@@ -49,18 +47,6 @@ function fits(n: any, weight: any): { s: number } | { why: string } {
   return { s };
 }
 
-/** A float32 or float16 (raw data) tensor's values as float32: float16 ones widen exactly. */
-function values(t: any): Float32Array {
-  if (t.dataType === FLOAT) return tensorFloats(t);
-  const raw: Uint8Array = t.rawData;
-  return float16ArrayToFloat32(new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)));
-}
-
-/** Values back as raw data of the type given: float16 ones came from float16, so they narrow exactly. */
-function raw(v: Float32Array, dataType: number): Uint8Array {
-  return dataType === FLOAT ? rawFloats(v) : new Uint8Array(float32ArrayToFloat16(v).buffer);
-}
-
 /** Rewrite every fitting ConvTranspose of the model's main graph in place (see the header). */
 export function rewriteConvTranspose(model: any): ConvTransposeRewrite {
   const g = model.graph;
@@ -85,7 +71,7 @@ export function rewriteConvTranspose(model: any): ConvTransposeRewrite {
     }
     const { s } = fit;
     const [cin, cout] = weight.dims.map(Number) as [number, number, number];
-    const w = values(weight); // [cin, cout, 2s]
+    const w = floatValues(weight); // [cin, cout, 2s]
     const k = 2 * s;
     const wp = new Float32Array(cout * s * cin * 2); // [cout·s, cin, 2], channel c·s + q: taps W[q + s], W[q]
     for (let c = 0; c < cout; c++) {
@@ -100,13 +86,13 @@ export function rewriteConvTranspose(model: any): ConvTransposeRewrite {
     }
     const base = (n.name || n.output[0]).replace(/[^A-Za-z0-9_./-]/g, '_');
     const names = { w: fresh(`${base}.polyphase_weight`), b: fresh(`${base}.polyphase_bias`), z: fresh(`${base}.polyphase`), s1: fresh(`${base}.phases_shape`), r: fresh(`${base}.phases`), t: fresh(`${base}.interleaved`), s2: fresh(`${base}.out_shape`), flat: fresh(`${base}.offset_output`), from: fresh(`${base}.offset_start`), to: fresh(`${base}.offset_end`), axis: fresh(`${base}.offset_axis`) };
-    g.initializer.push({ name: names.w, dataType: weight.dataType, dims: [cout * s, cin, 2], rawData: raw(wp, weight.dataType) });
+    g.initializer.push({ name: names.w, dataType: weight.dataType, dims: [cout * s, cin, 2], rawData: rawFloatsAs(wp, weight.dataType) });
     const convInputs = [n.input[0], names.w];
     if (bias) {
-      const b = values(bias);
+      const b = floatValues(bias);
       const bp = new Float32Array(cout * s);
       for (let c = 0; c < cout; c++) bp.fill(b[c]!, c * s, (c + 1) * s);
-      g.initializer.push({ name: names.b, dataType: bias.dataType, dims: [cout * s], rawData: raw(bp, bias.dataType) });
+      g.initializer.push({ name: names.b, dataType: bias.dataType, dims: [cout * s], rawData: rawFloatsAs(bp, bias.dataType) });
       convInputs.push(names.b);
     }
     g.initializer.push({ name: names.s1, dataType: INT64, dims: [4], rawData: rawInt64([0, cout, s, -1]) });

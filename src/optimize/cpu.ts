@@ -18,12 +18,13 @@ export const REWRITES_VERSION = 4;
 export type OptimizeTarget = 'cpu' | 'cuda' | 'cuda-gather';
 
 /** Each target's rewrite, and the op type a model must contain for it to apply (a plain string in the file). */
+// on the CUDA provider HiFi-GAN's upsamplers first become ordinary Convs, so that no convolution is left to cuDNN
+const cuda = (im2col: 'slices' | 'gather') => ({ op: 'Conv', rewrite: (m: unknown) => ({ rewritten: [...rewriteConvTranspose(m).rewritten, ...rewriteConvAsMatMul(m, { im2col }).rewritten] }) });
 const REWRITES: Record<OptimizeTarget, { op: string; rewrite: (model: unknown) => { rewritten: string[] } }> = {
   cpu: { op: 'ConvTranspose', rewrite: rewriteConvTranspose },
-  // HiFi-GAN's upsamplers first become ordinary Convs, so that no convolution is left to cuDNN
-  cuda: { op: 'Conv', rewrite: (m) => ({ rewritten: [...rewriteConvTranspose(m).rewritten, ...rewriteConvAsMatMul(m).rewritten] }) },
-  // the same with one Gather per convolution for its taps (EMOVOICE_CUDA_CONV=gather: fewer nodes to dispatch; to measure)
-  'cuda-gather': { op: 'Conv', rewrite: (m) => ({ rewritten: [...rewriteConvTranspose(m).rewritten, ...rewriteConvAsMatMul(m, { im2col: 'gather' }).rewritten] }) },
+  cuda: cuda('slices'),
+  // one Gather per convolution for its taps (EMOVOICE_CUDA_CONV=gather: fewer nodes to dispatch; to measure)
+  'cuda-gather': cuda('gather'),
 };
 
 export interface OptimizedModel {

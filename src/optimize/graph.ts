@@ -101,14 +101,22 @@ export function graphEditor(g: any): GraphEditor {
   };
 }
 
+/** A float32 or float16 (raw data) tensor's values as float32: float16 ones widen exactly. */
+export function floatValues(t: any): Float32Array {
+  if (t.dataType === FLOAT) return tensorFloats(t);
+  const raw: Uint8Array = t.rawData;
+  return float16ArrayToFloat32(new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)));
+}
+
+/** Float32 values as raw data of `dataType` (float32, or float16 rounded to nearest even, as a Cast rounds). */
+export function rawFloatsAs(v: Float32Array, dataType: number): Uint8Array {
+  return dataType === FLOAT ? rawFloats(v) : new Uint8Array(float32ArrayToFloat16(v).buffer);
+}
+
 /** A float32/float16 tensor as a Cast to `to` (float32 or float16) makes it, raw data; undefined for other types. */
 function castTensor(t: any, to: number): any {
   if ((t.dataType !== FLOAT && t.dataType !== FLOAT16) || (to !== FLOAT && to !== FLOAT16)) return undefined;
   if (t.dataType === to) return t;
   if (t.dataType === FLOAT16 && !t.rawData?.length) return undefined; // int32_data holds float16 only in the rare exporter
-  const values =
-    t.dataType === FLOAT
-      ? float32ArrayToFloat16(tensorFloats(t)) // round to nearest even, as the Cast does
-      : float16ArrayToFloat32(new Uint16Array(Uint8Array.from(t.rawData as Uint8Array).buffer));
-  return { name: t.name, dataType: to, dims: [...(t.dims ?? [])], rawData: new Uint8Array(values.buffer) };
+  return { name: t.name, dataType: to, dims: [...(t.dims ?? [])], rawData: rawFloatsAs(floatValues(t), to) };
 }
