@@ -12,6 +12,7 @@ import type { ModelManifest } from '../model/manifest.ts';
 import { DEFAULT_SAMPLES, modulePrecision, type Precision } from '../precision/files.ts';
 import { optimizedModel, type OptimizeTarget } from '../optimize/cpu.ts';
 import type { LoadedProfile } from '../profile/load.ts';
+import { UserError } from '../core/errors.ts';
 
 export const PRECISIONS = ['fp32', 'fp16', 'bf16', 'int8'] as const;
 
@@ -20,6 +21,18 @@ export interface CpuModels {
   files: Record<string, string>;
   /** Module → the precision it runs at. */
   precisions: Record<string, Precision>;
+}
+
+/**
+ * The form the CUDA provider's convolutions run in, from EMOVOICE_CUDA_CONV: unset or `matmul` the MatMul
+ * form (src/optimize/conv-matmul.ts), `gather` its one-Gather im2col, `cudnn` the convolutions as exported
+ * (null: no rewrite). Any other value is refused: a mistyped form would silently measure the default.
+ */
+export function cudaConvForm(value: string | undefined): OptimizeTarget | null {
+  if (value === undefined || value === '' || value === 'matmul') return 'cuda';
+  if (value === 'gather') return 'cuda-gather';
+  if (value === 'cudnn') return null;
+  throw new UserError(`EMOVOICE_CUDA_CONV=${value}: no such convolution form`, { hint: 'use matmul (the default), gather or cudnn, or unset it' });
 }
 
 export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, all?: Precision, opts: { modules?: string[]; log?: (msg: string) => void; samples?: number; runtime?: 'cpu' | 'trt' | 'cuda' } = {}): Promise<CpuModels> {
@@ -35,8 +48,7 @@ export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, 
   const runtime = opts.runtime === 'cuda' ? 'trt' : (opts.runtime ?? 'cpu'); // the CUDA provider runs what TensorRT would
   // the form a module's file is rewritten into for where it runs (src/optimize/cpu.ts): on the CPU an FP32
   // module's upsamplers as Conv; on the CUDA provider any float module's convolutions as MatMul
-  const cudaConv = process.env.EMOVOICE_CUDA_CONV;
-  const target: OptimizeTarget | null = opts.runtime === 'cuda' ? (cudaConv === 'cudnn' ? null : cudaConv === 'gather' ? 'cuda-gather' : 'cuda') : runtime === 'cpu' ? 'cpu' : null;
+  const target: OptimizeTarget | null = opts.runtime === 'cuda' ? cudaConvForm(process.env.EMOVOICE_CUDA_CONV) : runtime === 'cpu' ? 'cpu' : null;
   const optimized = async (module: string, precision: Precision, source: string) => {
     if (!target || precision === 'int8' || (target === 'cpu' && precision !== 'fp32')) return source;
     const o = await optimizedModel(source, loaded.profile.output, target === 'cpu' ? module : `${module}.${precision}`, target);

@@ -11,6 +11,8 @@ import { decodeOnnxModel, encodeOnnxModel } from '../../src/model/onnx.ts';
 import { rewriteConvAsMatMul } from '../../src/optimize/conv-matmul.ts';
 import { optimizedModel } from '../../src/optimize/cpu.ts';
 import { rewriteConvTranspose } from '../../src/optimize/conv-transpose.ts';
+import { cudaConvForm } from '../../src/synth/precision.ts';
+import { UserError } from '../../src/core/errors.ts';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { readNpz } from '../../src/tensor/io.ts';
@@ -198,5 +200,27 @@ describe('rewriteConvAsMatMul', () => {
     const r = rewriteConvAsMatMul(model);
     expect(r.kept).toEqual([{ node: convs[0].name, why: 'grouped' }, { node: convs[1].name, why: '2-D' }]);
     expect(r.rewritten).toHaveLength(convs.length - 2);
+  });
+});
+
+describe('EMOVOICE_CUDA_CONV: the form the CUDA provider runs convolutions in', () => {
+  it('unset or matmul: the MatMul form; gather: its Gather im2col; cudnn: no rewrite', () => {
+    expect(cudaConvForm(undefined)).toBe('cuda');
+    expect(cudaConvForm('')).toBe('cuda');
+    expect(cudaConvForm('matmul')).toBe('cuda');
+    expect(cudaConvForm('gather')).toBe('cuda-gather');
+    expect(cudaConvForm('cudnn')).toBeNull();
+  });
+
+  it('a value it does not know is refused with the forms it takes, never run as the default', () => {
+    expect(() => cudaConvForm('gahter')).toThrow(UserError);
+    expect(() => cudaConvForm('gahter')).toThrow(/EMOVOICE_CUDA_CONV=gahter: no such convolution form/);
+    let caught: unknown;
+    try {
+      cudaConvForm('CUDNN');
+    } catch (e) {
+      caught = e;
+    }
+    expect((caught as UserError).hint).toBe('use matmul (the default), gather or cudnn, or unset it');
   });
 });
