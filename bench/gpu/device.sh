@@ -162,6 +162,14 @@ ev_overlap() {
   EMOVOICE_CUDA_CONV=gather run ev-bench-fp16-gather 300 $EV "${BENCH[@]}" "${E[@]}" --set defaults.precision=fp16 --baseline none
   cd "$HERE"
 }
+# the gather form and the overlapped parts together, FP16 and FP32 (no baseline: ev-bench's are beside them)
+ev_combo() {
+  env_gpu
+  EMOVOICE_CUDA_CONV=gather run ev-bench-fp16-gather-overlap 300 $EV "${BENCH[@]}" "${E[@]}" --set defaults.precision=fp16 --set serving.overlap_parts=true --baseline none
+  EMOVOICE_CUDA_CONV=gather run ev-bench-fp32-gather-overlap 250 $EV "${BENCH[@]}" "${E[@]}" --set serving.overlap_parts=true --baseline none
+  EMOVOICE_CUDA_CONV=gather run ev-verify-cuda-fp16-gather 420 $EV verify "${E[@]}" --wer-sentences 0 --backend cuda --precision fp16 --json
+  cd "$HERE"
+}
 ev_compile() {
   env_gpu
   run ev-bench-fp16-compile 420 $EV "${BENCH[@]}" "${E[@]}" --set defaults.precision=fp16 --baseline-mode compile-fp16
@@ -183,6 +191,7 @@ for stage in "$@"; do
     quick) quick ;;
     gpu-tests) gpu_tests ;;
     ev-overlap) ev_overlap ;;
+    ev-combo) ev_combo ;;
     *) echo "unknown stage $stage" >&2; exit 2 ;;
   esac
 done

@@ -26,7 +26,7 @@ import { loadProfileModel } from '../profile/model.ts';
 import { FallbackRunner } from '../runtime/fallback.ts';
 import { OrtThreadRunner } from '../runtime/ort-thread.ts';
 import { cpuModels } from '../synth/precision.ts';
-import { makeRunners, servingRunnerOptions } from '../synth/runners.ts';
+import { makeRunners, servingFor, servingRunnerOptions } from '../synth/runners.ts';
 import { splitWarning, synthesizeText, type TextResult } from '../synth/speak.ts';
 import { e2eCases } from '../verify/e2e.ts';
 import { encodeNpy } from '../tensor/npy.ts';
@@ -155,7 +155,7 @@ export async function textFor(pipeline: Pipeline, conditioning: RequestCondition
 async function benchOrt(loaded: LoadedProfile, manifest: ModelManifest, conditioning: RequestConditioning, opts: Opts, f: Flags, backend: 'ort' | 'cuda' | 'trt'): Promise<OrtReport> {
   const p = loaded.profile;
   const timeoutMs = p.serving?.timeout_ms ?? null;
-  const model = await openModel(manifest, p.serving);
+  const model = await openModel(manifest, servingFor(p.serving, backend));
   // Every module behind its CPU fallback, loaded when first needed (a module taken out: up front), so
   // the memory row counts the sessions a request actually uses, not a second copy of every model.
   // each module at the precision the profile gives it, as synth runs it on the CPU

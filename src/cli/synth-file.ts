@@ -18,7 +18,7 @@ import { cpuModels } from '../synth/precision.ts';
 import { onEngines } from '../runtime/backends.ts';
 import { checkTensorRtBackend } from '../runtime/providers.ts';
 import { makeProgress } from '../synth/progress.ts';
-import { io, makeRunners } from '../synth/runners.ts';
+import { io, makeRunners, servingFor } from '../synth/runners.ts';
 import { findTrtexec } from '../trtexec/find.ts';
 import { CONFIGS_DIR, backendOf, fallbackLine, log, positiveInt, positiveNumber } from './common.ts';
 import { requestConditioning, type RequestOpts } from './request.ts';
@@ -70,7 +70,7 @@ export async function synthFile(opts: FileOpts): Promise<void> {
   const backend = backendOf(opts.backend, p.backend);
   const batch = moduleBatches(p, manifest, backend, opts.batch === undefined ? undefined : positiveInt('--batch', opts.batch));
   const conditioning = await requestConditioning(manifest, opts);
-  const model = await openModel(manifest, p.serving ?? {});
+  const model = await openModel(manifest, servingFor(p.serving, backend));
   if (backend === 'trt') await checkTensorRtBackend(p.output);
   const cpu = onEngines(backend) ? null : await cpuModels(loaded, manifest, undefined, { log, runtime: backend === 'cuda' ? 'cuda' : 'cpu' });
   const runners = makeRunners(manifest, backend, {

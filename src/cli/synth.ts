@@ -16,7 +16,7 @@ import type { FallbackEvent } from '../runtime/fallback.ts';
 import { TRTEXEC_CALL_OVERHEAD_MS } from '../runtime/trt.ts';
 import { DiskStore } from '../synth/cache.ts';
 import { cpuModels } from '../synth/precision.ts';
-import { makeRunners, servingRunnerOptions } from '../synth/runners.ts';
+import { makeRunners, servingFor, servingRunnerOptions } from '../synth/runners.ts';
 import { splitWarning, synthesizeText } from '../synth/speak.ts';
 import { findTrtexec } from '../trtexec/find.ts';
 import { onEngines } from '../runtime/backends.ts';
@@ -79,7 +79,7 @@ export function register(program: Command): void {
       const p = loaded.profile;
       const manifest = await loadProfileModel(loaded);
       const backend = backendOf(opts.backend, p.backend);
-      const serving = p.serving ?? {};
+      const serving = servingFor(p.serving, backend);
       const conditioning = await requestConditioning(manifest, opts);
       const model = await openModel(manifest, serving);
       const fallbacks: string[] = [];

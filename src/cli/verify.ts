@@ -20,7 +20,7 @@ import { Pipeline } from '../pipeline/executor.ts';
 import { openModel } from '../pipeline/model.ts';
 import { DEFAULT_SAMPLES, type Precision } from '../precision/files.ts';
 import { cpuModels, PRECISIONS } from '../synth/precision.ts';
-import { makeRunners, servingRunnerOptions } from '../synth/runners.ts';
+import { makeRunners, servingFor, servingRunnerOptions } from '../synth/runners.ts';
 import { e2eCases } from '../verify/e2e.ts';
 import { firstDeparture } from '../verify/debug-layers.ts';
 import { DEFAULT_TOLERANCES, caseName, splitCase, verifyCase, verifyE2e, type CaseResult } from '../verify/verify.ts';
@@ -156,7 +156,7 @@ export function register(program: Command): void {
         if (opts.e2e !== false && !opts.module) {
           // the model's end-to-end requests through the whole graph on the same runners: the audio a listener gets
           const least = ORDER[Math.max(...Object.keys(manifest.modules).map((m) => ORDER.indexOf(cpu ? cpu.precisions[m]! : (p.modules?.[m]?.precision ?? p.defaults?.precision ?? 'fp32'))))]!;
-          const model = await openModel(manifest, p.serving);
+          const model = await openModel(manifest, servingFor(p.serving, backend));
           try {
             const pipeline = new Pipeline(model, runners);
             for (const c of await e2eCases(manifest)) {

@@ -4,7 +4,7 @@
 // model (src/precision/model.ts decides, caches and reports); an fp32 module may run rewritten for the
 // CPU (src/optimize/cpu.ts: the same numbers in a faster form, written once). On the CUDA provider (runtime
 // 'cuda') the strongly typed files run, their 1-D convolutions as matrix products (src/optimize/conv-matmul.ts
-// says why; EMOVOICE_CUDA_CONV=cudnn keeps ONNX Runtime's cuDNN convolutions, =gather takes each one's taps with one Gather). Real speech for the activation
+// says why: each one's taps taken with one Gather; EMOVOICE_CUDA_CONV=matmul takes them with a Slice each, =cudnn keeps ONNX Runtime's cuDNN convolutions). Real speech for the activation
 // ranges is read only when a conversion has to run. The conversion and calibration code loads only then too
 // (an all-FP32 model, the common case, never pays its resident memory: docs/performance-cpu.md).
 import type { SpeechModuleInputs } from '../calibrate/speech-inputs.ts';
@@ -24,15 +24,16 @@ export interface CpuModels {
 }
 
 /**
- * The form the CUDA provider's convolutions run in, from EMOVOICE_CUDA_CONV: unset or `matmul` the MatMul
- * form (src/optimize/conv-matmul.ts), `gather` its one-Gather im2col, `cudnn` the convolutions as exported
- * (null: no rewrite). Any other value is refused: a mistyped form would silently measure the default.
+ * The form the CUDA provider's convolutions run in, from EMOVOICE_CUDA_CONV: unset or `gather` the MatMul
+ * form with one Gather for each convolution's taps (src/optimize/conv-matmul.ts; the fastest on an H100,
+ * docs/gpu.md), `matmul` the same with a Slice per tap, `cudnn` the convolutions as exported (null: no
+ * rewrite). Any other value is refused: a mistyped form would silently measure the default.
  */
 export function cudaConvForm(value: string | undefined): OptimizeTarget | null {
-  if (value === undefined || value === '' || value === 'matmul') return 'cuda';
-  if (value === 'gather') return 'cuda-gather';
+  if (value === undefined || value === '' || value === 'gather') return 'cuda-gather';
+  if (value === 'matmul') return 'cuda';
   if (value === 'cudnn') return null;
-  throw new UserError(`EMOVOICE_CUDA_CONV=${value}: no such convolution form`, { hint: 'use matmul (the default), gather or cudnn, or unset it' });
+  throw new UserError(`EMOVOICE_CUDA_CONV=${value}: no such convolution form`, { hint: 'use gather (the default), matmul or cudnn, or unset it' });
 }
 
 export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, all?: Precision, opts: { modules?: string[]; log?: (msg: string) => void; samples?: number; runtime?: 'cpu' | 'trt' | 'cuda' } = {}): Promise<CpuModels> {

@@ -67,6 +67,18 @@ export function servingRunnerOptions(serving: { chunk_lanes?: number; intra_op_t
   };
 }
 
+/**
+ * The profile's `serving:` as a backend runs it: `overlap_parts`, where the profile leaves it out, is on
+ * for the in-process GPU backends (cuda, trt) — each module's session is in a thread of its own, so a
+ * long request's next part runs its encoders while the part before is in the vocoder (on an H100,
+ * EmotiVoice base FP16 at one stream: 66.8 → 48.6 ms P50, docs/gpu.md) — and off elsewhere (on the CPU
+ * the parts contend for the same cores; configs/cpu.yaml turns it on where it was measured to pay).
+ */
+export function servingFor<S extends { overlap_parts?: boolean }>(serving: S | undefined, backend: Backend): S {
+  const s = serving ?? ({} as S);
+  return s.overlap_parts === undefined && (backend === 'cuda' || backend === 'trt') ? { ...s, overlap_parts: true } : s;
+}
+
 /** The module of the manifest's last streaming stage (the one whole requests run on chunks), if any. */
 function chunkedModule(m: Pick<ModelManifest, 'modules'> & Partial<Pick<ModelManifest, 'graph' | 'streaming'>>): string | undefined {
   const id = m.streaming?.stages.at(-1);

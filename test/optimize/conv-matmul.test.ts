@@ -204,11 +204,11 @@ describe('rewriteConvAsMatMul', () => {
 });
 
 describe('EMOVOICE_CUDA_CONV: the form the CUDA provider runs convolutions in', () => {
-  it('unset or matmul: the MatMul form; gather: its Gather im2col; cudnn: no rewrite', () => {
-    expect(cudaConvForm(undefined)).toBe('cuda');
-    expect(cudaConvForm('')).toBe('cuda');
-    expect(cudaConvForm('matmul')).toBe('cuda');
+  it('unset or gather: the MatMul form with a Gather im2col; matmul: a Slice per tap; cudnn: no rewrite', () => {
+    expect(cudaConvForm(undefined)).toBe('cuda-gather');
+    expect(cudaConvForm('')).toBe('cuda-gather');
     expect(cudaConvForm('gather')).toBe('cuda-gather');
+    expect(cudaConvForm('matmul')).toBe('cuda');
     expect(cudaConvForm('cudnn')).toBeNull();
   });
 
@@ -221,6 +221,6 @@ describe('EMOVOICE_CUDA_CONV: the form the CUDA provider runs convolutions in', 
     } catch (e) {
       caught = e;
     }
-    expect((caught as UserError).hint).toBe('use matmul (the default), gather or cudnn, or unset it');
+    expect((caught as UserError).hint).toBe('use gather (the default), matmul or cudnn, or unset it');
   });
 });

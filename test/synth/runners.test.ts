@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { UserError, UserErrors } from '../../src/core/errors.ts';
 import { loadProfile } from '../../src/profile/load.ts';
 import { sessionOptions } from '../../src/runtime/ort-options.ts';
-import { servingRunnerOptions } from '../../src/synth/runners.ts';
+import { servingFor, servingRunnerOptions } from '../../src/synth/runners.ts';
 
 const CONFIGS = resolve(__dirname, '../../configs');
 
@@ -36,5 +36,16 @@ describe('servingRunnerOptions', () => {
     expect(e).toBeInstanceOf(UserError);
     const errs = e instanceof UserErrors ? e.errors : [e as UserError];
     expect(errs.map((x) => x.place.path)).toContain('serving.spin_us');
+  });
+});
+
+describe('servingFor: serving.overlap_parts as each backend runs it', () => {
+  it('left out: on for the in-process GPU backends, off on the CPU and through trtexec; the profile\'s own value always wins', () => {
+    expect(servingFor({ max_text_len: 80 }, 'cuda')).toEqual({ max_text_len: 80, overlap_parts: true });
+    expect(servingFor(undefined, 'trt')).toEqual({ overlap_parts: true });
+    expect(servingFor({ max_text_len: 80 }, 'ort')).toEqual({ max_text_len: 80 });
+    expect(servingFor(undefined, 'trtexec')).toEqual({});
+    expect(servingFor({ overlap_parts: false }, 'cuda')).toEqual({ overlap_parts: false });
+    expect(servingFor({ overlap_parts: true }, 'ort')).toEqual({ overlap_parts: true });
   });
 });
