@@ -25,6 +25,7 @@ import { findTrtexec } from '../trtexec/find.ts';
 import { detectTensorRt } from '../trtexec/version.ts';
 import { providerLines, providerStatus } from '../runtime/providers.ts';
 import { CONFIGS_DIR } from './common.ts';
+import { espeakLine, espeakStatus } from '../families/piper/espeak.ts';
 
 interface ProfileReport {
   problems: string[];
@@ -126,6 +127,10 @@ export function register(program: Command): void {
       const providers = await providerStatus();
       report.providers = providers;
       for (const l of providerLines(providers)) lines.push(`provider       ${l}`);
+      // the Piper voices' phonemizer: libespeak-ng in process, else the espeak-ng program
+      const espeak = await espeakStatus();
+      report.espeak = espeak;
+      lines.push(`espeak-ng      ${espeakLine(espeak)}`);
       const profiles: Record<string, ProfileReport> = {};
       const files = (await readdir(CONFIGS_DIR)).filter((f) => /\.ya?ml$/.test(f)).sort();
       const width = Math.max(18, ...files.map((f) => f.length)); // the status column lines up under the longest name

@@ -41,9 +41,10 @@ describe('servingRunnerOptions', () => {
 
 describe('servingFor: serving.overlap_parts as each backend runs it', () => {
   it('left out: on for the in-process GPU backends, off on the CPU and through trtexec; the profile\'s own value always wins', () => {
-    expect(servingFor({ max_text_len: 80 }, 'cuda')).toEqual({ max_text_len: 80, overlap_parts: true });
+    const serving: { max_text_len?: number; overlap_parts?: boolean } = { max_text_len: 80 };
+    expect(servingFor(serving, 'cuda')).toEqual({ max_text_len: 80, overlap_parts: true });
     expect(servingFor(undefined, 'trt')).toEqual({ overlap_parts: true });
-    expect(servingFor({ max_text_len: 80 }, 'ort')).toEqual({ max_text_len: 80 });
+    expect(servingFor(serving, 'ort')).toEqual({ max_text_len: 80 });
     expect(servingFor(undefined, 'trtexec')).toEqual({});
     expect(servingFor({ overlap_parts: false }, 'cuda')).toEqual({ overlap_parts: false });
     expect(servingFor({ overlap_parts: true }, 'ort')).toEqual({ overlap_parts: true });

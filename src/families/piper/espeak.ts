@@ -179,3 +179,29 @@ export async function espeakClauses(clauses: string[], voice: string, program = 
   if (once.length === clauses.length) return once;
   return Promise.all(clauses.map(async (c) => (await run(program, voice, c)).join(' ')));
 }
+
+/** What `emovoice doctor` reports of espeak-ng: the library in process, the program, and which of them the Piper frontend uses. */
+export interface EspeakStatus {
+  /** libespeak-ng loads in process (through koffi) and will be used ($ESPEAK_NG unset). */
+  library: boolean;
+  /** The program the frontend would run ($ESPEAK_NG, else espeak-ng on PATH). */
+  program: string;
+  /** Its `--version` line, or null where it cannot be run. */
+  programVersion: string | null;
+}
+
+export async function espeakStatus(env: NodeJS.ProcessEnv = process.env): Promise<EspeakStatus> {
+  const program = espeakProgram(env);
+  const { execa } = await import('execa');
+  const r = await execa(program, ['--version'], { reject: false, timeout: 10_000, env });
+  const version = r.exitCode === 0 ? (r.stdout.split('\n')[0] ?? '').replace(/\s+Data at:.*$/, '').trim() : '';
+  return { library: program === 'espeak-ng' && espeakLibrary() !== null, program, programVersion: version || null };
+}
+
+/** doctor's line: which espeak-ng the Piper voices' frontend uses, or the set-up step where none can run. */
+export function espeakLine(s: EspeakStatus): string {
+  const program = s.programVersion ? `program ${s.program} (${s.programVersion})` : `program ${s.program} not found`;
+  if (s.library) return `libespeak-ng in process (the Piper frontend uses it); ${program}`;
+  if (s.programVersion) return `${program} (the Piper frontend runs it${s.program === 'espeak-ng' ? '; libespeak-ng did not load in process' : ', named by ESPEAK_NG'})`;
+  return `not found: ${program}, and no libespeak-ng in process — Piper voices cannot phonemize (${SETUP_HINT})`;
+}
