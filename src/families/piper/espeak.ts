@@ -200,8 +200,8 @@ export async function espeakStatus(env: NodeJS.ProcessEnv = process.env): Promis
 
 /** doctor's line: which espeak-ng the Piper voices' frontend uses, or the set-up step where none can run. */
 export function espeakLine(s: EspeakStatus): string {
-  const program = s.programVersion ? `program ${s.program} (${s.programVersion})` : `program ${s.program} not found`;
+  const program = s.programVersion ? `program ${s.program} (${s.programVersion})` : `program ${s.program} cannot run`;
   if (s.library) return `libespeak-ng in process (the Piper frontend uses it); ${program}`;
   if (s.programVersion) return `${program} (the Piper frontend runs it${s.program === 'espeak-ng' ? '; libespeak-ng did not load in process' : ', named by ESPEAK_NG'})`;
-  return `not found: ${program}, and no libespeak-ng in process — Piper voices cannot phonemize (${SETUP_HINT})`;
+  return `unusable: ${program}, and no libespeak-ng in process — Piper voices cannot phonemize (${SETUP_HINT})`;
 }

@@ -30,7 +30,7 @@ describe('espeakStatus and doctor\'s espeak-ng line', () => {
     expect(espeakLine(named)).toBe(`program ${path} (${named.programVersion}) (the Piper frontend runs it, named by ESPEAK_NG)`);
     const gone = await espeakStatus({ ...process.env, ESPEAK_NG: '/nonexistent/espeak-ng' });
     expect(gone).toEqual({ library: false, program: '/nonexistent/espeak-ng', programVersion: null });
-    expect(espeakLine(gone)).toBe(`not found: program /nonexistent/espeak-ng not found, and no libespeak-ng in process — Piper voices cannot phonemize (${SETUP_HINT})`);
+    expect(espeakLine(gone)).toBe(`unusable: program /nonexistent/espeak-ng cannot run, and no libespeak-ng in process — Piper voices cannot phonemize (${SETUP_HINT})`);
   });
 
   it('the program on PATH without the library: the line says the library did not load', () => {
