@@ -67,15 +67,18 @@ describe('rewriteConvAsMatMul', () => {
 
   // the gather form (EMOVOICE_CUDA_CONV=gather): one Gather of all taps, its index shared by the convolutions
   // whose inputs have the same length; the same outputs with fewer nodes than a Slice per tap
-  for (const [family, module, ref] of [['emotivoice-tiny', 'vocoder', 'short'], ['joe', 'vocoder', 'short'], ['joe', 'flow', 'typical']] as const) {
+  for (const [family, module, ref] of [['emotivoice-tiny', 'vocoder', 'short'], ['joe', 'vocoder', 'short'], ['joe', 'flow', 'typical'], ['joe', 'text_encoder', 'typical']] as const) {
     const file = join(MODELS, family, `${module}.onnx`);
-    it.skipIf(!existsSync(file))(`${family}/${module}, gather form: the same outputs; a vocoder in fewer nodes than the Slice form, its starts shared per length`, async () => {
+    it.skipIf(!existsSync(file))(`${family}/${module}, gather form: the same outputs, the same convolutions kept; a vocoder in fewer nodes than the Slice form, its starts shared per length`, async () => {
       const [slices, gather] = [await decodeOnnxModel(await readFile(file)), await decodeOnnxModel(await readFile(file))];
       rewriteConvTranspose(slices);
       rewriteConvTranspose(gather);
       const a = rewriteConvAsMatMul(slices);
       const b = rewriteConvAsMatMul(gather, { im2col: 'gather' });
-      expect(b.kept).toEqual([]);
+      // both forms keep the same convolutions: none in a vocoder or flow, the duration predictor's depthwise ones in a text encoder
+      expect(b.kept).toEqual(a.kept);
+      expect(b.kept.every((k) => k.why === 'grouped')).toBe(true);
+      if (module !== 'text_encoder') expect(b.kept).toEqual([]);
       expect(b.rewritten).toEqual(a.rewritten);
       const count = (m: any, op: string) => m.graph.node.filter((n: { opType: string }) => n.opType === op).length;
       expect(count(gather, 'Slice')).toBeLessThan(count(slices, 'Slice'));
