@@ -1,6 +1,7 @@
 // ONNX Runtime session options from emovoice's runner options: plain data and one pure function, kept
 // apart from the adapter so that the main thread of OrtThreadRunner never loads the native addon.
 import type { InferenceSession } from 'onnxruntime-node';
+import { UserError } from '../core/errors.ts';
 
 export interface OrtOptions {
   /** Execution providers in order of preference; 'cpu' is always appended as the last resort. */
@@ -35,11 +36,28 @@ export interface OrtOptions {
   memPattern?: boolean;
 }
 
-/** ONNX Runtime session options for these options (CPU always last among the providers). Pure. */
-export function sessionOptions(o: OrtOptions): InferenceSession.SessionOptions {
+/** ONNX Runtime's log severities by name, as `EMOVOICE_ORT_LOG` takes them. */
+const ORT_LOG_LEVELS = { verbose: 0, info: 1, warning: 2, error: 3, fatal: 4 } as const;
+
+/**
+ * The sessions' log severity: errors only by default. ONNX Runtime's warnings on the GPU providers (nodes
+ * it places on the CPU, the Memcpy nodes it adds) are expected there and print on every session, in colour;
+ * `EMOVOICE_ORT_LOG=warning` (or info, verbose) shows them again. A name it does not know is refused.
+ */
+export function ortLogLevel(env: NodeJS.ProcessEnv = process.env): 0 | 1 | 2 | 3 | 4 {
+  const v = env.EMOVOICE_ORT_LOG;
+  if (v === undefined || v === '') return ORT_LOG_LEVELS.error;
+  const level = ORT_LOG_LEVELS[v as keyof typeof ORT_LOG_LEVELS];
+  if (level === undefined) throw new UserError(`EMOVOICE_ORT_LOG=${v}: no such log level`, { hint: `use one of ${Object.keys(ORT_LOG_LEVELS).join(', ')}, or unset it (errors only)` });
+  return level;
+}
+
+/** ONNX Runtime session options for these options (CPU always last among the providers). Pure but for the log level's environment variable. */
+export function sessionOptions(o: OrtOptions, env: NodeJS.ProcessEnv = process.env): InferenceSession.SessionOptions {
   const s: InferenceSession.SessionOptions = {
     executionProviders: [...new Set([...(o.providers ?? []), 'cpu'])],
     graphOptimizationLevel: o.optimization ?? 'all',
+    logSeverityLevel: ortLogLevel(env),
   };
   if (o.intraOpThreads) s.intraOpNumThreads = o.intraOpThreads;
   if (o.arena !== undefined) s.enableCpuMemArena = o.arena;

@@ -203,9 +203,10 @@ export class OrtThreadRunner implements Runner {
       throw new UserError('ONNX model not found', { place: { file: this.modelPath }, hint: 'check the path in the profile or model manifest, or re-export the model' });
     });
     await ortEnvironmentReady(resolve(this.modelPath)); // a long command line needs a bigger stack for ONNX Runtime's first session (ort-env.ts)
+    // Several sessions share the cores in a pipeline: idle thread pools must not spin (see OrtOptions.spinning).
+    const options = sessionOptions({ spinning: false, ...this.options }); // a bad EMOVOICE_ORT_LOG is its own error, not the model's
     try {
-      // Several sessions share the cores in a pipeline: idle thread pools must not spin (see OrtOptions.spinning).
-      this.session = await this.thread.load(resolve(this.modelPath), sessionOptions({ spinning: false, ...this.options }));
+      this.session = await this.thread.load(resolve(this.modelPath), options);
     } catch (e) {
       throw new UserError(`ONNX Runtime cannot load the model: ${(e as Error).message}`, { place: { file: this.modelPath }, hint: 'the file may be corrupt or use unsupported ops; re-export it and run `emovoice inspect` on it' });
     }
