@@ -23,7 +23,7 @@ import { cpuModels, PRECISIONS } from '../synth/precision.ts';
 import { makeRunners, servingFor, servingRunnerOptions } from '../synth/runners.ts';
 import { e2eCases } from '../verify/e2e.ts';
 import { firstDeparture } from '../verify/debug-layers.ts';
-import { DEFAULT_TOLERANCES, caseName, splitCase, verifyCase, verifyE2e, type CaseResult } from '../verify/verify.ts';
+import { DEFAULT_TOLERANCES, profileTolerances, caseName, splitCase, verifyCase, verifyE2e, type CaseResult } from '../verify/verify.ts';
 import { speakingPath, werConditioning, werJUnitCase } from '../verify/wer.ts';
 import { CONFIGS_DIR, ROOT, backendOf, collect, log, positiveInt } from './common.ts';
 import { onEngines, toleranceTier } from '../runtime/backends.ts';
@@ -114,7 +114,7 @@ export function register(program: Command): void {
           const precision = cpu ? cpu.precisions[name]! : (p.modules?.[name]?.precision ?? p.defaults?.precision ?? 'fp32');
           // FP32 on the CUDA provider computes its matrix products and convolutions in TF32 (tierFor says why)
           const tier = toleranceTier(backend, precision);
-          const tolerances: Tolerances = { ...DEFAULT_TOLERANCES[tier], ...(p.tolerances?.[tier] ?? {}) };
+          const tolerances = profileTolerances(DEFAULT_TOLERANCES[tier], p.tolerances?.[tier]);
           const dir = join(manifest.references.dir, name);
           const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.npz')).sort();
           if (!files.length) {
@@ -160,7 +160,7 @@ export function register(program: Command): void {
           try {
             const pipeline = new Pipeline(model, runners);
             for (const c of await e2eCases(manifest)) {
-              const r = await verifyE2e(pipeline, c, { ...E2E_TOLERANCES[least]!, ...(p.tolerances?.[`e2e_${least}`] ?? {}) }, media && ((got, ref) => media.e2eCase(c.name.replace(/^e2e\//, ''), got, ref, pathLabel)), { reduced: least !== 'fp32' });
+              const r = await verifyE2e(pipeline, c, profileTolerances(E2E_TOLERANCES[least], p.tolerances?.[`e2e_${least}`]), media && ((got, ref) => media.e2eCase(c.name.replace(/^e2e\//, ''), got, ref, pathLabel)), { reduced: least !== 'fp32' });
               results.push(r);
               if (!opts.json) printCase(r);
             }

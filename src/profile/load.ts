@@ -63,7 +63,8 @@ export interface Profile {
     fp16_max_abs?: number;
   };
   modules?: Record<string, ModuleProfile>;
-  tolerances?: Record<string, Record<string, number>>;
+  /** Per tier; a limit set to null is not checked (src/verify/verify.ts profileTolerances). */
+  tolerances?: Record<string, Record<string, number | null>>;
   serving?: { max_text_len?: number; timeout_ms?: number; batching_window_ms?: number; max_batch?: number; stream_chunk_frames?: number; stream_first_chunk_frames?: number; chunk_frames?: number; chunk_lanes?: number; overlap_parts?: boolean; intra_op_threads?: number; spin_us?: number };
 }
 

@@ -13,6 +13,8 @@ import { DEFAULT_SAMPLES, modulePrecision, type Precision } from '../precision/f
 import { optimizedModel, type OptimizeTarget } from '../optimize/cpu.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import { UserError } from '../core/errors.ts';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 export const PRECISIONS = ['fp32', 'fp16', 'bf16', 'int8'] as const;
 
@@ -34,6 +36,29 @@ export function cudaConvForm(value: string | undefined): OptimizeTarget | null {
   if (value === 'matmul') return 'cuda';
   if (value === 'cudnn') return null;
   throw new UserError(`EMOVOICE_CUDA_CONV=${value}: no such convolution form`, { hint: 'use gather (the default), matmul or cudnn, or unset it' });
+}
+
+/**
+ * An INT8 module on ONNX Runtime's CPU runs in the integer form (src/optimize/int8-cpu.ts: its Convs as
+ * QLinearConv, from the calibration's ranges), which is about twice as fast as FP32 there; the Q/DQ model
+ * calibrate writes for TensorRT would run as float Convs between quantize/dequantize pairs, slower than
+ * FP32. null (that Q/DQ model runs, as it always did) where the profile asks for FP16 elsewhere
+ * (layer_fallback), or where no calibration cache is known (a Q/DQ model named without one beside it).
+ */
+async function int8OnCpu(loaded: LoadedProfile, manifest: ModelManifest, module: string): Promise<{ file: string; line: string } | null> {
+  const { int8Calibration, describeCalibration } = await import('../precision/calibration.ts');
+  const { precisionSettings } = await import('../precision/model.ts');
+  if (precisionSettings(loaded.profile, module).layerFallback) return null;
+  const c = await int8Calibration(loaded, manifest, module);
+  // a profile that names only the Q/DQ model: the cache calibrate wrote beside it
+  const beside = join(dirname(c.qdqModel), `${module}.calib`);
+  const cache = c.cache ?? (existsSync(beside) ? beside : null);
+  if (!cache) return null;
+  const { int8CpuModel } = await import('../optimize/cpu.ts');
+  const source = loaded.profile.modules?.[module]?.onnx ?? manifest.modules[module]!.file;
+  const o = await int8CpuModel(source, cache, loaded.profile.output, module);
+  if (!o.rewritten.length) return null;
+  return { file: o.file, line: `${describeCalibration(module, c, cache)}: ${o.rewritten.length} Conv in ONNX Runtime's integer form (QLinearConv), ${o.file}` };
 }
 
 export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, all?: Precision, opts: { modules?: string[]; log?: (msg: string) => void; samples?: number; runtime?: 'cpu' | 'trt' | 'cuda' } = {}): Promise<CpuModels> {
@@ -65,6 +90,14 @@ export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, 
         const file = await optimized(module, precision, source);
         if (file !== manifest.modules[module]!.file) files[module] = file; // a profile's own onnx runs too
         continue;
+      }
+      if (precision === 'int8' && target === 'cpu') {
+        const int8 = await int8OnCpu(loaded, manifest, module);
+        if (int8) {
+          opts.log?.(int8.line);
+          files[module] = int8.file;
+          continue;
+        }
       }
       const r = await precisionModel!({ profile: loaded, manifest, module, precision, runtime, inputs: (m) => speech!.inputs(m), inputsKey: speech?.key });
       if (r.calibration) opts.log?.((await import('../precision/calibration.ts')).describeCalibration(module, r.calibration));

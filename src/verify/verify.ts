@@ -41,6 +41,15 @@ export const DEFAULT_TOLERANCES: Record<string, Tolerances> = {
   int8: { rel_l2: 0.1, cosine_min: 0.99, snr_db_min: 15, lsd_db_max: 3, mcd_db_max: 2.0 },
 };
 
+/**
+ * A tier's tolerances: the defaults, then the profile's on top; a limit the profile sets to null is not
+ * checked (an explicit choice, e.g. a metric that does not measure what the precision changes). Pure.
+ */
+export function profileTolerances(defaults: Tolerances | undefined, profile: Record<string, number | null> | undefined): Tolerances {
+  const merged: Record<string, number | null | undefined> = { ...defaults, ...profile };
+  return Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== null && v !== undefined)) as Tolerances;
+}
+
 /** Split a reference npz into inputs and expected outputs by name. Pure. */
 export function splitCase(all: TensorMap, inputNames: string[], outputNames: string[]): { inputs: TensorMap; expected: TensorMap } {
   const pick = (names: string[]) => Object.fromEntries(names.filter((n) => all[n]).map((n) => [n, all[n]!]));
