@@ -3,9 +3,10 @@
 // each side in its own process, text in and audio out (each side's own espeak-ng included). Latency
 // (mean, P50, P99 over every request), real-time factor (compute seconds per audio second) and peak
 // resident memory, and the word error rate of Whisper tiny.en on each side's audio, side by side; the
-// report goes to bench/results/. A third column runs our pipeline with the INT8 vocoder: the calibration
-// `emovoice calibrate vocoder --profile piper-joe-cpu` made for this voice (calibration/out/
-// piper-en_US-joe-medium/, found without being named), or the Q/DQ model `--int8-qdq` names. With
+// report goes to bench/results/. A third column runs profile piper-joe-cpu-int8 (the INT8 vocoder on ONNX
+// Runtime's integer kernels): the calibration `emovoice calibrate vocoder --profile piper-joe-cpu --method mse`
+// made for this voice (calibration/out/piper-en_US-joe-medium/, found without being named; scripts/setup.sh
+// makes it), or the one beside the Q/DQ model `--int8-qdq` names. With
 // `--rounds N` each side's process runs N times, the sides taking turns, and their requests are pooled
 // (peak memory: the largest): on a machine whose load changes, both sides then see the same mix of it. Our
 // side's resident memory by stage is printed under the table. Our side runs as the published command runs:
@@ -14,7 +15,7 @@
 // each side is one process for the whole run (bench/piper_ours.ts / bench/piper_peer.py `--serve`) and the
 // sides take turns request by request, each waiting for the other: on a machine whose load comes and goes
 // in bursts of seconds, both sides see the same bursts (docs/performance-cpu.md §9).
-//   node bin/emovoice.js calibrate vocoder --profile piper-joe-cpu
+//   node bin/emovoice.js calibrate vocoder --profile piper-joe-cpu --method mse
 // `--set k=v` overrides our side's profile (as `emovoice synth --set` does), e.g. serving.spin_us=0.
 //   npx tsx bench/piper.ts [--repeats 5] [--rounds 1] [--paired] [--set k=v …] [--runtime dist|tsx] [--int8-qdq FILE] [--out bench/results/piper-joe-<machine>.json]
 import { execa } from 'execa';
@@ -120,7 +121,8 @@ try {
   await mkdir(join(dir, 'int8'));
   // the INT8 column: the Q/DQ model --int8-qdq names, else the calibration made for this voice's vocoder, else none
   const found = findCalibration('piper-en_US-joe-medium', 'vocoder', join(ROOT, 'calibration/out'));
-  const int8Set = values['int8-qdq'] ? ['--set', 'modules.vocoder.precision=int8', '--set', `modules.vocoder.calibration.qdq_model=${resolve(values['int8-qdq'])}`] : found ? ['--set', 'modules.vocoder.precision=int8'] : null;
+  // (profile piper-joe-cpu-int8: ONNX Runtime's integer kernels, from the calibration's ranges)
+  const int8Set = values['int8-qdq'] ? ['--set', `modules.vocoder.calibration.qdq_model=${resolve(values['int8-qdq'])}`] : found ? [] : null;
   // our side as users run it: dist/ compiled from these sources, and bench/piper_ours.ts compiled beside it
   // (out/bench/, so that its packages resolve from this checkout) with its ../src/*.ts imports pointing into dist/
   let oursEntry = ['tsx', 'bench/piper_ours.ts'];
@@ -133,16 +135,16 @@ try {
     oursEntry = [compiled];
   }
   const cmd = values.runtime === 'dist' ? process.execPath : 'npx';
-  const oursArgs = (wavDir: string, set: string[]) => [...oursEntry, '--profile', 'piper-joe-cpu', '--sentences', file, '--repeats', values.repeats!, '--wav-dir', wavDir, ...values.set!.flatMap((x) => ['--set', x]), ...set];
+  const oursArgs = (wavDir: string, set: string[], profile = 'piper-joe-cpu') => [...oursEntry, '--profile', profile, '--sentences', file, '--repeats', values.repeats!, '--wav-dir', wavDir, ...values.set!.flatMap((x) => ['--set', x]), ...set];
   // the files our modules run (CPU rewrites, conversions) are written before any timed process starts
   await execa(cmd, [...oursArgs(join(dir, 'ours'), []), '--prepare-only'], { cwd: ROOT, stderr: 'inherit' });
-  if (int8Set) await execa(cmd, [...oursArgs(join(dir, 'int8'), int8Set), '--prepare-only'], { cwd: ROOT, stderr: 'inherit' });
+  if (int8Set) await execa(cmd, [...oursArgs(join(dir, 'int8'), int8Set, 'piper-joe-cpu-int8'), '--prepare-only'], { cwd: ROOT, stderr: 'inherit' });
   const runs: { ours: Side[]; int8: Side[]; peer: Side[] } = { ours: [], int8: [], peer: [] };
   const peerArgs = ['bench/piper_peer.py', '--voice', voice, '--sentences', file, '--repeats', values.repeats!, '--wav-dir', join(dir, 'peer')];
   if (values.paired) {
     // one process per side for the whole run, the sides taking turns request by request (each waits for the
     // other's answer): load that comes and goes hits both alike, which separate processes minutes apart do not
-    const sides = [serve(cmd, [...oursArgs(join(dir, 'ours'), []), '--serve']), ...(int8Set ? [serve(cmd, [...oursArgs(join(dir, 'int8'), int8Set), '--serve'])] : []), serve('python3', [...peerArgs, '--serve'])];
+    const sides = [serve(cmd, [...oursArgs(join(dir, 'ours'), []), '--serve']), ...(int8Set ? [serve(cmd, [...oursArgs(join(dir, 'int8'), int8Set, 'piper-joe-cpu-int8'), '--serve'])] : []), serve('python3', [...peerArgs, '--serve'])];
     for (const x of sides) await x.ready;
     let turn = 0;
     for (let round = 0; round < Number(values.rounds); round++) {
@@ -157,7 +159,7 @@ try {
   } else {
     for (let round = 0; round < Number(values.rounds); round++) {
       runs.ours.push(await run(cmd, oursArgs(join(dir, 'ours'), [])));
-      if (int8Set) runs.int8.push(await run(cmd, oursArgs(join(dir, 'int8'), int8Set)));
+      if (int8Set) runs.int8.push(await run(cmd, oursArgs(join(dir, 'int8'), int8Set, 'piper-joe-cpu-int8')));
       runs.peer.push(await run('python3', peerArgs));
     }
   }
@@ -179,7 +181,7 @@ try {
   const f = (x: number, d = 1) => x.toFixed(d);
   const p99 = (n: number) => (n >= 100 ? 'P99' : `max of ${n}`);
   const rows = [
-    ['', 'emovoice (piper-joe-cpu)', 'emovoice, INT8 vocoder', 'piper-tts'],
+    ['', 'emovoice (piper-joe-cpu)', 'piper-joe-cpu-int8', 'piper-tts'],
     ['requests', ...cell((s) => String(s.requests))],
     ['latency mean (ms)', ...cell((s) => f(s.meanMs))],
     ['latency P50 (ms)', ...cell((s) => f(s.p50Ms))],
@@ -191,9 +193,11 @@ try {
   const table = rows.map((r) => `${r[0]!.padEnd(22)} ${r[1]!.padStart(24)} ${r[2]!.padStart(24)} ${r[3]!.padStart(12)}`).join('\n');
   // other work on the machine slows both sides alike; the load is said so the numbers can be judged
   const load = `load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1 / 5 / 15 min) at the end`;
-  process.stdout.write(`machine: ${machine}; ${load}\nour side: ${values.runtime === 'dist' ? 'compiled dist/ on node (as the published command runs)' : 'the sources through tsx'}\n${sentences.length} sentences (the pangram and the held-out English transcripts) × ${values.repeats} each × ${values.rounds} round(s), the sides taking turns${values.paired ? ' request by request (--paired: one process a side)' : ' process by process'}\n${ours.runtime}\n${int8 ? int8.runtime : 'INT8 vocoder column not run: no calibration for this voice (run `node bin/emovoice.js calibrate vocoder --profile piper-joe-cpu`, or give --int8-qdq FILE)'}\n${peer.runtime}\n\n${table}\n`);
+  process.stdout.write(`machine: ${machine}; ${load}\nour side: ${values.runtime === 'dist' ? 'compiled dist/ on node (as the published command runs)' : 'the sources through tsx'}\n${sentences.length} sentences (the pangram and the held-out English transcripts) × ${values.repeats} each × ${values.rounds} round(s), the sides taking turns${values.paired ? ' request by request (--paired: one process a side)' : ' process by process'}\n${ours.runtime}\n${int8 ? int8.runtime : 'INT8 vocoder column not run: no calibration for this voice (run `node bin/emovoice.js calibrate vocoder --profile piper-joe-cpu --method mse`, as scripts/setup.sh does, or give --int8-qdq FILE)'}\n${peer.runtime}\n\n${table}\n`);
   if (ours.rss_mib_by_stage) process.stdout.write(`emovoice resident memory by stage (MiB): ${Object.entries(ours.rss_mib_by_stage).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}\n`);
+  if (int8?.rss_mib_by_stage) process.stdout.write(`piper-joe-cpu-int8 resident memory by stage (MiB): ${Object.entries(int8.rss_mib_by_stage).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}\n`);
   if (ours.stages_ms) process.stdout.write(`\nemovoice per stage (mean ms): ${Object.entries(ours.stages_ms).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}\n`);
+  if (int8?.stages_ms) process.stdout.write(`piper-joe-cpu-int8 per stage (mean ms): ${Object.entries(int8.stages_ms).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}\n`);
   if (!rec.ok) process.stdout.write(`WER skipped: speech recogniser not installed (${rec.reason})\n`);
   const report = {
     machine,

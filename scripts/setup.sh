@@ -88,4 +88,15 @@ fi
 if [ ! -f data/ref-alsa.wav ] && [ -d /usr/share/sounds/alsa ]; then
   npx --no-install tsx scripts/make-reference.ts data/ref-alsa.wav || say "WARNING: could not build data/ref-alsa.wav"
 fi
+# The Piper voice's vocoder calibrated on the real recordings above, for the INT8 CPU profile
+# (piper-joe-cpu-int8, docs/performance-cpu.md §11): once, and again when the imported vocoder is newer
+# than its calibration. About 80 s on 2 cores (64 chunks of real speech, the held-out quality, the WER gate).
+if [ -f models/joe/manifest.yaml ] && [ -d calibration/speech ]; then
+  record=calibration/out/piper-en_US-joe-medium/vocoder.calibration.json
+  if [ ! -f "$record" ] || [ models/joe/vocoder.onnx -nt "$record" ]; then
+    say "calibrating the Piper voice's vocoder on real speech (emovoice calibrate vocoder --method mse)"
+    node bin/emovoice.js calibrate vocoder --profile piper-joe-cpu --method mse >/dev/null \
+      || say "WARNING: the Piper vocoder's calibration failed; the piper-joe-cpu-int8 profile will say so"
+  fi
+fi
 say "done"

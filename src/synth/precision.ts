@@ -58,7 +58,7 @@ async function int8OnCpu(loaded: LoadedProfile, manifest: ModelManifest, module:
   const source = loaded.profile.modules?.[module]?.onnx ?? manifest.modules[module]!.file;
   const o = await int8CpuModel(source, cache, loaded.profile.output, module);
   if (!o.rewritten.length) return null;
-  return { file: o.file, line: `${describeCalibration(module, c, cache)}: ${o.rewritten.length} Conv in ONNX Runtime's integer form (QLinearConv), ${o.file}` };
+  return { file: o.file, line: `${describeCalibration(module, c)}, run in ONNX Runtime's integer form: ${o.rewritten.length} Conv as QLinearConv with the ranges of ${cache} (${o.file})` };
 }
 
 export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, all?: Precision, opts: { modules?: string[]; log?: (msg: string) => void; samples?: number; runtime?: 'cpu' | 'trt' | 'cuda' } = {}): Promise<CpuModels> {
