@@ -1,11 +1,14 @@
 // `emovoice calibrate <module>`: INT8 calibration on real recorded speech — TensorRT calibration
 // cache, QDQ ONNX model, and a quality report on held-out recordings with a layer sensitivity ranking;
 // for a model that speaks English, the WER of held-out sentences spoken by the graph with the calibrated
-// module (everything else FP32) next to the FP32 graph, gated by --max-wer-increase.
+// module (everything else FP32) next to the FP32 graph, gated by --max-wer-increase. For a profile whose
+// backend is ONNX Runtime (the CPU) the quality and the WER gate measure the module in the integer form the
+// CPU runs (src/optimize/int8-cpu.ts, from the same ranges), not the Q/DQ model written for TensorRT.
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { melConfigFromManifest } from '../audio/mel.ts';
 import { formatCalibrationCache } from '../calibrate/cache.ts';
 import { StatisticsCollector } from '../calibrate/histogram.ts';
@@ -24,6 +27,8 @@ import { UserError } from '../core/errors.ts';
 import { sha256Text, writeFileAtomic } from '../core/files.ts';
 import { loadModelManifest, moduleOrder } from '../model/manifest.ts';
 import { decodeOnnxModel, encodeOnnxModel } from '../model/onnx.ts';
+import { rewriteConvTranspose } from '../optimize/conv-transpose.ts';
+import { rewriteConvsInt8 } from '../optimize/int8-cpu.ts';
 import { loadProfile } from '../profile/load.ts';
 import { loadProfileModel } from '../profile/model.ts';
 import { exposeIntermediates } from '../runtime/expose.ts';
@@ -56,6 +61,23 @@ interface Opts {
 
 /** Held-out inputs whose FP32 and INT8 audio an HTML report holds. */
 const HTML_HELDOUT_CASES = 4;
+
+/**
+ * The form ONNX Runtime's CPU runs an INT8 module in (src/optimize/cpu.ts int8CpuModel makes the same from the
+ * cache): upsamplers as Conv, then the Convs as QLinearConv with these ranges, `keep` in float. Written to a
+ * temporary folder for the WER gate's runners; null where no Conv could be quantized (the Q/DQ model is gated).
+ */
+async function integerForm(original: Uint8Array, onnx: string, amax: ReadonlyMap<string, number>, keep: ReadonlySet<string>) {
+  const model = await decodeOnnxModel(original, onnx);
+  rewriteConvTranspose(model);
+  const { quantized } = rewriteConvsInt8(model, amax, { keep });
+  if (!quantized.length) return null;
+  const file = join(await mkdtemp(join(tmpdir(), 'emovoice-int8-cpu-')), 'module.onnx');
+  await writeFile(file, await encodeOnnxModel(model));
+  const r = new OrtRunner(file);
+  await r.load();
+  return { r, file, label: "INT8 on ONNX Runtime's CPU (integer form)", nodes: quantized.length };
+}
 
 export function register(program: Command): void {
   program
@@ -192,18 +214,22 @@ export function register(program: Command): void {
       const final = await qdqRunner(keep);
       const qdqPath = files.qdqModel;
       await writeFileAtomic(qdqPath, final.bytes);
+      // On ONNX Runtime's CPU (a profile whose backend is ort) the module runs in the integer form made from
+      // these ranges (src/optimize/int8-cpu.ts), not as the Q/DQ model: the quality and the WER gate measure that.
+      const cpuForm = loaded.profile.backend === 'ort' ? await integerForm(original, onnx, amax, keep) : null;
+      const gated = cpuForm ?? { r: final.r, file: qdqPath, label: 'INT8 QDQ' };
       // waveforms are also compared as log-mels (MCD), on the model's own mel where it declares one
       const waveformMel = Object.values(kinds).includes('waveform') ? mcdMelConfig(manifest.audio) : undefined;
-      const quality = await measureQuality(kinds, fp32, final.r, held, waveformMel);
+      const quality = await measureQuality(kinds, fp32, gated.r, held, waveformMel);
       // the audio an HTML report plays: the first held-out inputs through FP32 and INT8 (and the recording, when the input is all of it)
       const media = opts.html ? new MediaCollector(manifest.audio.sample_rate, mcdMelConfig(manifest.audio)) : undefined;
       for (const [i, feeds] of (media ? held.slice(0, HTML_HELDOUT_CASES) : []).entries()) {
-        const [a, b] = [await fp32.infer(feeds), await final.r.infer(feeds)];
-        const made = media!.moduleCase(module, `held-out ${i + 1}`, kinds, b, a, `INT8 ${module} (Q/DQ)`, `FP32 ${module}`);
+        const [a, b] = [await fp32.infer(feeds), await gated.r.infer(feeds)];
+        const made = media!.moduleCase(module, `held-out ${i + 1}`, kinds, b, a, `INT8 ${module} (${cpuForm ? 'integer form' : 'Q/DQ'})`, `FP32 ${module}`);
         const rec = heldClips[i]!;
         if (window === undefined) made.find((c) => c.clips.length)?.clips.push(media!.clip(`the recording (${rec.id})`, rec.samples, rec.sampleRate));
       }
-      await Promise.all([fp32.close(), final.r.close()]);
+      await Promise.all([fp32.close(), final.r.close(), cpuForm?.r.close()]);
 
       // 5. what a listener understands: the graph with this module's QDQ model vs the FP32 graph
       let wer: WerCheck;
@@ -211,7 +237,7 @@ export function register(program: Command): void {
       if (skip) wer = { status: 'skipped', reason: skip };
       else {
         const fp32Graph = pipeline ?? (await fp32Pipeline(manifest, loaded.profile.serving, refBackend));
-        const runners = makeRunners(manifest, 'ort', { onnx: { [module]: qdqPath } });
+        const runners = makeRunners(manifest, 'ort', { onnx: { [module]: gated.file } });
         await Promise.all(Object.values(runners).map((r) => r.load()));
         try {
           const conditioning = await werConditioning(manifest);
@@ -223,7 +249,7 @@ export function register(program: Command): void {
             sentences: werOpts.sentences,
             maxIncrease: werOpts.maxIncrease,
             fp32: record(speakingPath('FP32 graph (ONNX Runtime CPU)', fp32Graph, conditioning)),
-            candidate: record(speakingPath(`INT8 ${module} (QDQ), the rest FP32`, new Pipeline(fp32Graph.model, runners), conditioning)),
+            candidate: record(speakingPath(`INT8 ${module} (${cpuForm ? 'integer form, ONNX Runtime CPU' : 'QDQ'}), the rest FP32`, new Pipeline(fp32Graph.model, runners), conditioning)),
           });
         } finally {
           await Promise.all(Object.values(runners).map((r) => r.close()));
@@ -231,6 +257,7 @@ export function register(program: Command): void {
         }
       }
       await pipeline?.close();
+      if (cpuForm) await rm(dirname(cpuForm.file), { recursive: true, force: true });
 
       const report = {
         module,
@@ -240,7 +267,7 @@ export function register(program: Command): void {
         data: source,
         calibration: { inputs, speechSeconds: seconds, tensors: amax.size, seconds: statsSeconds, speechSecondsPerSecond: seconds / statsSeconds, ...(window && { window }) },
         outputs: { cache: cachePath, qdqModel: qdqPath, tensorrtVersion: trtVersion, ...(opts.saveInputs && { inputs: inputsPath }) },
-        quality: { heldoutInputs: held.length, ...quality },
+        quality: { heldoutInputs: held.length, form: cpuForm ? 'onnxruntime-cpu-integer' : 'qdq', ...quality },
         wer,
         quantizedLayers: final.nodes.length,
         keptInFloat: [...keep],
@@ -263,7 +290,8 @@ export function register(program: Command): void {
           `calibrated ${module} on ${inputs} inputs (${seconds.toFixed(1)} s of real speech) in ${statsSeconds.toFixed(1)} s — ${amax.size} tensors, method ${opts.method}`,
           `  cache       ${cachePath} (TRT ${trtVersion}, EntropyCalibration2 format)`,
           `  QDQ model   ${qdqPath} (${final.nodes.length} layers quantized${keep.size ? `, ${keep.size} kept in float: ${[...keep].join(', ')}` : ''})`,
-          `quality on ${held.length} held-out inputs (INT8 QDQ vs fp32, ONNX Runtime): ${qualityText(quality, f)}`,
+          ...(cpuForm ? [`  CPU form    ${cpuForm.nodes} Conv as QLinearConv, the form ONNX Runtime's CPU runs (checked below; written where a profile runs it)`] : []),
+          `quality on ${held.length} held-out inputs (${gated.label} vs fp32, ONNX Runtime): ${qualityText(quality, f)}`,
           ...(ranked.length
             ? [
                 'most sensitive layers (quantized alone):',

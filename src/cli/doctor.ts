@@ -16,7 +16,7 @@ import type { Dialect } from '../build/types.ts';
 import { checkLayerPrecisions } from '../precision/checks.ts';
 import { checkProfilePrecision, modulePrecisions } from '../precision/profile.ts';
 import { qdqModelFor } from '../precision/files.ts';
-import { describeCalibration, withInt8Calibrations } from '../precision/calibration.ts';
+import { describeCalibration, int8Calibration, withInt8Calibrations } from '../precision/calibration.ts';
 import { loadProfile, type LoadedProfile } from '../profile/load.ts';
 import { validateProfile } from '../profile/validate.ts';
 import { queryGpus } from '../system/nvidia-smi.ts';
@@ -50,6 +50,11 @@ async function lintProfile(given: LoadedProfile, r: ProfileReport, trtVersion: s
       for (const [m, c] of Object.entries(w.calibrations)) r.notes.push(describeCalibration(m, c));
     } catch (e) {
       if (!(e instanceof UserError)) throw e; // UserErrors too
+      // a profile that relies on finding its calibration (none named): say which is missing, and how it is made
+      for (const m of Object.keys(unnamed)) {
+        const why = await int8Calibration(given, manifest, m).then(() => null, (err: unknown) => (err instanceof UserError ? err.message : String(err)));
+        if (why) r.notes.push(`${why}; \`emovoice calibrate ${m}\` makes it (--profile ${given.profile.name})`);
+      }
     }
   }
   const p = loaded.profile;

@@ -67,11 +67,12 @@ export async function optimizedModel(source: string, outputDir: string, name: st
 /**
  * The INT8 file ONNX Runtime's CPU runs for an FP32 `source` (src/optimize/int8-cpu.ts): its upsamplers
  * rewritten as for FP32, then its convolutions in the integer form, with the activation ranges of the
- * calibration cache `cacheFile` (TensorRT's text form, what `emovoice calibrate` writes). `keep`: Conv
- * nodes left in float. Written to <output>/cpu-optimized/<name>.int8.onnx, redone when the source or
+ * calibration cache `cacheFile` (TensorRT's text form, what `emovoice calibrate` writes). The Convs the
+ * calibration's Q/DQ model `qdqModel` leaves in float (calibrate --keep-fp16, a profile's layer_precisions)
+ * stay in float here too. Written to <output>/cpu-optimized/<name>.int8.onnx, redone when the source or
  * the cache changes; nothing quantized (no range fits) runs the source.
  */
-export async function int8CpuModel(source: string, cacheFile: string, outputDir: string, name: string, keep: ReadonlySet<string> = new Set()): Promise<OptimizedModel> {
+export async function int8CpuModel(source: string, cacheFile: string, outputDir: string, name: string, opts: { qdqModel?: string } = {}): Promise<OptimizedModel> {
   const cache = resolve(cacheFile);
   const st = await stat(cache).catch(() => null);
   if (!st) throw new UserError('calibration cache not found', { place: { file: cacheFile }, hint: 're-run `emovoice calibrate` for this module (it writes the cache beside the Q/DQ model)' });
@@ -79,10 +80,17 @@ export async function int8CpuModel(source: string, cacheFile: string, outputDir:
   return cachedRewrite(source, optimizedFile(outputDir, name, 'cpu-int8'), ranges, async (bytes, src) => {
     const { scales } = parseCalibrationCache(await readFile(cache, 'utf8'), cache);
     const amax = new Map([...scales].map(([k, v]) => [k, scaleToAmax(v)]));
+    const keep = opts.qdqModel ? floatConvs(await decodeOnnxModel(await readFile(opts.qdqModel), opts.qdqModel)) : new Set<string>();
     const model = await decodeOnnxModel(bytes, src);
     rewriteConvTranspose(model);
     return { model, rewritten: rewriteConvsInt8(model, amax, { keep }).quantized };
   }, { writeFailure: 'throw' });
+}
+
+/** The Conv nodes of a Q/DQ model whose weight is not dequantized: those its calibration kept in float. Pure. */
+export function floatConvs(qdq: { graph: { node: { opType: string; name?: string; input: string[]; output: string[] }[] } }): Set<string> {
+  const dq = new Set(qdq.graph.node.filter((n) => n.opType === 'DequantizeLinear').map((n) => n.output[0]));
+  return new Set(qdq.graph.node.filter((n) => n.opType === 'Conv' && !dq.has(n.input[1]!)).map((n) => n.name || n.output[0]!));
 }
 
 /**

@@ -56,7 +56,7 @@ async function int8OnCpu(loaded: LoadedProfile, manifest: ModelManifest, module:
   if (!cache) return null;
   const { int8CpuModel } = await import('../optimize/cpu.ts');
   const source = loaded.profile.modules?.[module]?.onnx ?? manifest.modules[module]!.file;
-  const o = await int8CpuModel(source, cache, loaded.profile.output, module);
+  const o = await int8CpuModel(source, cache, loaded.profile.output, module, { qdqModel: c.qdqModel });
   if (!o.rewritten.length) return null;
   return { file: o.file, line: `${describeCalibration(module, c)}, run in ONNX Runtime's integer form: ${o.rewritten.length} Conv as QLinearConv with the ranges of ${cache} (${o.file})` };
 }

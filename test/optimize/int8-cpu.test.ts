@@ -3,7 +3,8 @@
 // upsamplers becomes DequantizeLinear → Conv → QuantizeLinear with int8 weights and an int32 bias, ONNX
 // Runtime really fuses them into QLinearConv (its own optimised graph, saved), and the waveform stays
 // close to FP32 without being FP32's. The ranges: uint8 over [lo, amax], lo from a LeakyRelu's slope.
-// The file is written once per source and calibration cache, redone when the cache changes.
+// The file is written once per source and calibration cache, redone when the cache changes; a Conv the
+// calibration's Q/DQ model leaves in float stays in float.
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
@@ -11,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { decodeOnnxModel, encodeOnnxModel } from '../../src/model/onnx.ts';
 import { rewriteConvTranspose } from '../../src/optimize/conv-transpose.ts';
-import { int8CpuModel } from '../../src/optimize/cpu.ts';
+import { floatConvs, int8CpuModel } from '../../src/optimize/cpu.ts';
+import { insertQdq } from '../../src/calibrate/quantize.ts';
 import { int8Weights, rewriteConvsInt8, uint8Params } from '../../src/optimize/int8-cpu.ts';
 import { measureRanges } from '../../src/precision/ranges.ts';
 import { formatCalibrationCache } from '../../src/calibrate/cache.ts';
@@ -130,7 +132,7 @@ describe('rewriteConvsInt8', () => {
 });
 
 describe('int8CpuModel', () => {
-  it('writes the integer form once per source and calibration cache, and refuses a missing cache', async () => {
+  it('writes the integer form once per source and calibration cache, keeps what the calibration kept, and refuses a missing cache', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'int8-cpu-'));
     try {
       const { amax } = await rewrittenWithRanges(dir);
@@ -143,6 +145,16 @@ describe('int8CpuModel', () => {
       expect((await int8CpuModel(VOCODER, cache, dir, 'vocoder')).written).toBe(false);
       await utimes(cache, new Date(), new Date(Date.now() + 5000)); // recalibrated
       expect((await int8CpuModel(VOCODER, cache, dir, 'vocoder')).written).toBe(true);
+      // a Conv the calibration's Q/DQ model leaves in float (calibrate --keep-fp16) stays in float here too
+      const qdq = await decodeOnnxModel(await readFile(VOCODER));
+      const floatOne = first.rewritten[1]!;
+      insertQdq(qdq, amax, new Set([floatOne]));
+      expect([...floatConvs(qdq)]).toEqual([floatOne]);
+      const qdqFile = join(dir, 'vocoder.qdq.onnx');
+      await writeFile(qdqFile, await encodeOnnxModel(qdq));
+      await utimes(cache, new Date(), new Date(Date.now() + 10000));
+      const kept = await int8CpuModel(VOCODER, cache, dir, 'vocoder', { qdqModel: qdqFile });
+      expect(kept.rewritten).toEqual(first.rewritten.filter((x) => x !== floatOne));
       const err = await int8CpuModel(VOCODER, join(dir, 'missing.calib'), dir, 'vocoder').catch((e) => e);
       expect(err).toBeInstanceOf(UserError);
       expect(err.message).toMatch(/calibration cache not found/);
