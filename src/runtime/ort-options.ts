@@ -66,5 +66,11 @@ export function sessionOptions(o: OrtOptions, env: NodeJS.ProcessEnv = process.e
   if (o.spinning === false) s.extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
   // session.intra_op.spin_duration_us and session.force_spinning_stop (the same header)
   else if (o.spinMicroseconds !== undefined) s.extra = { session: { intra_op: { allow_spinning: '1', spin_duration_us: String(Math.round(o.spinMicroseconds)) }, force_spinning_stop: '1' } };
+  // optimization.disable_specified_optimizers (the same header): the NHWC transformer turns each QLinearConv of
+  // the INT8 integer form (src/optimize/int8-cpu.ts) channels-last, with Transposes around it that it cannot
+  // cancel across the float residual Adds and that it moves onto float tensors with new Q/DQ pairs: 33
+  // Transposes, 9 more Q/DQ pairs in the Piper vocoder, 10 % of its time. Without it QLinearConv runs
+  // channels-first (transposing inside its kernel, in 8 bits). It touches only quantized (and ARM FP16) ops.
+  s.extra = { ...s.extra, optimization: { disable_specified_optimizers: 'NhwcTransformer' } };
   return s;
 }

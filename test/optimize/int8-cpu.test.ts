@@ -1,7 +1,8 @@
 // The INT8 form ONNX Runtime's CPU runs on integer kernels, on the bundled tiny vocoder (HiFi-GAN): with the
 // activation ranges measured on its PyTorch reference case, every Conv but the first, the last and the
 // upsamplers becomes DequantizeLinear → Conv → QuantizeLinear with int8 weights and an int32 bias, ONNX
-// Runtime really fuses them into QLinearConv (its own optimised graph, saved), and the waveform stays
+// Runtime really fuses them into QLinearConv (its own optimised graph, saved, channels-first: no Transposes
+// around them), and the waveform stays
 // close to FP32 without being FP32's. The ranges: uint8 over [lo, amax], lo from a LeakyRelu's slope.
 // The file is written once per source and calibration cache, redone when the cache changes; a Conv the
 // calibration's Q/DQ model leaves in float stays in float.
@@ -19,6 +20,7 @@ import { measureRanges } from '../../src/precision/ranges.ts';
 import { formatCalibrationCache } from '../../src/calibrate/cache.ts';
 import { readNpz } from '../../src/tensor/io.ts';
 import { UserError } from '../../src/core/errors.ts';
+import { sessionOptions } from '../../src/runtime/ort-options.ts';
 
 const TINY = resolve(__dirname, '../../models/tiny');
 const VOCODER = join(TINY, 'vocoder.onnx');
@@ -28,7 +30,8 @@ async function mel(): Promise<{ data: Float32Array; shape: number[] }> {
 }
 
 async function run(model: string | Uint8Array, m: { data: Float32Array; shape: number[] }, optimized?: string): Promise<Float32Array> {
-  const s = await ort.InferenceSession.create(model as Uint8Array, { intraOpNumThreads: 1, logSeverityLevel: 3, ...(optimized && { optimizedModelFilePath: optimized }) });
+  // the session options every CPU runner uses (src/runtime/ort-options.ts)
+  const s = await ort.InferenceSession.create(model as Uint8Array, { ...sessionOptions({ intraOpThreads: 1 }), ...(optimized && { optimizedModelFilePath: optimized }) });
   const out = await s.run({ mel: new ort.Tensor('float32', m.data, m.shape) });
   await s.release();
   return out.waveform!.data as Float32Array;
@@ -95,6 +98,8 @@ describe('rewriteConvsInt8', () => {
       const ops = (await decodeOnnxModel(await readFile(saved))).graph.node.map((n: { opType: string }) => n.opType);
       expect(ops.filter((o: string) => o === 'QLinearConv')).toHaveLength(r.quantized.length);
       expect(ops.filter((o: string) => o === 'Conv' || o === 'FusedConv')).toHaveLength(r.kept.length);
+      // channels-first: no Transposes but the upsamplers' interleaves (the NHWC transformer is off)
+      expect(ops.filter((o: string) => o === 'Transpose')).toHaveLength(upsamplers.length);
       const e = relL2(int8, fp32);
       expect(e).toBeGreaterThan(1e-4); // 8-bit arithmetic, not FP32's
       expect(e).toBeLessThan(0.2);
