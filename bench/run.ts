@@ -1,6 +1,7 @@
 // `npm run bench` (a benchmark, not a test): `emovoice bench` on every CPU profile whose model is here —
 // the bundled tiny reference model, the EmotiVoice-family tiny, and the real Piper voice when set-up
-// imported it — each next to its PyTorch eager baseline on the same machine, token ids, sentence parts
+// imported it (in FP32, and with the INT8 vocoder set-up calibrated) — each next to its baseline (PyTorch eager,
+// piper-tts for the Piper voice) on the same machine, token ids, sentence parts
 // and conditioning. Prints each before/after table with the machine it ran on; keeps the JSON reports
 // in bench/out/. Extra arguments go to every `emovoice bench` (e.g. -- --text-seconds 5 --streams 1,2).
 import { execa } from 'execa';
@@ -10,7 +11,7 @@ import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const PROFILES = ['cpu', 'emotivoice-cpu', 'piper-joe-cpu'];
+const PROFILES = ['cpu', 'emotivoice-cpu', 'piper-joe-cpu', 'piper-joe-cpu-int8'];
 const extra = process.argv.slice(2);
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 await mkdir(resolve(ROOT, 'bench/out'), { recursive: true });
