@@ -20,9 +20,10 @@ describe('servingRunnerOptions', () => {
     expect(servingRunnerOptions(undefined)).toEqual({});
     // as OrtThreadRunner turns it into session options: its default (no spinning) is overridden
     const spun = sessionOptions({ spinning: false, ...servingRunnerOptions({ spin_us: 50 }).ort });
-    expect(spun.extra).toEqual({ session: { intra_op: { allow_spinning: '1', spin_duration_us: '50' }, force_spinning_stop: '1' } });
+    const noNhwc = { optimization: { disable_specified_optimizers: 'NhwcTransformer' } }; // every CPU session (ort-options.ts)
+    expect(spun.extra).toEqual({ session: { intra_op: { allow_spinning: '1', spin_duration_us: '50' }, force_spinning_stop: '1' }, ...noNhwc });
     const still = sessionOptions({ spinning: false, ...servingRunnerOptions({ intra_op_threads: 2 }).ort });
-    expect(still.extra).toEqual({ session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } });
+    expect(still.extra).toEqual({ session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } }, ...noNhwc });
     expect(still.intraOpNumThreads).toBe(2);
   });
 
