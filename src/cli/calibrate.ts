@@ -42,7 +42,7 @@ interface Opts {
   profile: string;
   backend: string;
   data: string;
-  method: string;
+  method?: string;
   percentile: string;
   samples: string;
   heldout: string;
@@ -87,7 +87,7 @@ export function register(program: Command): void {
     .option('--profile <name|path>', 'profile naming the model', 'a10g-int8')
     .option('--backend <ort|cuda>', 'where the FP32 reference runs (the upstream stages and the module itself) go: ONNX Runtime on the CPU, or its CUDA provider (TF32 on; NVIDIA_TF32_OVERRIDE=0 turns it off)', 'ort')
     .option('--data <dir|manifest>', 'real speech: a speech manifest or a folder of WAVs', 'calibration/speech.yaml')
-    .option('--method <m>', `range algorithm: ${RANGE_METHODS.join('|')}`, 'entropy')
+    .option('--method <m>', `range algorithm: ${RANGE_METHODS.join('|')} (default: mse on a profile whose backend is ONNX Runtime, whose CPU runs the integer form, where it keeps the most of the signal; entropy, TensorRT's own, on the others)`)
     .option('--percentile <p>', 'percentile for --method percentile', '99.99')
     .option('--samples <n>', 'calibration inputs (chunks of speech)', '64')
     .option('--heldout <n>', 'held-out inputs for the quality report', '8')
@@ -103,7 +103,7 @@ export function register(program: Command): void {
     .option('--json', 'print a JSON report')
     .option('--html <file>', 'also write a self-contained HTML report: quality, the sensitivity ranking as a chart, spectrograms and audio of FP32 against INT8, what the recogniser heard')
     .action(async (module: string, opts: Opts) => {
-      if (!(RANGE_METHODS as readonly string[]).includes(opts.method)) {
+      if (opts.method !== undefined && !(RANGE_METHODS as readonly string[]).includes(opts.method)) {
         throw new UserError(`unknown method "${opts.method}"`, { hint: `use one of: ${RANGE_METHODS.join(', ')}` });
       }
       const werOpts = werOptions(opts.werSentences, opts.maxWerIncrease);
@@ -115,6 +115,9 @@ export function register(program: Command): void {
         throw new UserError('no real speech to calibrate on', { place: { file: source }, hint: 'run `bash calibration/fetch-speech.sh`, or pass --data with a folder of WAV recordings' });
       }
       const loaded = await loadProfile(opts.profile, { configsDir: CONFIGS_DIR, overrides: opts.set ?? [] });
+      // the integer form on ONNX Runtime's CPU keeps the most signal with mse ranges (docs/performance-cpu.md §11:
+      // waveform SNR 20–26 dB against 12–15 with entropy's); TensorRT's Q/DQ path keeps its own default
+      const method = (opts.method ?? (loaded.profile.backend === 'ort' ? 'mse' : 'entropy')) as RangeMethod;
       const manifest = await loadProfileModel(loaded);
       if (!manifest.modules[module]) {
         throw new UserError(`calibration of "${module}": the model has no such module`, { place: { file: manifest.path, path: 'modules' }, hint: `calibrate one of: ${moduleOrder(manifest).join(', ')} (the seed's advice: start with the vocoder)` });
@@ -171,7 +174,7 @@ export function register(program: Command): void {
       if (!inputs) throw new UserError('the speech set gave no usable input', { place: { file: source }, hint: 'check the recordings (run calibration/fetch-speech.sh)' });
 
       // 2. ranges → TensorRT cache (trtexec's calibrator reads EntropyCalibration2 caches)
-      const amax = computeRanges(stats.snapshot(), opts.method as RangeMethod, { percentile: Number(opts.percentile) });
+      const amax = computeRanges(stats.snapshot(), method, { percentile: Number(opts.percentile) });
       await mkdir(outDir, { recursive: true });
       const cachePath = files.cache;
       await writeFileAtomic(cachePath, formatCalibrationCache({ trtVersion, algorithm: 'EntropyCalibration2', amax }));
@@ -263,7 +266,7 @@ export function register(program: Command): void {
         module,
         model: onnx,
         inputsFrom: mode === 'speech' ? 'log-mel of real recordings' : 'the fp32 graph run on real transcripts (and recordings as reference audio)',
-        method: opts.method,
+        method,
         data: source,
         calibration: { inputs, speechSeconds: seconds, tensors: amax.size, seconds: statsSeconds, speechSecondsPerSecond: seconds / statsSeconds, ...(window && { window }) },
         outputs: { cache: cachePath, qdqModel: qdqPath, tensorrtVersion: trtVersion, ...(opts.saveInputs && { inputs: inputsPath }) },
@@ -287,7 +290,7 @@ export function register(program: Command): void {
       const f = (v: number | undefined, d = 2) => (v === undefined ? '-' : v.toFixed(d));
       process.stdout.write(
         [
-          `calibrated ${module} on ${inputs} inputs (${seconds.toFixed(1)} s of real speech) in ${statsSeconds.toFixed(1)} s — ${amax.size} tensors, method ${opts.method}`,
+          `calibrated ${module} on ${inputs} inputs (${seconds.toFixed(1)} s of real speech) in ${statsSeconds.toFixed(1)} s — ${amax.size} tensors, method ${method}`,
           `  cache       ${cachePath} (TRT ${trtVersion}, EntropyCalibration2 format)`,
           `  QDQ model   ${qdqPath} (${final.nodes.length} layers quantized${keep.size ? `, ${keep.size} kept in float: ${[...keep].join(', ')}` : ''})`,
           ...(cpuForm ? [`  CPU form    ${cpuForm.nodes} Conv as QLinearConv, the form ONNX Runtime's CPU runs (checked below; written where a profile runs it)`] : []),
