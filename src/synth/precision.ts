@@ -46,9 +46,8 @@ export function cudaConvForm(value: string | undefined): OptimizeTarget | null {
  * (layer_fallback), or where no calibration cache is known (a Q/DQ model named without one beside it).
  */
 async function int8OnCpu(loaded: LoadedProfile, manifest: ModelManifest, module: string): Promise<{ file: string; line: string } | null> {
+  if (loaded.profile.modules?.[module]?.layer_fallback) return null; // FP16 around the Q/DQ model: a conversion
   const { int8Calibration, describeCalibration } = await import('../precision/calibration.ts');
-  const { precisionSettings } = await import('../precision/model.ts');
-  if (precisionSettings(loaded.profile, module).layerFallback) return null;
   const c = await int8Calibration(loaded, manifest, module);
   // a profile that names only the Q/DQ model: the cache calibrate wrote beside it
   const beside = join(dirname(c.qdqModel), `${module}.calib`);
@@ -66,11 +65,11 @@ export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, 
   const precisions: Record<string, Precision> = {};
   const modules = opts.modules ?? Object.keys(manifest.modules);
   for (const module of modules) precisions[module] = all ?? modulePrecision(loaded.profile, module);
-  // the speech set is named (hashed) for the conversion cache; its pipeline opens only if a conversion runs
-  const converting = Object.values(precisions).some((p) => p !== 'fp32');
-  const speech: SpeechModuleInputs | undefined = converting
-    ? await (await import('../calibrate/speech-inputs.ts')).speechModuleInputs(manifest, { samples: opts.samples ?? DEFAULT_SAMPLES })
-    : undefined;
+  // the speech set is named (hashed) for the conversion cache, and the conversion code loaded, only when a
+  // module reaches a conversion (FP16/BF16, INT8 with FP16 around it): an INT8 module in the CPU's integer
+  // form needs neither; the speech's pipeline opens only if a conversion runs
+  let speech: SpeechModuleInputs | undefined;
+  const openSpeech = async () => (speech ??= await (await import('../calibrate/speech-inputs.ts')).speechModuleInputs(manifest, { samples: opts.samples ?? DEFAULT_SAMPLES }));
   const runtime = opts.runtime === 'cuda' ? 'trt' : (opts.runtime ?? 'cpu'); // the CUDA provider runs what TensorRT would
   // the form a module's file is rewritten into for where it runs (src/optimize/cpu.ts): on the CPU an FP32
   // module's upsamplers as Conv; on the CUDA provider any float module's convolutions as MatMul
@@ -81,7 +80,6 @@ export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, 
     if (o.written) opts.log?.(target === 'cpu' ? `rewrote ${module} for the CPU (${o.rewritten.length} ConvTranspose as Conv): ${o.file}` : `rewrote ${module} (${precision}) for the CUDA provider (${o.rewritten.length} node(s): upsamplers as Conv, then every Conv as MatMul): ${o.file}`);
     return o.file;
   };
-  const { precisionModel } = converting ? await import('../precision/model.ts') : { precisionModel: null };
   try {
     for (const module of modules) {
       const precision = precisions[module]!;
@@ -99,7 +97,9 @@ export async function cpuModels(loaded: LoadedProfile, manifest: ModelManifest, 
           continue;
         }
       }
-      const r = await precisionModel!({ profile: loaded, manifest, module, precision, runtime, inputs: (m) => speech!.inputs(m), inputsKey: speech?.key });
+      const { precisionModel } = await import('../precision/model.ts');
+      const inputs = await openSpeech();
+      const r = await precisionModel({ profile: loaded, manifest, module, precision, runtime, inputs: (m) => inputs.inputs(m), inputsKey: inputs.key });
       if (r.calibration) opts.log?.((await import('../precision/calibration.ts')).describeCalibration(module, r.calibration));
       if (!r.cached) opts.log?.(`converted ${module} to ${precision} for the ${runtime === 'trt' ? 'GPU' : 'CPU'} backend: ${r.file}`);
       files[module] = await optimized(module, precision, r.file);
