@@ -1,5 +1,5 @@
-// The calibrate report as HTML: what was calibrated on what, the held-out quality of the INT8 (Q/DQ)
-// module against FP32, the layer-sensitivity ranking as a chart, the held-out cases as spectrograms and
+// The calibrate report as HTML: what was calibrated on what, the held-out quality of the INT8 module (the
+// Q/DQ model, or on an ONNX Runtime profile the integer form its CPU runs) against FP32, the layer-sensitivity ranking as a chart, the held-out cases as spectrograms and
 // players (FP32, INT8, the real recording), and what the recogniser heard on each graph. The input is the
 // <module>.quality.json that `emovoice calibrate` writes. Pure.
 import { audioCase, werSection } from './listen.ts';
@@ -24,7 +24,7 @@ export function calibrateSection(r: ReportInput, charts: Charts, budget: MediaBu
     `<h2>calibrate — ${esc(d.module)} (INT8 against FP32) ${werOk === 'skip' ? '' : badge(werOk, werOk ? 'WER PASS' : 'WER FAIL')}</h2>`,
     `<p>${esc(d.model)}: ${c.inputs} inputs from ${num(c.speechSeconds, 1)} s of real speech (${esc(d.inputsFrom)}), method <b>${esc(d.method)}</b>, ${c.tensors} tensors, ${num(c.seconds, 1)} s. ${d.quantizedLayers} layers quantized${d.keptInFloat?.length ? `, kept in float: ${d.keptInFloat.map(esc).join(', ')}` : ''}. <span class="note">from ${esc(r.source)}</span></p>`,
     table(
-      ['held-out quality (INT8 Q/DQ vs FP32, ONNX Runtime)', 'inputs', 'SNR dB', 'LSD dB', 'MCD dB', 'cosine'],
+      [`held-out quality (INT8 ${q.form === 'onnxruntime-cpu-integer' ? "in ONNX Runtime's integer form" : 'Q/DQ'} vs FP32, ONNX Runtime)`, 'inputs', 'SNR dB', 'LSD dB', 'MCD dB', 'cosine'],
       [['all held-out inputs', String(q.heldoutInputs ?? q.cases ?? '-'), num(q.snrDb, 2), num(q.lsdDb, 3), num(q.mcdDb, 3), num(q.cosine, 6)]],
     ),
     `<p class="note">cache ${esc(d.outputs?.cache)} (TensorRT ${esc(d.outputs?.tensorrtVersion)}), Q/DQ model ${esc(d.outputs?.qdqModel)}</p>`,
