@@ -183,7 +183,7 @@ export function rewriteConvsInt8(model: any, amax: ReadonlyMap<string, number>, 
       const bs = new Float32Array(channels);
       for (let c = 0; c < channels; c++) {
         bs[c] = x.scaleValue * scales[c]!;
-        bq[c] = roundEven(b[c]! / bs[c]!);
+        bq[c] = Math.max(-2147483648, Math.min(2147483647, roundEven(b[c]! / bs[c]!))); // clamped: an Int32Array would wrap
       }
       const bName = edit.fresh(`${base}.bias_int32`);
       const bScale = edit.fresh(`${base}.bias_scale`);
