@@ -367,6 +367,19 @@ describe('doctor', () => {
     }
   }, 60_000);
 
+  it('an INT8 profile that names no calibration: where none was made here, a note naming the command (exit 0)', async (ctx) => {
+    if (!existsSync(join(ROOT, 'models/joe/manifest.yaml'))) ctx.skip(); // piper-joe-cpu-int8's model: scripts/setup.sh imports it
+    const dir = await mkdtemp(join(tmpdir(), 'emovoice-doctor-int8-'));
+    try {
+      // calibrations are found relative to the working folder: this one has none
+      const r = await cliInProcess(['doctor'], { cwd: dir, env: { TRTEXEC: FAKE, FAKE_TRTEXEC_VERSION: '10.3.0', CI: 'true' } });
+      expect(r.exitCode, r.stdout).toBe(0);
+      expect(r.stdout).toMatch(/piper-joe-cpu-int8\.yaml +ok\n +note: vocoder: INT8 needs calibration, and none was made for piper-en_US-joe-medium's vocoder \(calibration\/out\/piper-en_US-joe-medium\/vocoder\.qdq\.onnx does not exist\); `emovoice calibrate vocoder` makes it \(--profile piper-joe-cpu-int8\)/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('something broken is still an error and exit 1: h100-fp16 needs TensorRT 10 and finds 8.6', async () => {
     const r = await emovoice(['doctor'], '8.6.1');
     expect(r.exitCode, r.stdout + r.stderr).toBe(1);
