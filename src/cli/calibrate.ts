@@ -6,9 +6,9 @@
 // CPU runs (src/optimize/int8-cpu.ts, from the same ranges), not the Q/DQ model written for TensorRT.
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { melConfigFromManifest } from '../audio/mel.ts';
 import { formatCalibrationCache } from '../calibrate/cache.ts';
 import { StatisticsCollector } from '../calibrate/histogram.ts';
@@ -27,8 +27,7 @@ import { UserError } from '../core/errors.ts';
 import { sha256Text, writeFileAtomic } from '../core/files.ts';
 import { loadModelManifest, moduleOrder } from '../model/manifest.ts';
 import { decodeOnnxModel, encodeOnnxModel } from '../model/onnx.ts';
-import { rewriteConvTranspose } from '../optimize/conv-transpose.ts';
-import { rewriteConvsInt8 } from '../optimize/int8-cpu.ts';
+import { int8CpuModel } from '../optimize/cpu.ts';
 import { loadProfile } from '../profile/load.ts';
 import { loadProfileModel } from '../profile/model.ts';
 import { exposeIntermediates } from '../runtime/expose.ts';
@@ -63,20 +62,20 @@ interface Opts {
 const HTML_HELDOUT_CASES = 4;
 
 /**
- * The form ONNX Runtime's CPU runs an INT8 module in (src/optimize/cpu.ts int8CpuModel makes the same from the
- * cache): upsamplers as Conv, then the Convs as QLinearConv with these ranges, `keep` in float. Written to a
- * temporary folder for the WER gate's runners; null where no Conv could be quantized (the Q/DQ model is gated).
+ * The file ONNX Runtime's CPU runs for this INT8 module, made by the same function the CPU backend uses
+ * (src/optimize/cpu.ts int8CpuModel: from the cache and Q/DQ model just written), in a temporary folder, for
+ * the quality and the WER gate; null where no Conv could be quantized (the Q/DQ model is gated then).
  */
-async function integerForm(original: Uint8Array, onnx: string, amax: ReadonlyMap<string, number>, keep: ReadonlySet<string>) {
-  const model = await decodeOnnxModel(original, onnx);
-  rewriteConvTranspose(model);
-  const { quantized } = rewriteConvsInt8(model, amax, { keep });
-  if (!quantized.length) return null;
-  const file = join(await mkdtemp(join(tmpdir(), 'emovoice-int8-cpu-')), 'module.onnx');
-  await writeFile(file, await encodeOnnxModel(model));
-  const r = new OrtRunner(file);
+async function integerForm(onnx: string, cache: string, qdqModel: string, module: string) {
+  const dir = await mkdtemp(join(tmpdir(), 'emovoice-int8-cpu-'));
+  const o = await int8CpuModel(onnx, cache, dir, module, { qdqModel });
+  if (!o.rewritten.length) {
+    await rm(dir, { recursive: true, force: true });
+    return null;
+  }
+  const r = new OrtRunner(o.file);
   await r.load();
-  return { r, file, label: "INT8 on ONNX Runtime's CPU (integer form)", nodes: quantized.length };
+  return { r, file: o.file, dir, label: "INT8 on ONNX Runtime's CPU (integer form)", nodes: o.rewritten.length };
 }
 
 export function register(program: Command): void {
@@ -219,7 +218,7 @@ export function register(program: Command): void {
       await writeFileAtomic(qdqPath, final.bytes);
       // On ONNX Runtime's CPU (a profile whose backend is ort) the module runs in the integer form made from
       // these ranges (src/optimize/int8-cpu.ts), not as the Q/DQ model: the quality and the WER gate measure that.
-      const cpuForm = loaded.profile.backend === 'ort' ? await integerForm(original, onnx, amax, keep) : null;
+      const cpuForm = loaded.profile.backend === 'ort' ? await integerForm(onnx, cachePath, qdqPath, module) : null;
       const gated = cpuForm ?? { r: final.r, file: qdqPath, label: 'INT8 QDQ' };
       // waveforms are also compared as log-mels (MCD), on the model's own mel where it declares one
       const waveformMel = Object.values(kinds).includes('waveform') ? mcdMelConfig(manifest.audio) : undefined;
@@ -260,7 +259,7 @@ export function register(program: Command): void {
         }
       }
       await pipeline?.close();
-      if (cpuForm) await rm(dirname(cpuForm.file), { recursive: true, force: true });
+      if (cpuForm) await rm(cpuForm.dir, { recursive: true, force: true });
 
       const report = {
         module,

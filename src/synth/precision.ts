@@ -14,7 +14,8 @@ import { optimizedModel, type OptimizeTarget } from '../optimize/cpu.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import { UserError } from '../core/errors.ts';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { calibrationFiles } from '../calibrate/store.ts';
 
 export const PRECISIONS = ['fp32', 'fp16', 'bf16', 'int8'] as const;
 
@@ -50,7 +51,7 @@ async function int8OnCpu(loaded: LoadedProfile, manifest: ModelManifest, module:
   const { int8Calibration, describeCalibration } = await import('../precision/calibration.ts');
   const c = await int8Calibration(loaded, manifest, module);
   // a profile that names only the Q/DQ model: the cache calibrate wrote beside it
-  const beside = join(dirname(c.qdqModel), `${module}.calib`);
+  const beside = calibrationFiles(dirname(c.qdqModel), module).cache;
   const cache = c.cache ?? (existsSync(beside) ? beside : null);
   if (!cache) return null;
   const { int8CpuModel } = await import('../optimize/cpu.ts');
